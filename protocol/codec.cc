@@ -1,0 +1,142 @@
+#include "protocol/codec.h"
+
+#include <set>
+
+#include "crypto/error.h"
+
+namespace bangban {
+
+void PackJson(msgpack::packer<msgpack::sbuffer>& packer, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object:
+      packer.pack_map(static_cast<uint32_t>(value.size()));
+      for (const auto& [key, item] : value.items()) {  // std::map order: bytewise by key
+        packer.pack_str(static_cast<uint32_t>(key.size()));
+        packer.pack_str_body(key.data(), static_cast<uint32_t>(key.size()));
+        PackJson(packer, item);
+      }
+      return;
+    case Json::value_t::array:
+      packer.pack_array(static_cast<uint32_t>(value.size()));
+      for (const Json& item : value) PackJson(packer, item);
+      return;
+    case Json::value_t::string: {
+      const auto& s = value.get_ref<const std::string&>();
+      packer.pack_str(static_cast<uint32_t>(s.size()));
+      packer.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+      return;
+    }
+    case Json::value_t::binary: {
+      const auto& b = value.get_binary();
+      packer.pack_bin(static_cast<uint32_t>(b.size()));
+      packer.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<uint32_t>(b.size()));
+      return;
+    }
+    case Json::value_t::boolean:
+      value.get<bool>() ? packer.pack_true() : packer.pack_false();
+      return;
+    case Json::value_t::number_unsigned:
+      packer.pack_uint64(value.get<uint64_t>());  // shortest form
+      return;
+    case Json::value_t::number_integer: {
+      int64_t n = value.get<int64_t>();
+      if (n >= 0) {
+        packer.pack_uint64(static_cast<uint64_t>(n));  // one form for non-negative numbers
+      } else {
+        packer.pack_int64(n);
+      }
+      return;
+    }
+    case Json::value_t::number_float:
+      throw Error("malformed", "fractional numbers are not used in bangban records");
+    case Json::value_t::null:
+    case Json::value_t::discarded:
+      throw Error("malformed", "null values are not used in bangban records");
+  }
+}
+
+Bytes EncodeJson(const Json& value) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> packer(buffer);
+  PackJson(packer, value);
+  return Bytes(buffer.data(), buffer.data() + buffer.size());
+}
+
+namespace {
+[[noreturn]] void Malformed(const std::string& path, std::string_view what) {
+  throw Error("malformed", (path.empty() ? std::string("value") : path) + ": " + std::string(what));
+}
+}  // namespace
+
+Json ObjectToJson(const msgpack::object& o, const std::string& path) {
+  switch (o.type) {
+    case msgpack::type::POSITIVE_INTEGER:
+      return Json(static_cast<uint64_t>(o.via.u64));
+    case msgpack::type::NEGATIVE_INTEGER:
+      return Json(static_cast<int64_t>(o.via.i64));
+    case msgpack::type::BOOLEAN:
+      return Json(o.via.boolean);
+    case msgpack::type::STR:
+      return Json(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::BIN: {
+      const auto* p = reinterpret_cast<const uint8_t*>(o.via.bin.ptr);
+      return Json::binary(std::vector<uint8_t>(p, p + o.via.bin.size));
+    }
+    case msgpack::type::ARRAY: {
+      Json array = Json::array();
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        array.push_back(ObjectToJson(o.via.array.ptr[i], path + "[" + std::to_string(i) + "]"));
+      }
+      return array;
+    }
+    case msgpack::type::MAP: {
+      Json object = Json::object();
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) Malformed(path, "map keys must be strings");
+        std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
+        std::string child = path.empty() ? key : path + "." + key;
+        if (object.contains(key)) Malformed(child, "appears twice");
+        object[key] = ObjectToJson(kv.val, child);
+      }
+      return object;
+    }
+    case msgpack::type::NIL:
+      Malformed(path, "nil is not allowed here");
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      Malformed(path, "fractional numbers are not allowed");
+    default:
+      Malformed(path, "extension types are not allowed");
+  }
+}
+
+msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what) {
+  if (bytes.size() > kMaxRecordBytes) {
+    throw Error("too_large", std::string(what) + ": " + std::to_string(bytes.size()) +
+                                 " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
+  }
+  // Every container and string is bounded by the input size; nesting is bounded explicitly.
+  msgpack::unpack_limit limit(kMaxRecordBytes, kMaxRecordBytes, kMaxRecordBytes, kMaxRecordBytes,
+                              kMaxRecordBytes, kMaxNesting);
+  size_t offset = 0;
+  msgpack::object_handle handle;
+  try {
+    // Strings and bins reference `bytes` rather than being copied: decoding a record then
+    // costs no copies, and the envelope's position inside the wire form is known exactly.
+    auto reference_all = [](msgpack::type::object_type, size_t, void*) { return true; };
+    handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
+                             reference_all, nullptr, limit);
+  } catch (const msgpack::insufficient_bytes&) {
+    throw Error("malformed", std::string(what) + ": truncated msgpack");
+  } catch (const std::exception& e) {
+    throw Error("malformed", std::string(what) + ": invalid msgpack (" + e.what() + ")");
+  }
+  if (offset != bytes.size()) {
+    throw Error("malformed", std::string(what) + ": " + std::to_string(bytes.size() - offset) +
+                                 " trailing bytes after the msgpack value");
+  }
+  return handle;
+}
+
+}  // namespace bangban

@@ -1,0 +1,290 @@
+#include "protocol/schema.h"
+
+#include <algorithm>
+
+#include "crypto/bytes.h"
+#include "crypto/error.h"
+#include "protocol/identifiers.h"
+
+namespace bangban {
+
+namespace {
+
+using K = FieldKind;
+
+FieldSpec Str(std::string_view name, bool required = true, int64_t max = 256) {
+  return {.name = name, .kind = K::kString, .required = required, .max = max};
+}
+FieldSpec Enum(std::string_view name, std::vector<std::string_view> choices) {
+  return {.name = name, .kind = K::kEnum, .choices = std::move(choices)};
+}
+FieldSpec Uint(std::string_view name, int64_t max, bool required = true) {
+  return {.name = name, .kind = K::kUnsigned, .required = required, .max = max};
+}
+FieldSpec Bool(std::string_view name) { return {.name = name, .kind = K::kBool}; }
+FieldSpec Key(std::string_view name) {
+  return {.name = name, .kind = K::kBinary, .max = 32, .exact = true};
+}
+FieldSpec Sealed(std::string_view name) {
+  return {.name = name, .kind = K::kBinary, .max = 4096};
+}
+FieldSpec List(std::string_view name, int64_t max_items = 64) {
+  return {.name = name, .kind = K::kStringList, .max = max_items};
+}
+FieldSpec Object(std::string_view name, std::vector<FieldSpec> fields) {
+  return {.name = name, .kind = K::kObject, .fields = std::move(fields)};
+}
+
+void CheckUsccField(std::string_view type, const Json& body, std::string_view field) {
+  if (!body.contains(field)) return;
+  std::string problem = CheckUscc(body[std::string(field)].get<std::string>());
+  if (!problem.empty()) FailBody(type, field, "not a valid unified social credit code: " + problem);
+}
+
+void CheckAppSubmit(const Json& body) {
+  CheckUsccField("app.submit", body, "uscc");
+  if (!body["realname_verified"].get<bool>()) {
+    FailBody("app.submit", "realname_verified",
+             "must be true: the applicant passes real-name authentication before submission");
+  }
+  const std::string& masked = body["applicant"]["name_masked"].get_ref<const std::string&>();
+  if (masked.find('*') == std::string::npos) {
+    FailBody("app.submit", "applicant.name_masked",
+             "must be a masked name such as 张*明, never the clear name");
+  }
+}
+
+void CheckReview(const Json& body, std::string_view type) { CheckUsccField(type, body, "uscc"); }
+
+void CheckReasonGiven(const Json& body, std::string_view type) {
+  CheckUsccField(type, body, "uscc");
+  if (!body.contains("reason") || body["reason"].get_ref<const std::string&>().empty()) {
+    FailBody(type, "reason", "is required: say what the applicant must correct or why");
+  }
+}
+
+std::vector<FieldSpec> ReviewFields() {
+  return {Str("app_id", true, 64), Str("reviewer", true, 64), Str("reason", false, 1024),
+          Str("uscc", false, 18)};
+}
+
+std::vector<RecordSchema> BuildSchemas() {
+  std::vector<RecordSchema> s;
+  s.push_back({"key.enroll",
+               {Key("key"), Enum("role", {"outlet", "county", "city"}), Str("name"),
+                Str("county", true, 16), Str("outlet_id", false, 64)}});
+  s.push_back({"key.revoke", {Key("key"), Uint("after_seq", INT64_MAX), Str("reason", true, 1024)}});
+  s.push_back({"outlet.profile",
+               {Str("outlet_id", true, 64), Str("name"),
+                Enum("kind", {"hall", "township_centre", "market_supervision", "bank_branch",
+                              "village_station", "community", "mall", "street"}),
+                Str("county", true, 16), Str("township", true, 64), Str("village", false, 64),
+                Str("address", true, 512), Str("phone", true, 32), Str("hours", true, 128),
+                List("services"),
+                Object("six_haves", {Bool("sign"), Bool("computer"), Bool("staff"), Bool("guide"),
+                                     Bool("phone"), Bool("publicity")})}});
+  s.push_back({"outlet.training",
+               {Str("outlet_id", true, 64), Str("staff", true, 64), Str("course"),
+                Uint("hours", 1000)}});
+  s.push_back({"app.submit",
+               {Str("app_id", true, 64),
+                Enum("kind", {"establish", "change", "deregister", "annual_report"}),
+                Enum("entity_type", {"individual", "company", "cooperative", "branch"}),
+                Str("entity_name"), Str("uscc", false, 18),
+                Object("applicant", {Sealed("id_sealed"), Str("name_masked", true, 64)}),
+                Bool("realname_verified"),
+                Enum("channel", {"hall_window", "outlet", "online_self"}),
+                {.name = "fee_cents", .kind = K::kInteger, .max = 100'000'000, .min = 0},
+                Str("helper", true, 64), List("materials")},
+               CheckAppSubmit});
+  s.push_back({"app.resubmit", {Str("app_id", true, 64), List("materials"), Str("note", true, 1024)}});
+  s.push_back({"review.accept", ReviewFields(), [](const Json& b) { CheckReview(b, "review.accept"); }});
+  s.push_back({"review.assign", ReviewFields(), [](const Json& b) { CheckReview(b, "review.assign"); }});
+  s.push_back({"review.approve", ReviewFields(),
+               [](const Json& b) { CheckReview(b, "review.approve"); }});
+  s.push_back({"review.correct", ReviewFields(),
+               [](const Json& b) { CheckReasonGiven(b, "review.correct"); }});
+  s.push_back({"review.reject", ReviewFields(),
+               [](const Json& b) { CheckReasonGiven(b, "review.reject"); }});
+  s.push_back({"annual.remind",
+               {Str("uscc", true, 18), Str("outlet_id", true, 64), Uint("year", 9999),
+                Str("channel", true, 32)},
+               [](const Json& b) { CheckUsccField("annual.remind", b, "uscc"); }});
+  s.push_back({"annual.filed", {Str("uscc", true, 18), Uint("year", 9999)},
+               [](const Json& b) { CheckUsccField("annual.filed", b, "uscc"); }});
+  s.push_back({"finance.referral",
+               {Str("outlet_id", true, 64),
+                Enum("kind", {"policy_briefing", "matchmaking_meeting", "account_opening", "loan",
+                              "settlement"}),
+                Str("entity", false), Str("bank")}});
+  s.push_back({"complaint.file",
+               {Str("outlet_id", true, 64),
+                Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}),
+                Sealed("text_sealed")}});
+  s.push_back({"complaint.verdict",
+               {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100)}});
+  s.push_back({"feedback.rating",
+               {Str("app_id", true, 64),
+                {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
+  return s;
+}
+
+std::string Join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto item : items) out += (out.empty() ? "" : "|") + std::string(item);
+  return out;
+}
+
+std::string PathOf(std::string_view prefix, std::string_view name) {
+  return prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
+}
+
+void ValidateFields(std::string_view type, std::string_view prefix,
+                    const std::vector<FieldSpec>& fields, const Json& object);
+
+void ValidateField(std::string_view type, const std::string& path, const FieldSpec& f,
+                   const Json& v) {
+  switch (f.kind) {
+    case K::kString:
+      if (!v.is_string()) FailBody(type, path, "must be a string");
+      if (static_cast<int64_t>(v.get_ref<const std::string&>().size()) > f.max) {
+        FailBody(type, path, "is longer than " + std::to_string(f.max) + " bytes");
+      }
+      if (f.required && v.get_ref<const std::string&>().empty()) FailBody(type, path, "must not be empty");
+      return;
+    case K::kEnum:
+      if (!v.is_string()) FailBody(type, path, "must be one of " + Join(f.choices));
+      if (std::find(f.choices.begin(), f.choices.end(), v.get_ref<const std::string&>()) ==
+          f.choices.end()) {
+        FailBody(type, path, "'" + v.get<std::string>() + "' is not one of " + Join(f.choices));
+      }
+      return;
+    case K::kUnsigned:
+    case K::kInteger: {
+      if (!v.is_number_integer()) FailBody(type, path, "must be an integer");
+      bool negative = v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0;
+      if (negative || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+        if (negative && f.min >= 0) {
+          FailBody(type, path, "must be >= " + std::to_string(f.min));
+        }
+        FailBody(type, path, "is out of range");
+      }
+      int64_t n = v.get<int64_t>();
+      if (n < f.min) FailBody(type, path, "must be >= " + std::to_string(f.min));
+      if (n > f.max) FailBody(type, path, "must be <= " + std::to_string(f.max));
+      return;
+    }
+    case K::kBool:
+      if (!v.is_boolean()) FailBody(type, path, "must be true or false");
+      return;
+    case K::kBinary: {
+      if (!v.is_binary()) FailBody(type, path, "must be binary bytes");
+      auto size = static_cast<int64_t>(v.get_binary().size());
+      if (f.exact && size != f.max) {
+        FailBody(type, path, "must be exactly " + std::to_string(f.max) + " bytes");
+      }
+      if (size > f.max) FailBody(type, path, "is longer than " + std::to_string(f.max) + " bytes");
+      if (size == 0) FailBody(type, path, "must not be empty");
+      return;
+    }
+    case K::kStringList:
+      if (!v.is_array()) FailBody(type, path, "must be a list of strings");
+      if (static_cast<int64_t>(v.size()) > f.max) {
+        FailBody(type, path, "has more than " + std::to_string(f.max) + " items");
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string() || v[i].get_ref<const std::string&>().size() > 256) {
+          FailBody(type, path + "[" + std::to_string(i) + "]", "must be a string of at most 256 bytes");
+        }
+      }
+      return;
+    case K::kObject:
+      if (!v.is_object()) FailBody(type, path, "must be an object");
+      ValidateFields(type, path, f.fields, v);
+      return;
+  }
+}
+
+void ValidateFields(std::string_view type, std::string_view prefix,
+                    const std::vector<FieldSpec>& fields, const Json& object) {
+  for (const auto& [key, value] : object.items()) {
+    auto spec = std::find_if(fields.begin(), fields.end(),
+                             [&](const FieldSpec& f) { return f.name == key; });
+    if (spec == fields.end()) FailBody(type, PathOf(prefix, key), "is not a field of " + std::string(type));
+    ValidateField(type, PathOf(prefix, key), *spec, value);
+  }
+  for (const FieldSpec& f : fields) {
+    if (f.required && !object.contains(f.name)) FailBody(type, PathOf(prefix, f.name), "is required");
+  }
+}
+
+// Applies `convert` to every binary field present in `object`, recursively.
+template <typename Convert>
+void ForEachBinary(std::string_view type, std::string_view prefix,
+                   const std::vector<FieldSpec>& fields, Json& object, Convert convert) {
+  if (!object.is_object()) return;
+  for (const FieldSpec& f : fields) {
+    auto it = object.find(f.name);
+    if (it == object.end()) continue;
+    if (f.kind == K::kBinary) convert(PathOf(prefix, f.name), *it);
+    if (f.kind == K::kObject) ForEachBinary(type, PathOf(prefix, f.name), f.fields, *it, convert);
+  }
+}
+
+const RecordSchema& SchemaOrFail(std::string_view type) {
+  const RecordSchema* schema = FindSchema(type);
+  if (schema == nullptr) {
+    throw Error("unknown_type", "'" + std::string(type) + "' is not a bangban record type");
+  }
+  return *schema;
+}
+
+}  // namespace
+
+void FailBody(std::string_view type, std::string_view path, std::string_view what) {
+  throw Error("invalid_body",
+              std::string(type) + ": body." + std::string(path) + ": " + std::string(what));
+}
+
+const std::vector<RecordSchema>& AllSchemas() {
+  static const std::vector<RecordSchema> schemas = BuildSchemas();
+  return schemas;
+}
+
+const RecordSchema* FindSchema(std::string_view type) {
+  for (const RecordSchema& schema : AllSchemas()) {
+    if (schema.type == type) return &schema;
+  }
+  return nullptr;
+}
+
+void ValidateBody(std::string_view type, const Json& body) {
+  const RecordSchema& schema = SchemaOrFail(type);
+  if (!body.is_object()) FailBody(type, "", "the body must be an object");
+  ValidateFields(type, "", schema.fields, body);
+  if (schema.check != nullptr) schema.check(body);
+}
+
+Json BodyFromText(std::string_view type, const Json& text) {
+  const RecordSchema& schema = SchemaOrFail(type);
+  Json body = text;
+  ForEachBinary(type, "", schema.fields, body, [&](const std::string& path, Json& value) {
+    if (!value.is_string()) FailBody(type, path, "must be a hex string");
+    auto bytes = FromHex(value.get_ref<const std::string&>());
+    if (!bytes) FailBody(type, path, "is not valid hex");
+    value = Json::binary(std::move(*bytes));
+  });
+  ValidateBody(type, body);
+  return body;
+}
+
+Json BodyToText(std::string_view type, const Json& body) {
+  const RecordSchema& schema = SchemaOrFail(type);
+  Json text = body;
+  ForEachBinary(type, "", schema.fields, text, [](const std::string&, Json& value) {
+    if (value.is_binary()) value = ToHex(value.get_binary());
+  });
+  return text;
+}
+
+}  // namespace bangban

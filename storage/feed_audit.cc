@@ -1,0 +1,190 @@
+// FeedStore::Audit: trusts nothing the store derived; re-derives it from the record bytes.
+#include <cstring>
+#include <set>
+
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+namespace {
+
+struct Authority {
+  std::string role;
+  std::string county;
+};
+
+// Enrolments recomputed from key records alone, starting from the trust roots.
+class EnrolmentReplay {
+ public:
+  explicit EnrolmentReplay(const std::vector<TrustRoot>& roots) {
+    for (const TrustRoot& root : roots) authority_[root.key] = {root.role, root.county};
+  }
+
+  // Applies key records whose author has authority, until nothing more applies (an outlet's
+  // enrolment may be seen before its county hub's own).
+  void Run(const std::vector<Record>& key_records) {
+    std::set<RecordId> applied;
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (const Record& r : key_records) {
+        if (applied.count(r.id()) || !Apply(r)) continue;
+        applied.insert(r.id());
+        progress = true;
+      }
+    }
+  }
+
+  std::map<PublicKey, Enrolment> enrolments;
+
+ private:
+  bool Apply(const Record& r) {
+    auto author = authority_.find(r.author());
+    if (author == authority_.end()) return false;
+    PublicKey subject;
+    std::memcpy(subject.data(), r.body()["key"].get_binary().data(), 32);
+    if (r.type() == "key.enroll") {
+      const std::string& role = r.body()["role"];
+      const std::string& county = r.body()["county"];
+      bool allowed = author->second.role == "city" ||
+                     (author->second.role == "county" && role == "outlet" && county == author->second.county);
+      if (!allowed) return false;
+      Enrolment& e = enrolments[subject];
+      e.key = subject;
+      e.role = role;
+      e.county = county;
+      e.name = r.body()["name"];
+      e.outlet_id = r.body().value("outlet_id", "");
+      e.enrolled_by = r.author();
+      authority_.try_emplace(subject, Authority{role, county});
+      return true;
+    }
+    auto e = enrolments.find(subject);
+    if (e == enrolments.end()) return false;
+    if (author->second.role != "city" && e->second.enrolled_by != r.author()) return false;
+    uint64_t after = r.body()["after_seq"];
+    if (!e->second.revoked_after_seq || after < *e->second.revoked_after_seq) {
+      e->second.revoked_after_seq = after;
+    }
+    return true;
+  }
+
+  std::map<PublicKey, Authority> authority_;
+};
+
+std::string Where(const PublicKey& author, uint64_t seq) {
+  return "feed " + KeyId(author) + " seq " + std::to_string(seq);
+}
+
+}  // namespace
+
+std::vector<std::string> FeedStore::Audit() const {
+  std::vector<std::string> problems;
+  std::vector<Record> key_records;
+  std::map<PublicKey, std::vector<uint64_t>> seqs_by_author;
+  uint64_t feed_entries = 0;
+
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor heads(txn, heads_);
+    for (bool ok = heads.First(); ok; ok = heads.Next()) {
+      PublicKey author;
+      std::memcpy(author.data(), heads.key().data(), 32);
+      uint64_t head_seq = GetBigEndian64(heads.value().data());
+      std::optional<RecordId> prev;
+      for (uint64_t seq = 1; seq <= head_seq; ++seq) {
+        auto id = txn.Get(feed_, FeedKeyOf(author, seq));
+        if (!id) {
+          problems.push_back(Where(author, seq) + ": missing below the head " + std::to_string(head_seq));
+          prev.reset();
+          continue;
+        }
+        auto wire = txn.Get(records_, *id);
+        if (!wire) {
+          problems.push_back(Where(author, seq) + ": the record bytes are missing");
+          prev.reset();
+          continue;
+        }
+        try {
+          Record r = Record::Decode(*wire);
+          if (!std::equal(id->begin(), id->end(), r.id().begin())) {
+            problems.push_back(Where(author, seq) + ": stored id does not match the record's hash");
+          }
+          if (r.author() != author || r.seq() != seq) {
+            problems.push_back(Where(author, seq) + ": the record names another author or seq");
+          }
+          if (!r.VerifySignature()) problems.push_back(Where(author, seq) + ": bad signature");
+          if (seq > 1 && prev && r.envelope().prev != prev) {
+            problems.push_back(Where(author, seq) + ": prev does not chain to seq " + std::to_string(seq - 1));
+          }
+          if (!txn.Get(received_, r.id())) {
+            problems.push_back(Where(author, seq) + ": no receipt time recorded");
+          }
+          if (r.type() == "key.enroll" || r.type() == "key.revoke") key_records.push_back(r);
+          prev = r.id();
+        } catch (const Error& e) {
+          problems.push_back(Where(author, seq) + ": " + e.what());
+          prev.reset();
+        }
+        ++feed_entries;
+      }
+      seqs_by_author[author].push_back(head_seq);
+    }
+    MDB_stat feed_stat, record_stat;
+    mdb_stat(txn.raw(), feed_, &feed_stat);
+    mdb_stat(txn.raw(), records_, &record_stat);
+    if (feed_stat.ms_entries != feed_entries) {
+      problems.push_back(std::to_string(feed_stat.ms_entries - feed_entries) +
+                         " feed entries lie above their feed's head");
+    }
+    if (record_stat.ms_entries != feed_stat.ms_entries) {
+      problems.push_back("the store holds " + std::to_string(record_stat.ms_entries) +
+                         " records but its feeds index " + std::to_string(feed_stat.ms_entries));
+    }
+    LmdbCursor forks(txn, forks_);
+    for (bool ok = forks.First(); ok; ok = forks.Next()) {
+      try {
+        if (!Record::Decode(forks.value()).VerifySignature()) {
+          problems.push_back("fork evidence with a bad signature is kept");
+        }
+      } catch (const Error& e) {
+        problems.push_back(std::string("unreadable fork evidence: ") + e.what());
+      }
+    }
+  });
+
+  // Enrolments: recompute from the key records and compare with what the store derived.
+  EnrolmentReplay replay(options_.roots);
+  replay.Run(key_records);
+  std::map<PublicKey, Enrolment> stored;
+  for (Enrolment& e : Enrolments()) stored[e.key] = e;
+  for (const auto& [key, e] : replay.enrolments) {
+    auto it = stored.find(key);
+    if (it == stored.end()) {
+      problems.push_back("enrolment of " + KeyId(key) + " is in the records but not in the store");
+    } else if (it->second.role != e.role || it->second.county != e.county ||
+               it->second.enrolled_by != e.enrolled_by ||
+               it->second.revoked_after_seq != e.revoked_after_seq) {
+      problems.push_back("enrolment of " + KeyId(key) + " differs from what its records say");
+    }
+  }
+  for (const auto& [key, e] : stored) {
+    if (!replay.enrolments.count(key)) {
+      problems.push_back("enrolment of " + KeyId(key) + " has no authorised key.enroll record");
+    }
+  }
+  // Every author must be a root or enrolled (where the store requires it), within revocation.
+  for (const auto& [author, heads] : seqs_by_author) {
+    bool root = FindRoot(author) != nullptr;
+    auto e = replay.enrolments.find(author);
+    if (!root && e == replay.enrolments.end()) {
+      if (options_.require_enrolment) problems.push_back("feed " + KeyId(author) + ": author is not enrolled");
+      continue;
+    }
+    if (!root && e->second.revoked_after_seq && heads.front() > *e->second.revoked_after_seq) {
+      problems.push_back("feed " + KeyId(author) + ": records after seq " +
+                         std::to_string(*e->second.revoked_after_seq) + " were accepted although the key is revoked");
+    }
+  }
+  return problems;
+}
+
+}  // namespace bangban

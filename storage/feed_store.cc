@@ -1,0 +1,474 @@
+#include "storage/feed_store.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "protocol/clock.h"
+#include "protocol/codec.h"
+
+namespace bangban {
+
+namespace {
+
+using Kind = IngestOutcome::Kind;
+
+Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
+
+Bytes FeedEntryKey(const PublicKey& author, uint64_t seq, const RecordId& id) {
+  Bytes key = FeedKey(author, seq);
+  key.insert(key.end(), id.begin(), id.end());
+  return key;
+}
+
+Bytes HeadValue(uint64_t seq, const RecordId& id) {
+  Bytes value(40);
+  PutBigEndian64(value.data(), seq);
+  std::memcpy(value.data() + 8, id.data(), 32);
+  return value;
+}
+
+FeedHead ParseHead(ByteView value) {
+  FeedHead head;
+  head.seq = GetBigEndian64(value.data());
+  std::memcpy(head.id.data(), value.data() + 8, 32);
+  return head;
+}
+
+template <size_t N>
+std::array<uint8_t, N> ToArray(ByteView bytes) {
+  std::array<uint8_t, N> out;
+  std::memcpy(out.data(), bytes.data(), N);
+  return out;
+}
+
+Bytes EncodeEnrolment(const Enrolment& e) {
+  Json j = {{"role", e.role},           {"name", e.name},
+            {"county", e.county},       {"outlet_id", e.outlet_id},
+            {"enrolled_by", ToHex(e.enrolled_by)}, {"revoke_reason", e.revoke_reason}};
+  if (e.revoked_after_seq) j["revoked_after_seq"] = *e.revoked_after_seq;
+  return EncodeJson(j);
+}
+
+Enrolment DecodeEnrolment(ByteView key, ByteView value) {
+  auto handle = UnpackExactly(value, "enrolment");
+  Json j = ObjectToJson(handle.get(), "enrolment");
+  Enrolment e;
+  e.key = ToArray<32>(key);
+  e.role = j["role"];
+  e.name = j["name"];
+  e.county = j["county"];
+  e.outlet_id = j["outlet_id"];
+  e.enrolled_by = *FromHexFixed<32>(j["enrolled_by"].get<std::string>());
+  e.revoke_reason = j["revoke_reason"];
+  if (j.contains("revoked_after_seq")) e.revoked_after_seq = j["revoked_after_seq"].get<uint64_t>();
+  return e;
+}
+
+IngestOutcome Outcome(const Record& r, Kind kind, std::string code = {}, std::string message = {}) {
+  return {kind, std::move(code), std::move(message), r.id(), r.author(), r.seq()};
+}
+
+}  // namespace
+
+Bytes FeedKeyOf(const PublicKey& author, uint64_t seq) {
+  Bytes key(40);
+  std::memcpy(key.data(), author.data(), 32);
+  PutBigEndian64(key.data() + 32, seq);
+  return key;
+}
+
+std::string_view OutcomeName(IngestOutcome::Kind kind) {
+  switch (kind) {
+    case Kind::kAccepted: return "accepted";
+    case Kind::kDuplicate: return "duplicate";
+    case Kind::kBuffered: return "buffered";
+    case Kind::kFork: return "fork";
+    case Kind::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
+    : options_(std::move(options)), env_(dir, options_.lmdb) {
+  records_ = env_.OpenDb("records");        // id -> record wire bytes
+  feed_ = env_.OpenDb("feed");              // author || seq -> id
+  heads_ = env_.OpenDb("heads");            // author -> seq || id
+  gaps_ = env_.OpenDb("gaps");              // author || seq || id -> wire (waiting for a gap)
+  forks_ = env_.OpenDb("forks");            // author || seq || id -> wire (evidence)
+  quarantine_ = env_.OpenDb("quarantine");  // author -> reason
+  enrolments_ = env_.OpenDb("enrolments");  // key -> enrolment
+  received_ = env_.OpenDb("received");      // id -> receipt time (ms, big-endian)
+}
+
+const TrustRoot* FeedStore::FindRoot(const PublicKey& key) const {
+  for (const TrustRoot& root : options_.roots) {
+    if (root.key == key) return &root;
+  }
+  return nullptr;
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
+                                         const std::vector<std::pair<std::string, Json>>& entries) {
+  std::vector<Record> appended;
+  env_.Write([&](LmdbTxn& txn) {
+    appended.clear();
+    const PublicKey& key = author.public_key();
+    if (txn.Get(quarantine_, key)) {
+      throw Error("forked", "this feed is quarantined after a fork; it cannot be appended to");
+    }
+    FeedHead head;
+    if (auto value = txn.Get(heads_, key)) head = ParseHead(*value);
+    int64_t now = NowMs();
+    for (const auto& [type, body] : entries) {
+      std::optional<RecordId> prev;
+      if (head.seq > 0) prev = head.id;
+      Record record = Record::Create(author, type, head.seq + 1, prev, now, body);
+      std::string code;
+      std::string problem = AuthorProblem(txn, key, record.seq(), &code);
+      if (!problem.empty()) throw Error(code, problem);
+      problem = KeyRecordProblem(txn, record);
+      if (!problem.empty()) throw Error("not_authorized", problem);
+      Store(txn, record, now);
+      head = {record.seq(), record.id()};
+      appended.push_back(std::move(record));
+    }
+  });
+  return appended;
+}
+
+std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bool signatures_checked) {
+  std::vector<bool> signature_ok(records.size(), true);
+  if (!signatures_checked) {
+    for (size_t i = 0; i < records.size(); ++i) signature_ok[i] = records[i].VerifySignature();
+  }
+  std::vector<IngestOutcome> outcomes;
+  env_.Write([&](LmdbTxn& txn) {
+    outcomes.clear();
+    int64_t now = NowMs();
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (!signature_ok[i]) {
+        outcomes.push_back(Outcome(records[i], Kind::kRejected, "bad_signature",
+                                   "the signature does not match the record's bytes and author " +
+                                       KeyId(records[i].author())));
+        continue;
+      }
+      outcomes.push_back(IngestOne(txn, records[i], now));
+    }
+  });
+  return outcomes;
+}
+
+IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
+  const PublicKey& author = r.author();
+  if (auto existing = txn.Get(feed_, FeedKey(author, r.seq()))) {
+    if (std::equal(existing->begin(), existing->end(), r.id().begin())) {
+      return Outcome(r, Kind::kDuplicate);
+    }
+    auto other = Record::Decode(*txn.Get(records_, *existing));
+    return RecordFork(txn, r, other);
+  }
+  std::string code;
+  std::string problem = AuthorProblem(txn, author, r.seq(), &code);
+  if (!problem.empty()) return Outcome(r, Kind::kRejected, code, problem);
+
+  FeedHead head;
+  if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
+  if (r.seq() > head.seq + 1) {
+    if (r.seq() - head.seq > options_.max_buffered_per_author) {
+      return Outcome(r, Kind::kRejected, "gap_too_large",
+                     "seq " + std::to_string(r.seq()) + " is too far ahead of the stored head " +
+                         std::to_string(head.seq) + "; send the missing records first");
+    }
+    txn.Put(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire());
+    return Outcome(r, Kind::kBuffered, "gap",
+                   "waiting for seq " + std::to_string(head.seq + 1) + ".." +
+                       std::to_string(r.seq() - 1) + " of this feed");
+  }
+  if (r.seq() > 1 && *r.envelope().prev != head.id) {
+    return RecordFork(txn, r, *GetBySeqIn(txn, author, head.seq));
+  }
+  problem = KeyRecordProblem(txn, r);
+  if (!problem.empty()) return Outcome(r, Kind::kRejected, "not_authorized", problem);
+  Store(txn, r, now);
+  DrainGaps(txn, author, now);
+  return Outcome(r, Kind::kAccepted);
+}
+
+void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
+  ApplyKeyRecord(txn, r);
+  txn.PutIfAbsent(records_, r.id(), r.wire());
+  txn.Put(feed_, FeedKey(r.author(), r.seq()), r.id());
+  txn.Put(heads_, r.author(), HeadValue(r.seq(), r.id()));
+  uint8_t when[8];
+  PutBigEndian64(when, static_cast<uint64_t>(now));
+  txn.PutIfAbsent(received_, r.id(), ByteView(when, 8));
+}
+
+void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
+  for (;;) {
+    FeedHead head = ParseHead(*txn.Get(heads_, author));
+    // Collect buffered records at or below head + 1 (at or below head: late copies).
+    std::vector<std::pair<Bytes, Record>> waiting;
+    {
+      LmdbCursor cursor(txn, gaps_);
+      Bytes prefix(author.begin(), author.end());
+      for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
+        uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+        if (seq > head.seq + 1) break;
+        waiting.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()),
+                             Record::Decode(cursor.value()));
+      }
+    }
+    if (waiting.empty()) return;
+    bool advanced = false;
+    for (auto& [key, record] : waiting) {
+      txn.Del(gaps_, key);
+      if (record.seq() <= head.seq) {
+        auto stored = GetBySeqIn(txn, author, record.seq());
+        if (stored && stored->id() != record.id()) RecordFork(txn, record, *stored);
+        continue;
+      }
+      if (advanced || *record.envelope().prev != head.id) {
+        // Two different successors of one head, or one that chains elsewhere: a fork.
+        RecordFork(txn, record, *GetBySeqIn(txn, author, advanced ? record.seq() : head.seq));
+        continue;
+      }
+      if (!KeyRecordProblem(txn, record).empty()) return;  // refused; the gap stays open
+      Store(txn, record, now);
+      advanced = true;
+    }
+    if (!advanced || txn.Get(quarantine_, author)) return;
+  }
+}
+
+IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record& other) {
+  txn.Put(forks_, FeedEntryKey(r.author(), r.seq(), r.id()), r.wire());
+  txn.Put(forks_, FeedEntryKey(other.author(), other.seq(), other.id()), other.wire());
+  std::string reason = "fork: seq " + std::to_string(r.seq()) + " is " + ToHex(r.id()).substr(0, 16) +
+                       " here but seq " + std::to_string(other.seq()) + " " +
+                       ToHex(other.id()).substr(0, 16) + " was stored before";
+  txn.PutIfAbsent(quarantine_, r.author(), AsBytes(reason));
+  return Outcome(r, Kind::kFork, "forked",
+                 "author " + KeyId(r.author()) + " signed two different records for one place in "
+                 "its feed; both are kept as evidence and the author is quarantined");
+}
+
+// ---- authority --------------------------------------------------------------------------
+
+std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
+                                     std::string* code) const {
+  if (auto reason = txn.Get(quarantine_, author)) {
+    *code = "forked";
+    return "author " + KeyId(author) + " is quarantined after a fork (" +
+           std::string(AsChars(*reason)) + ")";
+  }
+  if (FindRoot(author) != nullptr) return "";
+  auto value = txn.Get(enrolments_, author);
+  if (!value) {
+    if (!options_.require_enrolment) return "";
+    *code = "unknown_author";
+    return "key " + KeyId(author) + " is not enrolled here; enrol it at its county hub first";
+  }
+  Enrolment e = DecodeEnrolment(author, *value);
+  if (e.revoked_after_seq && seq > *e.revoked_after_seq) {
+    *code = "revoked";
+    return "key " + KeyId(author) + " was revoked after seq " + std::to_string(*e.revoked_after_seq) +
+           " (" + e.revoke_reason + ")";
+  }
+  return "";
+}
+
+namespace {
+bool IsKeyRecord(const Record& r) { return r.type() == "key.enroll" || r.type() == "key.revoke"; }
+}  // namespace
+
+std::string FeedStore::KeyRecordProblem(const LmdbTxn& txn, const Record& r) const {
+  if (!IsKeyRecord(r)) return "";
+  const Json& body = r.body();
+  PublicKey subject = ToArray<32>(body["key"].get_binary());
+  // The author's role and county, from the roots or its own enrolment.
+  std::string role, county;
+  if (const TrustRoot* root = FindRoot(r.author())) {
+    role = root->role;
+    county = root->county;
+  } else if (auto value = txn.Get(enrolments_, r.author())) {
+    Enrolment author = DecodeEnrolment(r.author(), *value);
+    role = author.role;
+    county = author.county;
+  }
+  if (r.type() == "key.enroll") {
+    const std::string& new_role = body["role"];
+    const std::string& new_county = body["county"];
+    if (role == "city" || (role == "county" && new_role == "outlet" && new_county == county)) return "";
+    return "key.enroll: " + KeyId(r.author()) + " (" + (role.empty() ? "not enrolled" : role) +
+           ") may not enrol a " + new_role + " key for county " + new_county +
+           "; the city enrols county hubs, a county hub enrols outlets of its own county";
+  }
+  auto existing = txn.Get(enrolments_, subject);
+  if (existing && (role == "city" || DecodeEnrolment(subject, *existing).enrolled_by == r.author())) {
+    return "";
+  }
+  return "key.revoke: " + KeyId(r.author()) + " did not enrol " + KeyId(subject) +
+         " and is not the city";
+}
+
+void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
+  if (!IsKeyRecord(r)) return;
+  const Json& body = r.body();
+  PublicKey subject = ToArray<32>(body["key"].get_binary());
+  std::optional<Enrolment> existing;
+  if (auto value = txn.Get(enrolments_, subject)) existing = DecodeEnrolment(subject, *value);
+  if (r.type() == "key.enroll") {
+    // Re-enrolment updates the details; a revocation is never undone by it.
+    Enrolment e = existing.value_or(Enrolment{});
+    e.key = subject;
+    e.role = body["role"];
+    e.name = body["name"];
+    e.county = body["county"];
+    e.outlet_id = body.value("outlet_id", "");
+    e.enrolled_by = r.author();
+    txn.Put(enrolments_, subject, EncodeEnrolment(e));
+    return;
+  }
+  uint64_t after = body["after_seq"];
+  if (!existing->revoked_after_seq || after < *existing->revoked_after_seq) {
+    existing->revoked_after_seq = after;
+    existing->revoke_reason = body["reason"];
+  }
+  txn.Put(enrolments_, subject, EncodeEnrolment(*existing));
+}
+
+// ---- reading ----------------------------------------------------------------------------
+
+std::optional<Record> FeedStore::GetBySeqIn(const LmdbTxn& txn, const PublicKey& author,
+                                            uint64_t seq) const {
+  auto id = txn.Get(feed_, FeedKey(author, seq));
+  if (!id) return std::nullopt;
+  return Record::Decode(*txn.Get(records_, *id));
+}
+
+FeedHead FeedStore::Head(const PublicKey& author) const {
+  FeedHead head;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
+  });
+  return head;
+}
+
+std::map<PublicKey, FeedHead> FeedStore::Heads() const {
+  std::map<PublicKey, FeedHead> heads;
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, heads_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+      heads[ToArray<32>(cursor.key())] = ParseHead(cursor.value());
+    }
+  });
+  return heads;
+}
+
+std::optional<Record> FeedStore::Get(const RecordId& id) const {
+  std::optional<Record> record;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto wire = txn.Get(records_, id)) record = Record::Decode(*wire);
+  });
+  return record;
+}
+
+std::optional<Record> FeedStore::GetBySeq(const PublicKey& author, uint64_t seq) const {
+  std::optional<Record> record;
+  env_.Read([&](LmdbTxn& txn) { record = GetBySeqIn(txn, author, seq); });
+  return record;
+}
+
+void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
+                         const std::function<bool(const Record&)>& visit) const {
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, feed_);
+    Bytes prefix(author.begin(), author.end());
+    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
+         ok = cursor.Next()) {
+      if (GetBigEndian64(cursor.key().data() + 32) > to) break;
+      if (!visit(Record::Decode(*txn.Get(records_, cursor.value())))) break;
+    }
+  });
+}
+
+void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit) const {
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, feed_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+      if (!visit(Record::Decode(*txn.Get(records_, cursor.value())))) break;
+    }
+  });
+}
+
+std::optional<int64_t> FeedStore::ReceivedAt(const RecordId& id) const {
+  std::optional<int64_t> when;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto value = txn.Get(received_, id)) when = static_cast<int64_t>(GetBigEndian64(value->data()));
+  });
+  return when;
+}
+
+std::optional<Enrolment> FeedStore::FindEnrolment(const PublicKey& key) const {
+  std::optional<Enrolment> e;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto value = txn.Get(enrolments_, key)) e = DecodeEnrolment(key, *value);
+  });
+  return e;
+}
+
+std::vector<Enrolment> FeedStore::Enrolments() const {
+  std::vector<Enrolment> all;
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, enrolments_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+      all.push_back(DecodeEnrolment(cursor.key(), cursor.value()));
+    }
+  });
+  return all;
+}
+
+std::map<PublicKey, std::string> FeedStore::Quarantined() const {
+  std::map<PublicKey, std::string> all;
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, quarantine_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+      all[ToArray<32>(cursor.key())] = std::string(AsChars(cursor.value()));
+    }
+  });
+  return all;
+}
+
+std::vector<Record> FeedStore::ForkEvidence() const {
+  std::vector<Record> all;
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, forks_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) all.push_back(Record::Decode(cursor.value()));
+  });
+  return all;
+}
+
+size_t FeedStore::BufferedCount() const {
+  size_t count = 0;
+  env_.Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), gaps_, &stat);
+    count = stat.ms_entries;
+  });
+  return count;
+}
+
+uint64_t FeedStore::RecordCount() const {
+  uint64_t count = 0;
+  env_.Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), feed_, &stat);
+    count = stat.ms_entries;
+  });
+  return count;
+}
+
+}  // namespace bangban

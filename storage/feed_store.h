@@ -1,0 +1,135 @@
+// FeedStore: every author's append-only, hash-chained feed, kept in LMDB.
+//
+// It holds the records this party wrote (AppendOwn) and the records it received from others
+// (Ingest), the head of every feed, records waiting for a gap to close, fork evidence, and the
+// enrolments that say which keys may write. A record is stored only when its signature, chain
+// and author check out; every other outcome says why. All writes are single LMDB transactions:
+// after a call returns, its effects are durable; if the process dies before, none of them are.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crypto/identity.h"
+#include "protocol/record.h"
+#include "storage/lmdb.h"
+
+namespace bangban {
+
+// Storage key of a feed entry: author || seq (big-endian), so a feed is one ordered range.
+Bytes FeedKeyOf(const PublicKey& author, uint64_t seq);
+
+struct FeedHead {
+  uint64_t seq = 0;  // 0: the feed is empty
+  RecordId id{};
+};
+
+// What the store knows of a key: who enrolled it, for what, and whether it was revoked.
+struct Enrolment {
+  PublicKey key{};
+  std::string role;  // outlet | county | city
+  std::string name;
+  std::string county;
+  std::string outlet_id;
+  PublicKey enrolled_by{};
+  std::optional<uint64_t> revoked_after_seq;  // records after this seq are refused
+  std::string revoke_reason;
+};
+
+// A key trusted without an enrolment record: the store owner's own hub key and the city root.
+struct TrustRoot {
+  PublicKey key{};
+  std::string role;    // county | city
+  std::string county;  // the county a county root may enrol outlets in
+};
+
+struct IngestOutcome {
+  enum class Kind { kAccepted, kDuplicate, kBuffered, kFork, kRejected };
+  Kind kind = Kind::kRejected;
+  std::string code;     // for kRejected / kFork: "bad_signature", "unknown_author", ...
+  std::string message;  // a sentence for a person
+  RecordId id{};
+  PublicKey author{};
+  uint64_t seq = 0;
+};
+
+std::string_view OutcomeName(IngestOutcome::Kind kind);
+
+class FeedStore {
+ public:
+  struct Options {
+    std::vector<TrustRoot> roots;
+    // A hub refuses records from keys it cannot trace to a root; a node carries them (it
+    // cannot always know every enrolment) and leaves that judgement to the hub.
+    bool require_enrolment = true;
+    // Most records buffered for one author while a gap is open.
+    size_t max_buffered_per_author = 100'000;
+    LmdbEnv::Options lmdb;
+  };
+
+  FeedStore(const std::filesystem::path& dir, Options options);
+
+  // Signs and appends records to `author`'s own feed in one transaction: seq = head + 1, prev =
+  // head id, ts = NowMs(). Validation errors throw before anything is written.
+  std::vector<Record> AppendOwn(const SigningKey& author,
+                                const std::vector<std::pair<std::string, Json>>& entries);
+
+  // Ingests decoded records from others in one transaction, in order. Signatures are checked
+  // here unless `signatures_checked` says the caller already did it (in parallel).
+  std::vector<IngestOutcome> Ingest(std::span<const Record> records, bool signatures_checked = false);
+
+  FeedHead Head(const PublicKey& author) const;
+  std::map<PublicKey, FeedHead> Heads() const;
+  std::optional<Record> Get(const RecordId& id) const;
+  std::optional<Record> GetBySeq(const PublicKey& author, uint64_t seq) const;
+  // Visits records of `author` with seq in [from, to] in order; stops when `visit` returns false.
+  void ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
+                const std::function<bool(const Record&)>& visit) const;
+  // Visits every stored record feed by feed, in seq order.
+  void ScanAll(const std::function<bool(const Record&)>& visit) const;
+  // Hub receipt time (ms) of a stored record, written when it was first stored here.
+  std::optional<int64_t> ReceivedAt(const RecordId& id) const;
+
+  std::optional<Enrolment> FindEnrolment(const PublicKey& key) const;
+  std::vector<Enrolment> Enrolments() const;
+  // Quarantined authors and why (a fork was seen).
+  std::map<PublicKey, std::string> Quarantined() const;
+  // Fork evidence: every conflicting record kept, by author.
+  std::vector<Record> ForkEvidence() const;
+  size_t BufferedCount() const;
+  uint64_t RecordCount() const;
+
+  // Re-verifies everything: every record decodes, its signature holds, ids match keys, every
+  // feed chains from seq 1 to its head, every author is enrolled (or a root) and within its
+  // revocation limit. Returns one sentence per problem; empty means clean.
+  std::vector<std::string> Audit() const;
+
+  LmdbEnv& env() { return env_; }
+
+ private:
+  struct Dbs;
+  IngestOutcome IngestOne(LmdbTxn& txn, const Record& record, int64_t now);
+  void Store(LmdbTxn& txn, const Record& record, int64_t now);
+  void DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now);
+  IngestOutcome RecordFork(LmdbTxn& txn, const Record& record, const Record& other);
+  // Why `author` may not write a record at `seq`, or "" if it may.
+  std::string AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
+                            std::string* code) const;
+  // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
+  std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
+  void ApplyKeyRecord(LmdbTxn& txn, const Record& record);
+  std::optional<Record> GetBySeqIn(const LmdbTxn& txn, const PublicKey& author, uint64_t seq) const;
+  const TrustRoot* FindRoot(const PublicKey& key) const;
+
+  Options options_;
+  LmdbEnv env_;
+  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_;
+};
+
+}  // namespace bangban

@@ -1,0 +1,53 @@
+// Bundles: records carried as a file (a USB stick from a village station). The format is
+// documented in docs/records.md:
+//
+//   "bangban-bundle v1\n"
+//   frame*        : u32 big-endian length (1..kMaxRecordBytes) || record wire bytes
+//   end marker    : u32 0 || u64 big-endian frame count || BLAKE2b-256 of every byte before
+//                   the end marker
+//
+// A reader never trusts the file: a frame that does not decode is named (index and byte offset)
+// and skipped; a broken length ends the readable part; a missing or wrong end marker says the
+// file was truncated or altered. Records themselves are self-authenticating, so whatever
+// decodes is still checked by signature on import.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "protocol/record.h"
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+inline constexpr std::string_view kBundleMagic = "bangban-bundle v1\n";
+
+// Writes records to `path` atomically (temporary file, fsync, rename).
+void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& records);
+
+struct BundleContents {
+  std::vector<Record> records;     // every frame that decoded, in file order
+  std::vector<std::string> problems;  // one sentence per unreadable frame or damaged part
+  size_t frames = 0;               // frames found (decoded or not)
+};
+
+// Reads a bundle. Throws Error("bundle") only if the file cannot be opened or is not a bundle
+// at all; every other problem is listed in `problems`.
+BundleContents ReadBundle(const std::filesystem::path& path);
+
+// What an import did, for printing.
+struct ImportReport {
+  size_t accepted = 0, duplicate = 0, buffered = 0, forks = 0, rejected = 0;
+  std::vector<std::string> problems;  // unreadable frames and each rejection's reason
+  bool clean() const { return rejected == 0 && forks == 0 && problems.empty(); }
+};
+
+// Reads a bundle and ingests every readable record into `store`, in batches.
+ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path);
+
+// Every record `store` holds, feed by feed in seq order (enrolling hubs' feeds first, so that a
+// receiver learns enrolments before the records that depend on them).
+std::vector<Record> AllRecordsForExport(const FeedStore& store);
+
+}  // namespace bangban

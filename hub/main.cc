@@ -1,1 +1,129 @@
-int main() { return 0; }
+// bangban-hub: a county hub or the city hub. See `bangban-hub --help` and docs/operations.md.
+#include <iostream>
+
+#include "hub/hub.h"
+#include "storage/command_line.h"
+
+using namespace bangban;
+
+namespace {
+
+PublicKey ParseKey(const std::string& hex, const std::string& option) {
+  auto key = FromHexFixed<32>(hex);
+  if (!key) throw Error("usage", option + " must be 64 hex characters (a public key)");
+  return *key;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bangban-hub: a county hub (review queue, SLA) or the city hub (oversight, audit)."};
+  app.require_subcommand(1);
+  int exit_code = kExitOk;
+  std::string data, file, out, key_hex, key_file, city_key_hex, reason;
+  bool json = false;
+  HubConfig config;
+  EnrolRequest enrol;
+  uint64_t after_seq = 0;
+
+  auto* keygen = app.add_subcommand("keygen", "Create an identity key file (mode 0600) and print its public key");
+  keygen->add_option("--out", out, "Key file to create (never overwritten)")->required();
+  keygen->callback([&] {
+    SigningKey key = SigningKey::Generate();
+    key.Save(out);
+    std::cout << ToHex(key.public_key()) << "\n";
+  });
+
+  auto* init = app.add_subcommand("init", "Create a hub data dir and print the hub's public key");
+  init->add_option("--data", data, "Data dir to create")->required();
+  init->add_option("--role", config.role, "county or city")->required()->check(CLI::IsMember({"county", "city"}));
+  init->add_option("--name", config.name, "The operating bureau, e.g. 盐湖区行政审批服务管理局")->required();
+  init->add_option("--county", config.county, "Division code: the county's (140802) or the city's (1408)")->required();
+  init->add_option("--city-key", city_key_hex, "The city hub's public key (county hubs)");
+  init->add_option("--key", key_file, "Use this existing identity key file instead of a new one");
+  init->callback([&] {
+    if (!city_key_hex.empty()) config.city_key = ParseKey(city_key_hex, "--city-key");
+    PublicKey key = Hub::Init(data, config, key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file));
+    std::cout << ToHex(key) << "\n";
+  });
+
+  auto* enroll = app.add_subcommand("enroll", "Enrol a key (writes a signed key.enroll record)");
+  enroll->add_option("--data", data, "Hub data dir")->required();
+  enroll->add_option("--key", key_hex, "The public key to enrol (hex)")->required();
+  enroll->add_option("--role", enrol.role, "outlet, county or city")->required()->check(CLI::IsMember({"outlet", "county", "city"}));
+  enroll->add_option("--name", enrol.name, "Who holds the key, e.g. the outlet's name")->required();
+  enroll->add_option("--county", enrol.county, "County code (default: this hub's)");
+  enroll->add_option("--outlet-id", enrol.outlet_id, "Outlet id (required for outlets)");
+  enroll->callback([&] {
+    Hub hub(data);
+    enrol.key = ParseKey(key_hex, "--key");
+    if (enrol.county.empty()) enrol.county = hub.config().county;
+    Record r = hub.Enrol(enrol);
+    std::cout << ToHex(r.id()) << "\n";
+  });
+
+  auto* revoke = app.add_subcommand("revoke", "Revoke a key: its records after --after-seq are refused everywhere");
+  revoke->add_option("--data", data, "Hub data dir")->required();
+  revoke->add_option("--key", key_hex, "The public key to revoke (hex)")->required();
+  revoke->add_option("--after-seq", after_seq, "Last seq of that key that stays valid")->required();
+  revoke->add_option("--reason", reason, "Why (recorded in the signed record)")->required();
+  revoke->callback([&] {
+    Hub hub(data);
+    Record r = hub.Revoke(ParseKey(key_hex, "--key"), after_seq, reason);
+    std::cout << ToHex(r.id()) << "\n";
+  });
+
+  auto* import_cmd = app.add_subcommand("import", "Verify and store the records of a bundle file");
+  import_cmd->add_option("--data", data, "Hub data dir")->required();
+  import_cmd->add_option("file", file, "Bundle file")->required();
+  import_cmd->add_flag("--json", json, "Print one JSON document");
+  import_cmd->callback([&] {
+    Hub hub(data);
+    exit_code = PrintImportReport(hub.Import(file), json);
+  });
+
+  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file (e.g. for the city)");
+  export_cmd->add_option("--data", data, "Hub data dir")->required();
+  export_cmd->add_option("--out", out, "Bundle file to write")->required();
+  export_cmd->callback([&] {
+    Hub hub(data);
+    std::cout << "exported " << hub.Export(out) << " records to " << out << "\n";
+  });
+
+  auto* audit = app.add_subcommand("audit", "Re-verify every signature, chain and enrolment; exit 1 naming each problem");
+  audit->add_option("--data", data, "Hub data dir")->required();
+  audit->add_flag("--json", json, "Print one JSON document");
+  audit->callback([&] {
+    Hub hub(data);
+    std::vector<std::string> problems = hub.Audit();
+    Json status = hub.Status();
+    if (json) {
+      PrintJson({{"clean", problems.empty()}, {"problems", problems}, {"records", status["records"]},
+                 {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]}});
+    } else {
+      for (const std::string& p : problems) std::cout << "problem: " << p << "\n";
+      for (const Json& q : status["quarantined"]) {
+        std::cout << "notice: author " << q["author"].get<std::string>().substr(0, 16)
+                  << " is quarantined: " << q["reason"].get<std::string>() << "\n";
+      }
+      std::cout << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status["records"]
+                << " records in " << status["feeds"] << " feeds, " << problems.size() << " problems\n";
+    }
+    exit_code = problems.empty() ? kExitOk : kExitError;
+  });
+
+  auto* status = app.add_subcommand("status", "Show what the hub holds");
+  status->add_option("--data", data, "Hub data dir")->required();
+  status->add_flag("--json", json, "Print one JSON document");
+  status->callback([&] {
+    Hub hub(data);
+    Json s = hub.Status();
+    if (json) return PrintJson(s);
+    std::cout << s["role"].get<std::string>() << " hub " << s["name"].get<std::string>() << " ("
+              << s["county"].get<std::string>() << ")\nkey " << s["key"].get<std::string>() << "\nrecords "
+              << s["records"] << " in " << s["feeds"] << " feeds, enrolled keys " << s["enrolled"]
+              << ", buffered " << s["buffered"] << ", quarantined " << s["quarantined"].size() << "\n";
+  });
+
+  return RunCommandLine(app, argc, argv, exit_code);
+}

@@ -1,1 +1,131 @@
-int main() { return 0; }
+// bangban-node: the edge node at an outlet. See `bangban-node --help` and docs/operations.md.
+#include <fstream>
+#include <iostream>
+
+#include "node/outlet_node.h"
+#include "storage/command_line.h"
+
+using namespace bangban;
+
+namespace {
+
+constexpr size_t kSubmitBatch = 1000;
+
+int Submit(const std::string& data, const std::string& input, bool json) {
+  OutletNode node(data);
+  std::ifstream file;
+  if (input != "-") {
+    file.open(input);
+    if (!file) throw Error("usage", "cannot open " + input);
+  }
+  std::istream& in = input == "-" ? std::cin : file;
+  std::vector<IntakeEntry> entries;
+  std::vector<std::string> errors = node.ReadSubmissions(in, entries);
+  if (!errors.empty()) {
+    for (const std::string& e : errors) std::cerr << "error: " << e << "\n";
+    std::cerr << "error: " << errors.size() << " line(s) rejected; nothing was stored\n";
+    return kExitError;
+  }
+  for (const IntakeEntry& e : entries) {
+    if (!e.warning.empty()) std::cerr << "warning: " << e.warning << "\n";
+  }
+  // Stored in batches; each id is printed only after its batch is durable, so every printed
+  // id survives a crash.
+  Json ids = Json::array();
+  for (size_t start = 0; start < entries.size(); start += kSubmitBatch) {
+    size_t count = std::min(kSubmitBatch, entries.size() - start);
+    std::vector<Record> stored = node.Append(std::span(entries).subspan(start, count));
+    std::string out;
+    for (const Record& r : stored) {
+      if (json) {
+        ids.push_back(ToHex(r.id()));
+      } else {
+        out += ToHex(r.id()) + "\n";
+      }
+    }
+    std::cout << out << std::flush;
+  }
+  if (json) PrintJson({{"stored", entries.size()}, {"ids", ids}});
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bangban-node: the edge node at an assisted-registration outlet.\n"
+               "Signs records, keeps them in its store, and carries them to the county hub."};
+  app.require_subcommand(1);
+  int exit_code = kExitOk;
+  std::string data, file, out, county_key_hex, key_file;
+  bool json = false;
+  NodeConfig config;
+
+  auto* keygen = app.add_subcommand("keygen", "Create an identity key file (mode 0600) and print its public key");
+  keygen->add_option("--out", out, "Key file to create (never overwritten)")->required();
+  keygen->callback([&] {
+    SigningKey key = SigningKey::Generate();
+    key.Save(out);
+    std::cout << ToHex(key.public_key()) << "\n";
+  });
+
+  auto* init = app.add_subcommand("init", "Create a node data dir and print the node's public key");
+  init->add_option("--data", data, "Data dir to create")->required();
+  init->add_option("--outlet", config.outlet_id, "Outlet id, e.g. YH-001")->required();
+  init->add_option("--county", config.county, "County code, e.g. 140802")->required();
+  init->add_option("--county-key", county_key_hex, "The county hub's public key (hex)")->required();
+  init->add_option("--hub", config.hub_endpoint, "The county hub's endpoint, e.g. tcp://10.0.0.5:7100");
+  init->add_option("--key", key_file, "Use this existing identity key file instead of a new one");
+  init->callback([&] {
+    auto county_key = FromHexFixed<32>(county_key_hex);
+    if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
+    config.county_key = *county_key;
+    PublicKey key = OutletNode::Init(data, config,
+                                     key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file));
+    std::cout << ToHex(key) << "\n";
+    std::cerr << "node created in " << data << "; enrol it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key "
+              << ToHex(key) << " --role outlet --county " << config.county << " --outlet-id "
+              << config.outlet_id << " --name NAME\n";
+  });
+
+  auto* submit = app.add_subcommand("submit", "Sign and store records from JSON lines (one body per line, with \"type\")");
+  submit->add_option("--data", data, "Node data dir")->required();
+  submit->add_option("file", file, "JSON-lines file, or - for standard input")->required();
+  submit->add_flag("--json", json, "Print one JSON document");
+  submit->callback([&] { exit_code = Submit(data, file, json); });
+
+  auto* status = app.add_subcommand("status", "Show the node's feed, what it holds, and its applications");
+  status->add_option("--data", data, "Node data dir")->required();
+  status->add_flag("--json", json, "Print one JSON document");
+  status->callback([&] {
+    OutletNode node(data);
+    Json s = node.Status();
+    if (json) return PrintJson(s);
+    std::cout << "outlet " << s["outlet_id"].get<std::string>() << " (county " << s["county"].get<std::string>()
+              << ")\nkey " << s["key"].get<std::string>() << "\nown feed seq " << s["feed"]["seq"]
+              << "\nrecords held " << s["records_held"] << " in " << s["feeds_held"] << " feeds, buffered "
+              << s["buffered"] << ", quarantined authors " << s["quarantined"] << "\n";
+    for (const Json& a : s["applications"]) {
+      std::cout << "  " << a["app_id"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
+                << a["state"].get<std::string>() << "\n";
+    }
+  });
+
+  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");
+  export_cmd->add_option("--data", data, "Node data dir")->required();
+  export_cmd->add_option("--out", out, "Bundle file to write")->required();
+  export_cmd->callback([&] {
+    OutletNode node(data);
+    std::cout << "exported " << node.Export(out) << " records to " << out << "\n";
+  });
+
+  auto* import_cmd = app.add_subcommand("import", "Carry the records of a bundle file (verified, then stored)");
+  import_cmd->add_option("--data", data, "Node data dir")->required();
+  import_cmd->add_option("file", file, "Bundle file")->required();
+  import_cmd->add_flag("--json", json, "Print one JSON document");
+  import_cmd->callback([&] {
+    OutletNode node(data);
+    exit_code = PrintImportReport(node.Import(file), json);
+  });
+
+  return RunCommandLine(app, argc, argv, exit_code);
+}

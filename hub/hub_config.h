@@ -1,0 +1,23 @@
+// hub.toml: which hub this is (county or city), and whom it trusts.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "crypto/identity.h"
+
+namespace bangban {
+
+struct HubConfig {
+  std::string role;    // county | city
+  std::string name;    // e.g. 盐湖区行政审批服务管理局
+  std::string county;  // six-digit county code (county hubs); the city code for the city hub
+  std::optional<PublicKey> city_key;  // the city root a county hub answers to
+
+  // Error("config", "<file>: <field>: <problem>").
+  static HubConfig Load(const std::filesystem::path& file);
+  void Save(const std::filesystem::path& file) const;
+};
+
+}  // namespace bangban

@@ -1,0 +1,85 @@
+#include "node/intake.h"
+
+#include "crypto/error.h"
+#include "crypto/sealed_box.h"
+
+namespace bangban {
+
+namespace {
+
+// Replaces applicant {id_number, name} with {id_sealed, name_masked}.
+void SealApplicant(Json& body, const PublicKey& county_key, CivilDate today) {
+  auto applicant = body.find("applicant");
+  if (applicant == body.end() || !applicant->is_object()) {
+    FailBody("app.submit", "applicant", "is required: {\"id_number\": ..., \"name\": ...}");
+  }
+  for (const auto& [key, value] : applicant->items()) {
+    if (key != "id_number" && key != "name") {
+      FailBody("app.submit", "applicant." + key,
+               "is not accepted here; give the clear id_number and name, the node seals them");
+    }
+  }
+  auto id = applicant->find("id_number");
+  auto name = applicant->find("name");
+  if (id == applicant->end() || !id->is_string()) FailBody("app.submit", "applicant.id_number", "is required");
+  if (name == applicant->end() || !name->is_string() || name->get_ref<const std::string&>().empty()) {
+    FailBody("app.submit", "applicant.name", "is required");
+  }
+  std::string problem = CheckIdNumber(id->get_ref<const std::string&>(), today);
+  if (!problem.empty()) {
+    throw Error("invalid_id_number", "app.submit: body.applicant.id_number: " + problem);
+  }
+  Json clear = {{"id_number", *id}, {"name", *name}};
+  std::string plaintext = clear.dump();
+  Bytes sealed = Seal(county_key, AsBytes(plaintext));
+  std::fill(plaintext.begin(), plaintext.end(), '\0');
+  *applicant = Json{{"id_sealed", Json::binary(std::move(sealed))},
+                    {"name_masked", MaskName(name->get_ref<const std::string&>())}};
+}
+
+void SealComplaintText(Json& body, const PublicKey& county_key) {
+  auto text = body.find("text");
+  if (body.contains("text_sealed")) {
+    FailBody("complaint.file", "text_sealed", "is made by the node; give the clear `text`");
+  }
+  if (text == body.end() || !text->is_string() || text->get_ref<const std::string&>().empty()) {
+    FailBody("complaint.file", "text", "is required: what the complainant said");
+  }
+  Bytes sealed = Seal(county_key, AsBytes(text->get_ref<const std::string&>()));
+  body.erase(text);
+  body["text_sealed"] = Json::binary(std::move(sealed));
+}
+
+}  // namespace
+
+bool IsOutletRecordType(std::string_view type) {
+  return !type.starts_with("key.") && !type.starts_with("review.") && type != "complaint.verdict";
+}
+
+IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {
+  if (!input.is_object()) throw Error("invalid_body", "each line must be a JSON object");
+  auto type_field = input.find("type");
+  if (type_field == input.end() || !type_field->is_string()) {
+    throw Error("invalid_body", "missing \"type\" (e.g. \"app.submit\")");
+  }
+  IntakeEntry entry;
+  entry.type = type_field->get<std::string>();
+  if (FindSchema(entry.type) == nullptr) {
+    throw Error("unknown_type", "\"" + entry.type + "\" is not a bangban record type");
+  }
+  if (!IsOutletRecordType(entry.type)) {
+    throw Error("not_outlet_type", "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
+  }
+  Json body = input;
+  body.erase("type");
+  if (entry.type == "app.submit") SealApplicant(body, county_key, today);
+  if (entry.type == "complaint.file") SealComplaintText(body, county_key);
+  entry.body = BodyFromText(entry.type, body);
+  if (entry.type == "app.submit" && entry.body["fee_cents"].get<int64_t>() > 0) {
+    entry.warning = "fee_cents is " + std::to_string(entry.body["fee_cents"].get<int64_t>()) +
+                    ": assisted service must be free; recorded and reported as a fee violation";
+  }
+  return entry;
+}
+
+}  // namespace bangban

@@ -1,0 +1,30 @@
+// Intake: turns what a helper enters at an outlet (one JSON object per line, with a `type`)
+// into record bodies ready to sign. Personal data is protected here, before anything is
+// stored: the clear ID number and name of an applicant are checked (GB 11643), sealed to the
+// county hub, and replaced by `id_sealed` and `name_masked`; a complaint's text becomes
+// `text_sealed`. The clear values never reach the store, and no hash of an ID number is kept.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "crypto/identity.h"
+#include "protocol/identifiers.h"
+#include "protocol/schema.h"
+
+namespace bangban {
+
+struct IntakeEntry {
+  std::string type;
+  Json body;  // validated, personal data sealed
+  std::string warning;  // e.g. a fee charged (S1): stored, but surfaced to the helper
+};
+
+// Error("invalid_body" | "unknown_type" | "not_outlet_type" | "invalid_id_number", ...) naming
+// the field; messages never repeat an ID number.
+IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today);
+
+// Record types an outlet node may write (review decisions and enrolments are the hub's).
+bool IsOutletRecordType(std::string_view type);
+
+}  // namespace bangban

@@ -1,0 +1,62 @@
+#include "node/node_config.h"
+
+#include <fstream>
+#include <toml++/toml.h>
+
+#include "crypto/error.h"
+
+namespace bangban {
+
+namespace {
+std::string Required(const toml::table& t, const std::string& file, const char* field) {
+  auto value = t[field].value<std::string>();
+  if (!value) throw Error("config", file + ": " + field + ": missing (a string is required)");
+  return *value;
+}
+}  // namespace
+
+bool IsValidLocalId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsValidCountyCode(std::string_view code) {
+  return code.size() == 6 && code.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  toml::table t;
+  try {
+    t = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    throw Error("config", file + ": " + std::string(e.description()));
+  }
+  NodeConfig c;
+  c.outlet_id = Required(t, file, "outlet_id");
+  if (!IsValidLocalId(c.outlet_id)) throw Error("config", file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
+  c.county = Required(t, file, "county");
+  if (!IsValidCountyCode(c.county)) throw Error("config", file + ": county: must be a six-digit county code");
+  auto key = FromHexFixed<32>(Required(t, file, "county_key"));
+  if (!key) throw Error("config", file + ": county_key: must be 64 hex characters");
+  c.county_key = *key;
+  c.hub_endpoint = t["hub_endpoint"].value_or(std::string());
+  return c;
+}
+
+void NodeConfig::Save(const std::filesystem::path& path) const {
+  toml::table t{{"outlet_id", outlet_id},
+                {"county", county},
+                {"county_key", ToHex(county_key)},
+                {"hub_endpoint", hub_endpoint}};
+  std::ofstream out(path);
+  out << "# bangban outlet node configuration\n" << t << "\n";
+  if (!out) throw Error("config", "cannot write " + path.string());
+}
+
+}  // namespace bangban

@@ -1,0 +1,27 @@
+// node.toml: who this outlet node is and whom it talks to.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "crypto/identity.h"
+
+namespace bangban {
+
+struct NodeConfig {
+  std::string outlet_id;
+  std::string county;      // county code, e.g. 140802
+  PublicKey county_key{};  // the county hub's identity: seals personal data, signs decisions
+  std::string hub_endpoint;  // e.g. tcp://127.0.0.1:7100 (replication; may be empty)
+
+  // Error("config", "<file>: <field>: <problem>") for a missing or malformed field.
+  static NodeConfig Load(const std::filesystem::path& file);
+  void Save(const std::filesystem::path& file) const;
+};
+
+// Checks the shape of an outlet id or application id: 1..64 of [A-Za-z0-9._-].
+bool IsValidLocalId(std::string_view id);
+// A county code is six digits (GB/T 2260), e.g. 140802.
+bool IsValidCountyCode(std::string_view code);
+
+}  // namespace bangban

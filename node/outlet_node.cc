@@ -1,0 +1,125 @@
+#include "node/outlet_node.h"
+
+#include <map>
+
+#include "protocol/clock.h"
+
+namespace bangban {
+
+namespace {
+
+CivilDate TodayInChina() {
+  int64_t days = (NowMs() + 8 * 3600 * 1000) / 86400000;
+  CivilDate d{};
+  CivilFromDays(days, d.year, d.month, d.day);
+  return d;
+}
+
+FeedStore::Options StoreOptions(const NodeConfig& config) {
+  FeedStore::Options options;
+  // The county hub is the node's trust root: its enrolments and revocations are honoured.
+  options.roots.push_back({config.county_key, "county", config.county});
+  // A node carries records it cannot judge (it may not know every enrolment); the hub judges.
+  options.require_enrolment = false;
+  return options;
+}
+
+}  // namespace
+
+PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& config,
+                           const std::optional<std::filesystem::path>& key_file) {
+  if (!IsValidLocalId(config.outlet_id)) {
+    throw Error("usage", "--outlet: use 1-64 of A-Z a-z 0-9 . _ - (got '" + config.outlet_id + "')");
+  }
+  if (!IsValidCountyCode(config.county)) {
+    throw Error("usage", "--county: must be a six-digit county code such as 140802");
+  }
+  ToCurvePublicKey(config.county_key);  // refuses a key that cannot seal
+  DataDir dir = DataDir::Create(path, "node");
+  SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
+  key.Save(dir.key_file());
+  FeedStore store(dir.store_dir(), StoreOptions(config));
+  config.Save(dir.config_file());  // last: a dir with a config is a complete node
+  return key.public_key();
+}
+
+OutletNode::OutletNode(const std::filesystem::path& path)
+    : dir_(DataDir::Open(path, "node")),
+      config_(NodeConfig::Load(dir_.config_file())),
+      key_(SigningKey::Load(dir_.key_file())),
+      store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_))) {}
+
+std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
+                                                     std::vector<IntakeEntry>& entries) const {
+  std::vector<std::string> errors;
+  CivilDate today = TodayInChina();
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      Json input = Json::parse(line);
+      entries.push_back(IntakeFromJson(input, config_.county_key, today));
+      if (!entries.back().warning.empty()) {
+        entries.back().warning = "line " + std::to_string(number) + ": " + entries.back().warning;
+      }
+    } catch (const Json::parse_error& e) {
+      errors.push_back("line " + std::to_string(number) + ": not valid JSON (" + e.what() + ")");
+    } catch (const Error& e) {
+      errors.push_back("line " + std::to_string(number) + ": " + e.what());
+    }
+  }
+  return errors;
+}
+
+std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
+  std::vector<std::pair<std::string, Json>> bodies;
+  bodies.reserve(entries.size());
+  for (const IntakeEntry& e : entries) bodies.emplace_back(e.type, e.body);
+  return store_->AppendOwn(key_, bodies);
+}
+
+Json OutletNode::Status() const {
+  FeedHead own = store_->Head(key_.public_key());
+  // Applications filed here, and the latest decision the node has seen for each.
+  std::map<std::string, Json> apps;
+  store_->ScanFeed(key_.public_key(), 1, own.seq, [&](const Record& r) {
+    if (r.type() == "app.submit") {
+      const std::string& app_id = r.body()["app_id"];
+      apps[app_id] = {{"app_id", app_id}, {"kind", r.body()["kind"]}, {"state", "submitted"},
+                      {"submitted", FormatRfc3339(r.envelope().ts)}};
+    }
+    if (r.type() == "app.resubmit" && apps.count(r.body()["app_id"])) {
+      apps[r.body()["app_id"]]["state"] = "resubmitted";
+    }
+    return true;
+  });
+  store_->ScanAll([&](const Record& r) {
+    if (r.author() == config_.county_key && r.type().starts_with("review.")) {
+      auto app = apps.find(r.body()["app_id"]);
+      if (app != apps.end()) app->second["state"] = r.type().substr(7);
+    }
+    return true;
+  });
+  Json status;
+  status["outlet_id"] = config_.outlet_id;
+  status["county"] = config_.county;
+  status["key"] = ToHex(key_.public_key());
+  status["feed"] = {{"seq", own.seq}, {"head", own.seq ? Json(ToHex(own.id)) : Json(nullptr)}};
+  status["records_held"] = store_->RecordCount();
+  status["feeds_held"] = store_->Heads().size();
+  status["buffered"] = store_->BufferedCount();
+  status["quarantined"] = store_->Quarantined().size();
+  status["applications"] = Json::array();
+  for (auto& [id, app] : apps) status["applications"].push_back(app);
+  return status;
+}
+
+size_t OutletNode::Export(const std::filesystem::path& file) const {
+  std::vector<Record> records = AllRecordsForExport(*store_);
+  WriteBundle(file, records);
+  return records.size();
+}
+
+ImportReport OutletNode::Import(const std::filesystem::path& file) { return ImportBundle(*store_, file); }
+
+}  // namespace bangban

@@ -1,0 +1,53 @@
+// OutletNode: the edge node at an outlet. It holds the outlet's identity and store, signs what
+// the helper enters, carries other outlets' records, and moves records by bundle (and, with
+// replication, over the network). It has no HTTP server and no hub logic.
+#pragma once
+
+#include <filesystem>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/intake.h"
+#include "node/node_config.h"
+#include "storage/bundle.h"
+#include "storage/data_dir.h"
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+class OutletNode {
+ public:
+  // Creates a data dir: identity (generated, or taken from `key_file`), config, empty store.
+  static PublicKey Init(const std::filesystem::path& dir, const NodeConfig& config,
+                        const std::optional<std::filesystem::path>& key_file);
+
+  explicit OutletNode(const std::filesystem::path& dir);
+
+  // Reads JSON lines and turns each into a record body. All lines are read before anything is
+  // stored: if any line is wrong, returns one message per bad line ("line N: ...") and
+  // `entries` must not be stored.
+  std::vector<std::string> ReadSubmissions(std::istream& in, std::vector<IntakeEntry>& entries) const;
+  // Signs and stores entries in one durable transaction.
+  std::vector<Record> Append(std::span<const IntakeEntry> entries);
+
+  // Status as one JSON document: identity, feed head, records held, applications and state.
+  Json Status() const;
+
+  size_t Export(const std::filesystem::path& file) const;
+  ImportReport Import(const std::filesystem::path& file);
+
+  const NodeConfig& config() const { return config_; }
+  const PublicKey& public_key() const { return key_.public_key(); }
+  FeedStore& store() { return *store_; }
+
+ private:
+  DataDir dir_;
+  NodeConfig config_;
+  SigningKey key_;
+  std::unique_ptr<FeedStore> store_;
+};
+
+}  // namespace bangban

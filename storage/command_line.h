@@ -1,0 +1,60 @@
+// What every bangban command does the same way: exit 0 on success, 1 on an error (one message
+// on stderr), 2 on bad usage; `--json` output is one JSON document.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "crypto/error.h"
+#include "storage/bundle.h"
+
+namespace bangban {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+
+// Parses the command line and runs the chosen subcommand's callback, mapping errors to exit
+// codes. Subcommand callbacks return their exit code through `exit_code`.
+inline int RunCommandLine(CLI::App& app, int argc, char** argv, const int& exit_code) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitError;
+  }
+  return exit_code;
+}
+
+inline void PrintJson(const Json& doc) { std::cout << doc.dump(2) << std::endl; }
+
+// Prints what an import did; exit 1 if anything was refused or unreadable.
+inline int PrintImportReport(const ImportReport& report, bool json) {
+  if (json) {
+    PrintJson({{"accepted", report.accepted}, {"duplicate", report.duplicate},
+               {"buffered", report.buffered}, {"forks", report.forks},
+               {"rejected", report.rejected}, {"problems", report.problems}});
+  } else {
+    std::cout << "accepted " << report.accepted << ", duplicate " << report.duplicate
+              << ", buffered " << report.buffered << ", forks " << report.forks << ", rejected "
+              << report.rejected << "\n";
+    for (const std::string& p : report.problems) std::cout << "  " << p << "\n";
+  }
+  return report.clean() ? kExitOk : kExitError;
+}
+
+}  // namespace bangban

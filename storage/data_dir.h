@@ -1,0 +1,32 @@
+// The data dir of a node or hub: its identity key, its store and its configuration, kept
+// together and owner-only (mode 0700), so that one directory is one party.
+//
+//   DIR/identity.key   Ed25519 identity (mode 0600)
+//   DIR/<kind>.toml    configuration (node.toml or hub.toml)
+//   DIR/store/         LMDB files
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace bangban {
+
+class DataDir {
+ public:
+  // Makes a new data dir for `kind` ("node" or "hub"). Refuses a dir that already holds one.
+  static DataDir Create(const std::filesystem::path& root, const std::string& kind);
+  // Opens an existing data dir; Error("data_dir") with a hint if it was never initialised.
+  static DataDir Open(const std::filesystem::path& root, const std::string& kind);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path key_file() const { return root_ / "identity.key"; }
+  std::filesystem::path config_file() const { return root_ / (kind_ + ".toml"); }
+  std::filesystem::path store_dir() const { return root_ / "store"; }
+
+ private:
+  DataDir(std::filesystem::path root, std::string kind) : root_(std::move(root)), kind_(std::move(kind)) {}
+  std::filesystem::path root_;
+  std::string kind_;
+};
+
+}  // namespace bangban

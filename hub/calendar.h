@@ -2,7 +2,7 @@
 // saving). Answers how many working minutes lie between two instants and when a number of
 // working minutes will have elapsed, so that SLA clocks count only working time.
 //
-// TO BE IMPLEMENTED (helper): see the contract comments below and docs/sla.md.
+// Definitions of every figure: docs/sla.md "Calendar and working time".
 #pragma once
 
 #include <cstdint>
@@ -72,7 +72,11 @@ class WorkCalendar {
     int to_month_day;
     std::vector<WorkSession> sessions;
   };
+  // Sessions of day number `day` (days since 1970-01-01, local); nullptr on a non-working day.
+  const std::vector<WorkSession>* SessionsOnDay(int64_t day) const;
+
   std::vector<WorkSession> default_sessions_{{510, 720}, {870, 1080}};
+  bool hours_set_ = false;  // `hours` given by a file (Merge refuses two different ones)
   std::vector<Season> seasons_;
   std::set<CivilDate> holidays_;
   std::set<CivilDate> workdays_;

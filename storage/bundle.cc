@@ -131,7 +131,7 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
   BundleContents contents = ReadBundle(path);
   ImportReport report;
   report.problems = contents.problems;
-  report.rejected = contents.problems.size();
+  report.unreadable = contents.frames - contents.records.size();
   constexpr size_t kBatch = 4096;
   for (size_t start = 0; start < contents.records.size(); start += kBatch) {
     size_t end = std::min(contents.records.size(), start + kBatch);

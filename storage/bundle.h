@@ -39,8 +39,9 @@ BundleContents ReadBundle(const std::filesystem::path& path);
 // What an import did, for printing.
 struct ImportReport {
   size_t accepted = 0, duplicate = 0, buffered = 0, forks = 0, rejected = 0;
-  std::vector<std::string> problems;  // unreadable frames and each rejection's reason
-  bool clean() const { return rejected == 0 && forks == 0 && problems.empty(); }
+  size_t unreadable = 0;  // frames that did not decode as records
+  std::vector<std::string> problems;  // damaged parts of the file and each rejection's reason
+  bool clean() const { return problems.empty(); }
 };
 
 // Reads a bundle and ingests every readable record into `store`, in batches.

@@ -47,11 +47,12 @@ inline int PrintImportReport(const ImportReport& report, bool json) {
   if (json) {
     PrintJson({{"accepted", report.accepted}, {"duplicate", report.duplicate},
                {"buffered", report.buffered}, {"forks", report.forks},
-               {"rejected", report.rejected}, {"problems", report.problems}});
+               {"rejected", report.rejected}, {"unreadable", report.unreadable},
+               {"problems", report.problems}});
   } else {
     std::cout << "accepted " << report.accepted << ", duplicate " << report.duplicate
               << ", buffered " << report.buffered << ", forks " << report.forks << ", rejected "
-              << report.rejected << "\n";
+              << report.rejected << ", unreadable " << report.unreadable << "\n";
     for (const std::string& p : report.problems) std::cout << "  " << p << "\n";
   }
   return report.clean() ? kExitOk : kExitError;

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures (Ninja) and builds bangban into build/ at the top of the checkout.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/deploy/install-deps.sh"
+build=${BANGBAN_BUILD_DIR:-$top/build}
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -- -j"$(nproc)"

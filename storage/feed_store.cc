@@ -204,6 +204,7 @@ void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
   uint8_t when[8];
   PutBigEndian64(when, static_cast<uint64_t>(now));
   txn.PutIfAbsent(received_, r.id(), ByteView(when, 8));
+  for (const StoreObserver& observer : observers_) observer(txn, r, now);
 }
 
 void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {

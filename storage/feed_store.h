@@ -61,6 +61,12 @@ struct IngestOutcome {
 
 std::string_view OutcomeName(IngestOutcome::Kind kind);
 
+// Called inside the write transaction that stores a record (own or foreign), with the time the
+// store received it. Projections and the transparency log use it to stay in step with the
+// feeds: if the transaction aborts, their updates abort with it. An observer may be run more
+// than once for a record when a transaction is retried, so it must only write through `txn`.
+using StoreObserver = std::function<void(LmdbTxn& txn, const Record& record, int64_t received_ms)>;
+
 class FeedStore {
  public:
   struct Options {
@@ -110,7 +116,11 @@ class FeedStore {
   // revocation limit. Returns one sentence per problem; empty means clean.
   std::vector<std::string> Audit() const;
 
+  // Registers an observer; call before any write. Observers run in registration order.
+  void AddObserver(StoreObserver observer) { observers_.push_back(std::move(observer)); }
+
   LmdbEnv& env() { return env_; }
+  const LmdbEnv& env() const { return env_; }
 
  private:
   struct Dbs;
@@ -129,6 +139,7 @@ class FeedStore {
 
   Options options_;
   LmdbEnv env_;
+  std::vector<StoreObserver> observers_;
   MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_;
 };
 

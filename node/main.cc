@@ -2,6 +2,9 @@
 #include <fstream>
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "node/outlet_node.h"
 #include "storage/command_line.h"
 
@@ -52,6 +55,7 @@ int Submit(const std::string& data, const std::string& input, bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-node"));
   CLI::App app{"bangban-node: the edge node at an assisted-registration outlet.\n"
                "Signs records, keeps them in its store, and carries them to the county hub."};
   app.require_subcommand(1);
@@ -108,6 +112,52 @@ int main(int argc, char** argv) {
       std::cout << "  " << a["app_id"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
                 << a["state"].get<std::string>() << "\n";
     }
+  });
+
+  std::string listen;
+  auto* run = app.add_subcommand("run", "Replicate continuously with the upstream hub (and relay for nearby outlets with --listen)");
+  run->add_option("--data", data, "Node data dir")->required();
+  run->add_option("--listen", listen, "Also serve nearby outlets on this endpoint, e.g. tcp://0.0.0.0:7200");
+  run->callback([&] {
+    OutletNode node(data);
+    if (node.config().hub_endpoint.empty() && listen.empty()) {
+      throw Error("usage", "nothing to run: no hub_endpoint in node.toml and no --listen");
+    }
+    const std::atomic<bool>& stop = StopOnSignals();
+    spdlog::info("outlet {} running (upstream {})", node.config().outlet_id,
+                 node.config().hub_endpoint.empty() ? "none" : node.config().hub_endpoint);
+    node.Run(listen, stop);
+    spdlog::info("stopped");
+  });
+
+  bool once = false;
+  auto* sync = app.add_subcommand("sync", "One full exchange with the upstream hub; exit 0 only when everything is acknowledged");
+  sync->add_option("--data", data, "Node data dir")->required();
+  sync->add_flag("--once", once, "Do one exchange and exit (the only mode; `run` replicates continuously)");
+  sync->add_flag("--json", json, "Print one JSON document");
+  auto print_sync = [&](const SyncClient::Result& r) {
+    if (json) {
+      PrintJson({{"complete", r.complete}, {"pushed", r.pushed}, {"accepted", r.accepted},
+                 {"duplicate", r.duplicate}, {"pulled", r.pulled}, {"recovered", r.recovered},
+                 {"refusals", r.refusals}});
+    } else {
+      std::cout << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted "
+                << r.accepted << ", duplicate " << r.duplicate << ", pulled " << r.pulled << "\n";
+      for (const std::string& refusal : r.refusals) std::cout << "  refused: " << refusal << "\n";
+    }
+    exit_code = r.complete ? kExitOk : kExitError;
+  };
+  sync->callback([&] {
+    OutletNode node(data);
+    print_sync(node.SyncOnce());
+  });
+
+  auto* recover = app.add_subcommand("recover", "Fetch this node's own feed from the hub before writing again (after a restore or a replacement)");
+  recover->add_option("--data", data, "Node data dir")->required();
+  recover->add_flag("--json", json, "Print one JSON document");
+  recover->callback([&] {
+    OutletNode node(data);
+    print_sync(node.Recover());
   });
 
   auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");

@@ -46,6 +46,12 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
   if (!key) throw Error("config", file + ": county_key: must be 64 hex characters");
   c.county_key = *key;
   c.hub_endpoint = t["hub_endpoint"].value_or(std::string());
+  c.hub_key = c.county_key;
+  if (auto hex = t["hub_key"].value<std::string>(); hex && !hex->empty()) {
+    auto hub = FromHexFixed<32>(*hex);
+    if (!hub) throw Error("config", file + ": hub_key: must be 64 hex characters");
+    c.hub_key = *hub;
+  }
   return c;
 }
 
@@ -53,7 +59,8 @@ void NodeConfig::Save(const std::filesystem::path& path) const {
   toml::table t{{"outlet_id", outlet_id},
                 {"county", county},
                 {"county_key", ToHex(county_key)},
-                {"hub_endpoint", hub_endpoint}};
+                {"hub_endpoint", hub_endpoint},
+                {"hub_key", ToHex(hub_key)}};
   std::ofstream out(path);
   out << "# bangban outlet node configuration\n" << t << "\n";
   if (!out) throw Error("config", "cannot write " + path.string());

@@ -12,7 +12,8 @@ struct NodeConfig {
   std::string outlet_id;
   std::string county;      // county code, e.g. 140802
   PublicKey county_key{};  // the county hub's identity: seals personal data, signs decisions
-  std::string hub_endpoint;  // e.g. tcp://127.0.0.1:7100 (replication; may be empty)
+  std::string hub_endpoint;  // upstream: the county hub or a relay, e.g. tcp://10.0.0.5:7100
+  PublicKey hub_key{};       // upstream's identity (pinned CurveZMQ key); default county_key
 
   // Error("config", "<file>: <field>: <problem>") for a missing or malformed field.
   static NodeConfig Load(const std::filesystem::path& file);

@@ -2,6 +2,9 @@
 
 #include <map>
 
+#include <thread>
+
+#include "node/sync_server.h"
 #include "protocol/clock.h"
 
 namespace bangban {
@@ -39,6 +42,9 @@ PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& 
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
   FeedStore store(dir.store_dir(), StoreOptions(config));
+  // An identity brought from elsewhere may already have a feed at the hub: writing before
+  // fetching it would fork it.
+  if (key_file) store.PutMeta("behind", AsBytes("identity reused"));
   config.Save(dir.config_file());  // last: a dir with a config is a complete node
   return key.public_key();
 }
@@ -72,6 +78,10 @@ std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
 }
 
 std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
+  if (store_->GetMeta("behind")) {
+    throw Error("behind", "this node's feed is behind what the hub holds (restored or replaced); "
+                          "nothing was stored: run `bangban-node recover --data DIR` first");
+  }
   std::vector<std::pair<std::string, Json>> bodies;
   bodies.reserve(entries.size());
   for (const IntakeEntry& e : entries) bodies.emplace_back(e.type, e.body);
@@ -112,6 +122,50 @@ Json OutletNode::Status() const {
   status["applications"] = Json::array();
   for (auto& [id, app] : apps) status["applications"].push_back(app);
   return status;
+}
+
+SyncClient::Options OutletNode::ClientOptions() {
+  if (config_.hub_endpoint.empty()) {
+    throw Error("config", "no upstream: set hub_endpoint in node.toml (or init --hub ENDPOINT)");
+  }
+  SyncClient::Options options;
+  options.endpoint = config_.hub_endpoint;
+  options.upstream = config_.hub_key;
+  options.identity = &key_;
+  options.store = store_.get();
+  return options;
+}
+
+SyncClient::Result OutletNode::SyncOnce() {
+  SyncClient client(ClientOptions());
+  return client.SyncOnce();
+}
+
+SyncClient::Result OutletNode::Recover() {
+  SyncClient client(ClientOptions());
+  SyncClient::Result result = client.SyncOnce();
+  store_->DeleteMeta("behind");  // upstream answered: our feed now holds all it had of it
+  return result;
+}
+
+void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
+  std::unique_ptr<SyncClient> client;
+  std::thread replication;
+  if (!config_.hub_endpoint.empty()) {
+    client = std::make_unique<SyncClient>(ClientOptions());
+    replication = std::thread([&] { client->RunForever(stop); });
+  }
+  if (!listen.empty()) {
+    SyncServer::Options options;
+    options.endpoint = listen;
+    options.identity = &key_;
+    options.store = store_.get();
+    options.check_authors = true;
+    if (client) options.after_ingest = [&] { client->Wake(); };
+    SyncServer server(std::move(options));
+    server.Run(stop);
+  }
+  if (replication.joinable()) replication.join();
 }
 
 size_t OutletNode::Export(const std::filesystem::path& file) const {

@@ -12,6 +12,7 @@
 
 #include "node/intake.h"
 #include "node/node_config.h"
+#include "node/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
@@ -36,6 +37,15 @@ class OutletNode {
   // Status as one JSON document: identity, feed head, records held, applications and state.
   Json Status() const;
 
+  // Replication (docs/protocol.md). One exchange with the upstream hub or relay.
+  SyncClient::Result SyncOnce();
+  // Fetches this node's own feed from upstream before any new record may be written (after a
+  // restore from backup or a replacement). Error if upstream cannot be reached.
+  SyncClient::Result Recover();
+  // Runs until `stop`: replicates continuously; with `listen`, also serves nearby outlets as a
+  // relay (their records are verified against the enrolments pulled from the hub).
+  void Run(const std::string& listen, const std::atomic<bool>& stop);
+
   size_t Export(const std::filesystem::path& file) const;
   ImportReport Import(const std::filesystem::path& file);
 
@@ -48,6 +58,8 @@ class OutletNode {
   NodeConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
+
+  SyncClient::Options ClientOptions();
 };
 
 }  // namespace bangban

@@ -111,14 +111,13 @@ Json ObjectToJson(const msgpack::object& o, const std::string& path) {
   }
 }
 
-msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what) {
-  if (bytes.size() > kMaxRecordBytes) {
+msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size_t max_bytes) {
+  if (bytes.size() > max_bytes) {
     throw Error("too_large", std::string(what) + ": " + std::to_string(bytes.size()) +
-                                 " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
+                                 " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   // Every container and string is bounded by the input size; nesting is bounded explicitly.
-  msgpack::unpack_limit limit(kMaxRecordBytes, kMaxRecordBytes, kMaxRecordBytes, kMaxRecordBytes,
-                              kMaxRecordBytes, kMaxNesting);
+  msgpack::unpack_limit limit(max_bytes, max_bytes, max_bytes, max_bytes, max_bytes, kMaxNesting);
   size_t offset = 0;
   msgpack::object_handle handle;
   try {

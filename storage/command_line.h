@@ -3,6 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <csignal>
+#include <thread>
+#include <atomic>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -38,6 +41,23 @@ inline int RunCommandLine(CLI::App& app, int argc, char** argv, const int& exit_
     return kExitError;
   }
   return exit_code;
+}
+
+// Blocks SIGTERM and SIGINT in every thread and returns a flag that a watcher thread sets when
+// one arrives, so daemons shut down cleanly between two operations. Call before starting threads.
+inline const std::atomic<bool>& StopOnSignals() {
+  static std::atomic<bool> stop{false};
+  static sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([] {
+    int received = 0;
+    sigwait(&signals, &received);
+    stop = true;
+  }).detach();
+  return stop;
 }
 
 inline void PrintJson(const Json& doc) { std::cout << doc.dump(2) << std::endl; }

@@ -98,6 +98,7 @@ FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
   quarantine_ = env_.OpenDb("quarantine");  // author -> reason
   enrolments_ = env_.OpenDb("enrolments");  // key -> enrolment
   received_ = env_.OpenDb("received");      // id -> receipt time (ms, big-endian)
+  meta_ = env_.OpenDb("meta");              // name -> value (owner's cursors and flags)
 }
 
 const TrustRoot* FeedStore::FindRoot(const PublicKey& key) const {
@@ -138,7 +139,8 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
   return appended;
 }
 
-std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bool signatures_checked) {
+std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bool signatures_checked,
+                                             const std::function<void(LmdbTxn&)>& before_commit) {
   std::vector<bool> signature_ok(records.size(), true);
   if (!signatures_checked) {
     for (size_t i = 0; i < records.size(); ++i) signature_ok[i] = records[i].VerifySignature();
@@ -156,8 +158,25 @@ std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bo
       }
       outcomes.push_back(IngestOne(txn, records[i], now));
     }
+    if (before_commit) before_commit(txn);
   });
   return outcomes;
+}
+
+std::optional<Bytes> FeedStore::GetMeta(std::string_view name) const {
+  std::optional<Bytes> value;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto v = txn.Get(meta_, AsBytes(name))) value = Bytes(v->begin(), v->end());
+  });
+  return value;
+}
+
+void FeedStore::PutMeta(std::string_view name, ByteView value) {
+  env_.Write([&](LmdbTxn& txn) { txn.Put(meta_, AsBytes(name), value); });
+}
+
+void FeedStore::DeleteMeta(std::string_view name) {
+  env_.Write([&](LmdbTxn& txn) { txn.Del(meta_, AsBytes(name)); });
 }
 
 IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {

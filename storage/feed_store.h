@@ -88,7 +88,15 @@ class FeedStore {
 
   // Ingests decoded records from others in one transaction, in order. Signatures are checked
   // here unless `signatures_checked` says the caller already did it (in parallel).
-  std::vector<IngestOutcome> Ingest(std::span<const Record> records, bool signatures_checked = false);
+  // `before_commit` runs last inside the transaction (a hub signs its tree head there, so the
+  // head is durable together with the records it covers).
+  std::vector<IngestOutcome> Ingest(std::span<const Record> records, bool signatures_checked = false,
+                                    const std::function<void(LmdbTxn&)>& before_commit = {});
+
+  // Small named values of the owner (sync cursors, flags), durable like everything else.
+  std::optional<Bytes> GetMeta(std::string_view name) const;
+  void PutMeta(std::string_view name, ByteView value);
+  void DeleteMeta(std::string_view name);
 
   FeedHead Head(const PublicKey& author) const;
   std::map<PublicKey, FeedHead> Heads() const;
@@ -116,6 +124,9 @@ class FeedStore {
   // revocation limit. Returns one sentence per problem; empty means clean.
   std::vector<std::string> Audit() const;
 
+  const std::vector<TrustRoot>& roots() const { return options_.roots; }
+  bool IsRoot(const PublicKey& key) const { return FindRoot(key) != nullptr; }
+
   // Registers an observer; call before any write. Observers run in registration order.
   void AddObserver(StoreObserver observer) { observers_.push_back(std::move(observer)); }
 
@@ -140,7 +151,7 @@ class FeedStore {
   Options options_;
   LmdbEnv env_;
   std::vector<StoreObserver> observers_;
-  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_;
+  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_, meta_;
 };
 
 }  // namespace bangban

@@ -1,0 +1,271 @@
+#include "node/sync_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+
+#include "node/zap_handler.h"
+#include "protocol/codec.h"
+#include "protocol/sync_message.h"
+
+namespace bangban {
+
+namespace {
+
+std::string FeedName(const PublicKey& author, uint64_t seq) {
+  return "feed " + KeyId(author) + " seq " + std::to_string(seq);
+}
+
+void SaveAcked(FeedStore& store, const std::map<PublicKey, uint64_t>& acked) {
+  Json j = Json::object();
+  for (const auto& [author, seq] : acked) j[ToHex(author)] = seq;
+  store.PutMeta("acked", EncodeJson(j));
+}
+
+}  // namespace
+
+std::map<PublicKey, uint64_t> LoadAcked(const FeedStore& store) {
+  std::map<PublicKey, uint64_t> acked;
+  auto bytes = store.GetMeta("acked");
+  if (!bytes) return acked;
+  auto handle = UnpackExactly(*bytes, "acked", kMaxMessageBytes * 8);
+  for (const auto& [hex, seq] : ObjectToJson(handle.get(), "acked").items()) {
+    if (auto key = FromHexFixed<32>(hex)) acked[*key] = seq.get<uint64_t>();
+  }
+  return acked;
+}
+
+SyncClient::SyncClient(Options options) : options_(std::move(options)), context_(1) {}
+
+SyncClient::~SyncClient() { socket_.reset(); }
+
+void SyncClient::Connect() {
+  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  socket_->set(zmq::sockopt::linger, 0);
+  socket_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+  socket_->set(zmq::sockopt::heartbeat_ivl, 2000);
+  socket_->set(zmq::sockopt::heartbeat_timeout, 6000);
+  socket_->set(zmq::sockopt::heartbeat_ttl, 6000);
+  socket_->set(zmq::sockopt::immediate, true);  // queue nothing on a connection not yet made
+  SetCurveClient(*socket_, *options_.identity, options_.upstream);
+  socket_->connect(options_.endpoint);
+}
+
+void SyncClient::Send(const Json& message) {
+  Bytes bytes = EncodeMessage(message);
+  // With `immediate`, a send before the handshake completes would block: wait for it within
+  // the timeout, like a receive.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  while (!socket_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::dontwait)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      socket_.reset();
+      throw Error("unreachable", "no connection to " + options_.endpoint + " within " +
+                                     std::to_string(options_.timeout_ms) + " ms");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Json SyncClient::Receive() {
+  zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::milliseconds(options_.timeout_ms)) == 0) {
+    socket_.reset();  // a late reply must never be taken for the next request's
+    throw Error("unreachable", options_.endpoint + " did not answer within " +
+                                   std::to_string(options_.timeout_ms) + " ms");
+  }
+  zmq::message_t payload;
+  (void)socket_->recv(payload, zmq::recv_flags::none);
+  Json message = DecodeMessage(ByteView(static_cast<const uint8_t*>(payload.data()), payload.size()));
+  return message;
+}
+
+Json SyncClient::Request(const Json& message) {
+  Send(message);
+  Json reply = Receive();
+  if (reply["type"] == "error") {
+    throw Error(reply.value("code", "error"), "upstream refused: " + reply.value("message", std::string()));
+  }
+  return reply;
+}
+
+Json SyncClient::Hello() {
+  std::vector<FeedPosition> heads;
+  bool own_listed = false;
+  for (const auto& [author, head] : options_.store->Heads()) {
+    heads.push_back({author, head.seq, head.id});
+    own_listed = own_listed || author == options_.identity->public_key();
+  }
+  // Always ask about our own feed: upstream may hold more of it than we do (a restored backup).
+  if (!own_listed) heads.push_back({options_.identity->public_key(), 0, {}});
+  return {{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson(heads)}};
+}
+
+std::vector<Bytes> SyncClient::NextPush(std::vector<Range>& ranges) {
+  std::vector<Bytes> records;
+  size_t bytes = 0;
+  while (!ranges.empty()) {
+    Range& range = ranges.front();
+    bool full = false;
+    options_.store->ScanFeed(range.author, range.next, range.last, [&](const Record& r) {
+      if (bytes + r.wire().size() > kMaxPushBytes && !records.empty()) {
+        full = true;
+        return false;
+      }
+      bytes += r.wire().size();
+      records.push_back(r.wire());
+      range.next = r.seq() + 1;
+      return true;
+    });
+    if (full) break;
+    ranges.erase(ranges.begin());
+  }
+  return records;
+}
+
+void SyncClient::HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked) {
+  if (ack["type"] == "error") {
+    result.refusals.push_back("upstream: " + ack.value("code", std::string("error")) + ": " +
+                              ack.value("message", std::string()));
+    return;
+  }
+  if (ack["type"] != "ack") throw Error("malformed", "expected an ack, got " + ack["type"].get<std::string>());
+  result.accepted += ack.value("accepted", uint64_t{0});
+  result.duplicate += ack.value("duplicate", uint64_t{0});
+  for (const FeedPosition& p : PositionsFromJson(ack.value("heads", Json::array()), "heads")) {
+    acked[p.author] = std::max(acked[p.author], p.seq);
+  }
+  for (const Json& r : ack.value("rejections", Json::array())) {
+    result.refusals.push_back("seq " + std::to_string(r.value("seq", uint64_t{0})) + ": " +
+                              r.value("code", std::string()) + ": " + r.value("message", std::string()));
+  }
+  if (ack.contains("tree_head") && ack["tree_head"].is_binary()) {
+    options_.store->PutMeta("tree_head", ack["tree_head"].get_binary());
+  }
+}
+
+void SyncClient::Pull(const Json& welcome, Result& result) {
+  std::vector<FeedPosition> wanted;
+  auto want = [&](const PublicKey& author) {
+    FeedHead head = options_.store->Head(author);
+    wanted.push_back({author, head.seq, head.id});
+  };
+  for (const FeedPosition& offered : PositionsFromJson(welcome.value("offered", Json::array()), "offered")) {
+    if (offered.seq > options_.store->Head(offered.author).seq) want(offered.author);
+  }
+  // Our own feed, if upstream holds more of it than we do (restored from an old backup).
+  const PublicKey& own = options_.identity->public_key();
+  for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
+    if (p.author == own && p.seq > options_.store->Head(own).seq) {
+      options_.store->PutMeta("behind", AsBytes("1"));
+      want(own);
+      result.recovered = true;
+    }
+  }
+  while (!wanted.empty()) {
+    Json reply = Request({{"type", "pull"}, {"feeds", PositionsToJson(wanted)}});
+    std::vector<Record> records;
+    for (const Json& wire : reply.value("records", Json::array())) {
+      records.push_back(Record::Decode(wire.get_binary()));
+    }
+    for (const IngestOutcome& o : options_.store->Ingest(records)) {
+      if (o.kind == IngestOutcome::Kind::kAccepted) ++result.pulled;
+      if (o.kind == IngestOutcome::Kind::kRejected || o.kind == IngestOutcome::Kind::kFork) {
+        result.refusals.push_back("pulled " + FeedName(o.author, o.seq) + ": " + o.code + ": " + o.message);
+      }
+    }
+    if (!reply.value("more", false) || records.empty()) break;
+    for (FeedPosition& p : wanted) p.seq = options_.store->Head(p.author).seq;
+  }
+  if (result.recovered && options_.store->Head(own).seq >= [&] {
+        for (const FeedPosition& p : PositionsFromJson(welcome["heads"], "heads")) {
+          if (p.author == own) return p.seq;
+        }
+        return uint64_t{0};
+      }()) {
+    options_.store->DeleteMeta("behind");
+  }
+}
+
+SyncClient::Result SyncClient::SyncOnce() {
+  if (!socket_) Connect();
+  Result result;
+  Json welcome = Request(Hello());
+  // Plan: every feed we hold beyond what upstream holds, in seq order.
+  std::map<PublicKey, uint64_t> upstream;
+  for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
+    upstream[p.author] = p.seq;
+  }
+  std::vector<Range> ranges;
+  std::map<PublicKey, uint64_t> target;
+  for (const auto& [author, head] : options_.store->Heads()) {
+    if (author == options_.upstream) continue;  // upstream's own feed: it has it
+    uint64_t have = upstream.count(author) ? upstream[author] : 0;
+    if (head.seq > have) {
+      ranges.push_back({author, have + 1, head.seq});
+      target[author] = head.seq;
+    }
+  }
+  std::map<PublicKey, uint64_t> acked = LoadAcked(*options_.store);
+  for (const auto& [author, seq] : upstream) acked[author] = std::max(acked[author], seq);
+
+  size_t in_flight = 0;
+  uint64_t batch = 0;
+  for (;;) {
+    while (in_flight < options_.window && !ranges.empty()) {
+      std::vector<Bytes> records = NextPush(ranges);
+      if (records.empty()) break;
+      Json list = Json::array();
+      for (Bytes& r : records) list.push_back(Json::binary(std::move(r)));
+      result.pushed += list.size();
+      Send({{"type", "push"}, {"batch", ++batch}, {"records", std::move(list)}});
+      ++in_flight;
+    }
+    if (in_flight == 0) break;
+    HandleAck(Receive(), result, acked);
+    --in_flight;
+  }
+  SaveAcked(*options_.store, acked);
+  Pull(welcome, result);
+
+  result.complete = result.refusals.empty();
+  for (const auto& [author, seq] : target) result.complete = result.complete && acked[author] >= seq;
+  return result;
+}
+
+void SyncClient::Wake() {
+  std::lock_guard lock(wake_mutex_);
+  woken_ = true;
+  wake_.notify_one();
+}
+
+void SyncClient::RunForever(const std::atomic<bool>& stop) {
+  std::mt19937 jitter(std::random_device{}());
+  int failures = 0;
+  while (!stop) {
+    int pause_ms = options_.idle_ms;
+    try {
+      Result r = SyncOnce();
+      if (r.pushed > 0 || r.pulled > 0) {
+        spdlog::info("sync with {}: pushed {}, accepted {}, duplicate {}, pulled {}, refused {}",
+                     options_.endpoint, r.pushed, r.accepted, r.duplicate, r.pulled, r.refusals.size());
+      }
+      for (const std::string& refusal : r.refusals) spdlog::warn("refused upstream: {}", refusal);
+      failures = 0;
+      if (r.pushed > 0 && r.refusals.empty()) pause_ms = 0;  // more may be waiting
+    } catch (const Error& e) {
+      ++failures;
+      pause_ms = std::min(60'000, 500 << std::min(failures, 7));
+      pause_ms += static_cast<int>(jitter() % 500);
+      spdlog::warn("sync with {} failed ({}); retrying in {} ms", options_.endpoint, e.what(), pause_ms);
+    }
+    std::unique_lock lock(wake_mutex_);
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause_ms);
+    while (!stop && !woken_ && std::chrono::steady_clock::now() < until) {
+      wake_.wait_until(lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
+    }
+    woken_ = false;
+  }
+}
+
+}  // namespace bangban

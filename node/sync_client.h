@@ -1,0 +1,81 @@
+// SyncClient: the connecting side of replication (docs/protocol.md). An outlet node uses it to
+// reach its county hub (or a relay); a county hub uses it to replicate to the city.
+//
+// One exchange: hello -> welcome (what upstream holds); push every record upstream lacks, in
+// feed order, several pushes in flight (a window), each acknowledged only once durable there;
+// then pull what upstream offers (its own feed and its roots' feeds: enrolments, decisions,
+// reminders) and, after a restore from an old backup, this party's own feed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+class SyncClient {
+ public:
+  struct Options {
+    std::string endpoint;      // e.g. tcp://127.0.0.1:7100
+    PublicKey upstream{};      // the server's identity: its CurveZMQ key is pinned to it
+    const SigningKey* identity = nullptr;
+    FeedStore* store = nullptr;
+    size_t window = 4;         // pushes in flight
+    int timeout_ms = 10'000;   // no answer for this long: the exchange fails, reconnect
+    int idle_ms = 1'000;       // RunForever: pause between exchanges when nothing is new
+  };
+
+  struct Result {
+    bool complete = false;  // everything held at hello is acknowledged upstream, none refused
+    uint64_t pushed = 0, accepted = 0, duplicate = 0, pulled = 0;
+    std::vector<std::string> refusals;  // "<feed> seq N: code: message"
+    bool recovered = false;             // this party's own feed was fetched from upstream
+  };
+
+  explicit SyncClient(Options options);
+  ~SyncClient();
+
+  // One full exchange. Error("unreachable") if upstream does not answer within the timeout,
+  // Error(<code>) if it answers with an error.
+  Result SyncOnce();
+  // Exchanges until `stop`, pausing idle_ms between exchanges (or until Wake), backing off
+  // exponentially (to 60 s) while upstream is unreachable.
+  void RunForever(const std::atomic<bool>& stop);
+  // Starts the next exchange now (e.g. new records arrived).
+  void Wake();
+
+ private:
+  struct Range {
+    PublicKey author;
+    uint64_t next;
+    uint64_t last;
+  };
+  void Connect();
+  void Send(const Json& message);
+  Json Receive();  // next message, or Error("unreachable") after the timeout
+  Json Hello();
+  Json Request(const Json& message);
+  std::vector<Bytes> NextPush(std::vector<Range>& ranges);
+  void HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked);
+  void Pull(const Json& welcome, Result& result);
+
+  Options options_;
+  zmq::context_t context_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+};
+
+// What upstream acknowledged, per feed (meta entry "acked"): author -> seq.
+std::map<PublicKey, uint64_t> LoadAcked(const FeedStore& store);
+
+}  // namespace bangban

@@ -1,0 +1,375 @@
+#include "node/sync_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "node/zap_handler.h"
+#include "protocol/clock.h"
+#include "protocol/codec.h"
+#include "protocol/sync_message.h"
+
+namespace bangban {
+
+namespace {
+
+constexpr size_t kMaxMessagesPerRound = 256;
+constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
+constexpr int64_t kRefreshMs = 1000;
+
+// Verifies signatures on every core: about 90% of a hub's CPU per record is this.
+std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
+  std::vector<char> ok(records.size(), 0);
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  if (records.size() < 64) threads = 1;
+  auto work = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) ok[i] = records[i]->VerifySignature();
+  };
+  std::vector<std::jthread> pool;
+  size_t chunk = (records.size() + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; ++t) {
+    size_t from = std::min(records.size(), t * chunk), to = std::min(records.size(), from + chunk);
+    pool.emplace_back(work, from, to);
+  }
+  work(0, std::min(records.size(), chunk));
+  return ok;
+}
+
+Json StatsToJson(const std::map<PublicKey, PeerStats>& stats) {
+  Json all = Json::object();
+  for (const auto& [peer, s] : stats) {
+    Json claimed = Json::object();
+    for (const auto& [author, seq] : s.claimed_heads) claimed[ToHex(author)] = seq;
+    all[ToHex(peer)] = {{"last_contact_ms", s.last_contact_ms}, {"pushes", s.pushes},
+                        {"records_accepted", s.records_accepted},
+                        {"records_duplicate", s.records_duplicate},
+                        {"rejections", s.rejections}, {"claimed_heads", claimed}};
+  }
+  return all;
+}
+
+}  // namespace
+
+struct SyncServer::Push {
+  zmq::message_t routing_id;
+  PublicKey peer;
+  Json batch;
+  std::vector<Record> records;                  // decoded
+  std::vector<Json> rejections;                 // decode and author failures
+  std::vector<IngestOutcome> outcomes;          // for `records`, in order
+};
+
+Json LoadPeerStats(const FeedStore& store) {
+  auto bytes = store.GetMeta("peers");
+  if (!bytes) return Json::object();
+  auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
+  return ObjectToJson(handle.get(), "peers");
+}
+
+SyncServer::SyncServer(Options options) : options_(std::move(options)), context_(1) {
+  // Restore what earlier runs learned about peers.
+  Json saved = LoadPeerStats(*options_.store);
+  for (const auto& [hex, s] : saved.items()) {
+    auto key = FromHexFixed<32>(hex);
+    if (!key) continue;
+    PeerStats& p = stats_[*key];
+    p.last_contact_ms = s.value("last_contact_ms", int64_t{0});
+    p.pushes = s.value("pushes", uint64_t{0});
+    p.records_accepted = s.value("records_accepted", uint64_t{0});
+    p.records_duplicate = s.value("records_duplicate", uint64_t{0});
+    for (const auto& [code, n] : s["rejections"].items()) p.rejections[code] = n.get<uint64_t>();
+    for (const auto& [author, seq] : s["claimed_heads"].items()) {
+      if (auto a = FromHexFixed<32>(author)) p.claimed_heads[*a] = seq.get<uint64_t>();
+    }
+  }
+  RefreshAdmission();
+  zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) -> std::optional<PublicKey> {
+    std::lock_guard lock(admitted_mutex_);
+    auto it = admitted_.find(key);
+    if (it == admitted_.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+SyncServer::~SyncServer() {
+  router_.reset();
+  zap_.reset();
+}
+
+void SyncServer::Bind() {
+  for (int attempt = 0;; ++attempt) {
+    auto socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
+    socket->set(zmq::sockopt::linger, 0);
+    socket->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    socket->set(zmq::sockopt::rcvhwm, 16);  // per peer: memory stays bounded by peers x 16 x 2 MiB
+    socket->set(zmq::sockopt::router_mandatory, false);
+    SetCurveServer(*socket, *options_.identity);
+    try {
+      socket->bind(options_.endpoint);
+      router_ = std::move(socket);
+      connected_.clear();
+      return;
+    } catch (const zmq::error_t& e) {
+      // A just-closed socket may hold the port for a moment after a rebind.
+      if (attempt >= 40) throw Error("bind", "cannot listen on " + options_.endpoint + ": " + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+void SyncServer::RefreshAdmission() {
+  std::map<CurvePublicKey, PublicKey> admitted;
+  auto admit = [&](const PublicKey& key) {
+    try {
+      admitted[ToCurvePublicKey(key)] = key;
+    } catch (const Error&) {
+      // not a curve point: can never connect
+    }
+  };
+  for (const TrustRoot& root : options_.store->roots()) admit(root.key);
+  for (const Enrolment& e : options_.store->Enrolments()) {
+    if (!e.revoked_after_seq) admit(e.key);
+  }
+  bool drop = false;
+  for (const PublicKey& peer : connected_) {
+    bool still = false;
+    for (const auto& [curve, key] : admitted) still = still || key == peer;
+    if (!still) {
+      spdlog::warn("key {} was revoked: dropping its connections", KeyId(peer));
+      drop = true;
+    }
+  }
+  {
+    std::lock_guard lock(admitted_mutex_);
+    admitted_ = std::move(admitted);
+  }
+  // ZeroMQ cannot close one peer of a ROUTER; rebinding drops them all, and the ZAP handler
+  // refuses the revoked key when the others reconnect (they do so by themselves).
+  if (drop && router_) {
+    router_.reset();
+    Bind();
+  }
+}
+
+void SyncServer::Run(const std::atomic<bool>& stop) {
+  Bind();
+  spdlog::info("listening on {} as {}", options_.endpoint, KeyId(options_.identity->public_key()));
+  int64_t last_refresh = 0;
+  while (!stop) {
+    zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    if (item.revents & ZMQ_POLLIN) HandleMessages();
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - last_refresh >= kRefreshMs) {
+      RefreshAdmission();
+      FlushStats();
+      last_refresh = now;
+    }
+  }
+  FlushStats();
+}
+
+void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
+  Bytes bytes = EncodeMessage(message);
+  zmq::message_t id(routing_id.data(), routing_id.size());
+  router_->send(id, zmq::send_flags::sndmore);
+  router_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+}
+
+void SyncServer::HandleMessages() {
+  std::vector<Push> pushes;
+  size_t bytes = 0;
+  for (size_t n = 0; n < kMaxMessagesPerRound && bytes < kMaxBytesPerRound; ++n) {
+    zmq::message_t routing_id, payload;
+    if (!router_->recv(routing_id, zmq::recv_flags::dontwait)) break;
+    if (!routing_id.more() || !router_->recv(payload, zmq::recv_flags::none)) continue;
+    while (payload.more()) {  // a well-behaved peer sends one frame; drop the rest
+      zmq::message_t extra;
+      (void)router_->recv(extra, zmq::recv_flags::none);
+      if (!extra.more()) break;
+    }
+    bytes += payload.size();
+    const char* user = payload.gets("User-Id");
+    auto peer = FromHexFixed<32>(user ? user : "");
+    if (!peer) continue;  // cannot happen with ZAP on; never serve an anonymous peer
+    connected_.insert(*peer);
+    PeerStats& stats = stats_[*peer];
+    stats.last_contact_ms = NowMs();
+    stats_dirty_ = true;
+    try {
+      Json message = DecodeMessage(ByteView(static_cast<const uint8_t*>(payload.data()), payload.size()));
+      const std::string& type = message["type"];
+      if (type == "hello") {
+        Reply(routing_id, Welcome(*peer, message));
+      } else if (type == "pull") {
+        Reply(routing_id, Pull(*peer, message));
+      } else if (type == "prove") {
+        if (!options_.receipt) {
+          Reply(routing_id, ErrorMessage("not_a_hub", "receipts come from a hub; ask the county hub"));
+        } else {
+          Reply(routing_id, options_.receipt(FixedFromJson<32>(message.value("id", Json()), "id")));
+        }
+      } else if (type == "push") {
+        pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
+      } else {
+        Reply(routing_id, ErrorMessage("unknown_message", "unknown message type \"" + type + "\""));
+      }
+    } catch (const Error& e) {
+      Reply(routing_id, ErrorMessage(e.code(), e.what()));
+    }
+  }
+  if (!pushes.empty()) ProcessPushes(pushes);
+}
+
+Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
+  std::vector<FeedPosition> claimed = PositionsFromJson(hello.value("heads", Json::array()), "heads");
+  PeerStats& stats = stats_[peer];
+  std::vector<FeedPosition> ours;
+  for (const FeedPosition& p : claimed) {
+    stats.claimed_heads[p.author] = p.seq;
+    FeedHead head = options_.store->Head(p.author);
+    ours.push_back({p.author, head.seq, head.id});
+  }
+  // The feeds a peer may pull from us, so it knows what it is missing.
+  std::vector<FeedPosition> offered;
+  auto offer = [&](const PublicKey& key) {
+    FeedHead head = options_.store->Head(key);
+    offered.push_back({key, head.seq, head.id});
+  };
+  offer(options_.identity->public_key());
+  for (const TrustRoot& root : options_.store->roots()) {
+    if (root.key != options_.identity->public_key()) offer(root.key);
+  }
+  Json welcome = {{"type", "welcome"}, {"v", kSyncVersion}, {"heads", PositionsToJson(ours)},
+                  {"offered", PositionsToJson(offered)}};
+  if (options_.latest_tree_head) welcome["tree_head"] = options_.latest_tree_head();
+  return welcome;
+}
+
+Json SyncServer::Pull(const PublicKey& peer, const Json& request) {
+  std::vector<FeedPosition> wanted = PositionsFromJson(request.value("feeds", Json::array()), "feeds");
+  Json records = Json::array();
+  size_t bytes = 0;
+  bool more = false;
+  for (const FeedPosition& want : wanted) {
+    // Our own feed, our roots' feeds, and the peer's own feed (recovery) may be pulled.
+    bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
+                   options_.store->IsRoot(want.author);
+    if (!allowed) {
+      return ErrorMessage("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
+    }
+    FeedHead head = options_.store->Head(want.author);
+    if (want.seq >= head.seq) continue;
+    options_.store->ScanFeed(want.author, want.seq + 1, head.seq, [&](const Record& r) {
+      if (bytes + r.wire().size() > kMaxPushBytes && !records.empty()) {
+        more = true;
+        return false;
+      }
+      bytes += r.wire().size();
+      records.push_back(BinaryJson(r.wire()));
+      return true;
+    });
+    if (more) break;
+  }
+  return {{"type", "records"}, {"records", records}, {"more", more}};
+}
+
+void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
+  // Decode every record of every push; refuse what cannot be a record before any crypto.
+  std::vector<const Record*> all;
+  for (Push& push : pushes) {
+    const Json& list = push.batch.value("records", Json::array());
+    if (!list.is_array()) {
+      push.rejections.push_back({{"index", 0}, {"code", "malformed"}, {"message", "push: records must be a list"}});
+      continue;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      try {
+        if (!list[i].is_binary()) throw Error("malformed", "push: each record must be binary");
+        Record r = Record::Decode(list[i].get_binary());
+        if (options_.check_authors && !options_.store->IsRoot(r.author())) {
+          auto e = options_.store->FindEnrolment(r.author());
+          if (!e) throw Error("unknown_author", "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
+          if (e->revoked_after_seq && r.seq() > *e->revoked_after_seq) {
+            throw Error("revoked", "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
+          }
+        }
+        push.records.push_back(std::move(r));
+      } catch (const Error& e) {
+        push.rejections.push_back({{"index", i}, {"code", e.code()}, {"message", e.what()}});
+      }
+    }
+  }
+  for (Push& push : pushes) {
+    for (const Record& r : push.records) all.push_back(&r);
+  }
+  std::vector<char> signature_ok = VerifyAll(all);
+
+  // One transaction for all of them: one fsync, one tree head.
+  std::vector<Record> batch;
+  std::vector<size_t> owner;  // push index of each record in `batch`
+  size_t k = 0;
+  for (size_t p = 0; p < pushes.size(); ++p) {
+    for (const Record& r : pushes[p].records) {
+      if (!signature_ok[k++]) {
+        pushes[p].rejections.push_back({{"id", BinaryJson(r.id())}, {"seq", r.seq()}, {"code", "bad_signature"},
+                                        {"message", "the signature does not match the record's bytes and author " + KeyId(r.author())}});
+        continue;
+      }
+      batch.push_back(r);
+      owner.push_back(p);
+    }
+  }
+  std::vector<IngestOutcome> outcomes;
+  try {
+    outcomes = options_.store->Ingest(batch, true, options_.before_commit);
+  } catch (const Error& e) {
+    spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
+    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage("storage", e.what()));
+    return;
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);
+
+  Json tree_head = options_.latest_tree_head ? options_.latest_tree_head() : Json();
+  for (Push& push : pushes) {
+    PeerStats& stats = stats_[push.peer];
+    ++stats.pushes;
+    uint64_t accepted = 0, duplicate = 0, buffered = 0;
+    std::set<PublicKey> authors;
+    for (const IngestOutcome& o : push.outcomes) {
+      authors.insert(o.author);
+      switch (o.kind) {
+        case IngestOutcome::Kind::kAccepted: ++accepted; break;
+        case IngestOutcome::Kind::kDuplicate: ++duplicate; break;
+        case IngestOutcome::Kind::kBuffered: ++buffered; break;
+        default:
+          push.rejections.push_back({{"id", BinaryJson(o.id)}, {"seq", o.seq}, {"code", o.code}, {"message", o.message}});
+      }
+    }
+    for (const Json& r : push.rejections) ++stats.rejections[r["code"].get<std::string>()];
+    stats.records_accepted += accepted;
+    stats.records_duplicate += duplicate;
+    std::vector<FeedPosition> heads;
+    for (const PublicKey& author : authors) {
+      FeedHead head = options_.store->Head(author);
+      heads.push_back({author, head.seq, head.id});
+    }
+    Json ack = {{"type", "ack"}, {"batch", push.batch.value("batch", 0)}, {"heads", PositionsToJson(heads)},
+                {"accepted", accepted}, {"duplicate", duplicate}, {"buffered", buffered},
+                {"rejections", push.rejections}};
+    if (!tree_head.is_null()) ack["tree_head"] = tree_head;
+    Reply(push.routing_id, ack);
+  }
+  stats_dirty_ = true;
+  if (options_.after_ingest && !outcomes.empty()) options_.after_ingest();
+}
+
+void SyncServer::FlushStats() {
+  if (!stats_dirty_) return;
+  options_.store->PutMeta("peers", EncodeJson(StatsToJson(stats_)));
+  stats_dirty_ = false;
+}
+
+}  // namespace bangban

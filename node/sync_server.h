@@ -1,0 +1,81 @@
+// SyncServer: the listening side of replication (docs/protocol.md). A county or city hub runs
+// one; so may an outlet node that relays for nearby outlets. ZeroMQ ROUTER with CurveZMQ; an
+// in-process ZAP handler admits only enrolled, unrevoked keys.
+//
+// Pushes that arrive together are verified in parallel and stored in one transaction (group
+// commit); every ack is sent only after that transaction is durable.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+class ZapHandler;
+
+struct PeerStats {
+  int64_t last_contact_ms = 0;
+  uint64_t pushes = 0;
+  uint64_t records_accepted = 0;
+  uint64_t records_duplicate = 0;
+  std::map<std::string, uint64_t> rejections;  // by code
+  std::map<PublicKey, uint64_t> claimed_heads;  // what the peer said it holds, per feed
+};
+
+class SyncServer {
+ public:
+  struct Options {
+    std::string endpoint;  // e.g. tcp://0.0.0.0:7100
+    const SigningKey* identity = nullptr;
+    FeedStore* store = nullptr;
+    // A relay's store carries anything; the relay itself refuses records of keys it does not
+    // know to be enrolled. A hub's store enforces enrolment itself.
+    bool check_authors = false;
+    // Hub hooks; a relay leaves them empty.
+    std::function<void(LmdbTxn&)> before_commit;   // sign the tree head covering the batch
+    std::function<Json()> latest_tree_head;        // binary tree head, or null
+    std::function<Json(const RecordId&)> receipt;  // a "receipt" message, or an error message
+    std::function<void()> after_ingest;            // e.g. wake upstream replication
+  };
+
+  explicit SyncServer(Options options);
+  ~SyncServer();
+
+  // Binds and serves until `stop` is set. Error("bind") if the endpoint cannot be bound.
+  void Run(const std::atomic<bool>& stop);
+
+ private:
+  struct Push;
+  void Bind();
+  void RefreshAdmission();
+  void HandleMessages();
+  void Reply(const zmq::message_t& routing_id, const Json& message);
+  Json Welcome(const PublicKey& peer, const Json& hello);
+  Json Pull(const PublicKey& peer, const Json& request);
+  void ProcessPushes(std::vector<Push>& pushes);
+  void FlushStats();
+
+  Options options_;
+  zmq::context_t context_;
+  std::unique_ptr<ZapHandler> zap_;
+  std::unique_ptr<zmq::socket_t> router_;
+  std::mutex admitted_mutex_;
+  std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
+  std::set<PublicKey> connected_;                 // identities heard from since the last bind
+  std::map<PublicKey, PeerStats> stats_;
+  bool stats_dirty_ = false;
+};
+
+// Peer statistics as stored in the meta entry "peers" (one JSON document per store).
+Json LoadPeerStats(const FeedStore& store);
+
+}  // namespace bangban

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "node/outlet_node.h"
+#include "protocol/clock.h"
 #include "storage/command_line.h"
 
 using namespace bangban;
@@ -19,7 +20,7 @@ int Submit(const std::string& data, const std::string& input, bool json) {
   std::ifstream file;
   if (input != "-") {
     file.open(input);
-    if (!file) throw Error("usage", "cannot open " + input);
+    if (!file) throw Error("input", "cannot open " + input);
   }
   std::istream& in = input == "-" ? std::cin : file;
   std::vector<IntakeEntry> entries;
@@ -77,14 +78,26 @@ int main(int argc, char** argv) {
   init->add_option("--outlet", config.outlet_id, "Outlet id, e.g. YH-001")->required();
   init->add_option("--county", config.county, "County code, e.g. 140802")->required();
   init->add_option("--county-key", county_key_hex, "The county hub's public key (hex)")->required();
-  init->add_option("--hub", config.hub_endpoint, "The county hub's endpoint, e.g. tcp://10.0.0.5:7100");
+  std::string hub_key_hex;
+  init->add_option("--hub", config.hub_endpoint, "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100");
+  init->add_option("--hub-key", hub_key_hex, "Upstream's public key when it is a relay node (default: --county-key)");
+  bool replacing = false;
   init->add_option("--key", key_file, "Use this existing identity key file instead of a new one");
+  init->add_flag("--replacing", replacing, "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its feed");
   init->callback([&] {
     auto county_key = FromHexFixed<32>(county_key_hex);
     if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
     config.county_key = *county_key;
+    config.hub_key = *county_key;
+    if (!hub_key_hex.empty()) {
+      auto hub_key = FromHexFixed<32>(hub_key_hex);
+      if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
+      config.hub_key = *hub_key;
+    }
+    if (replacing && key_file.empty()) throw Error("usage", "--replacing needs --key (the identity being replaced)");
     PublicKey key = OutletNode::Init(data, config,
-                                     key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file));
+                                     key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file),
+                                     replacing);
     std::cout << ToHex(key) << "\n";
     std::cerr << "node created in " << data << "; enrol it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key "
               << ToHex(key) << " --role outlet --county " << config.county << " --outlet-id "
@@ -158,6 +171,34 @@ int main(int argc, char** argv) {
   recover->callback([&] {
     OutletNode node(data);
     print_sync(node.Recover());
+  });
+
+  std::string record_id, hub_key_for_receipt;
+  auto* receipt = app.add_subcommand("receipt", "Print the hub's receipt for a record (signed tree head + inclusion proof), verified");
+  receipt->add_option("--data", data, "Node data dir")->required();
+  receipt->add_option("record_id", record_id, "Record id (64 hex)")->required();
+  receipt->callback([&] {
+    auto id = FromHexFixed<32>(record_id);
+    if (!id) throw Error("usage", "record_id must be 64 hex characters");
+    OutletNode node(data);
+    std::cout << node.ReceiptFor(*id).ToJson().dump(2) << std::endl;
+  });
+
+  auto* verify = app.add_subcommand("verify-receipt", "Check a receipt offline: exit 0 if the hub's signature and the inclusion proof hold");
+  verify->add_option("--hub-key", hub_key_for_receipt, "The hub's public key (hex)")->required();
+  verify->add_option("file", file, "Receipt JSON (as printed by `receipt`), or - for standard input")->required();
+  verify->callback([&] {
+    auto hub = FromHexFixed<32>(hub_key_for_receipt);
+    if (!hub) throw Error("usage", "--hub-key must be 64 hex characters");
+    std::ifstream in_file;
+    if (file != "-") in_file.open(file);
+    std::istream& in = file == "-" ? std::cin : in_file;
+    if (!in) throw Error("input", "cannot open " + file);
+    Receipt r = Receipt::FromJson(Json::parse(in, nullptr, /*allow_exceptions=*/false));
+    bool ok = r.Verify(*hub);
+    std::cout << (ok ? "valid" : "INVALID") << ": record " << ToHex(r.id) << " received "
+              << FormatRfc3339(r.received_ms) << ", leaf " << r.index << " of " << r.head.size << "\n";
+    exit_code = ok ? kExitOk : kExitError;
   });
 
   auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");

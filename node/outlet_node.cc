@@ -30,7 +30,7 @@ FeedStore::Options StoreOptions(const NodeConfig& config) {
 }  // namespace
 
 PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& config,
-                           const std::optional<std::filesystem::path>& key_file) {
+                           const std::optional<std::filesystem::path>& key_file, bool replacing) {
   if (!IsValidLocalId(config.outlet_id)) {
     throw Error("usage", "--outlet: use 1-64 of A-Z a-z 0-9 . _ - (got '" + config.outlet_id + "')");
   }
@@ -42,9 +42,9 @@ PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& 
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
   FeedStore store(dir.store_dir(), StoreOptions(config));
-  // An identity brought from elsewhere may already have a feed at the hub: writing before
-  // fetching it would fork it.
-  if (key_file) store.PutMeta("behind", AsBytes("identity reused"));
+  // A replaced machine's identity already has a feed at the hub: writing before fetching it
+  // would fork it.
+  if (replacing) store.PutMeta("behind", AsBytes("identity replaced"));
   config.Save(dir.config_file());  // last: a dir with a config is a complete node
   return key.public_key();
 }
@@ -146,6 +146,27 @@ SyncClient::Result OutletNode::Recover() {
   SyncClient::Result result = client.SyncOnce();
   store_->DeleteMeta("behind");  // upstream answered: our feed now holds all it had of it
   return result;
+}
+
+Receipt OutletNode::ReceiptFor(const RecordId& id) {
+  if (!store_->Get(id)) throw Error("not_found", "this node holds no record " + ToHex(id));
+  const std::string meta = "receipt/" + ToHex(id);
+  Json json;
+  try {
+    SyncClient client(ClientOptions());
+    json = client.RequestReceipt(id);
+  } catch (const Error& e) {
+    auto kept = store_->GetMeta(meta);
+    if (!kept) throw;
+    json = Json::parse(AsChars(*kept));
+  }
+  Receipt receipt = Receipt::FromJson(json);
+  if (receipt.id != id || !receipt.Verify(config_.county_key)) {
+    throw Error("bad_receipt", "the receipt for " + ToHex(id).substr(0, 16) +
+                                   " does not verify against the county hub's key");
+  }
+  store_->PutMeta(meta, AsBytes(json.dump()));
+  return receipt;
 }
 
 void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {

@@ -16,14 +16,17 @@
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
+#include "storage/transparency_log.h"
 
 namespace bangban {
 
 class OutletNode {
  public:
   // Creates a data dir: identity (generated, or taken from `key_file`), config, empty store.
+  // `replacing`: the identity wrote records elsewhere before (a replaced PC); the node refuses
+  // to write until Recover has fetched that feed, so it cannot fork it.
   static PublicKey Init(const std::filesystem::path& dir, const NodeConfig& config,
-                        const std::optional<std::filesystem::path>& key_file);
+                        const std::optional<std::filesystem::path>& key_file, bool replacing = false);
 
   explicit OutletNode(const std::filesystem::path& dir);
 
@@ -42,6 +45,10 @@ class OutletNode {
   // Fetches this node's own feed from upstream before any new record may be written (after a
   // restore from backup or a replacement). Error if upstream cannot be reached.
   SyncClient::Result Recover();
+  // The receipt of one of the records this node holds: fetched from the hub (and kept), or the
+  // kept one when the hub cannot be reached. Verified against the county hub's key either way.
+  Receipt ReceiptFor(const RecordId& id);
+
   // Runs until `stop`: replicates continuously; with `listen`, also serves nearby outlets as a
   // relay (their records are verified against the enrolments pulled from the hub).
   void Run(const std::string& listen, const std::atomic<bool>& stop);

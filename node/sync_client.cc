@@ -30,7 +30,8 @@ std::map<PublicKey, uint64_t> LoadAcked(const FeedStore& store) {
   auto bytes = store.GetMeta("acked");
   if (!bytes) return acked;
   auto handle = UnpackExactly(*bytes, "acked", kMaxMessageBytes * 8);
-  for (const auto& [hex, seq] : ObjectToJson(handle.get(), "acked").items()) {
+  Json saved = ObjectToJson(handle.get(), "acked");
+  for (const auto& [hex, seq] : saved.items()) {
     if (auto key = FromHexFixed<32>(hex)) acked[*key] = seq.get<uint64_t>();
   }
   return acked;
@@ -144,6 +145,26 @@ void SyncClient::HandleAck(const Json& ack, Result& result, std::map<PublicKey, 
   }
 }
 
+void SyncClient::PushForkEvidence(Result& result) {
+  // Fork evidence travels upward too, so the city sees every fork a county saw. Upstream
+  // answers each conflicting record with a fork outcome: that is the point, not a refusal.
+  std::vector<Record> evidence = options_.store->ForkEvidence();
+  auto sent = options_.store->GetMeta("evidence_sent");
+  uint64_t already = sent ? GetBigEndian64(sent->data()) : 0;
+  if (evidence.size() <= already) return;
+  Json list = Json::array();
+  for (const Record& r : evidence) list.push_back(BinaryJson(r.wire()));
+  Json ack = Request({{"type", "push"}, {"batch", 0}, {"evidence", true}, {"records", std::move(list)}});
+  for (const Json& r : ack.value("rejections", Json::array())) {
+    if (r.value("code", std::string()) != "forked") {
+      result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
+    }
+  }
+  uint8_t count[8];
+  PutBigEndian64(count, evidence.size());
+  options_.store->PutMeta("evidence_sent", ByteView(count, 8));
+}
+
 void SyncClient::Pull(const Json& welcome, Result& result) {
   std::vector<FeedPosition> wanted;
   auto want = [&](const PublicKey& author) {
@@ -178,7 +199,7 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
     for (FeedPosition& p : wanted) p.seq = options_.store->Head(p.author).seq;
   }
   if (result.recovered && options_.store->Head(own).seq >= [&] {
-        for (const FeedPosition& p : PositionsFromJson(welcome["heads"], "heads")) {
+        for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
           if (p.author == own) return p.seq;
         }
         return uint64_t{0};
@@ -226,11 +247,21 @@ SyncClient::Result SyncClient::SyncOnce() {
     --in_flight;
   }
   SaveAcked(*options_.store, acked);
+  PushForkEvidence(result);
   Pull(welcome, result);
 
   result.complete = result.refusals.empty();
   for (const auto& [author, seq] : target) result.complete = result.complete && acked[author] >= seq;
   return result;
+}
+
+Json SyncClient::RequestReceipt(const RecordId& id) {
+  if (!socket_) Connect();
+  Json reply = Request({{"type", "prove"}, {"id", BinaryJson(id)}});
+  if (reply["type"] != "receipt" || !reply.contains("receipt")) {
+    throw Error("malformed", "expected a receipt, got " + reply["type"].get<std::string>());
+  }
+  return reply["receipt"];
 }
 
 void SyncClient::Wake() {

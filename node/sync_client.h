@@ -52,6 +52,11 @@ class SyncClient {
   // Starts the next exchange now (e.g. new records arrived).
   void Wake();
 
+  // Asks upstream (a hub) for the receipt of a record: the JSON form of storage/
+  // transparency_log.h's Receipt. Error("not_a_hub") from a relay, Error("not_found") if the
+  // hub does not hold the record.
+  Json RequestReceipt(const RecordId& id);
+
  private:
   struct Range {
     PublicKey author;
@@ -65,6 +70,7 @@ class SyncClient {
   Json Request(const Json& message);
   std::vector<Bytes> NextPush(std::vector<Range>& ranges);
   void HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked);
+  void PushForkEvidence(Result& result);
   void Pull(const Json& welcome, Result& result);
 
   Options options_;

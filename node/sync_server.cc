@@ -78,8 +78,10 @@ SyncServer::SyncServer(Options options) : options_(std::move(options)), context_
     p.pushes = s.value("pushes", uint64_t{0});
     p.records_accepted = s.value("records_accepted", uint64_t{0});
     p.records_duplicate = s.value("records_duplicate", uint64_t{0});
-    for (const auto& [code, n] : s["rejections"].items()) p.rejections[code] = n.get<uint64_t>();
-    for (const auto& [author, seq] : s["claimed_heads"].items()) {
+    Json rejections = s.value("rejections", Json::object());
+    Json claimed = s.value("claimed_heads", Json::object());
+    for (const auto& [code, n] : rejections.items()) p.rejections[code] = n.get<uint64_t>();
+    for (const auto& [author, seq] : claimed.items()) {
       if (auto a = FromHexFixed<32>(author)) p.claimed_heads[*a] = seq.get<uint64_t>();
     }
   }

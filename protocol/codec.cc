@@ -6,6 +6,24 @@
 
 namespace bangban {
 
+bool IsValidUtf8(std::string_view s) {
+  static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+  for (size_t i = 0; i < s.size();) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    size_t extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2 : (lead >> 3) == 0x1E ? 3 : 4;
+    if (extra == 4 || (extra > 0 && i + extra >= s.size())) return false;  // bad lead or cut short
+    uint32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+    for (size_t k = 1; k <= extra; ++k) {
+      auto next = static_cast<unsigned char>(s[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (next & 0x3F);
+    }
+    if (cp < kMinimum[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 void PackJson(msgpack::packer<msgpack::sbuffer>& packer, const Json& value) {
   switch (value.type()) {
     case Json::value_t::object:
@@ -76,8 +94,11 @@ Json ObjectToJson(const msgpack::object& o, const std::string& path) {
       return Json(static_cast<int64_t>(o.via.i64));
     case msgpack::type::BOOLEAN:
       return Json(o.via.boolean);
-    case msgpack::type::STR:
-      return Json(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::STR: {
+      std::string_view text(o.via.str.ptr, o.via.str.size);
+      if (!IsValidUtf8(text)) Malformed(path, "is not valid UTF-8");
+      return Json(std::string(text));
+    }
     case msgpack::type::BIN: {
       const auto* p = reinterpret_cast<const uint8_t*>(o.via.bin.ptr);
       return Json::binary(std::vector<uint8_t>(p, p + o.via.bin.size));
@@ -95,6 +116,7 @@ Json ObjectToJson(const msgpack::object& o, const std::string& path) {
         const auto& kv = o.via.map.ptr[i];
         if (kv.key.type != msgpack::type::STR) Malformed(path, "map keys must be strings");
         std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
+        if (!IsValidUtf8(key)) Malformed(path, "a map key is not valid UTF-8");
         std::string child = path.empty() ? key : path + "." + key;
         if (object.contains(key)) Malformed(child, "appears twice");
         object[key] = ObjectToJson(kv.val, child);

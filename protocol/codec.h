@@ -17,6 +17,10 @@ namespace bangban {
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;
 inline constexpr size_t kMaxNesting = 8;
 
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF): strings in records are
+// shown to people and served as JSON, which must never fail on them.
+bool IsValidUtf8(std::string_view text);
+
 void PackJson(msgpack::packer<msgpack::sbuffer>& packer, const Json& value);
 Bytes EncodeJson(const Json& value);
 

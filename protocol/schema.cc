@@ -4,6 +4,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/error.h"
+#include "protocol/codec.h"
 #include "protocol/identifiers.h"
 
 namespace bangban {
@@ -147,6 +148,7 @@ void ValidateField(std::string_view type, const std::string& path, const FieldSp
   switch (f.kind) {
     case K::kString:
       if (!v.is_string()) FailBody(type, path, "must be a string");
+      if (!IsValidUtf8(v.get_ref<const std::string&>())) FailBody(type, path, "is not valid UTF-8");
       if (static_cast<int64_t>(v.get_ref<const std::string&>().size()) > f.max) {
         FailBody(type, path, "is longer than " + std::to_string(f.max) + " bytes");
       }
@@ -193,7 +195,8 @@ void ValidateField(std::string_view type, const std::string& path, const FieldSp
         FailBody(type, path, "has more than " + std::to_string(f.max) + " items");
       }
       for (size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string() || v[i].get_ref<const std::string&>().size() > 256) {
+        if (!v[i].is_string() || v[i].get_ref<const std::string&>().size() > 256 ||
+            !IsValidUtf8(v[i].get_ref<const std::string&>())) {
           FailBody(type, path + "[" + std::to_string(i) + "]", "must be a string of at most 256 bytes");
         }
       }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "crypto/hash.h"
@@ -153,15 +154,38 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
 }
 
 std::vector<Record> AllRecordsForExport(const FeedStore& store) {
+  // Feeds that enrol others go first, shallowest first (the city before the county hubs it
+  // enrolled), so a receiver knows every enroller before the records it enrolled.
+  std::map<PublicKey, PublicKey> enrolled_by;
   std::set<PublicKey> enrollers;
-  for (const Enrolment& e : store.Enrolments()) enrollers.insert(e.enrolled_by);
-  std::vector<Record> first, rest;
+  for (const Enrolment& e : store.Enrolments()) {
+    enrolled_by[e.key] = e.enrolled_by;
+    enrollers.insert(e.enrolled_by);
+  }
+  auto depth = [&](PublicKey key) {
+    size_t d = 0;
+    for (auto it = enrolled_by.find(key); it != enrolled_by.end() && d < 16; it = enrolled_by.find(key)) {
+      key = it->second;
+      ++d;
+    }
+    return d;
+  };
+  std::map<std::pair<size_t, PublicKey>, std::vector<Record>> first;
+  std::vector<Record> rest;
   store.ScanAll([&](const Record& r) {
-    (enrollers.count(r.author()) ? first : rest).push_back(r);
+    if (enrollers.count(r.author())) {
+      first[{depth(r.author()), r.author()}].push_back(r);
+    } else {
+      rest.push_back(r);
+    }
     return true;
   });
-  first.insert(first.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-  return first;
+  std::vector<Record> out;
+  for (auto& [key, records] : first) {
+    out.insert(out.end(), std::make_move_iterator(records.begin()), std::make_move_iterator(records.end()));
+  }
+  out.insert(out.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  return out;
 }
 
 }  // namespace bangban

@@ -20,7 +20,8 @@ inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
 
 // Parses the command line and runs the chosen subcommand's callback, mapping errors to exit
-// codes. Subcommand callbacks return their exit code through `exit_code`.
+// codes (an Error with code "usage" is bad usage: exit 2). Subcommand callbacks return their
+// exit code through `exit_code`.
 inline int RunCommandLine(CLI::App& app, int argc, char** argv, const int& exit_code) {
   try {
     app.parse(argc, argv);
@@ -35,7 +36,7 @@ inline int RunCommandLine(CLI::App& app, int argc, char** argv, const int& exit_
     return kExitUsage;
   } catch (const Error& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return kExitError;
+    return e.code() == "usage" ? kExitUsage : kExitError;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitError;

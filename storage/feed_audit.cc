@@ -35,6 +35,7 @@ class EnrolmentReplay {
   }
 
   std::map<PublicKey, Enrolment> enrolments;
+  std::map<PublicKey, RecordId> revocations;  // the key.revoke record in force, per key
 
  private:
   bool Apply(const Record& r) {
@@ -48,6 +49,11 @@ class EnrolmentReplay {
       bool allowed = author->second.role == "city" ||
                      (author->second.role == "county" && role == "outlet" && county == author->second.county);
       if (!allowed) return false;
+      auto existing = enrolments.find(subject);
+      if (existing != enrolments.end() && existing->second.enrolled_by != r.author() &&
+          author->second.role != "city") {
+        return false;  // no takeover of another county's key (see FeedStore::KeyRecordProblem)
+      }
       Enrolment& e = enrolments[subject];
       e.key = subject;
       e.role = role;
@@ -64,6 +70,7 @@ class EnrolmentReplay {
     uint64_t after = r.body()["after_seq"];
     if (!e->second.revoked_after_seq || after < *e->second.revoked_after_seq) {
       e->second.revoked_after_seq = after;
+      revocations[subject] = r.id();
     }
     return true;
   }
@@ -97,6 +104,7 @@ std::vector<std::string> FeedStore::Audit() const {
           prev.reset();
           continue;
         }
+        ++feed_entries;
         auto wire = txn.Get(records_, *id);
         if (!wire) {
           problems.push_back(Where(author, seq) + ": the record bytes are missing");
@@ -124,7 +132,6 @@ std::vector<std::string> FeedStore::Audit() const {
           problems.push_back(Where(author, seq) + ": " + e.what());
           prev.reset();
         }
-        ++feed_entries;
       }
       seqs_by_author[author].push_back(head_seq);
     }
@@ -180,8 +187,19 @@ std::vector<std::string> FeedStore::Audit() const {
       continue;
     }
     if (!root && e->second.revoked_after_seq && heads.front() > *e->second.revoked_after_seq) {
-      problems.push_back("feed " + KeyId(author) + ": records after seq " +
-                         std::to_string(*e->second.revoked_after_seq) + " were accepted although the key is revoked");
+      // A record past the revocation point is a problem only if it was stored after this store
+      // learned of the revocation (a revocation may name a point in the past).
+      auto revoked_at = ReceivedAt(replay.revocations[author]);
+      for (uint64_t seq = *e->second.revoked_after_seq + 1; seq <= heads.front(); ++seq) {
+        auto r = GetBySeq(author, seq);
+        auto at = r ? ReceivedAt(r->id()) : std::nullopt;
+        if (revoked_at && at && *at > *revoked_at) {
+          problems.push_back("feed " + KeyId(author) + " seq " + std::to_string(seq) +
+                             ": accepted after the key's revocation (after seq " +
+                             std::to_string(*e->second.revoked_after_seq) + ") was known");
+          break;
+        }
+      }
     }
   }
   return problems;

@@ -98,6 +98,7 @@ FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
   quarantine_ = env_.OpenDb("quarantine");  // author -> reason
   enrolments_ = env_.OpenDb("enrolments");  // key -> enrolment
   received_ = env_.OpenDb("received");      // id -> receipt time (ms, big-endian)
+  gap_counts_ = env_.OpenDb("gap_counts");  // author -> records buffered for it
   meta_ = env_.OpenDb("meta");              // name -> value (owner's cursors and flags)
 }
 
@@ -195,12 +196,15 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   FeedHead head;
   if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
   if (r.seq() > head.seq + 1) {
-    if (r.seq() - head.seq > options_.max_buffered_per_author) {
+    if (r.seq() - head.seq > options_.max_buffered_per_author ||
+        GapCount(txn, author) >= options_.max_buffered_per_author) {
       return Outcome(r, Kind::kRejected, "gap_too_large",
                      "seq " + std::to_string(r.seq()) + " is too far ahead of the stored head " +
                          std::to_string(head.seq) + "; send the missing records first");
     }
-    txn.Put(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire());
+    if (txn.PutIfAbsent(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire())) {
+      AddGapCount(txn, author, +1);
+    }
     return Outcome(r, Kind::kBuffered, "gap",
                    "waiting for seq " + std::to_string(head.seq + 1) + ".." +
                        std::to_string(r.seq() - 1) + " of this feed");
@@ -245,6 +249,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
     bool advanced = false;
     for (auto& [key, record] : waiting) {
       txn.Del(gaps_, key);
+      AddGapCount(txn, author, -1);
       if (record.seq() <= head.seq) {
         auto stored = GetBySeqIn(txn, author, record.seq());
         if (stored && stored->id() != record.id()) RecordFork(txn, record, *stored);
@@ -255,12 +260,35 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
         RecordFork(txn, record, *GetBySeqIn(txn, author, advanced ? record.seq() : head.seq));
         continue;
       }
-      if (!KeyRecordProblem(txn, record).empty()) return;  // refused; the gap stays open
+      // The author may have been revoked (or a key record be unauthorised) since it was
+      // buffered: the same checks as a record arriving now. Refused ones are dropped.
+      std::string code;
+      if (!AuthorProblem(txn, author, record.seq(), &code).empty() ||
+          !KeyRecordProblem(txn, record).empty()) {
+        continue;
+      }
       Store(txn, record, now);
       advanced = true;
     }
     if (!advanced || txn.Get(quarantine_, author)) return;
   }
+}
+
+uint64_t FeedStore::GapCount(const LmdbTxn& txn, const PublicKey& author) const {
+  auto value = txn.Get(gap_counts_, author);
+  return value ? GetBigEndian64(value->data()) : 0;
+}
+
+void FeedStore::AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta) {
+  uint64_t count = GapCount(txn, author);
+  count = delta < 0 ? (count > 0 ? count - 1 : 0) : count + 1;
+  if (count == 0) {
+    txn.Del(gap_counts_, author);
+    return;
+  }
+  uint8_t value[8];
+  PutBigEndian64(value, count);
+  txn.Put(gap_counts_, author, ByteView(value, 8));
 }
 
 IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record& other) {
@@ -321,6 +349,15 @@ std::string FeedStore::KeyRecordProblem(const LmdbTxn& txn, const Record& r) con
   if (r.type() == "key.enroll") {
     const std::string& new_role = body["role"];
     const std::string& new_county = body["county"];
+    // A key enrolled by one county hub cannot be taken over by another; only its enroller
+    // (or the city) may change its enrolment.
+    if (auto existing = txn.Get(enrolments_, subject); existing && role != "city") {
+      Enrolment current = DecodeEnrolment(subject, *existing);
+      if (current.enrolled_by != r.author()) {
+        return "key.enroll: " + KeyId(subject) + " is already enrolled by " + KeyId(current.enrolled_by) +
+               " (county " + current.county + "); only that hub or the city may change it";
+      }
+    }
     if (role == "city" || (role == "county" && new_role == "outlet" && new_county == county)) return "";
     return "key.enroll: " + KeyId(r.author()) + " (" + (role.empty() ? "not enrolled" : role) +
            ") may not enrol a " + new_role + " key for county " + new_county +

@@ -74,7 +74,8 @@ class FeedStore {
     // A hub refuses records from keys it cannot trace to a root; a node carries them (it
     // cannot always know every enrolment) and leaves that judgement to the hub.
     bool require_enrolment = true;
-    // Most records buffered for one author while a gap is open.
+    // Most records buffered for one author while a gap is open (also: how far ahead of the
+    // head a record may be).
     size_t max_buffered_per_author = 100'000;
     LmdbEnv::Options lmdb;
   };
@@ -145,13 +146,15 @@ class FeedStore {
   // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);
+  uint64_t GapCount(const LmdbTxn& txn, const PublicKey& author) const;
+  void AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta);
   std::optional<Record> GetBySeqIn(const LmdbTxn& txn, const PublicKey& author, uint64_t seq) const;
   const TrustRoot* FindRoot(const PublicKey& key) const;
 
   Options options_;
   LmdbEnv env_;
   std::vector<StoreObserver> observers_;
-  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_, meta_;
+  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_, gap_counts_, meta_;
 };
 
 }  // namespace bangban

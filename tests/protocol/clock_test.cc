@@ -1,0 +1,217 @@
+// Tests of protocol/clock.h: RFC 3339 parsing and formatting, the BANGBAN_NOW override, and
+// the civil-date arithmetic.
+#include "protocol/clock.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "crypto/error.h"
+
+namespace bangban {
+namespace {
+
+constexpr int64_t kMsPerDay = 86'400'000;
+
+// 2026-03-02T01:00:00Z, computed by hand: 20454 days from 1970-01-01 to 2026-01-01, plus 31
+// (January) and 28 (February) and one more day to reach March 2nd.
+constexpr int64_t kMarch2nd0100Z = (20454 + 31 + 28 + 1) * kMsPerDay + 3600 * 1000;
+
+// Sets BANGBAN_NOW for the lifetime of the object, restoring the previous value afterwards.
+class ScopedNow {
+ public:
+  explicit ScopedNow(const char* value) {
+    if (const char* old = std::getenv("BANGBAN_NOW")) old_ = old;
+    if (value) {
+      setenv("BANGBAN_NOW", value, 1);
+    } else {
+      unsetenv("BANGBAN_NOW");
+    }
+  }
+  ~ScopedNow() {
+    if (old_) {
+      setenv("BANGBAN_NOW", old_->c_str(), 1);
+    } else {
+      unsetenv("BANGBAN_NOW");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST(ClockTest, ParsesUtcAndOffsets) {
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00z"), 0);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00Z"), kMarch2nd0100Z);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00+08:00"), kMarch2nd0100Z);
+  EXPECT_EQ(ParseRfc3339("2026-03-01T19:30:00-05:30"), kMarch2nd0100Z);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00+00:00"), kMarch2nd0100Z);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00-00:00"), kMarch2nd0100Z);
+  // Before the epoch.
+  EXPECT_EQ(ParseRfc3339("1969-12-31T23:59:59Z"), -1000);
+  EXPECT_EQ(ParseRfc3339("1970-01-01T07:59:59+08:00"), -1000);
+}
+
+TEST(ClockTest, ParsesFractionalSeconds) {
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.5Z"), kMarch2nd0100Z + 500);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.25Z"), kMarch2nd0100Z + 250);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00.123+08:00"), kMarch2nd0100Z + 123);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.000Z"), kMarch2nd0100Z);
+  // More than millisecond precision is truncated to milliseconds.
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.123999Z"), kMarch2nd0100Z + 123);
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.999999999Z"), kMarch2nd0100Z + 999);
+  // A dot with no digits is not RFC 3339.
+  EXPECT_EQ(ParseRfc3339("2026-03-02T01:00:00.Z"), std::nullopt);
+}
+
+TEST(ClockTest, RejectsMalformedTimes) {
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00"), std::nullopt);        // missing offset
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00.5"), std::nullopt);      // missing offset
+  EXPECT_EQ(ParseRfc3339("2026-13-02T09:00:00Z"), std::nullopt);       // month 13
+  EXPECT_EQ(ParseRfc3339("2026-00-02T09:00:00Z"), std::nullopt);       // month 0
+  EXPECT_EQ(ParseRfc3339("2026-02-30T09:00:00Z"), std::nullopt);       // Feb 30
+  EXPECT_EQ(ParseRfc3339("2026-02-29T09:00:00Z"), std::nullopt);       // not a leap year
+  EXPECT_EQ(ParseRfc3339("2100-02-29T09:00:00Z"), std::nullopt);       // century, not leap
+  EXPECT_EQ(ParseRfc3339("2026-04-31T09:00:00Z"), std::nullopt);       // April has 30 days
+  EXPECT_EQ(ParseRfc3339("2026-03-00T09:00:00Z"), std::nullopt);       // day 0
+  EXPECT_EQ(ParseRfc3339("2026-03-02T24:00:00Z"), std::nullopt);       // hour 24
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:60:00Z"), std::nullopt);       // minute 60
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00+8:00"), std::nullopt);   // short offset
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00+0800"), std::nullopt);   // no colon
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00+24:00"), std::nullopt);  // offset hour 24
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00Zjunk"), std::nullopt);   // trailing text
+  EXPECT_EQ(ParseRfc3339("2026-03-02T09:00:00+08:00 "), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2026-3-2T09:00:00Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2026-03-02"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339(""), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("garbage"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("next tuesday, around nine"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2O26-03-02T09:00:00Z"), std::nullopt);  // letter O
+  EXPECT_EQ(ParseRfc3339("2026-03-02X09:00:00Z"), std::nullopt);
+}
+
+TEST(ClockTest, LeapDaysAccepted) {
+  EXPECT_EQ(ParseRfc3339("2024-02-29T00:00:00Z"), DaysFromCivil(2024, 2, 29) * kMsPerDay);
+  EXPECT_EQ(ParseRfc3339("2000-02-29T00:00:00Z"), DaysFromCivil(2000, 2, 29) * kMsPerDay);
+}
+
+TEST(ClockTest, FormatsInChinaStandardTime) {
+  EXPECT_EQ(FormatRfc3339(kMarch2nd0100Z), "2026-03-02T09:00:00.000+08:00");
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T08:00:00.000+08:00");
+  EXPECT_EQ(FormatRfc3339(kMarch2nd0100Z + 7), "2026-03-02T09:00:00.007+08:00");
+  // Midnight in China is 16:00 the day before in UTC.
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-12-31T16:00:00Z")), "2027-01-01T00:00:00.000+08:00");
+  EXPECT_EQ(FormatRfc3339(-1), "1970-01-01T07:59:59.999+08:00");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("1960-06-01T00:00:00+08:00")), "1960-06-01T00:00:00.000+08:00");
+}
+
+TEST(ClockTest, FormatParseRoundTrip) {
+  // A spread of instants, including negative ones and odd milliseconds.
+  for (int64_t ms = -3 * 365 * kMsPerDay; ms < 80LL * 365 * kMsPerDay; ms += 9'876'543'217LL) {
+    std::string text = FormatRfc3339(ms);
+    EXPECT_EQ(ParseRfc3339(text), ms) << text;
+  }
+  for (int64_t ms : {int64_t{0}, int64_t{-1}, int64_t{1}, kMarch2nd0100Z, kMarch2nd0100Z + 86'399'999,
+                     int64_t{4102444799999}}) {
+    std::string text = FormatRfc3339(ms);
+    EXPECT_EQ(ParseRfc3339(text), ms) << text;
+  }
+  // Parse then format gives the China-time form of the same instant.
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-03-01T19:30:00.250-05:30")),
+            "2026-03-02T09:00:00.250+08:00");
+}
+
+TEST(ClockTest, NowHonoursBangbanNow) {
+  {
+    ScopedNow now("2026-03-02T09:00:00+08:00");
+    EXPECT_EQ(NowMs(), kMarch2nd0100Z);
+    EXPECT_EQ(NowMs(), kMarch2nd0100Z);  // fixed, not advancing
+  }
+  {
+    ScopedNow now("2026-03-01T19:30:00.125-05:30");
+    EXPECT_EQ(NowMs(), kMarch2nd0100Z + 125);
+  }
+}
+
+TEST(ClockTest, BadNowThrows) {
+  for (const char* bad : {"tomorrow", "2026-03-02T09:00:00", "2026-02-30T09:00:00Z", "1"}) {
+    ScopedNow now(bad);
+    try {
+      NowMs();
+      ADD_FAILURE() << "NowMs accepted BANGBAN_NOW=" << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "bad_now");
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(ClockTest, WithoutOverrideUsesTheSystemClock) {
+  ScopedNow now(nullptr);
+  // Any real clock reading is after this program was written.
+  EXPECT_GT(NowMs(), *ParseRfc3339("2024-01-01T00:00:00Z"));
+}
+
+TEST(ClockTest, KnownDays) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(1970, 1, 2), 1);
+  EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
+  EXPECT_EQ(DaysFromCivil(1900, 3, 1), -25508);
+  EXPECT_EQ(DaysFromCivil(2000, 2, 29), 11016);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+  EXPECT_EQ(DaysFromCivil(2026, 12, 31), 20818);
+  EXPECT_EQ(DaysFromCivil(2026, 1, 1), 20454);
+  int y, m, d;
+  CivilFromDays(-25508, y, m, d);
+  EXPECT_EQ((std::tuple{y, m, d}), (std::tuple{1900, 3, 1}));
+  CivilFromDays(11016, y, m, d);
+  EXPECT_EQ((std::tuple{y, m, d}), (std::tuple{2000, 2, 29}));
+  CivilFromDays(20818, y, m, d);
+  EXPECT_EQ((std::tuple{y, m, d}), (std::tuple{2026, 12, 31}));
+}
+
+// Walks every day from 1900-01-01 to 2100-12-31 with a naive calendar and checks both
+// directions against it.
+TEST(ClockTest, CivilDaysRoundTripOverTwoCenturies) {
+  auto leap = [](int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; };
+  auto month_days = [&](int y, int m) {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
+  };
+  int year = 1900, month = 1, day = 1;
+  int64_t expected = DaysFromCivil(1900, 1, 1);
+  EXPECT_EQ(expected, -25567);
+  int mismatches = 0;
+  bool saw_1900_03_01 = false, saw_2000_02_29 = false, saw_2026_12_31 = false;
+  while (year <= 2100) {
+    int64_t days = DaysFromCivil(year, month, day);
+    int y, m, d;
+    CivilFromDays(days, y, m, d);
+    if (days != expected || y != year || m != month || d != day) {
+      if (++mismatches <= 5) {
+        ADD_FAILURE() << year << "-" << month << "-" << day << ": days " << days << " expected "
+                      << expected << ", back " << y << "-" << m << "-" << d;
+      }
+    }
+    saw_1900_03_01 |= (year == 1900 && month == 3 && day == 1);
+    saw_2000_02_29 |= (year == 2000 && month == 2 && day == 29);
+    saw_2026_12_31 |= (year == 2026 && month == 12 && day == 31);
+    ++expected;
+    if (++day > month_days(year, month)) {
+      day = 1;
+      if (++month > 12) {
+        month = 1;
+        ++year;
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_TRUE(saw_1900_03_01 && saw_2000_02_29 && saw_2026_12_31);
+}
+
+}  // namespace
+}  // namespace bangban

@@ -171,8 +171,11 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
     FeedHead head = options_.store->Head(author);
     wanted.push_back({author, head.seq, head.id});
   };
+  // Of what upstream offers, only the feeds of our own trust roots (the county hub for an
+  // outlet, the city for a county hub): those are the enrolments and decisions that concern us.
   for (const FeedPosition& offered : PositionsFromJson(welcome.value("offered", Json::array()), "offered")) {
-    if (offered.seq > options_.store->Head(offered.author).seq) want(offered.author);
+    bool ours = options_.store->IsRoot(offered.author) && offered.author != options_.identity->public_key();
+    if (ours && offered.seq > options_.store->Head(offered.author).seq) want(offered.author);
   }
   // Our own feed, if upstream holds more of it than we do (restored from an old backup).
   const PublicKey& own = options_.identity->public_key();

@@ -246,7 +246,10 @@ Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
   }
   Json welcome = {{"type", "welcome"}, {"v", kSyncVersion}, {"heads", PositionsToJson(ours)},
                   {"offered", PositionsToJson(offered)}};
-  if (options_.latest_tree_head) welcome["tree_head"] = options_.latest_tree_head();
+  if (options_.latest_tree_head) {
+    Json head = options_.latest_tree_head();
+    if (!head.is_null()) welcome["tree_head"] = std::move(head);
+  }
   return welcome;
 }
 

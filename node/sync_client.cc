@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <atomic>
 #include <random>
 
 #include "node/zap_handler.h"
@@ -39,10 +40,22 @@ std::map<PublicKey, uint64_t> LoadAcked(const FeedStore& store) {
 
 SyncClient::SyncClient(Options options) : options_(std::move(options)), context_(1) {}
 
-SyncClient::~SyncClient() { socket_.reset(); }
+SyncClient::~SyncClient() {
+  monitor_.reset();
+  socket_.reset();
+}
 
 void SyncClient::Connect() {
+  monitor_.reset();
   socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  // Watch the handshake, so that a refused key is reported as such rather than as a timeout.
+  static std::atomic<int> monitors{0};
+  std::string address = "inproc://bangban-sync-monitor-" + std::to_string(++monitors);
+  if (zmq_socket_monitor(static_cast<void*>(*socket_), address.c_str(), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+    monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+    monitor_->set(zmq::sockopt::linger, 0);
+    monitor_->connect(address);
+  }
   socket_->set(zmq::sockopt::linger, 0);
   socket_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
   socket_->set(zmq::sockopt::heartbeat_ivl, 2000);
@@ -53,12 +66,23 @@ void SyncClient::Connect() {
   socket_->connect(options_.endpoint);
 }
 
+void SyncClient::CheckRefused() {
+  if (!monitor_) return;
+  zmq::message_t event;
+  if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
+  socket_.reset();
+  monitor_.reset();
+  throw Error("refused", options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
+                             ": it is not enrolled there (or was revoked); ask the county to enrol it");
+}
+
 void SyncClient::Send(const Json& message) {
   Bytes bytes = EncodeMessage(message);
   // With `immediate`, a send before the handshake completes would block: wait for it within
   // the timeout, like a receive.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
   while (!socket_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::dontwait)) {
+    CheckRefused();
     if (std::chrono::steady_clock::now() > deadline) {
       socket_.reset();
       throw Error("unreachable", "no connection to " + options_.endpoint + " within " +
@@ -69,8 +93,11 @@ void SyncClient::Send(const Json& message) {
 }
 
 Json SyncClient::Receive() {
-  zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, std::chrono::milliseconds(options_.timeout_ms)) == 0) {
+  zmq::pollitem_t items[2] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0},
+                              {monitor_ ? static_cast<void*>(*monitor_) : nullptr, 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, monitor_ ? 2 : 1, std::chrono::milliseconds(options_.timeout_ms));
+  if (items[1].revents & ZMQ_POLLIN) CheckRefused();
+  if ((items[0].revents & ZMQ_POLLIN) == 0) {
     socket_.reset();  // a late reply must never be taken for the next request's
     throw Error("unreachable", options_.endpoint + " did not answer within " +
                                    std::to_string(options_.timeout_ms) + " ms");

@@ -74,8 +74,12 @@ class SyncClient {
   void Pull(const Json& welcome, Result& result);
 
   Options options_;
+  // Error("refused") if the server turned our key away during the CurveZMQ handshake.
+  void CheckRefused();
+
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
+  std::unique_ptr<zmq::socket_t> monitor_;  // handshake events of socket_
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool woken_ = false;

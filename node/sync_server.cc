@@ -86,12 +86,7 @@ SyncServer::SyncServer(Options options) : options_(std::move(options)), context_
     }
   }
   RefreshAdmission();
-  zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) -> std::optional<PublicKey> {
-    std::lock_guard lock(admitted_mutex_);
-    auto it = admitted_.find(key);
-    if (it == admitted_.end()) return std::nullopt;
-    return it->second;
-  });
+  zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) { return Admit(key); });
 }
 
 SyncServer::~SyncServer() {
@@ -120,7 +115,23 @@ void SyncServer::Bind() {
   }
 }
 
-void SyncServer::RefreshAdmission() {
+std::optional<PublicKey> SyncServer::Admit(const CurvePublicKey& key) {
+  {
+    std::lock_guard lock(admitted_mutex_);
+    if (auto it = admitted_.find(key); it != admitted_.end()) return it->second;
+  }
+  // A key enrolled a moment ago (by another process) is not in our list yet: read the
+  // enrolments again, at most a few times a second so unknown keys cannot make us spin.
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(admitted_mutex_);
+  if (now - last_zap_reload_ < std::chrono::milliseconds(200)) return std::nullopt;
+  last_zap_reload_ = now;
+  admitted_ = AdmittedKeys();
+  if (auto it = admitted_.find(key); it != admitted_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
   std::map<CurvePublicKey, PublicKey> admitted;
   auto admit = [&](const PublicKey& key) {
     try {
@@ -133,6 +144,11 @@ void SyncServer::RefreshAdmission() {
   for (const Enrolment& e : options_.store->Enrolments()) {
     if (!e.revoked_after_seq) admit(e.key);
   }
+  return admitted;
+}
+
+void SyncServer::RefreshAdmission() {
+  std::map<CurvePublicKey, PublicKey> admitted = AdmittedKeys();
   bool drop = false;
   for (const PublicKey& peer : connected_) {
     bool still = false;

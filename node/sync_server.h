@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,6 +58,8 @@ class SyncServer {
   struct Push;
   void Bind();
   void RefreshAdmission();
+  std::map<CurvePublicKey, PublicKey> AdmittedKeys() const;
+  std::optional<PublicKey> Admit(const CurvePublicKey& key);  // on the ZAP thread
   void HandleMessages();
   void Reply(const zmq::message_t& routing_id, const Json& message);
   Json Welcome(const PublicKey& peer, const Json& hello);
@@ -70,6 +73,7 @@ class SyncServer {
   std::unique_ptr<zmq::socket_t> router_;
   std::mutex admitted_mutex_;
   std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
+  std::chrono::steady_clock::time_point last_zap_reload_{};
   std::set<PublicKey> connected_;                 // identities heard from since the last bind
   std::map<PublicKey, PeerStats> stats_;
   bool stats_dirty_ = false;

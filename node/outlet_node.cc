@@ -57,21 +57,48 @@ OutletNode::OutletNode(const std::filesystem::path& path)
 
 std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
                                                      std::vector<IntakeEntry>& entries) const {
-  std::vector<std::string> errors;
+  struct Line {
+    size_t number;
+    std::string text;
+    std::optional<IntakeEntry> entry;
+    std::string error;
+  };
+  std::vector<Line> lines;
+  std::string text;
+  for (size_t number = 1; std::getline(in, text); ++number) {
+    if (text.find_first_not_of(" \t\r") != std::string::npos) lines.push_back({number, std::move(text), {}, {}});
+  }
+  // Sealing an ID number costs a key exchange (~0.1 ms): use every core, keep the line order.
   CivilDate today = TodayInChina();
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      Json input = Json::parse(line);
-      entries.push_back(IntakeFromJson(input, config_.county_key, today));
-      if (!entries.back().warning.empty()) {
-        entries.back().warning = "line " + std::to_string(number) + ": " + entries.back().warning;
+  auto intake = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      Line& line = lines[i];
+      std::string where = "line " + std::to_string(line.number) + ": ";
+      try {
+        line.entry = IntakeFromJson(Json::parse(line.text), config_.county_key, today);
+        if (!line.entry->warning.empty()) line.entry->warning = where + line.entry->warning;
+      } catch (const Json::parse_error& e) {
+        line.error = where + "not valid JSON (" + e.what() + ")";
+      } catch (const Error& e) {
+        line.error = where + e.what();
       }
-    } catch (const Json::parse_error& e) {
-      errors.push_back("line " + std::to_string(number) + ": not valid JSON (" + e.what() + ")");
-    } catch (const Error& e) {
-      errors.push_back("line " + std::to_string(number) + ": " + e.what());
+    }
+  };
+  unsigned threads = lines.size() < 256 ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  size_t chunk = (lines.size() + threads - 1) / threads;
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < threads; ++t) {
+      pool.emplace_back(intake, std::min(lines.size(), t * chunk), std::min(lines.size(), (t + 1) * chunk));
+    }
+    intake(0, std::min(lines.size(), chunk));
+  }
+  std::vector<std::string> errors;
+  for (Line& line : lines) {
+    if (!line.error.empty()) {
+      errors.push_back(std::move(line.error));
+    } else {
+      entries.push_back(std::move(*line.entry));
     }
   }
   return errors;

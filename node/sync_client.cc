@@ -135,14 +135,14 @@ std::vector<Bytes> SyncClient::NextPush(std::vector<Range>& ranges) {
   while (!ranges.empty()) {
     Range& range = ranges.front();
     bool full = false;
-    options_.store->ScanFeed(range.author, range.next, range.last, [&](const Record& r) {
-      if (bytes + r.wire().size() > kMaxPushBytes && !records.empty()) {
+    options_.store->ScanFeedWire(range.author, range.next, range.last, [&](uint64_t seq, ByteView wire) {
+      if (bytes + wire.size() > kMaxPushBytes && !records.empty()) {
         full = true;
         return false;
       }
-      bytes += r.wire().size();
-      records.push_back(r.wire());
-      range.next = r.seq() + 1;
+      bytes += wire.size();
+      records.emplace_back(wire.begin(), wire.end());
+      range.next = seq + 1;
       return true;
     });
     if (full) break;

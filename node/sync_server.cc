@@ -283,13 +283,13 @@ Json SyncServer::Pull(const PublicKey& peer, const Json& request) {
     }
     FeedHead head = options_.store->Head(want.author);
     if (want.seq >= head.seq) continue;
-    options_.store->ScanFeed(want.author, want.seq + 1, head.seq, [&](const Record& r) {
-      if (bytes + r.wire().size() > kMaxPushBytes && !records.empty()) {
+    options_.store->ScanFeedWire(want.author, want.seq + 1, head.seq, [&](uint64_t, ByteView wire) {
+      if (bytes + wire.size() > kMaxPushBytes && !records.empty()) {
         more = true;
         return false;
       }
-      bytes += r.wire().size();
-      records.push_back(BinaryJson(r.wire()));
+      bytes += wire.size();
+      records.push_back(BinaryJson(wire));
       return true;
     });
     if (more) break;

@@ -452,6 +452,19 @@ void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
   });
 }
 
+void FeedStore::ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to,
+                             const std::function<bool(uint64_t, ByteView)>& visit) const {
+  env_.Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, feed_);
+    Bytes prefix(author.begin(), author.end());
+    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
+         ok = cursor.Next()) {
+      uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      if (seq > to || !visit(seq, *txn.Get(records_, cursor.value()))) break;
+    }
+  });
+}
+
 void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit) const {
   env_.Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, feed_);

@@ -106,6 +106,10 @@ class FeedStore {
   // Visits records of `author` with seq in [from, to] in order; stops when `visit` returns false.
   void ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
                 const std::function<bool(const Record&)>& visit) const;
+  // Like ScanFeed, but hands over the stored wire bytes without decoding them (for sending on:
+  // the receiver decodes and verifies anyway). `visit` gets (seq, wire).
+  void ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to,
+                    const std::function<bool(uint64_t, ByteView)>& visit) const;
   // Visits every stored record feed by feed, in seq order.
   void ScanAll(const std::function<bool(const Record&)>& visit) const;
   // Hub receipt time (ms) of a stored record, written when it was first stored here.

@@ -37,7 +37,7 @@ records() { "$hub" status --data "$1" --json | sed -n 's/^  "records": \([0-9]*\
 say "The city hub (运城市 1408) and the county hub of 盐湖区 (140802)"
 city_key=$("$hub" init --data "$work/city" --role city --name 运城市行政审批服务局 --county 1408)
 county_key=$("$hub" init --data "$work/county" --role county --name 盐湖区行政审批服务管理局 --county 140802 \
-  --city-key "$city_key")
+  --city-key "$city_key" --calendar "$top/deploy/calendars/cn-2025.toml" --calendar "$top/deploy/calendars/cn-2026.toml")
 "$hub" enroll --data "$work/city" --key "$county_key" --role county --name 盐湖区行政审批服务管理局 --county 140802 >/dev/null
 echo "city key   $city_key"
 echo "county key $county_key"
@@ -102,6 +102,13 @@ JSON
 say "Outlet status (bank branch) and county hub status"
 "$node" status --data "$work/bank"
 "$hub" status --data "$work/county"
+
+say "The county reviews: accept and approve one (issuing its USCC), return one for correction (补正)"
+"$hub" review --data "$work/county" accept YH-BANK-01-0001 --reviewer r01 >/dev/null
+"$hub" review --data "$work/county" approve YH-BANK-01-0001 --reviewer r01 --uscc 91350100M000100Y43 >/dev/null
+"$hub" review --data "$work/county" accept YH-VIL-07-0001 --reviewer r02 >/dev/null
+"$hub" review --data "$work/county" correct YH-VIL-07-0001 --reviewer r02 --reason "请补交经营场所证明" >/dev/null
+"$hub" report sla --data "$work/county"
 
 say "Audit: every party re-verifies every signature, chain, enrolment and its transparency log"
 wait_for "$(records "$work/county")" records "$work/city"

@@ -1,6 +1,13 @@
 #include "hub/hub.h"
 
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "node/sync_client.h"
+#include "node/sync_server.h"
 #include "protocol/clock.h"
+#include "protocol/sync_message.h"
 
 namespace bangban {
 
@@ -36,7 +43,58 @@ Hub::Hub(const std::filesystem::path& path)
     : dir_(DataDir::Open(path, "hub")),
       config_(HubConfig::Load(dir_.config_file())),
       key_(SigningKey::Load(dir_.key_file())),
-      store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))) {}
+      store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))),
+      cases_(std::make_unique<CaseBook>(*store_, CaseBook::Options{dir_.root(), config_, key_.public_key()})) {
+  store_->AddObserver(cases_->Observer());
+  log_ = std::make_unique<TransparencyLog>(store_->env());
+  clock_skew_ = store_->env().OpenDb("clock_skew");
+  store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {
+    log_->Append(txn, record.id(), received_ms);
+    NoteClockSkew(txn, record, received_ms);
+  });
+}
+
+void Hub::NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms) {
+  // Accepted (the record is genuine) but flagged: an outlet clock running ahead would make
+  // its records look earlier-filed than they were.
+  constexpr int64_t kMaxAheadMs = 5 * 60 * 1000;
+  int64_t ahead = record.envelope().ts - received_ms;
+  if (ahead <= kMaxAheadMs) return;
+  uint8_t value[8];
+  PutBigEndian64(value, static_cast<uint64_t>(ahead));
+  txn.Put(clock_skew_, record.id(), ByteView(value, 8));
+  spdlog::warn("record {} seq {} from {}: its clock is {} s ahead of the hub's", ToHex(record.id()).substr(0, 16),
+               record.seq(), KeyId(record.author()), ahead / 1000);
+}
+
+Json Hub::LatestTreeHead() const {
+  Json head;
+  store_->env().Read([&](LmdbTxn& txn) {
+    if (auto latest = log_->LatestHead(txn)) head = Json::binary(latest->Encode());
+  });
+  return head;
+}
+
+std::optional<Receipt> Hub::ReceiptFor(const RecordId& id) {
+  std::optional<Receipt> receipt;
+  bool logged = false;
+  store_->env().Read([&](LmdbTxn& txn) {
+    receipt = log_->Prove(txn, id);
+    logged = log_->Find(txn, id).has_value();
+  });
+  if (receipt || !logged) return receipt;
+  store_->env().Write([&](LmdbTxn& txn) {
+    TreeHead head = log_->SignHead(txn, key_, NowMs());
+    receipt = log_->Prove(txn, id, head);
+  });
+  return receipt;
+}
+
+Json Hub::ReceiptMessage(const RecordId& id) {
+  std::optional<Receipt> receipt = ReceiptFor(id);
+  if (!receipt) return ErrorMessage("not_found", "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
+  return {{"type", "receipt"}, {"receipt", receipt->ToJson()}};
+}
 
 Record Hub::Enrol(const EnrolRequest& r) {
   Json body = {{"key", Json::binary(Bytes(r.key.begin(), r.key.end()))},
@@ -65,7 +123,51 @@ size_t Hub::Export(const std::filesystem::path& file) const {
   return records.size();
 }
 
-std::vector<std::string> Hub::Audit() const { return store_->Audit(); }
+void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
+  std::unique_ptr<SyncClient> upstream;
+  std::thread replication;
+  if (!run.upstream.empty()) {
+    SyncClient::Options options;
+    options.endpoint = run.upstream;
+    options.upstream = run.upstream_key;
+    options.identity = &key_;
+    options.store = store_.get();
+    upstream = std::make_unique<SyncClient>(std::move(options));
+    replication = std::thread([&] { upstream->RunForever(stop); });
+  }
+  SyncServer::Options options;
+  options.endpoint = run.listen;
+  options.identity = &key_;
+  options.store = store_.get();
+  options.before_commit = [this](LmdbTxn& txn) { log_->SignHead(txn, key_, NowMs()); };
+  options.latest_tree_head = [this] { return LatestTreeHead(); };
+  options.receipt = [this](const RecordId& id) { return ReceiptMessage(id); };
+  if (upstream) options.after_ingest = [&] { upstream->Wake(); };
+  SyncServer server(std::move(options));
+  server.Run(stop);
+  if (replication.joinable()) replication.join();
+}
+
+std::vector<std::string> Hub::Audit() const {
+  std::vector<std::string> problems = store_->Audit();
+  store_->env().Read([&](LmdbTxn& txn) {
+    for (std::string& p : log_->Audit(txn, key_.public_key())) problems.push_back("transparency log: " + p);
+  });
+  // Every stored record is in the log with the receipt time the store recorded.
+  store_->ScanAll([&](const Record& r) {
+    std::optional<LogEntry> entry;
+    store_->env().Read([&](LmdbTxn& txn) { entry = log_->Find(txn, r.id()); });
+    auto received = store_->ReceivedAt(r.id());
+    if (!entry) {
+      problems.push_back("record " + ToHex(r.id()).substr(0, 16) + " (feed " + KeyId(r.author()) + " seq " +
+                         std::to_string(r.seq()) + ") is missing from the transparency log");
+    } else if (received && entry->received_ms != *received) {
+      problems.push_back("record " + ToHex(r.id()).substr(0, 16) + ": the log's receipt time differs from the store's");
+    }
+    return problems.size() < 200;
+  });
+  return problems;
+}
 
 Json Hub::Status() const {
   Json status;
@@ -82,7 +184,44 @@ Json Hub::Status() const {
     quarantined.push_back({{"author", ToHex(author)}, {"reason", reason}});
   }
   status["quarantined"] = quarantined;
+  store_->env().Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), clock_skew_, &stat);
+    status["clock_skewed_records"] = stat.ms_entries;
+    if (auto head = log_->LatestHead(txn)) status["tree_head"] = head->ToJson();
+  });
+  status["peers"] = PeerReport();
   return status;
+}
+
+Json Hub::PeerReport() const {
+  // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
+  // replication that silently stalls.
+  Json peers = Json::array();
+  Json stats = LoadPeerStats(*store_);
+  for (const auto& [hex, s] : stats.items()) {
+    auto key = FromHexFixed<32>(hex);
+    if (!key) continue;
+    uint64_t backlog = 0;
+    Json claimed = s.value("claimed_heads", Json::object());
+    for (const auto& [author_hex, seq] : claimed.items()) {
+      auto author = FromHexFixed<32>(author_hex);
+      uint64_t ours = author ? store_->Head(*author).seq : 0;
+      if (seq.get<uint64_t>() > ours) backlog += seq.get<uint64_t>() - ours;
+    }
+    auto enrolment = store_->FindEnrolment(*key);
+    Json peer = {{"key", hex},
+                 {"name", enrolment ? enrolment->name : ""},
+                 {"outlet_id", enrolment ? enrolment->outlet_id : ""},
+                 {"last_contact", FormatRfc3339(s.value("last_contact_ms", int64_t{0}))},
+                 {"pushes", s.value("pushes", uint64_t{0})},
+                 {"records_received", s.value("records_accepted", uint64_t{0})},
+                 {"duplicates", s.value("records_duplicate", uint64_t{0})},
+                 {"backlog", backlog},
+                 {"rejections", s.value("rejections", Json::object())}};
+    peers.push_back(peer);
+  }
+  return peers;
 }
 
 }  // namespace bangban

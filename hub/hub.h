@@ -3,16 +3,19 @@
 // records into its own feed, and can prove its store is intact (Audit).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "hub/case_book.h"
 #include "hub/hub_config.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
+#include "storage/transparency_log.h"
 
 namespace bangban {
 
@@ -39,6 +42,15 @@ class Hub {
   ImportReport Import(const std::filesystem::path& file);
   size_t Export(const std::filesystem::path& file) const;
 
+  // Serves nodes on `listen` until `stop`; with `upstream`, replicates everything held to the
+  // city hub continuously.
+  struct RunOptions {
+    std::string listen;
+    std::string upstream;  // empty: no upstream
+    PublicKey upstream_key{};
+  };
+  void Run(const RunOptions& options, const std::atomic<bool>& stop);
+
   // Problems found by re-verifying the whole store; empty means clean.
   std::vector<std::string> Audit() const;
   Json Status() const;
@@ -46,12 +58,26 @@ class Hub {
   const HubConfig& config() const { return config_; }
   const SigningKey& key() const { return key_; }
   FeedStore& store() { return *store_; }
+  // Applications: review queue and SLA projection (hub/case_book.h).
+  CaseBook& cases() { return *cases_; }
+  // The hub's transparency log (storage/transparency_log.h).
+  TransparencyLog& log() { return *log_; }
+  // A receipt for a stored record, signing a fresh tree head if none covers it yet.
+  std::optional<Receipt> ReceiptFor(const RecordId& id);
 
  private:
   DataDir dir_;
   HubConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
+  std::unique_ptr<CaseBook> cases_;  // folds every record store_ keeps (its observer)
+  std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
+  MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
+
+  void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
+  Json LatestTreeHead() const;
+  Json PeerReport() const;
+  Json ReceiptMessage(const RecordId& id);
 };
 
 }  // namespace bangban

@@ -1,7 +1,11 @@
 // bangban-hub: a county hub or the city hub. See `bangban-hub --help` and docs/operations.md.
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "hub/hub.h"
+#include "hub/review_commands.h"
 #include "storage/command_line.h"
 
 using namespace bangban;
@@ -17,6 +21,7 @@ PublicKey ParseKey(const std::string& hex, const std::string& option) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-hub"));
   CLI::App app{"bangban-hub: a county hub (review queue, SLA) or the city hub (oversight, audit)."};
   app.require_subcommand(1);
   int exit_code = kExitOk;
@@ -41,9 +46,13 @@ int main(int argc, char** argv) {
   init->add_option("--county", config.county, "Division code: the county's (140802) or the city's (1408)")->required();
   init->add_option("--city-key", city_key_hex, "The city hub's public key (county hubs)");
   init->add_option("--key", key_file, "Use this existing identity key file instead of a new one");
+  std::vector<std::filesystem::path> calendars;
+  init->add_option("--calendar", calendars, "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
   init->callback([&] {
     if (!city_key_hex.empty()) config.city_key = ParseKey(city_key_hex, "--city-key");
+    CalendarInstall calendar_install(calendars);  // checked before anything is created
     PublicKey key = Hub::Init(data, config, key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file));
+    calendar_install.Install(data);
     std::cout << ToHex(key) << "\n";
   });
 
@@ -90,6 +99,27 @@ int main(int argc, char** argv) {
     std::cout << "exported " << hub.Export(out) << " records to " << out << "\n";
   });
 
+  Hub::RunOptions run_options;
+  std::string upstream_key_hex;
+  auto* run = app.add_subcommand("run", "Serve outlet nodes over ZeroMQ/CurveZMQ (and replicate to the city with --upstream)");
+  run->add_option("--data", data, "Hub data dir")->required();
+  run->add_option("--listen", run_options.listen, "Endpoint to serve, e.g. tcp://0.0.0.0:7100")->required();
+  run->add_option("--upstream", run_options.upstream, "The city hub's endpoint (county hubs)");
+  run->add_option("--upstream-key", upstream_key_hex, "The city hub's public key (hex)");
+  run->callback([&] {
+    Hub hub(data);
+    if (!run_options.upstream.empty()) {
+      if (upstream_key_hex.empty() && !hub.config().city_key) {
+        throw Error("usage", "--upstream needs --upstream-key (or city_key in hub.toml)");
+      }
+      run_options.upstream_key = upstream_key_hex.empty() ? *hub.config().city_key : ParseKey(upstream_key_hex, "--upstream-key");
+    }
+    const std::atomic<bool>& stop = StopOnSignals();
+    spdlog::info("{} hub {} running", hub.config().role, hub.config().name);
+    hub.Run(run_options, stop);
+    spdlog::info("stopped");
+  });
+
   auto* audit = app.add_subcommand("audit", "Re-verify every signature, chain and enrolment; exit 1 naming each problem");
   audit->add_option("--data", data, "Hub data dir")->required();
   audit->add_flag("--json", json, "Print one JSON document");
@@ -123,7 +153,13 @@ int main(int argc, char** argv) {
               << s["county"].get<std::string>() << ")\nkey " << s["key"].get<std::string>() << "\nrecords "
               << s["records"] << " in " << s["feeds"] << " feeds, enrolled keys " << s["enrolled"]
               << ", buffered " << s["buffered"] << ", quarantined " << s["quarantined"].size() << "\n";
+    for (const Json& p : s["peers"]) {
+      std::cout << "  peer " << p["key"].get<std::string>().substr(0, 16) << " " << p["outlet_id"].get<std::string>()
+                << "  last contact " << p["last_contact"].get<std::string>() << "  received "
+                << p["records_received"] << "  backlog " << p["backlog"] << "\n";
+    }
   });
 
+  AddReviewCommands(app, exit_code);  // review, report, queue, reindex
   return RunCommandLine(app, argc, argv, exit_code);
 }

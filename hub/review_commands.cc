@@ -1,0 +1,175 @@
+#include "hub/review_commands.h"
+
+#include <iostream>
+#include <memory>
+
+#include "hub/hub.h"
+#include "hub/sla_report.h"
+#include "protocol/clock.h"
+#include "storage/command_line.h"
+
+namespace bangban {
+namespace {
+
+// Option values live as long as the App (the callbacks own them), since CLI11 binds options
+// to variables that must outlive the parse.
+struct Args {
+  std::string data, action, app_id, reviewer, reason, uscc, at, from, to;
+  bool auto_assign = false, json = false, apps = false;
+};
+
+CLI::Validator TimeValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseRfc3339(text) ? "" : "must be an RFC 3339 time such as 2026-03-02T09:00:00+08:00";
+      },
+      "TIME");
+}
+
+CLI::Validator DateValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseCivilDate(text) ? "" : "must be a date such as 2026-03-02";
+      },
+      "DATE");
+}
+
+int64_t AtOrNow(const std::string& at) { return at.empty() ? NowMs() : *ParseRfc3339(at); }
+
+void AddQueueOptions(CLI::App* cmd, Args& a) {
+  cmd->add_option("--data", a.data, "Hub data dir")->required();
+  cmd->add_option("--at", a.at, "Evaluate the open cases at this instant (RFC 3339; default: now)")
+      ->check(TimeValidator());
+  cmd->add_flag("--json", a.json, "Print one JSON document");
+}
+
+void PrintQueue(const Args& a) {
+  Hub hub(a.data);
+  Json queue = BuildQueue(hub.cases(), AtOrNow(a.at));
+  if (a.json) return PrintJson(queue);
+  std::cout << FormatQueue(queue);
+}
+
+}  // namespace
+
+void AddReviewCommands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<Args>();
+  Args& a = *args;
+
+  auto* review = app.add_subcommand(
+      "review",
+      "Act on an application as the county approval bureau: accept (受理), correct (补正, returns it to the "
+      "applicant), approve (核准), reject (驳回) or assign it to a reviewer. Writes a signed review record into "
+      "the hub's feed; refuses what the workflow does not allow now.");
+  review->add_option("--data", a.data, "Hub data dir")->required();
+  review->add_option("action", a.action, "accept | correct | approve | reject | assign")
+      ->required()
+      ->check(CLI::IsMember({"accept", "correct", "approve", "reject", "assign"}));
+  review->add_option("app_id", a.app_id, "The application's app_id")->required();
+  review->add_option("--reviewer", a.reviewer, "The reviewer who acts, or (assign) who is assigned");
+  review->add_flag("--auto", a.auto_assign,
+                   "assign only: the on-duty reviewer (hub.toml [review] roster) with the fewest open assigned "
+                   "cases; ties go to the earlier in the roster");
+  review->add_option("--reason", a.reason, "Why: required for correct (what to correct) and reject");
+  review->add_option("--uscc", a.uscc,
+                     "approve only: the unified social credit code issued; required to approve an establish");
+  review->add_flag("--json", a.json, "Print one JSON document");
+  review->callback([args, &exit_code] {
+    Args& a = *args;
+    const CaseAction action = *ParseReviewAction(a.action);
+    // Usage mistakes are caught here, before the store is opened (exit 2).
+    if ((action == CaseAction::kCorrect || action == CaseAction::kReject) && a.reason.empty()) {
+      throw CLI::ValidationError("--reason", "is required for " + a.action + ": say " +
+                                                 (action == CaseAction::kCorrect ? "what the applicant must correct"
+                                                                                 : "why it is rejected"));
+    }
+    if (!a.uscc.empty() && action != CaseAction::kApprove) {
+      throw CLI::ValidationError("--uscc", "goes with approve only (the code issued to a new entity)");
+    }
+    if (a.auto_assign && action != CaseAction::kAssign) throw CLI::ValidationError("--auto", "goes with assign only");
+    if (a.auto_assign == !a.reviewer.empty()) {
+      throw CLI::ValidationError("--reviewer", action == CaseAction::kAssign ? "give either --reviewer ID or --auto"
+                                                                             : "is required: the reviewer who acts");
+    }
+    Hub hub(a.data);
+    ReviewOutcome outcome = hub.cases().Review(
+        hub.key(), {action, a.app_id, a.reviewer, a.reason, a.uscc, a.auto_assign});
+    if (a.json) {
+      PrintJson({{"id", ToHex(outcome.record.id())},
+                 {"app_id", a.app_id},
+                 {"action", a.action},
+                 {"reviewer", outcome.reviewer},
+                 {"state", std::string(ToString(outcome.state))}});
+    } else {
+      std::cout << ToHex(outcome.record.id()) << "\n"
+                << "app " << a.app_id << ": " << a.action << " by " << outcome.reviewer << "; the case is now "
+                << ToString(outcome.state) << "\n";
+    }
+    exit_code = kExitOk;
+  });
+
+  auto* report = app.add_subcommand("report", "Print the hub's projections (computed from them alone)");
+  report->require_subcommand(1);
+  auto* sla = report->add_subcommand(
+      "sla",
+      "SLA figures per county, outlet, reviewer, kind and channel: received, completed, on time, breached, "
+      "yellow/red, rates, median and p90 working minutes, returns, statutory breaches, transit delay "
+      "(docs/sla.md defines each); without --json, a table and the review queue");
+  sla->add_option("--data", a.data, "Hub data dir")->required();
+  sla->add_option("--at", a.at, "Evaluate open cases at this instant (RFC 3339; default: now, BANGBAN_NOW honoured)")
+      ->check(TimeValidator());
+  sla->add_option("--from", a.from, "Only applications received on or after this date (YYYY-MM-DD, China time)")
+      ->check(DateValidator());
+  sla->add_option("--to", a.to, "Only applications received on or before this date (YYYY-MM-DD, China time)")
+      ->check(DateValidator());
+  sla->add_flag("--apps", a.apps, "Also list every application: state, deadline, elapsed working minutes, colour");
+  sla->add_flag("--json", a.json, "Print one JSON document");
+  sla->callback([args] {
+    Args& a = *args;
+    SlaReportOptions options;
+    options.at_ms = AtOrNow(a.at);
+    if (!a.from.empty()) options.from = ParseCivilDate(a.from);
+    if (!a.to.empty()) options.to = ParseCivilDate(a.to);
+    if (options.from && options.to && *options.to < *options.from) {
+      throw CLI::ValidationError("--to", "is before --from");
+    }
+    options.apps = a.apps;
+    Hub hub(a.data);
+    Json result = BuildSlaReport(hub.cases(), options);
+    if (a.json) return PrintJson(result);
+    std::cout << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
+    if (a.apps) {
+      std::cout << "\n";
+      for (const Json& app : result["apps"]) {
+        std::cout << app["app_id"].get<std::string>() << "  " << app["state"].get<std::string>() << "  "
+                  << app["colour"].get<std::string>() << "  deadline "
+                  << (app["deadline"].is_null() ? "-" : app["deadline"].get<std::string>()) << "  elapsed "
+                  << app["elapsed_working_minutes"] << " min\n";
+      }
+    }
+  });
+  auto* report_queue = report->add_subcommand("queue", "The review queue: open cases by deadline, with colours");
+  AddQueueOptions(report_queue, a);
+  report_queue->callback([args] { PrintQueue(*args); });
+
+  auto* queue = app.add_subcommand(
+      "queue", "The review queue: open cases by deadline (earliest first) with colours, then those waiting for "
+               "the applicant (same as report queue)");
+  AddQueueOptions(queue, a);
+  queue->callback([args] { PrintQueue(*args); });
+
+  auto* reindex = app.add_subcommand(
+      "reindex", "Rebuild the projections (review queue, SLA figures) from the stored records; gives exactly "
+                 "what the hub built as the records arrived");
+  reindex->add_option("--data", a.data, "Hub data dir")->required();
+  reindex->add_flag("--json", a.json, "Print one JSON document");
+  reindex->callback([args] {
+    Args& a = *args;
+    Hub hub(a.data);
+    ReindexStats stats = hub.cases().Reindex();
+    if (a.json) return PrintJson({{"records", stats.records}, {"applications", stats.cases}});
+    std::cout << "reindexed " << stats.records << " records: " << stats.cases << " applications\n";
+  });
+}
+
+}  // namespace bangban

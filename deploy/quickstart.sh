@@ -110,6 +110,10 @@ say "The county reviews: accept and approve one (issuing its USCC), return one f
 "$hub" review --data "$work/county" correct YH-VIL-07-0001 --reviewer r02 --reason "请补交经营场所证明" >/dev/null
 "$hub" report sla --data "$work/county"
 
+say "Decisions flow back: the bank branch syncs and sees its application approved"
+"$node" sync --data "$work/bank" --once >/dev/null
+"$node" status --data "$work/bank" | tail -2
+
 say "Audit: every party re-verifies every signature, chain, enrolment and its transparency log"
 wait_for "$(records "$work/county")" records "$work/city"
 for party in city county; do printf '%-7s' "$party"; "$hub" audit --data "$work/$party"; done

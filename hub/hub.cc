@@ -143,6 +143,23 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   options.latest_tree_head = [this] { return LatestTreeHead(); };
   options.receipt = [this](const RecordId& id) { return ReceiptMessage(id); };
   if (upstream) options.after_ingest = [&] { upstream->Wake(); };
+  // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
+  // record arrives; every change is logged for the review desk.
+  bool first_watch = true;
+  int tick = 0;
+  options.every_second = [&] {
+    if (config_.role != "county" || tick++ % 10 != 0) return;  // colours move by the minute
+    std::vector<ColourChange> changes = cases_->AdvanceClock(NowMs());
+    if (first_watch) {
+      spdlog::info("watching {} open cases for SLA deadlines", changes.size());
+      first_watch = false;
+      return;
+    }
+    for (const ColourChange& c : changes) {
+      spdlog::warn("case {}: {} -> {} (deadline {}, reviewer {})", c.app_id, ToString(c.from), ToString(c.to),
+                   FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
+    }
+  };
   SyncServer server(std::move(options));
   server.Run(stop);
   if (replication.joinable()) replication.join();

@@ -183,6 +183,7 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
     if (now - last_refresh >= kRefreshMs) {
       RefreshAdmission();
       FlushStats();
+      if (options_.every_second) options_.every_second();
       last_refresh = now;
     }
   }

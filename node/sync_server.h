@@ -46,6 +46,7 @@ class SyncServer {
     std::function<Json()> latest_tree_head;        // binary tree head, or null
     std::function<Json(const RecordId&)> receipt;  // a "receipt" message, or an error message
     std::function<void()> after_ingest;            // e.g. wake upstream replication
+    std::function<void()> every_second;            // periodic work on the serving thread
   };
 
   explicit SyncServer(Options options);

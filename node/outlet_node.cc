@@ -132,8 +132,16 @@ Json OutletNode::Status() const {
   });
   store_->ScanAll([&](const Record& r) {
     if (r.author() == config_.county_key && r.type().starts_with("review.")) {
+      static const std::map<std::string, std::string> kStates = {
+          {"review.accept", "accepted"}, {"review.correct", "correction_requested"},
+          {"review.approve", "approved"}, {"review.reject", "rejected"}};
       auto app = apps.find(r.body()["app_id"]);
-      if (app != apps.end()) app->second["state"] = r.type().substr(7);
+      auto state = kStates.find(r.type());
+      if (app != apps.end() && state != kStates.end()) {
+        app->second["state"] = state->second;
+        if (r.body().contains("reason")) app->second["reason"] = r.body()["reason"];
+        if (r.body().contains("uscc")) app->second["uscc"] = r.body()["uscc"];
+      }
     }
     return true;
   });

@@ -208,6 +208,14 @@ Json Hub::Status() const {
     if (auto head = log_->LatestHead(txn)) status["tree_head"] = head->ToJson();
   });
   status["peers"] = PeerReport();
+  // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
+  Json feeds = Json::array();
+  for (const auto& [author, head] : store_->Heads()) {
+    auto e = store_->FindEnrolment(author);
+    feeds.push_back({{"author", ToHex(author)}, {"seq", head.seq}, {"head", ToHex(head.id)},
+                     {"outlet_id", e ? e->outlet_id : ""}, {"role", e ? e->role : (author == key_.public_key() ? config_.role : "")}});
+  }
+  status["heads"] = feeds;
   return status;
 }
 

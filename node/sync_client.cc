@@ -5,6 +5,7 @@
 #include <chrono>
 #include <atomic>
 #include <random>
+#include <set>
 
 #include "node/zap_handler.h"
 #include "protocol/codec.h"
@@ -177,19 +178,25 @@ void SyncClient::PushForkEvidence(Result& result) {
   // answers each conflicting record with a fork outcome: that is the point, not a refusal.
   std::vector<Record> evidence = options_.store->ForkEvidence();
   auto sent = options_.store->GetMeta("evidence_sent");
-  uint64_t already = sent ? GetBigEndian64(sent->data()) : 0;
-  if (evidence.size() <= already) return;
-  Json list = Json::array();
-  for (const Record& r : evidence) list.push_back(BinaryJson(r.wire()));
-  Json ack = Request({{"type", "push"}, {"batch", 0}, {"evidence", true}, {"records", std::move(list)}});
-  for (const Json& r : ack.value("rejections", Json::array())) {
-    if (r.value("code", std::string()) != "forked") {
-      result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
+  size_t next = sent ? GetBigEndian64(sent->data()) : 0;
+  // Only what was not sent yet, in pushes of bounded size like any other.
+  while (next < evidence.size()) {
+    Json list = Json::array();
+    size_t bytes = 0;
+    for (; next < evidence.size() && (list.empty() || bytes + evidence[next].wire().size() <= kMaxPushBytes); ++next) {
+      bytes += evidence[next].wire().size();
+      list.push_back(BinaryJson(evidence[next].wire()));
     }
+    Json ack = Request({{"type", "push"}, {"batch", 0}, {"evidence", true}, {"records", std::move(list)}});
+    for (const Json& r : ack.value("rejections", Json::array())) {
+      if (r.value("code", std::string()) != "forked") {
+        result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
+      }
+    }
+    uint8_t count[8];
+    PutBigEndian64(count, next);
+    options_.store->PutMeta("evidence_sent", ByteView(count, 8));
   }
-  uint8_t count[8];
-  PutBigEndian64(count, evidence.size());
-  options_.store->PutMeta("evidence_sent", ByteView(count, 8));
 }
 
 void SyncClient::Pull(const Json& welcome, Result& result) {
@@ -257,6 +264,15 @@ SyncClient::Result SyncClient::SyncOnce() {
       target[author] = head.seq;
     }
   }
+  // Feeds that enrol others first (our own, then other enrollers), so upstream knows every
+  // enrolment before the records that depend on it.
+  std::set<PublicKey> enrollers;
+  for (const Enrolment& e : options_.store->Enrolments()) enrollers.insert(e.enrolled_by);
+  auto rank = [&](const Range& r) {
+    return r.author == options_.identity->public_key() ? 0 : enrollers.count(r.author) ? 1 : 2;
+  };
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [&](const Range& a, const Range& b) { return rank(a) < rank(b); });
   std::map<PublicKey, uint64_t> acked = LoadAcked(*options_.store);
   for (const auto& [author, seq] : upstream) acked[author] = std::max(acked[author], seq);
 

@@ -38,8 +38,9 @@ void ZapHandler::Serve() {
         text = "OK";
         user = ToHex(*identity);
       } else {
-        spdlog::warn("refused connection from {}: key {} is not enrolled or is revoked",
-                     frames[3].to_string(), ToHex(ByteView(client).first(8)));
+        spdlog::warn("refused connection from {}: its CurveZMQ key {} belongs to no enrolled, unrevoked "
+                     "identity (compare with the X25519 form of the outlet's key)",
+                     frames[3].to_string(), ToHex(client));
       }
     }
     std::string version = frames.empty() ? "1.0" : frames[0].to_string();

@@ -31,13 +31,7 @@ int main(int argc, char** argv) {
   EnrolRequest enrol;
   uint64_t after_seq = 0;
 
-  auto* keygen = app.add_subcommand("keygen", "Create an identity key file (mode 0600) and print its public key");
-  keygen->add_option("--out", out, "Key file to create (never overwritten)")->required();
-  keygen->callback([&] {
-    SigningKey key = SigningKey::Generate();
-    key.Save(out);
-    std::cout << ToHex(key.public_key()) << "\n";
-  });
+  AddKeygenCommand(app);
 
   auto* init = app.add_subcommand("init", "Create a hub data dir and print the hub's public key");
   init->add_option("--data", data, "Data dir to create")->required();

@@ -7,10 +7,12 @@
 #include <thread>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <iostream>
 #include <string>
 
 #include "crypto/error.h"
+#include "crypto/identity.h"
 #include "storage/bundle.h"
 
 namespace bangban {
@@ -59,6 +61,18 @@ inline const std::atomic<bool>& StopOnSignals() {
     stop = true;
   }).detach();
   return stop;
+}
+
+// `keygen --out FILE`: the same for nodes and hubs (an identity is an identity).
+inline void AddKeygenCommand(CLI::App& app) {
+  auto out = std::make_shared<std::string>();
+  auto* keygen = app.add_subcommand("keygen", "Create an identity key file (mode 0600) and print its public key");
+  keygen->add_option("--out", *out, "Key file to create (never overwritten)")->required();
+  keygen->callback([out] {
+    SigningKey key = SigningKey::Generate();
+    key.Save(*out);
+    std::cout << ToHex(key.public_key()) << "\n";
+  });
 }
 
 inline void PrintJson(const Json& doc) { std::cout << doc.dump(2) << std::endl; }

@@ -20,6 +20,8 @@
 #include "hub/sla_report.h"
 #include "protocol/clock.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace bangban {
 namespace {
 
@@ -73,24 +75,7 @@ Json ResubmitBody(const std::string& app_id) {
   return {{"app_id", app_id}, {"materials", Json::array({"lease"})}, {"note", "补交租赁合同"}};
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bangban-casebook-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 class CaseBookTest : public ::testing::Test {
  protected:

@@ -19,6 +19,8 @@
 #include "crypto/hash.h"
 #include "protocol/codec.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace bangban {
 namespace {
 
@@ -27,26 +29,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kCounty = "140802";
 constexpr int64_t kTs = 1772413200000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("bangban-bundle-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()) +
-             std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 SigningKey KeyFromByte(uint8_t b) {
   Bytes seed(32, b);

@@ -19,6 +19,8 @@
 #include "crypto/error.h"
 #include "protocol/clock.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace bangban {
 namespace {
 
@@ -27,26 +29,7 @@ namespace fs = std::filesystem;
 constexpr const char* kNow = "2026-03-02T09:00:00+08:00";
 constexpr std::string_view kCounty = "140802";  // 盐湖区
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("bangban-feed-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()) +
-             std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 // Sets BANGBAN_NOW for the lifetime of the object, restoring the previous value afterwards.
 class ScopedNow {

@@ -14,32 +14,14 @@
 
 #include "crypto/error.h"
 
+#include "tests/support/temp_dir.h"
+
 namespace bangban {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the system temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("bangban-lmdb-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()) +
-             std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 Bytes B(std::string_view s) { return Bytes(s.begin(), s.end()); }
 

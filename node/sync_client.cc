@@ -253,6 +253,12 @@ SyncClient::Result SyncClient::SyncOnce() {
   std::map<PublicKey, uint64_t> upstream;
   for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
     upstream[p.author] = p.seq;
+    // Same length, different record: two copies of one identity wrote on (a cloned PC). Send
+    // ours from that seq, so upstream sees the fork, keeps both as evidence and says so.
+    if (p.seq > 0) {
+      auto ours = options_.store->IdAt(p.author, p.seq);
+      if (ours && *ours != p.id) upstream[p.author] = p.seq - 1;
+    }
   }
   std::vector<Range> ranges;
   std::map<PublicKey, uint64_t> target;
@@ -275,6 +281,7 @@ SyncClient::Result SyncClient::SyncOnce() {
                    [&](const Range& a, const Range& b) { return rank(a) < rank(b); });
   std::map<PublicKey, uint64_t> acked = LoadAcked(*options_.store);
   for (const auto& [author, seq] : upstream) acked[author] = std::max(acked[author], seq);
+  for (const auto& [author, seq] : target) acked[author] = std::min(acked[author], upstream[author]);
 
   size_t in_flight = 0;
   uint64_t batch = 0;

@@ -439,6 +439,14 @@ std::optional<Record> FeedStore::GetBySeq(const PublicKey& author, uint64_t seq)
   return record;
 }
 
+std::optional<RecordId> FeedStore::IdAt(const PublicKey& author, uint64_t seq) const {
+  std::optional<RecordId> id;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto value = txn.Get(feed_, FeedKey(author, seq))) id = ToArray<32>(*value);
+  });
+  return id;
+}
+
 void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
                          const std::function<bool(const Record&)>& visit) const {
   env_.Read([&](LmdbTxn& txn) {

@@ -103,6 +103,8 @@ class FeedStore {
   std::map<PublicKey, FeedHead> Heads() const;
   std::optional<Record> Get(const RecordId& id) const;
   std::optional<Record> GetBySeq(const PublicKey& author, uint64_t seq) const;
+  // The id of `author`'s record at `seq`, without reading the record.
+  std::optional<RecordId> IdAt(const PublicKey& author, uint64_t seq) const;
   // Visits records of `author` with seq in [from, to] in order; stops when `visit` returns false.
   void ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
                 const std::function<bool(const Record&)>& visit) const;

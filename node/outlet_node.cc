@@ -18,6 +18,13 @@ CivilDate TodayInChina() {
   return d;
 }
 
+// Something that happened to an application, for the node's status.
+struct ApplicationEvent {
+  int64_t ts;
+  std::string state;
+  const Json* body;  // for a decision's reason and issued USCC
+};
+
 FeedStore::Options StoreOptions(const NodeConfig& config) {
   FeedStore::Options options;
   // The county hub is the node's trust root: its enrolments and revocations are honoured.
@@ -117,34 +124,42 @@ std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
 
 Json OutletNode::Status() const {
   FeedHead own = store_->Head(key_.public_key());
-  // Applications filed here, and the latest decision the node has seen for each.
+  // Applications filed here and what happened to each since: our submissions and resubmissions,
+  // and the county hub's decisions pulled from its feed, in time order.
   std::map<std::string, Json> apps;
+  std::map<std::string, std::vector<ApplicationEvent>> events;
+  std::vector<Record> held;
   store_->ScanFeed(key_.public_key(), 1, own.seq, [&](const Record& r) {
     if (r.type() == "app.submit") {
       const std::string& app_id = r.body()["app_id"];
       apps[app_id] = {{"app_id", app_id}, {"kind", r.body()["kind"]}, {"state", "submitted"},
                       {"submitted", FormatRfc3339(r.envelope().ts)}};
     }
-    if (r.type() == "app.resubmit" && apps.count(r.body()["app_id"])) {
-      apps[r.body()["app_id"]]["state"] = "resubmitted";
-    }
+    if (r.type() == "app.resubmit") held.push_back(r);
     return true;
   });
-  store_->ScanAll([&](const Record& r) {
-    if (r.author() == config_.county_key && r.type().starts_with("review.")) {
-      static const std::map<std::string, std::string> kStates = {
-          {"review.accept", "accepted"}, {"review.correct", "correction_requested"},
-          {"review.approve", "approved"}, {"review.reject", "rejected"}};
-      auto app = apps.find(r.body()["app_id"]);
-      auto state = kStates.find(r.type());
-      if (app != apps.end() && state != kStates.end()) {
-        app->second["state"] = state->second;
-        if (r.body().contains("reason")) app->second["reason"] = r.body()["reason"];
-        if (r.body().contains("uscc")) app->second["uscc"] = r.body()["uscc"];
-      }
-    }
+  store_->ScanFeed(config_.county_key, 1, store_->Head(config_.county_key).seq, [&](const Record& r) {
+    if (r.type().starts_with("review.")) held.push_back(r);
     return true;
   });
+  static const std::map<std::string, std::string> kStates = {
+      {"app.resubmit", "resubmitted"},         {"review.accept", "accepted"},
+      {"review.correct", "correction_requested"}, {"review.approve", "approved"},
+      {"review.reject", "rejected"}};
+  for (const Record& r : held) {
+    auto state = kStates.find(r.type());
+    if (state != kStates.end() && apps.count(r.body()["app_id"])) {
+      events[r.body()["app_id"]].push_back({r.envelope().ts, state->second, &r.body()});
+    }
+  }
+  for (auto& [app_id, list] : events) {
+    std::stable_sort(list.begin(), list.end(), [](const ApplicationEvent& a, const ApplicationEvent& b) { return a.ts < b.ts; });
+    Json& app = apps[app_id];
+    app["state"] = list.back().state;
+    const Json& last = *list.back().body;
+    if (last.contains("reason")) app["reason"] = last["reason"];
+    if (last.contains("uscc")) app["uscc"] = last["uscc"];
+  }
   Json status;
   status["outlet_id"] = config_.outlet_id;
   status["county"] = config_.county;

@@ -72,7 +72,7 @@ cat > "$work/village.jsonl" <<'JSON'
 {"type":"annual.remind","uscc":"91350100M000100Y43","outlet_id":"YH-VIL-07","year":2025,"channel":"phone"}
 JSON
 "$node" submit --data "$work/bank" "$work/bank.jsonl" 2>&1 | sed 's/^/  bank: /'
-"$node" submit --data "$work/village" "$work/village.jsonl" | sed 's/^/  village: /'
+"$node" submit --data "$work/village" "$work/village.jsonl" | tee "$work/village.ids" | sed 's/^/  village: /'
 
 say "Replication: bank -> county; village -> township relay -> county; county -> city"
 "$node" sync --data "$work/bank" --once
@@ -98,6 +98,9 @@ JSON
 "$node" sync --data "$work/bank" --once >/dev/null
 "$node" receipt --data "$work/bank" "$rating_id" > "$work/receipt.json"
 "$node" verify-receipt --hub-key "$county_key" "$work/receipt.json"
+echo "and for the village station, asked through its township relay:"
+"$node" receipt --data "$work/village" "$(head -1 "$work/village.ids")" > "$work/village-receipt.json"
+"$node" verify-receipt --hub-key "$county_key" "$work/village-receipt.json"
 
 say "Outlet status (bank branch) and county hub status"
 "$node" status --data "$work/bank"

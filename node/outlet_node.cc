@@ -6,6 +6,7 @@
 
 #include "node/sync_server.h"
 #include "protocol/clock.h"
+#include "protocol/sync_message.h"
 
 namespace bangban {
 
@@ -232,7 +233,18 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
     options.identity = &key_;
     options.store = store_.get();
     options.check_authors = true;
-    if (client) options.after_ingest = [&] { client->Wake(); };
+    if (client) {
+      options.after_ingest = [&] { client->Wake(); };
+      // Receipts come from the hub: a relay asks it on behalf of the outlets behind it.
+      options.receipt = [this](const RecordId& id) -> Json {
+        try {
+          SyncClient upstream(ClientOptions());
+          return {{"type", "receipt"}, {"receipt", upstream.RequestReceipt(id)}};
+        } catch (const Error& e) {
+          return ErrorMessage(e.code(), std::string("relay could not ask the hub: ") + e.what());
+        }
+      };
+    }
     SyncServer server(std::move(options));
     server.Run(stop);
   }

@@ -55,8 +55,8 @@ Hub::Hub(const std::filesystem::path& path)
 }
 
 void Hub::NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms) {
-  // Accepted (the record is genuine) but flagged: an outlet clock running ahead would make
-  // its records look earlier-filed than they were.
+  // Accepted (the record is genuine) but flagged: a record stamped in the hub's future says
+  // the outlet's clock is wrong, so its own timestamps (and transit delays) cannot be trusted.
   constexpr int64_t kMaxAheadMs = 5 * 60 * 1000;
   int64_t ahead = record.envelope().ts - received_ms;
   if (ahead <= kMaxAheadMs) return;

@@ -8,31 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/local_time.h"
+
 namespace bangban {
 namespace {
 
 constexpr int64_t kMin = 60'000;
 using K = SlaEventKind;
 
-int64_t At(std::string_view text) {  // "2026-03-02 09:00[:30[.250]]", local time (UTC+8)
-  const CivilDate date{std::stoi(std::string(text.substr(0, 4))), std::stoi(std::string(text.substr(5, 2))),
-                       std::stoi(std::string(text.substr(8, 2)))};
-  const int minute = std::stoi(std::string(text.substr(11, 2))) * 60 + std::stoi(std::string(text.substr(14, 2)));
-  int64_t ms = LocalToEpochMs(date, minute);
-  if (text.size() >= 19) ms += std::stoi(std::string(text.substr(17, 2))) * 1000;
-  if (text.size() >= 23) ms += std::stoi(std::string(text.substr(20, 3)));
-  return ms;
-}
-
-std::string Show(int64_t ms) {
-  const CivilDate d = LocalDate(ms);
-  const int minute = LocalMinuteOfDay(ms);
-  const int64_t ms_in_minute = ((ms % kMin) + kMin) % kMin;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", d.year, d.month, d.day, minute / 60,
-                minute % 60, static_cast<int>(ms_in_minute / 1000), static_cast<int>(ms_in_minute % 1000));
-  return buf;
-}
+using test_support::At;
+using test_support::Show;
 
 const WorkCalendar& Cn() {
   static const WorkCalendar cal = [] {

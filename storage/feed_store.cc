@@ -529,24 +529,18 @@ std::vector<Record> FeedStore::ForkEvidence() const {
   return all;
 }
 
-size_t FeedStore::BufferedCount() const {
-  size_t count = 0;
+uint64_t FeedStore::EntryCount(MDB_dbi db) const {
+  uint64_t count = 0;
   env_.Read([&](LmdbTxn& txn) {
     MDB_stat stat;
-    mdb_stat(txn.raw(), gaps_, &stat);
+    mdb_stat(txn.raw(), db, &stat);
     count = stat.ms_entries;
   });
   return count;
 }
 
-uint64_t FeedStore::RecordCount() const {
-  uint64_t count = 0;
-  env_.Read([&](LmdbTxn& txn) {
-    MDB_stat stat;
-    mdb_stat(txn.raw(), feed_, &stat);
-    count = stat.ms_entries;
-  });
-  return count;
-}
+size_t FeedStore::BufferedCount() const { return EntryCount(gaps_); }
+
+uint64_t FeedStore::RecordCount() const { return EntryCount(feed_); }
 
 }  // namespace bangban

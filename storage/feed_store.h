@@ -153,6 +153,7 @@ class FeedStore {
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);
   uint64_t GapCount(const LmdbTxn& txn, const PublicKey& author) const;
+  uint64_t EntryCount(MDB_dbi db) const;
   void AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta);
   std::optional<Record> GetBySeqIn(const LmdbTxn& txn, const PublicKey& author, uint64_t seq) const;
   const TrustRoot* FindRoot(const PublicKey& key) const;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "hub/hub.h"
+#include "protocol/sync_message.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
@@ -78,6 +79,36 @@ void BM_HubIngest(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_HubIngest)->Arg(100)->Arg(1000)->Arg(4000)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace bangban
+
+
+namespace bangban {
+namespace {
+
+// What a hub does with a push before any signature check: decode the message and each record
+// in it (envelope, body validation, record id). One push of 256 KiB of training records.
+void BM_DecodePush(benchmark::State& state) {
+  SigningKey outlet = SigningKey::Generate();
+  Json list = Json::array();
+  size_t bytes = 0;
+  std::optional<RecordId> prev;
+  for (uint64_t seq = 1; bytes < kMaxPushBytes; ++seq) {
+    Record r = Record::Create(outlet, "outlet.training", seq, prev, 1'772'000'000'000, Training(static_cast<int>(seq)));
+    prev = r.id();
+    bytes += r.wire().size();
+    list.push_back(BinaryJson(r.wire()));
+  }
+  const size_t count = list.size();
+  Bytes message = EncodeMessage({{"type", "push"}, {"batch", 1}, {"records", std::move(list)}});
+  for (auto _ : state) {
+    Json push = DecodeMessage(message);
+    for (const Json& wire : push["records"]) benchmark::DoNotOptimize(Record::Decode(wire.get_binary()));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * count));
+}
+BENCHMARK(BM_DecodePush)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace bangban

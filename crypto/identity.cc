@@ -26,6 +26,121 @@ Bytes Prefixed(std::string_view domain, ByteView message) {
   buffer.insert(buffer.end(), message.begin(), message.end());
   return buffer;
 }
+
+// Arithmetic modulo p = 2^255 - 19, just enough to map an X25519 u back to an Edwards y
+// (RFC 7748 section 4.1: y = (u - 1) / (u + 1)). Not constant-time: it only handles public keys.
+class FieldElement {
+ public:
+  static FieldElement FromBytes(const std::array<uint8_t, 32>& bytes) {
+    FieldElement f;
+    for (int i = 0; i < 4; ++i) {
+      for (int b = 7; b >= 0; --b) f.limb_[i] = (f.limb_[i] << 8) | bytes[8 * i + b];
+    }
+    f.limb_[3] &= 0x7fffffffffffffffULL;  // RFC 7748: the top bit of u is ignored
+    f.Canonicalize();
+    return f;
+  }
+  static FieldElement One() {
+    FieldElement f;
+    f.limb_[0] = 1;
+    return f;
+  }
+
+  std::array<uint8_t, 32> ToBytes() const {
+    std::array<uint8_t, 32> out{};
+    for (int i = 0; i < 32; ++i) out[i] = static_cast<uint8_t>(limb_[i / 8] >> (8 * (i % 8)));
+    return out;
+  }
+  bool IsZero() const { return (limb_[0] | limb_[1] | limb_[2] | limb_[3]) == 0; }
+
+  FieldElement operator+(const FieldElement& other) const {
+    FieldElement sum;
+    unsigned __int128 carry = 0;
+    for (int i = 0; i < 4; ++i) {
+      carry += static_cast<unsigned __int128>(limb_[i]) + other.limb_[i];
+      sum.limb_[i] = static_cast<uint64_t>(carry);
+      carry >>= 64;
+    }
+    sum.Canonicalize();  // both < p < 2^255, so the sum fits in 256 bits
+    return sum;
+  }
+  FieldElement operator-(const FieldElement& other) const {
+    // a - b = a + (p - b); p - b is in [1, p] for canonical b.
+    FieldElement negated = Modulus();
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; ++i) {
+      unsigned __int128 d = static_cast<unsigned __int128>(negated.limb_[i]) - other.limb_[i] - borrow;
+      negated.limb_[i] = static_cast<uint64_t>(d);
+      borrow = static_cast<uint64_t>(d >> 64) & 1;
+    }
+    return *this + negated;
+  }
+  FieldElement operator*(const FieldElement& other) const {
+    uint64_t wide[8] = {};
+    for (int i = 0; i < 4; ++i) {
+      unsigned __int128 carry = 0;
+      for (int j = 0; j < 4; ++j) {
+        carry += static_cast<unsigned __int128>(limb_[i]) * other.limb_[j] + wide[i + j];
+        wide[i + j] = static_cast<uint64_t>(carry);
+        carry >>= 64;
+      }
+      wide[i + 4] = static_cast<uint64_t>(carry);
+    }
+    // 2^256 = 38 (mod p): fold the high half into the low one, twice.
+    FieldElement product;
+    unsigned __int128 carry = 0;
+    for (int i = 0; i < 4; ++i) {
+      carry += static_cast<unsigned __int128>(wide[i]) + static_cast<unsigned __int128>(wide[i + 4]) * 38;
+      product.limb_[i] = static_cast<uint64_t>(carry);
+      carry >>= 64;
+    }
+    carry *= 38;
+    for (int i = 0; i < 4 && carry != 0; ++i) {
+      carry += product.limb_[i];
+      product.limb_[i] = static_cast<uint64_t>(carry);
+      carry >>= 64;
+    }
+    product.Canonicalize();
+    return product;
+  }
+  // x^(p-2) = 1/x for x != 0 (Fermat).
+  FieldElement Inverse() const {
+    FieldElement exponent = Modulus() - One() - One();
+    FieldElement result = One();
+    for (int bit = 254; bit >= 0; --bit) {
+      result = result * result;
+      if ((exponent.limb_[bit / 64] >> (bit % 64)) & 1) result = result * *this;
+    }
+    return result;
+  }
+
+ private:
+  static FieldElement Modulus() {
+    FieldElement p;
+    p.limb_ = {0xffffffffffffffedULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0x7fffffffffffffffULL};
+    return p;
+  }
+  // Brings a value below 2^256 into [0, p): at most two subtractions of p.
+  void Canonicalize() {
+    const FieldElement p = Modulus();
+    while (!LessThan(p)) {
+      uint64_t borrow = 0;
+      for (int i = 0; i < 4; ++i) {
+        unsigned __int128 d = static_cast<unsigned __int128>(limb_[i]) - p.limb_[i] - borrow;
+        limb_[i] = static_cast<uint64_t>(d);
+        borrow = static_cast<uint64_t>(d >> 64) & 1;
+      }
+    }
+  }
+  bool LessThan(const FieldElement& other) const {
+    for (int i = 3; i >= 0; --i) {
+      if (limb_[i] != other.limb_[i]) return limb_[i] < other.limb_[i];
+    }
+    return false;
+  }
+
+  std::array<uint64_t, 4> limb_{};
+};
 }  // namespace
 
 void EnsureSodium() {
@@ -129,6 +244,13 @@ CurvePublicKey ToCurvePublicKey(const PublicKey& key) {
     throw Error("bad_key", "public key " + KeyId(key) + " is not a valid Ed25519 key");
   }
   return out;
+}
+
+PublicKey IdentityOfCurveKey(const CurvePublicKey& key) {
+  FieldElement u = FieldElement::FromBytes(key);
+  FieldElement denominator = u + FieldElement::One();
+  if (denominator.IsZero()) throw Error("bad_key", "X25519 key " + ToHex(key) + " has no Ed25519 form");
+  return ((u - FieldElement::One()) * denominator.Inverse()).ToBytes();  // y < p: the sign bit is clear
 }
 
 std::string KeyId(const PublicKey& key) { return ToHex(ByteView(key).first(8)); }

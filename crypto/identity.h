@@ -53,6 +53,12 @@ bool Verify(const PublicKey& key, std::string_view domain, ByteView message,
 // valid curve point.
 CurvePublicKey ToCurvePublicKey(const PublicKey& key);
 
+// The Ed25519 identity key whose X25519 form is `key`, except for its sign bit (the top bit of
+// the last byte), which the conversion drops: the result has it clear. KeyId() of the result is
+// the identity's key id either way, so a server can name a refused CurveZMQ client by the key id
+// its operator knows. Error "bad_key" for u = -1 (no Ed25519 key maps to it).
+PublicKey IdentityOfCurveKey(const CurvePublicKey& key);
+
 // Short printable key id for logs: the first 8 bytes of the key in hex.
 std::string KeyId(const PublicKey& key);
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <atomic>
 #include <random>
@@ -23,6 +24,19 @@ void SaveAcked(FeedStore& store, const std::map<PublicKey, uint64_t>& acked) {
   Json j = Json::object();
   for (const auto& [author, seq] : acked) j[ToHex(author)] = seq;
   store.PutMeta("acked", EncodeJson(j));
+}
+
+// What upstream lets us have in flight: its grant, or the protocol's largest if it sent none.
+PushGrant GrantOf(const Json& welcome, size_t own_window) {
+  PushGrant grant = kFullGrant;
+  if (welcome.contains("window") && welcome["window"].is_number_unsigned()) {
+    grant.window = std::clamp<size_t>(welcome["window"].get<size_t>(), 1, kMaxWindow);
+  }
+  if (welcome.contains("push_bytes") && welcome["push_bytes"].is_number_unsigned()) {
+    grant.push_bytes = std::clamp<size_t>(welcome["push_bytes"].get<size_t>(), 1, kMaxPushBytes);
+  }
+  grant.window = std::min(grant.window, std::max<size_t>(1, own_window));
+  return grant;
 }
 
 }  // namespace
@@ -127,17 +141,29 @@ Json SyncClient::Hello() {
   }
   // Always ask about our own feed: upstream may hold more of it than we do (a restored backup).
   if (!own_listed) heads.push_back({options_.identity->public_key(), 0, {}});
-  return {{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson(heads)}};
+  // In pages, so that a party holding many feeds (a county hub) never exceeds a message; the
+  // welcomes are joined into one: every page's heads, the last page's grant and offers.
+  Json welcome;
+  Json upstream_heads = Json::array();
+  const size_t page_size = std::clamp<size_t>(options_.heads_per_hello, 1, kMaxHeadsPerHello);
+  for (size_t first = 0; first < heads.size(); first += page_size) {
+    std::vector<FeedPosition> page(heads.begin() + first, heads.begin() + std::min(heads.size(), first + page_size));
+    welcome = Request({{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson(page)}});
+    if (welcome["type"] != "welcome") throw Error("malformed", "expected a welcome, got " + welcome["type"].get<std::string>());
+    for (Json& p : welcome.value("heads", Json::array())) upstream_heads.push_back(std::move(p));
+  }
+  welcome["heads"] = std::move(upstream_heads);
+  return welcome;
 }
 
-std::vector<Bytes> SyncClient::NextPush(std::vector<Range>& ranges) {
+std::vector<Bytes> SyncClient::NextPush(std::vector<Range>& ranges, size_t push_bytes) {
   std::vector<Bytes> records;
   size_t bytes = 0;
   while (!ranges.empty()) {
     Range& range = ranges.front();
     bool full = false;
     options_.store->ScanFeedWire(range.author, range.next, range.last, [&](uint64_t seq, ByteView wire) {
-      if (bytes + wire.size() > kMaxPushBytes && !records.empty()) {
+      if (bytes + wire.size() > push_bytes && !records.empty()) {
         full = true;
         return false;
       }
@@ -173,7 +199,7 @@ void SyncClient::HandleAck(const Json& ack, Result& result, std::map<PublicKey, 
   }
 }
 
-void SyncClient::PushForkEvidence(Result& result) {
+void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
   // Fork evidence travels upward too, so the city sees every fork a county saw. Upstream
   // answers each conflicting record with a fork outcome: that is the point, not a refusal.
   std::vector<Record> evidence = options_.store->ForkEvidence();
@@ -183,7 +209,7 @@ void SyncClient::PushForkEvidence(Result& result) {
   while (next < evidence.size()) {
     Json list = Json::array();
     size_t bytes = 0;
-    for (; next < evidence.size() && (list.empty() || bytes + evidence[next].wire().size() <= kMaxPushBytes); ++next) {
+    for (; next < evidence.size() && (list.empty() || bytes + evidence[next].wire().size() <= push_bytes); ++next) {
       bytes += evidence[next].wire().size();
       list.push_back(BinaryJson(evidence[next].wire()));
     }
@@ -248,7 +274,8 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
 SyncClient::Result SyncClient::SyncOnce() {
   if (!socket_) Connect();
   Result result;
-  Json welcome = Request(Hello());
+  Json welcome = Hello();
+  const PushGrant grant = GrantOf(welcome, options_.window);
   // Plan: every feed we hold beyond what upstream holds, in seq order.
   std::map<PublicKey, uint64_t> upstream;
   for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
@@ -286,8 +313,8 @@ SyncClient::Result SyncClient::SyncOnce() {
   size_t in_flight = 0;
   uint64_t batch = 0;
   for (;;) {
-    while (in_flight < options_.window && !ranges.empty()) {
-      std::vector<Bytes> records = NextPush(ranges);
+    while (in_flight < grant.window && !ranges.empty()) {
+      std::vector<Bytes> records = NextPush(ranges, grant.push_bytes);
       if (records.empty()) break;
       Json list = Json::array();
       for (Bytes& r : records) list.push_back(Json::binary(std::move(r)));
@@ -300,7 +327,7 @@ SyncClient::Result SyncClient::SyncOnce() {
     --in_flight;
   }
   SaveAcked(*options_.store, acked);
-  PushForkEvidence(result);
+  PushForkEvidence(result, grant.push_bytes);
   Pull(welcome, result);
 
   result.complete = result.refusals.empty();

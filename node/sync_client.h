@@ -17,6 +17,7 @@
 
 #include <zmq.hpp>
 
+#include "protocol/sync_message.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
@@ -28,7 +29,8 @@ class SyncClient {
     PublicKey upstream{};      // the server's identity: its CurveZMQ key is pinned to it
     const SigningKey* identity = nullptr;
     FeedStore* store = nullptr;
-    size_t window = 4;         // pushes in flight
+    size_t window = 4;         // pushes in flight at most (upstream's grant may allow fewer)
+    size_t heads_per_hello = kMaxHeadsPerHello;  // feeds named per hello (several hellos if more)
     int timeout_ms = 10'000;   // no answer for this long: the exchange fails, reconnect
     int idle_ms = 1'000;       // RunForever: pause between exchanges when nothing is new
   };
@@ -66,11 +68,11 @@ class SyncClient {
   void Connect();
   void Send(const Json& message);
   Json Receive();  // next message, or Error("unreachable") after the timeout
-  Json Hello();
+  Json Hello();  // one or more hello -> welcome, joined into one welcome
   Json Request(const Json& message);
-  std::vector<Bytes> NextPush(std::vector<Range>& ranges);
+  std::vector<Bytes> NextPush(std::vector<Range>& ranges, size_t push_bytes);
   void HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked);
-  void PushForkEvidence(Result& result);
+  void PushForkEvidence(Result& result, size_t push_bytes);
   void Pull(const Json& welcome, Result& result);
 
   Options options_;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <thread>
 
@@ -17,6 +19,35 @@ namespace {
 constexpr size_t kMaxMessagesPerRound = 256;
 constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
 constexpr int64_t kRefreshMs = 1000;
+// Messages ZeroMQ queues per peer before it stops reading that peer's socket: a full window of
+// pushes plus a few requests. With kMaxMessageBytes this bounds what a misbehaving peer can park.
+constexpr int kReceiveHighWaterMark = static_cast<int>(kMaxWindow) + 4;
+// A peer heard from within this long still holds the push grant of its last welcome.
+constexpr int64_t kGrantLifetimeMs = 60'000;
+
+// A hub serves a thousand peers, each a socket: lift the soft open-file limit to the hard one.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("could not raise the open-file limit");
+}
+
+bool SameIdentity(const PublicKey& a, const PublicKey& b_without_sign_bit) {
+  PublicKey masked = a;
+  masked[31] &= 0x7f;
+  return masked == b_without_sign_bit;
+}
+
+// Record bytes a push carries (the sum of its records' sizes), 0 if it is not a list.
+size_t PushedBytes(const Json& push) {
+  const Json& list = push.value("records", Json::array());
+  size_t bytes = 0;
+  if (list.is_array()) {
+    for (const Json& r : list) bytes += r.is_binary() ? r.get_binary().size() : 0;
+  }
+  return bytes;
+}
 
 // Verifies signatures on every core: about 90% of a hub's CPU per record is this.
 std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
@@ -85,6 +116,7 @@ SyncServer::SyncServer(Options options) : options_(std::move(options)), context_
       if (auto a = FromHexFixed<32>(author)) p.claimed_heads[*a] = seq.get<uint64_t>();
     }
   }
+  RaiseOpenFileLimit();
   RefreshAdmission();
   zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) { return Admit(key); });
 }
@@ -99,7 +131,7 @@ void SyncServer::Bind() {
     auto socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
     socket->set(zmq::sockopt::linger, 0);
     socket->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
-    socket->set(zmq::sockopt::rcvhwm, 16);  // per peer: memory stays bounded by peers x 16 x 2 MiB
+    socket->set(zmq::sockopt::rcvhwm, kReceiveHighWaterMark);
     socket->set(zmq::sockopt::router_mandatory, false);
     SetCurveServer(*socket, *options_.identity);
     try {
@@ -115,20 +147,38 @@ void SyncServer::Bind() {
   }
 }
 
-std::optional<PublicKey> SyncServer::Admit(const CurvePublicKey& key) {
+ZapHandler::Decision SyncServer::Admit(const CurvePublicKey& key) {
   {
     std::lock_guard lock(admitted_mutex_);
-    if (auto it = admitted_.find(key); it != admitted_.end()) return it->second;
+    if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
   }
   // A key enrolled a moment ago (by another process) is not in our list yet: read the
   // enrolments again, at most a few times a second so unknown keys cannot make us spin.
   auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(admitted_mutex_);
-  if (now - last_zap_reload_ < std::chrono::milliseconds(200)) return std::nullopt;
-  last_zap_reload_ = now;
-  admitted_ = AdmittedKeys();
-  if (auto it = admitted_.find(key); it != admitted_.end()) return it->second;
-  return std::nullopt;
+  if (now - last_zap_reload_ >= std::chrono::milliseconds(200)) {
+    last_zap_reload_ = now;
+    admitted_ = AdmittedKeys();
+    revoked_ = RevokedKeys();
+    if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
+  }
+  return {std::nullopt, WhyRefused(key)};
+}
+
+std::string SyncServer::WhyRefused(const CurvePublicKey& key) const {
+  PublicKey identity;
+  try {
+    identity = IdentityOfCurveKey(key);
+  } catch (const Error&) {
+    return "is not an identity key";
+  }
+  for (const Enrolment& e : revoked_) {
+    if (SameIdentity(e.key, identity)) {
+      return "was revoked after seq " + std::to_string(*e.revoked_after_seq) + " (" + e.revoke_reason + ")";
+    }
+  }
+  return "is not enrolled here (or not yet known to this " +
+         std::string(options_.check_authors ? "relay: it learns enrolments from its hub)" : "hub)");
 }
 
 std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
@@ -147,6 +197,14 @@ std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
   return admitted;
 }
 
+std::vector<Enrolment> SyncServer::RevokedKeys() const {
+  std::vector<Enrolment> revoked;
+  for (const Enrolment& e : options_.store->Enrolments()) {
+    if (e.revoked_after_seq) revoked.push_back(e);
+  }
+  return revoked;
+}
+
 void SyncServer::RefreshAdmission() {
   std::map<CurvePublicKey, PublicKey> admitted = AdmittedKeys();
   bool drop = false;
@@ -161,6 +219,7 @@ void SyncServer::RefreshAdmission() {
   {
     std::lock_guard lock(admitted_mutex_);
     admitted_ = std::move(admitted);
+    revoked_ = RevokedKeys();
   }
   // ZeroMQ cannot close one peer of a ROUTER; rebinding drops them all, and the ZAP handler
   // refuses the revoked key when the others reconnect (they do so by themselves).
@@ -199,6 +258,7 @@ void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
 
 void SyncServer::HandleMessages() {
   std::vector<Push> pushes;
+  std::map<PublicKey, size_t> pushes_per_peer;  // this round
   size_t bytes = 0;
   for (size_t n = 0; n < kMaxMessagesPerRound && bytes < kMaxBytesPerRound; ++n) {
     zmq::message_t routing_id, payload;
@@ -231,7 +291,12 @@ void SyncServer::HandleMessages() {
           Reply(routing_id, options_.receipt(FixedFromJson<32>(message.value("id", Json()), "id")));
         }
       } else if (type == "push") {
-        pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
+        if (auto refusal = RefusePush(*peer, message, ++pushes_per_peer[*peer])) {
+          ++stats.rejections[refusal->value("code", std::string())];
+          Reply(routing_id, *refusal);
+        } else {
+          pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
+        }
       } else {
         Reply(routing_id, ErrorMessage("unknown_message", "unknown message type \"" + type + "\""));
       }
@@ -244,6 +309,10 @@ void SyncServer::HandleMessages() {
 
 Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
   std::vector<FeedPosition> claimed = PositionsFromJson(hello.value("heads", Json::array()), "heads");
+  if (claimed.size() > kMaxHeadsPerHello) {
+    return ErrorMessage("too_large", "hello: at most " + std::to_string(kMaxHeadsPerHello) +
+                                         " heads per hello; send the rest in further hellos");
+  }
   PeerStats& stats = stats_[peer];
   std::vector<FeedPosition> ours;
   for (const FeedPosition& p : claimed) {
@@ -261,13 +330,46 @@ Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
   for (const TrustRoot& root : options_.store->roots()) {
     if (root.key != options_.identity->public_key()) offer(root.key);
   }
+  stats.grant = Grant(peer);
   Json welcome = {{"type", "welcome"}, {"v", kSyncVersion}, {"heads", PositionsToJson(ours)},
-                  {"offered", PositionsToJson(offered)}};
+                  {"offered", PositionsToJson(offered)}, {"window", stats.grant->window},
+                  {"push_bytes", stats.grant->push_bytes}};
   if (options_.latest_tree_head) {
     Json head = options_.latest_tree_head();
     if (!head.is_null()) welcome["tree_head"] = std::move(head);
   }
   return welcome;
+}
+
+// Shares the push budget among the peers heard from lately (docs/protocol.md, memory bounds).
+PushGrant SyncServer::Grant(const PublicKey& peer) {
+  int64_t now = NowMs();
+  size_t active = 1, granted_to_others = 0;
+  for (const auto& [key, s] : stats_) {
+    if (key == peer || !s.grant || now - s.last_contact_ms > kGrantLifetimeMs) continue;
+    ++active;
+    granted_to_others += s.grant->bytes();
+  }
+  return GrantPushes(active, options_.push_budget, granted_to_others);
+}
+
+// A push beyond the peer's grant is refused whole, before anything is decoded: the window
+// (pushes answered in one round are all the ones in flight) or the bytes per push.
+std::optional<Json> SyncServer::RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round) {
+  // A peer that pushes without a hello on this run (nothing requires one) is held to the
+  // largest grant, and its pushes do not count in the budget: ZeroMQ's queue bounds them.
+  const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
+  if (pushes_this_round > grant.window) {
+    return ErrorMessage("over_window", "more than " + std::to_string(grant.window) +
+                                           " pushes unacknowledged: wait for an ack before the next push");
+  }
+  const Json& list = push.value("records", Json::array());
+  size_t bytes = PushedBytes(push);
+  if (bytes > grant.push_bytes && list.is_array() && list.size() > 1) {
+    return ErrorMessage("too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
+                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)");
+  }
+  return std::nullopt;
 }
 
 Json SyncServer::Pull(const PublicKey& peer, const Json& request) {

@@ -17,11 +17,11 @@
 
 #include <zmq.hpp>
 
+#include "node/zap_handler.h"
+#include "protocol/sync_message.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
-
-class ZapHandler;
 
 struct PeerStats {
   int64_t last_contact_ms = 0;
@@ -30,6 +30,8 @@ struct PeerStats {
   uint64_t records_duplicate = 0;
   std::map<std::string, uint64_t> rejections;  // by code
   std::map<PublicKey, uint64_t> claimed_heads;  // what the peer said it holds, per feed
+  // Handed out in its last welcome on this run (not stored): none before its first hello.
+  std::optional<PushGrant> grant;
 };
 
 class SyncServer {
@@ -47,6 +49,8 @@ class SyncServer {
     std::function<Json(const RecordId&)> receipt;  // a "receipt" message, or an error message
     std::function<void()> after_ingest;            // e.g. wake upstream replication
     std::function<void()> every_second;            // periodic work on the serving thread
+    // Bytes of pushes all peers together may have in flight (docs/protocol.md, memory bounds).
+    size_t push_budget = kDefaultPushBudget;
   };
 
   explicit SyncServer(Options options);
@@ -60,10 +64,14 @@ class SyncServer {
   void Bind();
   void RefreshAdmission();
   std::map<CurvePublicKey, PublicKey> AdmittedKeys() const;
-  std::optional<PublicKey> Admit(const CurvePublicKey& key);  // on the ZAP thread
+  ZapHandler::Decision Admit(const CurvePublicKey& key);  // on the ZAP thread
+  std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
+  std::vector<Enrolment> RevokedKeys() const;
   void HandleMessages();
   void Reply(const zmq::message_t& routing_id, const Json& message);
   Json Welcome(const PublicKey& peer, const Json& hello);
+  PushGrant Grant(const PublicKey& peer);
+  std::optional<Json> RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round);
   Json Pull(const PublicKey& peer, const Json& request);
   void ProcessPushes(std::vector<Push>& pushes);
   void FlushStats();
@@ -74,6 +82,7 @@ class SyncServer {
   std::unique_ptr<zmq::socket_t> router_;
   std::mutex admitted_mutex_;
   std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
+  std::vector<Enrolment> revoked_;                // for naming why a key is refused
   std::chrono::steady_clock::time_point last_zap_reload_{};
   std::set<PublicKey> connected_;                 // identities heard from since the last bind
   std::map<PublicKey, PeerStats> stats_;

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "crypto/error.h"
+
 namespace bangban {
 
 ZapHandler::ZapHandler(zmq::context_t& context, Admit admit)
@@ -33,14 +35,13 @@ void ZapHandler::Serve() {
     if (frames.size() >= 7 && frames[5].to_string() == "CURVE" && frames[6].size() == 32) {
       CurvePublicKey client;
       std::memcpy(client.data(), frames[6].data(), 32);
-      if (auto identity = admit_(client)) {
+      Decision decision = admit_(client);
+      if (decision.identity) {
         status = "200";
         text = "OK";
-        user = ToHex(*identity);
+        user = ToHex(*decision.identity);
       } else {
-        spdlog::warn("refused connection from {}: its CurveZMQ key {} belongs to no enrolled, unrevoked "
-                     "identity (compare with the X25519 form of the outlet's key)",
-                     frames[3].to_string(), ToHex(client));
+        LogRefusal(frames[3].to_string(), client, decision.refusal);
       }
     }
     std::string version = frames.empty() ? "1.0" : frames[0].to_string();
@@ -52,6 +53,21 @@ void ZapHandler::Serve() {
     socket_.send(zmq::buffer(user), zmq::send_flags::sndmore);
     socket_.send(zmq::message_t(), zmq::send_flags::none);
   }
+}
+
+void ZapHandler::LogRefusal(const std::string& address, const CurvePublicKey& client, const std::string& why) {
+  auto now = std::chrono::steady_clock::now();
+  auto& last = last_logged_[client];
+  if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::minutes(1)) return;
+  last = now;
+  if (last_logged_.size() > 10'000) last_logged_.clear();  // bounded, whoever knocks
+  std::string key_id;
+  try {
+    key_id = KeyId(IdentityOfCurveKey(client));
+  } catch (const Error&) {
+    key_id = "(not an identity key: X25519 " + ToHex(client) + ")";
+  }
+  spdlog::warn("refused connection from {}: key {} {}", address, key_id, why);
 }
 
 void SetCurveServer(zmq::socket_t& socket, const SigningKey& identity) {

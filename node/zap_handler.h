@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,9 +20,16 @@ namespace bangban {
 
 class ZapHandler {
  public:
-  // `admit` maps a client's X25519 key to its Ed25519 identity, or nullopt to refuse; it is
-  // called on the handler's own thread.
-  using Admit = std::function<std::optional<PublicKey>(const CurvePublicKey&)>;
+  // What to do with a client: admit it as `identity`, or refuse it (identity empty) for the
+  // reason in `refusal` ("not enrolled here", "revoked after seq 12", ...).
+  struct Decision {
+    std::optional<PublicKey> identity;
+    std::string refusal;
+  };
+  // `admit` decides for a client's X25519 key; it is called on the handler's own thread.
+  // Refusals are logged with the client's key id (crypto/identity.h IdentityOfCurveKey), once a
+  // minute per key at most, since a refused node keeps retrying.
+  using Admit = std::function<Decision(const CurvePublicKey&)>;
 
   // Binds inproc://zeromq.zap.01 in `context`: construct before binding any CURVE server socket.
   ZapHandler(zmq::context_t& context, Admit admit);
@@ -30,9 +39,11 @@ class ZapHandler {
 
  private:
   void Serve();
+  void LogRefusal(const std::string& address, const CurvePublicKey& client, const std::string& why);
 
   zmq::socket_t socket_;
   Admit admit_;
+  std::map<CurvePublicKey, std::chrono::steady_clock::time_point> last_logged_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -1,5 +1,6 @@
 #include "protocol/sync_message.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/error.h"
@@ -50,6 +51,16 @@ std::vector<FeedPosition> PositionsFromJson(const Json& list, std::string_view f
     out.push_back({FixedFromJson<32>(item[0], field), item[1].get<uint64_t>(), FixedFromJson<32>(item[2], field)});
   }
   return out;
+}
+
+PushGrant GrantPushes(size_t active_peers, size_t budget, size_t granted_to_others) {
+  size_t share = budget / std::max<size_t>(1, active_peers);
+  if (granted_to_others < budget) share = std::min(share, budget - granted_to_others);
+  else share = 0;
+  PushGrant grant;
+  grant.window = std::clamp<size_t>(share / kMaxPushBytes, 1, kMaxWindow);
+  grant.push_bytes = std::clamp<size_t>(share / grant.window, kMinPushBytes, kMaxPushBytes);
+  return grant;
 }
 
 Json ErrorMessage(std::string_view code, std::string_view message) {

@@ -241,7 +241,7 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
   const PublicKey& own = options_.identity->public_key();
   for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
     if (p.author == own && p.seq > options_.store->Head(own).seq) {
-      options_.store->PutMeta("behind", AsBytes("1"));
+      options_.store->PutMeta(kBehindFlag, AsBytes("1"));
       want(own);
       result.recovered = true;
     }
@@ -267,7 +267,7 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
         }
         return uint64_t{0};
       }()) {
-    options_.store->DeleteMeta("behind");
+    options_.store->DeleteMeta(kBehindFlag);
   }
 }
 

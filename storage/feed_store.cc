@@ -120,6 +120,10 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
     if (txn.Get(quarantine_, key)) {
       throw Error("forked", "this feed is quarantined after a fork; it cannot be appended to");
     }
+    if (txn.Get(meta_, AsBytes(kBehindFlag))) {
+      throw Error("behind", "this party's own feed is behind what its upstream holds (restored from an old "
+                            "backup, or a replaced machine); nothing was stored: run `recover` first");
+    }
     FeedHead head;
     if (auto value = txn.Get(heads_, key)) head = ParseHead(*value);
     int64_t now = NowMs();

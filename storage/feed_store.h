@@ -67,6 +67,10 @@ std::string_view OutcomeName(IngestOutcome::Kind kind);
 // than once for a record when a transaction is retried, so it must only write through `txn`.
 using StoreObserver = std::function<void(LmdbTxn& txn, const Record& record, int64_t received_ms)>;
 
+// Meta entry set while this party's own feed is behind what upstream holds; the sync client
+// sets it when a welcome shows more of the feed upstream and clears it once it pulled it all.
+inline constexpr std::string_view kBehindFlag = "behind";
+
 class FeedStore {
  public:
   struct Options {
@@ -83,7 +87,9 @@ class FeedStore {
   FeedStore(const std::filesystem::path& dir, Options options);
 
   // Signs and appends records to `author`'s own feed in one transaction: seq = head + 1, prev =
-  // head id, ts = NowMs(). Validation errors throw before anything is written.
+  // head id, ts = NowMs(). Validation errors throw before anything is written. While the meta
+  // flag kBehindFlag is set (upstream holds more of this party's feed than this store: a
+  // restored backup or a replaced machine), appending would fork the feed: Error("behind").
   std::vector<Record> AppendOwn(const SigningKey& author,
                                 const std::vector<std::pair<std::string, Json>>& entries);
 

@@ -238,6 +238,20 @@ TEST_F(FeedStoreTest, AppendOwnUsesTheClock) {
   EXPECT_EQ(store_->ReceivedAt(r.at(0).id()), *ParseRfc3339("2026-03-03T10:15:00+08:00"));
 }
 
+TEST_F(FeedStoreTest, AppendOwnRefusesWhileBehindUpstream) {
+  store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-1"}, {"reviewer", "王*"}}}});
+  store_->PutMeta(kBehindFlag, AsBytes("restored"));
+  try {
+    store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-2"}, {"reviewer", "王*"}}}});
+    ADD_FAILURE() << "appended while behind: that forks the feed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "behind");
+  }
+  EXPECT_EQ(store_->Head(county_.public_key()).seq, 1u);
+  store_->DeleteMeta(kBehindFlag);
+  EXPECT_EQ(store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-2"}, {"reviewer", "王*"}}}}).at(0).seq(), 2u);
+}
+
 // ---- enrolment -----------------------------------------------------------------------------
 
 TEST_F(FeedStoreTest, UnknownAuthorThenEnrolled) {

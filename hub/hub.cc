@@ -135,6 +135,18 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
     upstream = std::make_unique<SyncClient>(std::move(options));
     replication = std::thread([&] { upstream->RunForever(stop); });
   }
+  // WakeUpstream reaches the client while it lives, and never after.
+  struct Registration {
+    Hub& hub;
+    Registration(Hub& h, SyncClient* client) : hub(h) {
+      std::lock_guard lock(hub.upstream_mutex_);
+      hub.running_upstream_ = client;
+    }
+    ~Registration() {
+      std::lock_guard lock(hub.upstream_mutex_);
+      hub.running_upstream_ = nullptr;
+    }
+  } registration(*this, upstream.get());
   SyncServer::Options options;
   options.endpoint = run.listen;
   options.identity = &key_;
@@ -163,6 +175,11 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   SyncServer server(std::move(options));
   server.Run(stop);
   if (replication.joinable()) replication.join();
+}
+
+void Hub::WakeUpstream() {
+  std::lock_guard lock(upstream_mutex_);
+  if (running_upstream_ != nullptr) running_upstream_->Wake();
 }
 
 std::vector<std::string> Hub::Audit() const {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "storage/transparency_log.h"
 
 namespace bangban {
+
+class SyncClient;
 
 struct EnrolRequest {
   PublicKey key{};
@@ -50,6 +53,9 @@ class Hub {
     PublicKey upstream_key{};
   };
   void Run(const RunOptions& options, const std::atomic<bool>& stop);
+  // While Run replicates to an upstream hub: starts the next exchange now (e.g. the daemon just
+  // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.
+  void WakeUpstream();
 
   // Problems found by re-verifying the whole store; empty means clean.
   std::vector<std::string> Audit() const;
@@ -73,6 +79,8 @@ class Hub {
   std::unique_ptr<CaseBook> cases_;  // folds every record store_ keeps (its observer)
   std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
+  std::mutex upstream_mutex_;             // guards running_upstream_ against Run ending
+  SyncClient* running_upstream_ = nullptr;  // Run's upstream replication, while it runs
 
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   Json LatestTreeHead() const;

@@ -1,6 +1,5 @@
 #include "hub/review_commands.h"
 
-#include <iostream>
 #include <memory>
 
 #include "hub/hub.h"
@@ -43,16 +42,16 @@ void AddQueueOptions(CLI::App* cmd, Args& a) {
   cmd->add_flag("--json", a.json, "Print one JSON document");
 }
 
-void PrintQueue(const Args& a) {
-  Hub hub(a.data);
+void PrintQueue(HubCommand& cmd, const Args& a) {
+  Hub& hub = cmd.Open(a.data);
   Json queue = BuildQueue(hub.cases(), AtOrNow(a.at));
-  if (a.json) return PrintJson(queue);
-  std::cout << FormatQueue(queue);
+  if (a.json) return PrintJson(cmd.out, queue);
+  cmd.out << FormatQueue(queue);
 }
 
 }  // namespace
 
-void AddReviewCommands(CLI::App& app, int& exit_code) {
+void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
   auto args = std::make_shared<Args>();
   Args& a = *args;
 
@@ -74,7 +73,7 @@ void AddReviewCommands(CLI::App& app, int& exit_code) {
   review->add_option("--uscc", a.uscc,
                      "approve only: the unified social credit code issued; required to approve an establish");
   review->add_flag("--json", a.json, "Print one JSON document");
-  review->callback([args, &exit_code] {
+  review->callback([args, &cmd] {
     Args& a = *args;
     const CaseAction action = *ParseReviewAction(a.action);
     // Usage mistakes are caught here, before the store is opened (exit 2).
@@ -91,21 +90,22 @@ void AddReviewCommands(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("--reviewer", action == CaseAction::kAssign ? "give either --reviewer ID or --auto"
                                                                              : "is required: the reviewer who acts");
     }
-    Hub hub(a.data);
+    if (cmd.HandedOff(a.data)) return;
+    Hub& hub = cmd.Open(a.data);
     ReviewOutcome outcome = hub.cases().Review(
         hub.key(), {action, a.app_id, a.reviewer, a.reason, a.uscc, a.auto_assign});
     if (a.json) {
-      PrintJson({{"id", ToHex(outcome.record.id())},
-                 {"app_id", a.app_id},
-                 {"action", a.action},
-                 {"reviewer", outcome.reviewer},
-                 {"state", std::string(ToString(outcome.state))}});
+      PrintJson(cmd.out, {{"id", ToHex(outcome.record.id())},
+                          {"app_id", a.app_id},
+                          {"action", a.action},
+                          {"reviewer", outcome.reviewer},
+                          {"state", std::string(ToString(outcome.state))}});
     } else {
-      std::cout << ToHex(outcome.record.id()) << "\n"
-                << "app " << a.app_id << ": " << a.action << " by " << outcome.reviewer << "; the case is now "
-                << ToString(outcome.state) << "\n";
+      cmd.out << ToHex(outcome.record.id()) << "\n"
+              << "app " << a.app_id << ": " << a.action << " by " << outcome.reviewer << "; the case is now "
+              << ToString(outcome.state) << "\n";
     }
-    exit_code = kExitOk;
+    cmd.exit_code = kExitOk;
   });
 
   auto* report = app.add_subcommand("report", "Print the hub's projections (computed from them alone)");
@@ -124,7 +124,7 @@ void AddReviewCommands(CLI::App& app, int& exit_code) {
       ->check(DateValidator());
   sla->add_flag("--apps", a.apps, "Also list every application: state, deadline, elapsed working minutes, colour");
   sla->add_flag("--json", a.json, "Print one JSON document");
-  sla->callback([args] {
+  sla->callback([args, &cmd] {
     Args& a = *args;
     SlaReportOptions options;
     options.at_ms = AtOrNow(a.at);
@@ -134,14 +134,14 @@ void AddReviewCommands(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("--to", "is before --from");
     }
     options.apps = a.apps;
-    Hub hub(a.data);
+    Hub& hub = cmd.Open(a.data);
     Json result = BuildSlaReport(hub.cases(), options);
-    if (a.json) return PrintJson(result);
-    std::cout << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
+    if (a.json) return PrintJson(cmd.out, result);
+    cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
     if (a.apps) {
-      std::cout << "\n";
+      cmd.out << "\n";
       for (const Json& app : result["apps"]) {
-        std::cout << app["app_id"].get<std::string>() << "  " << app["state"].get<std::string>() << "  "
+        cmd.out << app["app_id"].get<std::string>() << "  " << app["state"].get<std::string>() << "  "
                   << app["colour"].get<std::string>() << "  deadline "
                   << (app["deadline"].is_null() ? "-" : app["deadline"].get<std::string>()) << "  elapsed "
                   << app["elapsed_working_minutes"] << " min\n";
@@ -150,25 +150,25 @@ void AddReviewCommands(CLI::App& app, int& exit_code) {
   });
   auto* report_queue = report->add_subcommand("queue", "The review queue: open cases by deadline, with colours");
   AddQueueOptions(report_queue, a);
-  report_queue->callback([args] { PrintQueue(*args); });
+  report_queue->callback([args, &cmd] { PrintQueue(cmd, *args); });
 
   auto* queue = app.add_subcommand(
       "queue", "The review queue: open cases by deadline (earliest first) with colours, then those waiting for "
                "the applicant (same as report queue)");
   AddQueueOptions(queue, a);
-  queue->callback([args] { PrintQueue(*args); });
+  queue->callback([args, &cmd] { PrintQueue(cmd, *args); });
 
   auto* reindex = app.add_subcommand(
       "reindex", "Rebuild the projections (review queue, SLA figures) from the stored records; gives exactly "
                  "what the hub built as the records arrived");
   reindex->add_option("--data", a.data, "Hub data dir")->required();
   reindex->add_flag("--json", a.json, "Print one JSON document");
-  reindex->callback([args] {
+  reindex->callback([args, &cmd] {
     Args& a = *args;
-    Hub hub(a.data);
-    ReindexStats stats = hub.cases().Reindex();
-    if (a.json) return PrintJson({{"records", stats.records}, {"applications", stats.cases}});
-    std::cout << "reindexed " << stats.records << " records: " << stats.cases << " applications\n";
+    if (cmd.HandedOff(a.data)) return;
+    ReindexStats stats = cmd.Open(a.data).cases().Reindex();
+    if (a.json) return PrintJson(cmd.out, {{"records", stats.records}, {"applications", stats.cases}});
+    cmd.out << "reindexed " << stats.records << " records: " << stats.cases << " applications\n";
   });
 }
 

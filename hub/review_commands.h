@@ -5,10 +5,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "storage/command_line.h"
+
 namespace bangban {
 
-// Adds the subcommands to `app`. Callbacks report their exit code through `exit_code`, which
-// must outlive the parse (as RunCommandLine expects).
-void AddReviewCommands(CLI::App& app, int& exit_code);
+class Hub;
+using HubCommand = CommandContext<Hub>;
+
+// Adds the subcommands to `app`, writing to `cmd`'s streams and reporting exit codes through
+// cmd.exit_code; `cmd` must outlive the app. `review` and `reindex` change the hub's state, so
+// while a daemon holds the data dir they are handed to it (CommandContext::HandedOff).
+void AddReviewCommands(CLI::App& app, HubCommand& cmd);
 
 }  // namespace bangban

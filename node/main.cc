@@ -1,10 +1,18 @@
 // bangban-node: the edge node at an outlet. See `bangban-node --help` and docs/operations.md.
+//
+// The same commands serve the shell and the daemon: while `run` holds a data dir, the commands
+// that change it (kDaemonCommands) are handed to the daemon over its control socket
+// (node/control_socket.h), which runs them with BuildApp's callbacks against its open node.
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <set>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "node/control_socket.h"
+#include "node/daemon_lock.h"
 #include "node/outlet_node.h"
 #include "protocol/clock.h"
 #include "storage/command_line.h"
@@ -13,25 +21,65 @@ using namespace bangban;
 
 namespace {
 
+using Command = CommandContext<OutletNode>;
+
+// The commands that change the node's state: run by the daemon while one holds the data dir.
+const std::set<std::string> kDaemonCommands = {"submit", "import", "recover"};
+
 constexpr size_t kSubmitBatch = 1000;
 
-int Submit(const std::string& data, const std::string& input, bool json) {
-  OutletNode node(data);
-  std::ifstream file;
-  if (input != "-") {
-    file.open(input);
-    if (!file) throw Error("input", "cannot open " + input);
+// Option values for every subcommand; the callbacks share ownership, since CLI11 binds options
+// to variables that must outlive the parse.
+struct Args {
+  std::string data, file, out, county_key, hub_key, key_file, listen, record_id;
+  bool json = false, once = false, replacing = false;
+  NodeConfig config;
+};
+using ArgsPtr = std::shared_ptr<Args>;
+
+std::unique_ptr<CLI::App> BuildApp(Command& cmd);
+
+// ---- what each command does ------------------------------------------------------------------
+
+void Init(Command& cmd, Args& a) {
+  auto county_key = FromHexFixed<32>(a.county_key);
+  if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
+  a.config.county_key = *county_key;
+  a.config.hub_key = *county_key;
+  if (!a.hub_key.empty()) {
+    auto hub_key = FromHexFixed<32>(a.hub_key);
+    if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
+    a.config.hub_key = *hub_key;
   }
-  std::istream& in = input == "-" ? std::cin : file;
+  if (a.replacing && a.key_file.empty()) throw Error("usage", "--replacing needs --key (the identity being replaced)");
+  std::optional<std::filesystem::path> key_file;
+  if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
+  PublicKey key = OutletNode::Init(cmd.Path(a.data), a.config, key_file, a.replacing);
+  cmd.out << ToHex(key) << "\n";
+  cmd.err << "node created in " << a.data << "; enrol it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key "
+          << ToHex(key) << " --role outlet --county " << a.config.county << " --outlet-id " << a.config.outlet_id
+          << " --name NAME\n";
+}
+
+int Submit(Command& cmd, const Args& a) {
+  // Opened here, also when a daemon does the work: it gets the text, not the path.
+  std::ifstream file;
+  if (a.file != "-" && !cmd.input_sent) {
+    file.open(cmd.Path(a.file));
+    if (!file) throw Error("input", "cannot open " + a.file);
+  }
+  std::istream& in = a.file == "-" || cmd.input_sent ? cmd.in : file;
+  if (cmd.HandedOff(a.data, &in)) return cmd.exit_code;
+  OutletNode& node = cmd.Open(a.data);
   std::vector<IntakeEntry> entries;
   std::vector<std::string> errors = node.ReadSubmissions(in, entries);
   if (!errors.empty()) {
-    for (const std::string& e : errors) std::cerr << "error: " << e << "\n";
-    std::cerr << "error: " << errors.size() << " line(s) rejected; nothing was stored\n";
+    for (const std::string& e : errors) cmd.err << "error: " << e << "\n";
+    cmd.err << "error: " << errors.size() << " line(s) rejected; nothing was stored\n";
     return kExitError;
   }
   for (const IntakeEntry& e : entries) {
-    if (!e.warning.empty()) std::cerr << "warning: " << e.warning << "\n";
+    if (!e.warning.empty()) cmd.err << "warning: " << e.warning << "\n";
   }
   // Stored in batches; each id is printed only after its batch is durable, so every printed
   // id survives a crash.
@@ -41,176 +89,209 @@ int Submit(const std::string& data, const std::string& input, bool json) {
     std::vector<Record> stored = node.Append(std::span(entries).subspan(start, count));
     std::string out;
     for (const Record& r : stored) {
-      if (json) {
+      if (a.json) {
         ids.push_back(ToHex(r.id()));
       } else {
         out += ToHex(r.id()) + "\n";
       }
     }
-    std::cout << out << std::flush;
+    cmd.out << out << std::flush;
   }
-  if (json) PrintJson({{"stored", entries.size()}, {"ids", ids}});
+  if (a.json) PrintJson(cmd.out, {{"stored", entries.size()}, {"ids", ids}});
   return kExitOk;
+}
+
+void PrintStatus(Command& cmd, const Args& a) {
+  Json s = cmd.Open(a.data).Status();
+  if (a.json) return PrintJson(cmd.out, s);
+  cmd.out << "outlet " << s["outlet_id"].get<std::string>() << " (county " << s["county"].get<std::string>()
+          << ")\nkey " << s["key"].get<std::string>() << "\nown feed seq " << s["feed"]["seq"]
+          << "\nrecords held " << s["records_held"] << " in " << s["feeds_held"] << " feeds, buffered "
+          << s["buffered"] << ", quarantined authors " << s["quarantined"] << "\n";
+  for (const Json& app : s["applications"]) {
+    cmd.out << "  " << app["app_id"].get<std::string>() << "  " << app["kind"].get<std::string>() << "  "
+            << app["state"].get<std::string>() << "\n";
+  }
+}
+
+// `run`: holds the data dir (DaemonLock), serves the control socket, replicates until stopped.
+void RunDaemon(Command& cmd, const Args& a) {
+  const std::filesystem::path dir = cmd.Path(a.data);
+  DataDir::Open(dir, "node");  // says so plainly if DIR is not a node's, before creating anything
+  DaemonLock lock(dir);
+  OutletNode node(dir);
+  if (node.config().hub_endpoint.empty() && a.listen.empty()) {
+    throw Error("usage", "nothing to run: no hub_endpoint in node.toml and no --listen");
+  }
+  const std::atomic<bool>& stop = StopOnSignals();
+  // Handed-off commands run on the control socket's thread, against this node: its state is
+  // all in LMDB (writers serialised there, no caches in memory), as when a command runs in
+  // another process; WakeReplication may be called from any thread.
+  ControlServer control(dir, kDaemonCommands, [&](const ControlRequest& request) {
+    ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp);
+    node.WakeReplication();  // what it stored leaves now
+    return reply;
+  }, stop);
+  spdlog::info("outlet {} running (upstream {})", node.config().outlet_id,
+               node.config().hub_endpoint.empty() ? "none" : node.config().hub_endpoint);
+  node.Run(a.listen, stop);
+  spdlog::info("stopped");
+}
+
+int PrintSync(Command& cmd, const Args& a, const SyncClient::Result& r) {
+  if (a.json) {
+    PrintJson(cmd.out, {{"complete", r.complete}, {"pushed", r.pushed}, {"accepted", r.accepted},
+                        {"duplicate", r.duplicate}, {"pulled", r.pulled}, {"recovered", r.recovered},
+                        {"refusals", r.refusals}});
+  } else {
+    cmd.out << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted " << r.accepted
+            << ", duplicate " << r.duplicate << ", pulled " << r.pulled << "\n";
+    for (const std::string& refusal : r.refusals) cmd.out << "  refused: " << refusal << "\n";
+  }
+  return r.complete ? kExitOk : kExitError;
+}
+
+int Recover(Command& cmd, const Args& a) {
+  if (cmd.HandedOff(a.data)) return cmd.exit_code;
+  return PrintSync(cmd, a, cmd.Open(a.data).Recover());
+}
+
+void PrintReceipt(Command& cmd, const Args& a) {
+  auto id = FromHexFixed<32>(a.record_id);
+  if (!id) throw Error("usage", "record_id must be 64 hex characters");
+  cmd.out << cmd.Open(a.data).ReceiptFor(*id).ToJson().dump(2) << std::endl;
+}
+
+int VerifyReceipt(Command& cmd, const Args& a) {
+  auto hub = FromHexFixed<32>(a.hub_key);
+  if (!hub) throw Error("usage", "--hub-key must be 64 hex characters");
+  std::ifstream file;
+  if (a.file != "-") file.open(cmd.Path(a.file));
+  std::istream& in = a.file == "-" ? cmd.in : file;
+  if (!in) throw Error("input", "cannot open " + a.file);
+  Receipt r = Receipt::FromJson(Json::parse(in, nullptr, /*allow_exceptions=*/false));
+  bool ok = r.Verify(*hub);
+  cmd.out << (ok ? "valid" : "INVALID") << ": record " << ToHex(r.id) << " received " << FormatRfc3339(r.received_ms)
+          << ", leaf " << r.index << " of " << r.head.size << "\n";
+  return ok ? kExitOk : kExitError;
+}
+
+int Import(Command& cmd, const Args& a) {
+  if (cmd.HandedOff(a.data)) return cmd.exit_code;
+  return PrintImportReport(cmd.out, cmd.Open(a.data).Import(cmd.Path(a.file)), a.json);
+}
+
+// ---- the command line ------------------------------------------------------------------------
+
+void AddInit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  Args& a = *args;
+  auto* init = app.add_subcommand("init", "Create a node data dir and print the node's public key");
+  init->add_option("--data", a.data, "Data dir to create")->required();
+  init->add_option("--outlet", a.config.outlet_id, "Outlet id, e.g. YH-001")->required();
+  init->add_option("--county", a.config.county, "County code, e.g. 140802")->required();
+  init->add_option("--county-key", a.county_key, "The county hub's public key (hex)")->required();
+  init->add_option("--hub", a.config.hub_endpoint, "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100");
+  init->add_option("--hub-key", a.hub_key, "Upstream's public key when it is a relay node (default: --county-key)");
+  init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
+  init->add_flag("--replacing", a.replacing, "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its feed");
+  init->callback([&cmd, args] { Init(cmd, *args); });
+}
+
+void AddSubmit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* submit = app.add_subcommand("submit", "Sign and store records from JSON lines (one body per line, with \"type\")");
+  submit->add_option("--data", args->data, "Node data dir")->required();
+  submit->add_option("file", args->file, "JSON-lines file, or - for standard input")->required();
+  submit->add_flag("--json", args->json, "Print one JSON document");
+  submit->callback([&cmd, args] { cmd.exit_code = Submit(cmd, *args); });
+}
+
+void AddStatus(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* status = app.add_subcommand("status", "Show the node's feed, what it holds, and its applications");
+  status->add_option("--data", args->data, "Node data dir")->required();
+  status->add_flag("--json", args->json, "Print one JSON document");
+  status->callback([&cmd, args] { PrintStatus(cmd, *args); });
+}
+
+void AddRun(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* run = app.add_subcommand("run", "Replicate continuously with the upstream hub (and relay for nearby outlets with --listen)");
+  run->add_option("--data", args->data, "Node data dir")->required();
+  run->add_option("--listen", args->listen, "Also serve nearby outlets on this endpoint, e.g. tcp://0.0.0.0:7200");
+  run->callback([&cmd, args] { RunDaemon(cmd, *args); });
+}
+
+void AddSync(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* sync = app.add_subcommand("sync", "One full exchange with the upstream hub; exit 0 only when everything is acknowledged");
+  sync->add_option("--data", args->data, "Node data dir")->required();
+  sync->add_flag("--once", args->once, "Do one exchange and exit (the only mode; `run` replicates continuously)");
+  sync->add_flag("--json", args->json, "Print one JSON document");
+  sync->callback([&cmd, args] { cmd.exit_code = PrintSync(cmd, *args, cmd.Open(args->data).SyncOnce()); });
+}
+
+void AddRecover(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* recover = app.add_subcommand("recover", "Fetch this node's own feed from the hub before writing again (after a restore or a replacement)");
+  recover->add_option("--data", args->data, "Node data dir")->required();
+  recover->add_flag("--json", args->json, "Print one JSON document");
+  recover->callback([&cmd, args] { cmd.exit_code = Recover(cmd, *args); });
+}
+
+void AddReceipts(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* receipt = app.add_subcommand("receipt", "Print the hub's receipt for a record (signed tree head + inclusion proof), verified");
+  receipt->add_option("--data", args->data, "Node data dir")->required();
+  receipt->add_option("record_id", args->record_id, "Record id (64 hex)")->required();
+  receipt->callback([&cmd, args] { PrintReceipt(cmd, *args); });
+
+  auto* verify = app.add_subcommand("verify-receipt", "Check a receipt offline: exit 0 if the hub's signature and the inclusion proof hold");
+  verify->add_option("--hub-key", args->hub_key, "The hub's public key (hex)")->required();
+  verify->add_option("file", args->file, "Receipt JSON (as printed by `receipt`), or - for standard input")->required();
+  verify->callback([&cmd, args] { cmd.exit_code = VerifyReceipt(cmd, *args); });
+}
+
+void AddBundles(CLI::App& app, Command& cmd, const ArgsPtr& args) {
+  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");
+  export_cmd->add_option("--data", args->data, "Node data dir")->required();
+  export_cmd->add_option("--out", args->out, "Bundle file to write")->required();
+  export_cmd->callback([&cmd, args] {
+    size_t count = cmd.Open(args->data).Export(cmd.Path(args->out));
+    cmd.out << "exported " << count << " records to " << args->out << "\n";
+  });
+
+  auto* import_cmd = app.add_subcommand("import", "Carry the records of a bundle file (verified, then stored)");
+  import_cmd->add_option("--data", args->data, "Node data dir")->required();
+  import_cmd->add_option("file", args->file, "Bundle file")->required();
+  import_cmd->add_flag("--json", args->json, "Print one JSON document");
+  import_cmd->callback([&cmd, args] { cmd.exit_code = Import(cmd, *args); });
+}
+
+// The whole command line, writing to `cmd`'s streams. `cmd` must outlive the app.
+std::unique_ptr<CLI::App> BuildApp(Command& cmd) {
+  auto app = std::make_unique<CLI::App>(
+      "bangban-node: the edge node at an assisted-registration outlet.\n"
+      "Signs records, keeps them in its store, and carries them to the county hub.");
+  app->require_subcommand(1);
+  auto args = std::make_shared<Args>();
+  AddKeygenCommand(*app, cmd.out, cmd.cwd);
+  AddInit(*app, cmd, args);
+  AddSubmit(*app, cmd, args);
+  AddStatus(*app, cmd, args);
+  AddRun(*app, cmd, args);
+  AddSync(*app, cmd, args);
+  AddRecover(*app, cmd, args);
+  AddReceipts(*app, cmd, args);
+  AddBundles(*app, cmd, args);
+  return app;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-node"));
-  CLI::App app{"bangban-node: the edge node at an assisted-registration outlet.\n"
-               "Signs records, keeps them in its store, and carries them to the county hub."};
-  app.require_subcommand(1);
-  int exit_code = kExitOk;
-  std::string data, file, out, county_key_hex, key_file;
-  bool json = false;
-  NodeConfig config;
-
-  AddKeygenCommand(app);
-
-  auto* init = app.add_subcommand("init", "Create a node data dir and print the node's public key");
-  init->add_option("--data", data, "Data dir to create")->required();
-  init->add_option("--outlet", config.outlet_id, "Outlet id, e.g. YH-001")->required();
-  init->add_option("--county", config.county, "County code, e.g. 140802")->required();
-  init->add_option("--county-key", county_key_hex, "The county hub's public key (hex)")->required();
-  std::string hub_key_hex;
-  init->add_option("--hub", config.hub_endpoint, "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100");
-  init->add_option("--hub-key", hub_key_hex, "Upstream's public key when it is a relay node (default: --county-key)");
-  bool replacing = false;
-  init->add_option("--key", key_file, "Use this existing identity key file instead of a new one");
-  init->add_flag("--replacing", replacing, "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its feed");
-  init->callback([&] {
-    auto county_key = FromHexFixed<32>(county_key_hex);
-    if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
-    config.county_key = *county_key;
-    config.hub_key = *county_key;
-    if (!hub_key_hex.empty()) {
-      auto hub_key = FromHexFixed<32>(hub_key_hex);
-      if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
-      config.hub_key = *hub_key;
-    }
-    if (replacing && key_file.empty()) throw Error("usage", "--replacing needs --key (the identity being replaced)");
-    PublicKey key = OutletNode::Init(data, config,
-                                     key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(key_file),
-                                     replacing);
-    std::cout << ToHex(key) << "\n";
-    std::cerr << "node created in " << data << "; enrol it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key "
-              << ToHex(key) << " --role outlet --county " << config.county << " --outlet-id "
-              << config.outlet_id << " --name NAME\n";
-  });
-
-  auto* submit = app.add_subcommand("submit", "Sign and store records from JSON lines (one body per line, with \"type\")");
-  submit->add_option("--data", data, "Node data dir")->required();
-  submit->add_option("file", file, "JSON-lines file, or - for standard input")->required();
-  submit->add_flag("--json", json, "Print one JSON document");
-  submit->callback([&] { exit_code = Submit(data, file, json); });
-
-  auto* status = app.add_subcommand("status", "Show the node's feed, what it holds, and its applications");
-  status->add_option("--data", data, "Node data dir")->required();
-  status->add_flag("--json", json, "Print one JSON document");
-  status->callback([&] {
-    OutletNode node(data);
-    Json s = node.Status();
-    if (json) return PrintJson(s);
-    std::cout << "outlet " << s["outlet_id"].get<std::string>() << " (county " << s["county"].get<std::string>()
-              << ")\nkey " << s["key"].get<std::string>() << "\nown feed seq " << s["feed"]["seq"]
-              << "\nrecords held " << s["records_held"] << " in " << s["feeds_held"] << " feeds, buffered "
-              << s["buffered"] << ", quarantined authors " << s["quarantined"] << "\n";
-    for (const Json& a : s["applications"]) {
-      std::cout << "  " << a["app_id"].get<std::string>() << "  " << a["kind"].get<std::string>() << "  "
-                << a["state"].get<std::string>() << "\n";
-    }
-  });
-
-  std::string listen;
-  auto* run = app.add_subcommand("run", "Replicate continuously with the upstream hub (and relay for nearby outlets with --listen)");
-  run->add_option("--data", data, "Node data dir")->required();
-  run->add_option("--listen", listen, "Also serve nearby outlets on this endpoint, e.g. tcp://0.0.0.0:7200");
-  run->callback([&] {
-    OutletNode node(data);
-    if (node.config().hub_endpoint.empty() && listen.empty()) {
-      throw Error("usage", "nothing to run: no hub_endpoint in node.toml and no --listen");
-    }
-    const std::atomic<bool>& stop = StopOnSignals();
-    spdlog::info("outlet {} running (upstream {})", node.config().outlet_id,
-                 node.config().hub_endpoint.empty() ? "none" : node.config().hub_endpoint);
-    node.Run(listen, stop);
-    spdlog::info("stopped");
-  });
-
-  bool once = false;
-  auto* sync = app.add_subcommand("sync", "One full exchange with the upstream hub; exit 0 only when everything is acknowledged");
-  sync->add_option("--data", data, "Node data dir")->required();
-  sync->add_flag("--once", once, "Do one exchange and exit (the only mode; `run` replicates continuously)");
-  sync->add_flag("--json", json, "Print one JSON document");
-  auto print_sync = [&](const SyncClient::Result& r) {
-    if (json) {
-      PrintJson({{"complete", r.complete}, {"pushed", r.pushed}, {"accepted", r.accepted},
-                 {"duplicate", r.duplicate}, {"pulled", r.pulled}, {"recovered", r.recovered},
-                 {"refusals", r.refusals}});
-    } else {
-      std::cout << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted "
-                << r.accepted << ", duplicate " << r.duplicate << ", pulled " << r.pulled << "\n";
-      for (const std::string& refusal : r.refusals) std::cout << "  refused: " << refusal << "\n";
-    }
-    exit_code = r.complete ? kExitOk : kExitError;
+  std::unique_ptr<OutletNode> opened;
+  Command cmd{std::cin, std::cout, std::cerr};
+  cmd.open = [&opened](const std::filesystem::path& data) -> OutletNode& {
+    opened = std::make_unique<OutletNode>(data);
+    return *opened;
   };
-  sync->callback([&] {
-    OutletNode node(data);
-    print_sync(node.SyncOnce());
-  });
-
-  auto* recover = app.add_subcommand("recover", "Fetch this node's own feed from the hub before writing again (after a restore or a replacement)");
-  recover->add_option("--data", data, "Node data dir")->required();
-  recover->add_flag("--json", json, "Print one JSON document");
-  recover->callback([&] {
-    OutletNode node(data);
-    print_sync(node.Recover());
-  });
-
-  std::string record_id, hub_key_for_receipt;
-  auto* receipt = app.add_subcommand("receipt", "Print the hub's receipt for a record (signed tree head + inclusion proof), verified");
-  receipt->add_option("--data", data, "Node data dir")->required();
-  receipt->add_option("record_id", record_id, "Record id (64 hex)")->required();
-  receipt->callback([&] {
-    auto id = FromHexFixed<32>(record_id);
-    if (!id) throw Error("usage", "record_id must be 64 hex characters");
-    OutletNode node(data);
-    std::cout << node.ReceiptFor(*id).ToJson().dump(2) << std::endl;
-  });
-
-  auto* verify = app.add_subcommand("verify-receipt", "Check a receipt offline: exit 0 if the hub's signature and the inclusion proof hold");
-  verify->add_option("--hub-key", hub_key_for_receipt, "The hub's public key (hex)")->required();
-  verify->add_option("file", file, "Receipt JSON (as printed by `receipt`), or - for standard input")->required();
-  verify->callback([&] {
-    auto hub = FromHexFixed<32>(hub_key_for_receipt);
-    if (!hub) throw Error("usage", "--hub-key must be 64 hex characters");
-    std::ifstream in_file;
-    if (file != "-") in_file.open(file);
-    std::istream& in = file == "-" ? std::cin : in_file;
-    if (!in) throw Error("input", "cannot open " + file);
-    Receipt r = Receipt::FromJson(Json::parse(in, nullptr, /*allow_exceptions=*/false));
-    bool ok = r.Verify(*hub);
-    std::cout << (ok ? "valid" : "INVALID") << ": record " << ToHex(r.id) << " received "
-              << FormatRfc3339(r.received_ms) << ", leaf " << r.index << " of " << r.head.size << "\n";
-    exit_code = ok ? kExitOk : kExitError;
-  });
-
-  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");
-  export_cmd->add_option("--data", data, "Node data dir")->required();
-  export_cmd->add_option("--out", out, "Bundle file to write")->required();
-  export_cmd->callback([&] {
-    OutletNode node(data);
-    std::cout << "exported " << node.Export(out) << " records to " << out << "\n";
-  });
-
-  auto* import_cmd = app.add_subcommand("import", "Carry the records of a bundle file (verified, then stored)");
-  import_cmd->add_option("--data", data, "Node data dir")->required();
-  import_cmd->add_option("file", file, "Bundle file")->required();
-  import_cmd->add_flag("--json", json, "Print one JSON document");
-  import_cmd->callback([&] {
-    OutletNode node(data);
-    exit_code = PrintImportReport(node.Import(file), json);
-  });
-
-  return RunCommandLine(app, argc, argv, exit_code);
+  HandOffWhenDaemonRuns(cmd, argc, argv);
+  std::unique_ptr<CLI::App> app = BuildApp(cmd);
+  return RunCommandLine(*app, argc, argv, cmd.exit_code, std::cout, std::cerr);
 }

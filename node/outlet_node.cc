@@ -227,6 +227,18 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
     client = std::make_unique<SyncClient>(ClientOptions());
     replication = std::thread([&] { client->RunForever(stop); });
   }
+  // WakeReplication reaches the client while it lives, and never after.
+  struct Registration {
+    OutletNode& node;
+    Registration(OutletNode& n, SyncClient* c) : node(n) {
+      std::lock_guard lock(node.running_mutex_);
+      node.running_client_ = c;
+    }
+    ~Registration() {
+      std::lock_guard lock(node.running_mutex_);
+      node.running_client_ = nullptr;
+    }
+  } registration(*this, client.get());
   if (!listen.empty()) {
     SyncServer::Options options;
     options.endpoint = listen;
@@ -249,6 +261,11 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
     server.Run(stop);
   }
   if (replication.joinable()) replication.join();
+}
+
+void OutletNode::WakeReplication() {
+  std::lock_guard lock(running_mutex_);
+  if (running_client_ != nullptr) running_client_->Wake();
 }
 
 size_t OutletNode::Export(const std::filesystem::path& file) const {

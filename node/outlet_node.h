@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <istream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class OutletNode {
   // Runs until `stop`: replicates continuously; with `listen`, also serves nearby outlets as a
   // relay (their records are verified against the enrolments pulled from the hub).
   void Run(const std::string& listen, const std::atomic<bool>& stop);
+  // While Run replicates: starts the next exchange with upstream now (e.g. the daemon just
+  // stored records a command handed to it). Otherwise nothing. Any thread may call it.
+  void WakeReplication();
 
   size_t Export(const std::filesystem::path& file) const;
   ImportReport Import(const std::filesystem::path& file);
@@ -65,6 +69,8 @@ class OutletNode {
   NodeConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
+  std::mutex running_mutex_;              // guards running_client_ against Run ending
+  SyncClient* running_client_ = nullptr;  // Run's replication, while it runs
 
   SyncClient::Options ClientOptions();
 };

@@ -107,18 +107,44 @@ std::string FormatRfc3339(int64_t epoch_ms) {
   return buffer;
 }
 
-int64_t NowMs() {
-  const char* fixed = std::getenv("BANGBAN_NOW");
-  if (fixed != nullptr && *fixed != '\0') {
-    auto parsed = ParseRfc3339(fixed);
-    if (!parsed) {
-      throw Error("bad_now", std::string("BANGBAN_NOW '") + fixed +
-                                 "' is not an RFC 3339 time such as 2026-03-02T09:00:00+08:00");
-    }
-    return *parsed;
+namespace {
+// The calling thread's ScopedNow, if one is in force.
+thread_local bool t_scoped = false;
+thread_local std::optional<int64_t> t_scoped_ms;
+}  // namespace
+
+ScopedNow::ScopedNow(std::optional<int64_t> fixed_ms)
+    : previous_active_(t_scoped), previous_fixed_ms_(t_scoped_ms) {
+  t_scoped = true;
+  t_scoped_ms = fixed_ms;
+}
+
+ScopedNow::~ScopedNow() {
+  t_scoped = previous_active_;
+  t_scoped_ms = previous_fixed_ms_;
+}
+
+int64_t ParseNowSetting(std::string_view text) {
+  auto parsed = ParseRfc3339(text);
+  if (!parsed) {
+    throw Error("bad_now", "BANGBAN_NOW '" + std::string(text) +
+                               "' is not an RFC 3339 time such as 2026-03-02T09:00:00+08:00");
   }
+  return *parsed;
+}
+
+namespace {
+int64_t SystemNowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+int64_t NowMs() {
+  if (t_scoped) return t_scoped_ms ? *t_scoped_ms : SystemNowMs();
+  const char* fixed = std::getenv("BANGBAN_NOW");
+  if (fixed != nullptr && *fixed != '\0') return ParseNowSetting(fixed);
+  return SystemNowMs();
 }
 
 }  // namespace bangban

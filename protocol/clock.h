@@ -9,9 +9,32 @@
 
 namespace bangban {
 
-// Milliseconds since the Unix epoch: BANGBAN_NOW if set, else the system clock. Throws
-// Error("bad_now") if BANGBAN_NOW is set but is not RFC 3339.
+// Milliseconds since the Unix epoch: the calling thread's ScopedNow if one is in force, else
+// BANGBAN_NOW if set, else the system clock. Throws Error("bad_now") if BANGBAN_NOW is set but
+// is not RFC 3339.
 int64_t NowMs();
+
+// Parses a BANGBAN_NOW value as NowMs does; Error("bad_now") (the message NowMs gives) if it is
+// not RFC 3339.
+int64_t ParseNowSetting(std::string_view text);
+
+// Fixes what NowMs() returns on the calling thread, and only there, until destroyed:
+// `fixed_ms`, or with nullopt the system clock even if BANGBAN_NOW is set. The process
+// environment is not touched, so other threads keep their clock, and so do threads started
+// while the scope lives. A daemon runs each command handed to it over its control socket under
+// one, so the command sees the clock of the process that sent it (node/control_socket.h).
+// Scopes nest (the inner one wins until it ends); keep them on the stack.
+class ScopedNow {
+ public:
+  explicit ScopedNow(std::optional<int64_t> fixed_ms);
+  ~ScopedNow();
+  ScopedNow(const ScopedNow&) = delete;
+  ScopedNow& operator=(const ScopedNow&) = delete;
+
+ private:
+  bool previous_active_;  // the scope this one hides, restored on destruction
+  std::optional<int64_t> previous_fixed_ms_;
+};
 
 // RFC 3339 date-time with an explicit offset (Z or +hh:mm); fractional seconds allowed.
 std::optional<int64_t> ParseRfc3339(std::string_view text);

@@ -1,0 +1,413 @@
+// One writer of record per data dir (DESIGN principle 5), with real processes on loopback and
+// real LMDB data dirs: while `bangban-hub run` or `bangban-node run` holds a data dir, the
+// commands that change state are handed to it over DIR/control.sock and it answers them; with no
+// daemon they run by themselves; either way the result is the same.
+//
+// What must hold: a handed-off command is run by the daemon (its log says so, naming only the
+// command) and its effect is there at once (an outlet enrolled that way syncs, submitted records
+// reach the hub); relative paths and standard input work as in a local run; the sender's
+// BANGBAN_NOW (and only the sender's) sets the time of what the command writes; a second `run`
+// on the dir is refused; the lock and socket files are owner-only; after kill -9 commands run
+// locally again and a new `run` starts; usage errors stay in the client (exit 2) and the
+// daemon's errors come back with its message (exit 1) exactly as a local run prints them; a
+// command whose daemon dies under it ends with a clear error instead of waiting forever.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocol/clock.h"
+#include "protocol/record.h"
+#include "tests/cli/city_fixture.h"
+
+namespace {
+
+using namespace city;
+using std::chrono::seconds;
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Permission bits of a file, and whether it is a socket.
+mode_t Mode(const fs::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) return 0;
+  return st.st_mode;
+}
+
+class ControlSocketTest : public CityFixture {
+ protected:
+  // County hub "Y" (no city) running on a free port, serving its control socket.
+  void StartCounty() {
+    county_key_ = InitCounty("Y");
+    county_port_ = FreePort();
+    county_ = &StartHub("Y", county_port_);
+    ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
+  }
+
+  // Waits until the daemon of `dir` has bound its control socket (it holds the lock by then).
+  bool WaitUntilServing(const std::string& dir, Daemon& daemon) {
+    return WaitFor([&] { return fs::exists(Path(dir) / "control.sock") || !daemon.running(); }, seconds(30),
+                   std::chrono::milliseconds(20)) &&
+           daemon.running();
+  }
+
+  // How many times the daemon logged that it ran `command` for a command on its socket.
+  static size_t Ran(const Daemon& daemon, const std::string& command, int exit_code = 0) {
+    const std::string line = "control socket: ran `" + command + "`, exit " + std::to_string(exit_code);
+    std::string log = daemon.Log();
+    size_t count = 0;
+    for (size_t at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++count;
+    return count;
+  }
+
+  std::string AddOutlet(const std::string& dir, const std::string& outlet) {
+    std::string key = InitNode(dir, outlet, county_key_, Loopback(county_port_));
+    EnrollOutlet("Y", key, outlet);
+    return key;
+  }
+
+  // The ids printed by a successful submit.
+  static std::vector<std::string> Ids(const cli::Result& r) {
+    std::vector<std::string> ids;
+    for (const std::string& line : cli::Lines(r.out)) {
+      if (cli::IsHex64(line)) ids.push_back(line);
+    }
+    return ids;
+  }
+
+  // The record with this id among a hub's records, if any.
+  std::optional<bangban::Record> HubRecord(const std::string& hub, const std::string& id) {
+    for (bangban::Record& r : HubRecordsExported(hub)) {
+      if (bangban::ToHex(r.id()) == id) return r;
+    }
+    return std::nullopt;
+  }
+
+  std::string county_key_;
+  int county_port_ = 0;
+  Daemon* county_ = nullptr;
+};
+
+// ---- enrol through the hub daemon ------------------------------------------------------------
+
+TEST_F(ControlSocketTest, HubDaemonAnswersEnrollAndTheOutletSyncsAtOnce) {
+  StartCounty();
+  std::string node_key = InitNode("N", "YH-301", county_key_, Loopback(county_port_));
+  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "网点甲",
+                            "--outlet-id", "YH-301"});
+  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
+  ASSERT_TRUE(cli::IsHex64(FirstLine(enroll.out))) << enroll.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << "the daemon did not run the enrolment\n" << county_->Log();
+  // The log names the command, never its arguments.
+  EXPECT_EQ(county_->Log().find(node_key), std::string::npos) << county_->Log();
+  EXPECT_EQ(county_->Log().find("网点甲"), std::string::npos) << county_->Log();
+
+  json status = HubStatus("Y");
+  EXPECT_EQ(status.value("enrolled", 0), 1) << status.dump(2);
+  auto record = HubRecord("Y", FirstLine(enroll.out));
+  ASSERT_TRUE(record.has_value()) << "the printed id is not in the hub's store";
+  EXPECT_EQ(record->type(), "key.enroll");
+
+  // The running hub admits the new key at its first connection.
+  ASSERT_EQ(Submit("N", AppLines("E", 1, 3)).size(), 3u);
+  Sync s = SyncOnce("N");
+  EXPECT_TRUE(s.complete()) << s.result.Describe() << Logs();
+  EXPECT_EQ(s.doc.value("accepted", 0), 3) << s.result.Describe();
+  EXPECT_EQ(Head("Y", node_key), 3u);
+}
+
+// ---- submit through the node daemon ------------------------------------------------------------
+
+TEST_F(ControlSocketTest, NodeDaemonStoresSubmissionsFromFileAndStdinAndTheyReachTheHub) {
+  StartCounty();
+  std::string node_key = AddOutlet("N", "YH-302");
+  Daemon& node = StartNode("N");
+  ASSERT_TRUE(WaitUntilServing("N", node)) << Logs();
+
+  // A file named relative to the command's working directory (not the daemon's), from a
+  // subdirectory, with the data dir relative too.
+  fs::create_directories(Path("desk"));
+  cli::WriteFile(Path("desk") / "morning.jsonl", AppLines("M", 1, 40));
+  cli::Result from_file = cli::Run({cli::kNodeBin, "submit", "--data", "../N", "morning.jsonl"}, "", kRealClock,
+                                   Path("desk"), seconds(180));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.Describe() << Logs();
+  std::vector<std::string> ids = Ids(from_file);
+  ASSERT_EQ(ids.size(), 40u) << from_file.Describe();
+
+  // Standard input (`-`), with --json.
+  cli::Result from_stdin = Node({"submit", "--data", "N", "-", "--json"}, AppLines("A", 1, 25));
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.Describe() << Logs();
+  json doc = json::parse(from_stdin.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << from_stdin.Describe();
+  EXPECT_EQ(doc.value("stored", 0), 25) << from_stdin.Describe();
+  for (const json& id : doc["ids"]) ids.push_back(id.get<std::string>());
+  ASSERT_EQ(ids.size(), 65u);
+
+  EXPECT_EQ(Ran(node, "submit"), 2u) << "the daemon did not run both submissions\n" << node.Log();
+  EXPECT_EQ(node.Log().find("运城商户"), std::string::npos) << "the daemon logged submitted data\n" << node.Log();
+
+  // A bundle is opened by the daemon, by its path relative to the command's directory.
+  ASSERT_EQ(Hub({"export", "--data", "Y", "--out", "desk/county.bundle"}).exit_code, 0);
+  cli::Result imported = cli::Run({cli::kNodeBin, "import", "--data", "../N", "county.bundle", "--json"}, "",
+                                  kRealClock, Path("desk"), seconds(180));
+  EXPECT_EQ(imported.exit_code, 0) << imported.Describe();
+  EXPECT_EQ(json::parse(imported.out, nullptr, false).value("rejected", -1), 0) << imported.Describe();
+  EXPECT_EQ(Ran(node, "import"), 1u) << node.Log();
+
+  // Every printed id is the node's feed, in order, and reaches the hub.
+  cli::Result exported = Node({"export", "--data", "N", "--out", "node.bundle"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.Describe();
+  bangban::BundleContents held = bangban::ReadBundle(Path("node.bundle"));
+  EXPECT_EQ(FeedIds(held.records, node_key), ids);
+  ASSERT_TRUE(WaitForHead("Y", node_key, ids.size())) << Logs();
+  EXPECT_EQ(FeedIds(HubRecordsExported("Y"), node_key), ids);
+
+  EXPECT_EQ(node.Stop(), 0) << node.Log();
+  EXPECT_FALSE(fs::exists(Path("N") / "control.sock")) << "a clean stop leaves no socket file";
+  ExpectAuditClean("Y");
+}
+
+// ---- the sender's clock ----------------------------------------------------------------------
+
+TEST_F(ControlSocketTest, HandedOffReviewTakesTheSendersClockAndTheDaemonKeepsItsOwn) {
+  StartCounty();
+  std::string node_key = AddOutlet("N", "YH-303");
+  ASSERT_EQ(Submit("N", AppLines("R", 1, 1)).size(), 1u);
+  Sync s = SyncOnce("N");
+  ASSERT_TRUE(s.complete()) << s.result.Describe();
+
+  // The daemon runs on the real clock; this command fixes its own.
+  const std::string fixed = "2031-03-03T10:00:00+08:00";
+  cli::Result review = cli::Run({cli::kHubBin, "review", "accept", "R-000001", "--data", "Y", "--reviewer", "r01"}, "",
+                                {"BANGBAN_NOW=" + fixed}, tmp_.path(), seconds(180));
+  ASSERT_EQ(review.exit_code, 0) << review.Describe() << Logs();
+  EXPECT_EQ(Ran(*county_, "review"), 1u) << county_->Log();
+  auto accepted = HubRecord("Y", FirstLine(review.out));
+  ASSERT_TRUE(accepted.has_value()) << review.Describe();
+  EXPECT_EQ(accepted->type(), "review.accept");
+  EXPECT_EQ(accepted->envelope().ts, *bangban::ParseRfc3339(fixed)) << "the review did not take the sender's time";
+
+  // The case's event carries that time too: the queue shows the case accepted from that instant
+  // on, and still waiting for acceptance a minute before.
+  auto state_at = [&](const std::string& at) {
+    cli::Result q = Hub({"queue", "--data", "Y", "--json", "--at", at});
+    EXPECT_EQ(q.exit_code, 0) << q.Describe();
+    json doc = json::parse(q.out, nullptr, false);
+    for (const json& c : doc.value("open", json::array())) {
+      if (c.value("app_id", "") == "R-000001") return c.value("state", "");
+    }
+    return std::string("(not in the queue)");
+  };
+  EXPECT_EQ(state_at("2031-03-03T09:59:00+08:00"), "received");
+  EXPECT_EQ(state_at(fixed), "accepted");
+
+  // The next command without BANGBAN_NOW gets the real clock: the daemon's own was never moved.
+  std::string other = InitNode("N2", "YH-304", county_key_, Loopback(county_port_));
+  int64_t before = SystemNowMs();
+  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", other, "--role", "outlet", "--name", "网点乙",
+                            "--outlet-id", "YH-304"});
+  int64_t after = SystemNowMs();
+  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 2u) << county_->Log();
+  auto enrolled = HubRecord("Y", FirstLine(enroll.out));
+  ASSERT_TRUE(enrolled.has_value());
+  EXPECT_GE(enrolled->envelope().ts, before - 1000);
+  EXPECT_LE(enrolled->envelope().ts, after + 1000);
+}
+
+TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaemonHasOne) {
+  county_key_ = InitCounty("Y");
+  county_port_ = FreePort();
+  // A daemon started with a fixed clock (a training setup, say).
+  daemons_.push_back(std::make_unique<Daemon>(
+      "hub-Y", std::vector<std::string>{cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", Loopback(county_port_)},
+      tmp_.path(), cli::Env{"BANGBAN_NOW=2026-01-05T09:00:00+08:00"}));
+  county_ = daemons_.back().get();
+  ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
+  std::string node_key = InitNode("N", "YH-305", county_key_, Loopback(county_port_));
+  int64_t before = SystemNowMs();
+  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "网点丙",
+                            "--outlet-id", "YH-305"});
+  int64_t after = SystemNowMs();
+  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
+  auto record = HubRecord("Y", FirstLine(enroll.out));
+  ASSERT_TRUE(record.has_value());
+  EXPECT_GE(record->envelope().ts, before - 1000) << "the command took the daemon's BANGBAN_NOW";
+  EXPECT_LE(record->envelope().ts, after + 1000);
+}
+
+// ---- one daemon per data dir -------------------------------------------------------------------
+
+TEST_F(ControlSocketTest, SecondRunIsRefusedAndTheLockAndSocketAreOwnerOnly) {
+  StartCounty();
+  cli::Result second = Hub({"run", "--data", "Y", "--listen", Loopback(FreePort())});
+  EXPECT_EQ(second.exit_code, 1) << second.Describe();
+  EXPECT_NE(second.err.find("another bangban daemon already runs on Y (pid " + std::to_string(county_->pid()) + ")"),
+            std::string::npos)
+      << second.Describe();
+  EXPECT_TRUE(county_->running()) << "the refused run disturbed the first\n" << county_->Log();
+
+  mode_t socket = Mode(Path("Y") / "control.sock"), lock = Mode(Path("Y") / "daemon.lock");
+  EXPECT_TRUE(S_ISSOCK(socket)) << std::oct << socket;
+  EXPECT_EQ(socket & 0777, 0600u) << std::oct << (socket & 0777);
+  EXPECT_TRUE(S_ISREG(lock)) << std::oct << lock;
+  EXPECT_EQ(lock & 0777, 0600u) << std::oct << (lock & 0777);
+
+  // The same for a node.
+  std::string node_key = AddOutlet("N", "YH-306");
+  Daemon& node = StartNode("N");
+  ASSERT_TRUE(WaitUntilServing("N", node)) << Logs();
+  cli::Result again = Node({"run", "--data", "N"});
+  EXPECT_EQ(again.exit_code, 1) << again.Describe();
+  EXPECT_NE(again.err.find("another bangban daemon already runs on N (pid " + std::to_string(node.pid()) + ")"),
+            std::string::npos)
+      << again.Describe();
+  EXPECT_EQ(Mode(Path("N") / "control.sock") & 0777, 0600u);
+  EXPECT_EQ(Mode(Path("N") / "daemon.lock") & 0777, 0600u);
+  EXPECT_TRUE(node.running()) << node.Log();
+}
+
+// ---- kill -9 ---------------------------------------------------------------------------------
+
+TEST_F(ControlSocketTest, AfterKill9CommandsRunLocallyAndANewRunStarts) {
+  StartCounty();
+  county_->Kill9();
+  ASSERT_TRUE(fs::exists(Path("Y") / "control.sock")) << "kill -9 should leave the socket file behind";
+
+  // No daemon holds the dir: the command opens the store itself.
+  std::string first = InitNode("N1", "YH-307", county_key_, Loopback(county_port_));
+  cli::Result local = Hub({"enroll", "--data", "Y", "--key", first, "--role", "outlet", "--name", "网点丁",
+                           "--outlet-id", "YH-307"});
+  ASSERT_EQ(local.exit_code, 0) << local.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 0u) << county_->Log();
+  EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1);
+
+  // A new daemon replaces the stale socket and answers again.
+  county_->Start();
+  ASSERT_TRUE(WaitFor([&] { return county_->Logged("listening on") || !county_->running(); }, seconds(30)))
+      << county_->Log();
+  ASSERT_TRUE(county_->running()) << county_->Log();
+  std::string second = InitNode("N2", "YH-308", county_key_, Loopback(county_port_));
+  cli::Result handed = Hub({"enroll", "--data", "Y", "--key", second, "--role", "outlet", "--name", "网点戊",
+                            "--outlet-id", "YH-308"});
+  ASSERT_EQ(handed.exit_code, 0) << handed.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
+  EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 2);
+  EXPECT_EQ(Mode(Path("Y") / "control.sock") & 0777, 0600u);
+  EXPECT_EQ(county_->Stop(), 0) << county_->Log();
+  ExpectAuditClean("Y");
+}
+
+TEST_F(ControlSocketTest, ACommandWhoseDaemonDiesUnderItSaysSoInsteadOfWaiting) {
+  StartCounty();
+  std::string node_key = AddOutlet("N", "YH-309");
+  Daemon& node = StartNode("N");
+  ASSERT_TRUE(WaitUntilServing("N", node)) << Logs();
+  const size_t kLines = 50'000;
+  cli::WriteFile(Path("big.jsonl"), AppLines("B", 1, kLines));
+  cli::Process submit = cli::Spawn({cli::kNodeBin, "submit", "--data", Path("N").string(), Path("big.jsonl").string()},
+                                   Path("submit.out"), Path("submit.err"), {}, kRealClock);
+  // Kill the daemon while it stores the batches (the first one is in).
+  ASSERT_TRUE(WaitFor([&] { return Head("N", node_key) > 0; }, seconds(120), std::chrono::milliseconds(5))) << Logs();
+  node.Kill9();
+  std::optional<int> code;
+  ASSERT_TRUE(WaitFor([&] { return (code = submit.TryWait()).has_value(); }, seconds(30), std::chrono::milliseconds(50)))
+      << "the command still waits for a dead daemon";
+  EXPECT_EQ(*code, 1);
+  std::string err = cli::ReadFile(Path("submit.err"));
+  EXPECT_NE(err.find("stopped before it answered"), std::string::npos) << err;
+  EXPECT_NE(err.find("status"), std::string::npos) << err;
+  EXPECT_LT(Head("N", node_key), kLines) << "the daemon finished before it was killed: the test proves nothing";
+
+  // The records it stored stay, and the node works locally again.
+  uint64_t kept = Head("N", node_key);
+  EXPECT_EQ(NodeStatus("N")["feed"]["seq"], kept);
+  ASSERT_EQ(Submit("N", AppLines("C", 1, 2)).size(), 2u);
+  EXPECT_EQ(Head("N", node_key), kept + 2);
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+TEST_F(ControlSocketTest, UsageErrorsStayInTheClientAndTheDaemonsErrorsComeBackAsALocalRunPrintsThem) {
+  StartCounty();
+  std::string node_key = AddOutlet("N", "YH-310");
+  Daemon& node = StartNode("N");
+  ASSERT_TRUE(WaitUntilServing("N", node)) << Logs();
+
+  auto socket_lines = [](const Daemon& d) {
+    std::string log = d.Log();
+    size_t count = 0;
+    for (size_t at = log.find("control socket"); at != std::string::npos; at = log.find("control socket", at + 1)) ++count;
+    return count;
+  };
+  const size_t hub_lines = socket_lines(*county_), node_lines = socket_lines(node);  // AddOutlet's enroll
+  const std::vector<std::vector<std::string>> hub_usage = {
+      {"enroll", "--data", "Y", "--key", "zz", "--role", "outlet", "--name", "x", "--outlet-id", "YH-1"},
+      {"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "x"},
+      {"review", "accept", "APP-1", "--data", "Y"},
+      {"review", "correct", "APP-1", "--data", "Y", "--reviewer", "r01"},
+      {"revoke", "--data", "Y", "--key", "zz", "--after-seq", "1", "--reason", "lost"},
+  };
+  for (const auto& args : hub_usage) {
+    cli::Result r = Hub(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << "\n" << r.Describe();
+    EXPECT_FALSE(r.err.empty()) << r.Describe();
+  }
+  cli::Result no_file = Node({"submit", "--data", "N"});
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.Describe();
+  EXPECT_EQ(socket_lines(*county_), hub_lines) << "a usage error reached the daemon\n" << county_->Log();
+  EXPECT_EQ(socket_lines(node), node_lines) << "a usage error reached the daemon\n" << node.Log();
+
+  // Errors the daemon finds: an outlet of another county, an application it does not hold, a
+  // file that is not there. Each comes back with the daemon's message and exit 1...
+  std::string stranger = InitNode("S", "YH-311", county_key_, Loopback(county_port_));
+  const std::vector<std::vector<std::string>> hub_errors = {
+      {"enroll", "--data", "Y", "--key", stranger, "--role", "outlet", "--name", "x", "--outlet-id", "YH-311",
+       "--county", "140803"},
+      {"review", "accept", "NO-SUCH-APP", "--data", "Y", "--reviewer", "r01"},
+  };
+  std::vector<cli::Result> handed;
+  for (const auto& args : hub_errors) {
+    handed.push_back(Hub(args));
+    EXPECT_EQ(handed.back().exit_code, 1) << handed.back().Describe();
+    EXPECT_EQ(handed.back().err.rfind("error: ", 0), 0u) << handed.back().Describe();
+  }
+  EXPECT_NE(handed[0].err.find("own county"), std::string::npos) << handed[0].Describe();
+  EXPECT_EQ(Ran(*county_, "enroll", 1), 1u) << county_->Log();
+  EXPECT_EQ(Ran(*county_, "review", 1), 1u) << county_->Log();
+  cli::WriteFile(Path("bad.jsonl"), AppLines("X", 1, 2) + "{\"type\": \"app.submit\"}\n");
+  cli::Result bad_line = Node({"submit", "--data", "N", "bad.jsonl"});
+  EXPECT_EQ(bad_line.exit_code, 1) << bad_line.Describe();
+  EXPECT_NE(bad_line.err.find("line 3: "), std::string::npos) << bad_line.Describe();
+  EXPECT_EQ(Ran(node, "submit", 1), 1u) << node.Log();
+  // A file the command cannot open is its own error: the daemon never sees it.
+  cli::Result missing = Node({"submit", "--data", "N", "missing.jsonl"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.Describe();
+  EXPECT_EQ(missing.err, "error: cannot open missing.jsonl\n");
+  EXPECT_EQ(Ran(node, "submit", 1), 1u) << node.Log();
+
+  // ...exactly as the same commands print it with no daemon running.
+  EXPECT_EQ(county_->Stop(), 0);
+  EXPECT_EQ(node.Stop(), 0);
+  for (size_t i = 0; i < hub_errors.size(); ++i) {
+    cli::Result local = Hub(hub_errors[i]);
+    EXPECT_EQ(local.exit_code, handed[i].exit_code) << local.Describe();
+    EXPECT_EQ(local.err, handed[i].err);
+    EXPECT_EQ(local.out, handed[i].out);
+  }
+  cli::Result local_bad_line = Node({"submit", "--data", "N", "bad.jsonl"});
+  EXPECT_EQ(local_bad_line.exit_code, bad_line.exit_code);
+  EXPECT_EQ(local_bad_line.err, bad_line.err);
+  EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 0) << "a refused submission stored something";
+  EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1) << "a refused enrolment wrote a record";
+}
+
+}  // namespace

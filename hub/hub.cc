@@ -124,29 +124,14 @@ size_t Hub::Export(const std::filesystem::path& file) const {
 }
 
 void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
-  std::unique_ptr<SyncClient> upstream;
-  std::thread replication;
   if (!run.upstream.empty()) {
     SyncClient::Options options;
     options.endpoint = run.upstream;
     options.upstream = run.upstream_key;
     options.identity = &key_;
     options.store = store_.get();
-    upstream = std::make_unique<SyncClient>(std::move(options));
-    replication = std::thread([&] { upstream->RunForever(stop); });
+    upstream_.Start(std::move(options), stop);
   }
-  // WakeUpstream reaches the client while it lives, and never after.
-  struct Registration {
-    Hub& hub;
-    Registration(Hub& h, SyncClient* client) : hub(h) {
-      std::lock_guard lock(hub.upstream_mutex_);
-      hub.running_upstream_ = client;
-    }
-    ~Registration() {
-      std::lock_guard lock(hub.upstream_mutex_);
-      hub.running_upstream_ = nullptr;
-    }
-  } registration(*this, upstream.get());
   SyncServer::Options options;
   options.endpoint = run.listen;
   options.identity = &key_;
@@ -154,7 +139,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   options.before_commit = [this](LmdbTxn& txn) { log_->SignHead(txn, key_, NowMs()); };
   options.latest_tree_head = [this] { return LatestTreeHead(); };
   options.receipt = [this](const RecordId& id) { return ReceiptMessage(id); };
-  if (upstream) options.after_ingest = [&] { upstream->Wake(); };
+  if (upstream_.running()) options.after_ingest = [this] { upstream_.Wake(); };
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
   // record arrives; every change is logged for the review desk.
   bool first_watch = true;
@@ -174,12 +159,18 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   };
   SyncServer server(std::move(options));
   server.Run(stop);
-  if (replication.joinable()) replication.join();
+  upstream_.Stop();
 }
 
-void Hub::WakeUpstream() {
-  std::lock_guard lock(upstream_mutex_);
-  if (running_upstream_ != nullptr) running_upstream_->Wake();
+void Hub::WakeUpstream() { upstream_.Wake(); }
+
+SyncClient::Result Hub::Recover(const std::string& upstream, const PublicKey& upstream_key) {
+  SyncClient::Options options;
+  options.endpoint = upstream;
+  options.upstream = upstream_key;
+  options.identity = &key_;
+  options.store = store_.get();
+  return SyncClient(std::move(options)).SyncOnce();
 }
 
 std::vector<std::string> Hub::Audit() const {

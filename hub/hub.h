@@ -6,13 +6,13 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "hub/case_book.h"
 #include "hub/hub_config.h"
+#include "node/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
@@ -53,6 +53,11 @@ class Hub {
     PublicKey upstream_key{};
   };
   void Run(const RunOptions& options, const std::atomic<bool>& stop);
+  // One exchange with the city hub that also fetches this hub's own feed if the city holds
+  // more of it (a county hub restored from an old backup): until then no record may be
+  // appended (FeedStore's kBehindFlag), since it would fork the hub's feed. `run --upstream`
+  // does the same on its first exchange. Error("unreachable") / Error("refused") as SyncClient.
+  SyncClient::Result Recover(const std::string& upstream, const PublicKey& upstream_key);
   // While Run replicates to an upstream hub: starts the next exchange now (e.g. the daemon just
   // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.
   void WakeUpstream();
@@ -79,8 +84,7 @@ class Hub {
   std::unique_ptr<CaseBook> cases_;  // folds every record store_ keeps (its observer)
   std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
-  std::mutex upstream_mutex_;             // guards running_upstream_ against Run ending
-  SyncClient* running_upstream_ = nullptr;  // Run's upstream replication, while it runs
+  BackgroundSync upstream_;  // Run's replication to the city, while it runs
 
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   Json LatestTreeHead() const;

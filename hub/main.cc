@@ -44,6 +44,12 @@ PublicKey ParseKey(const std::string& hex, const std::string& option) {
   return *key;
 }
 
+PublicKey UpstreamKey(const Hub& hub, const Args& a) {
+  if (!a.upstream_key_hex.empty()) return ParseKey(a.upstream_key_hex, "--upstream-key");
+  if (!hub.config().city_key) throw Error("usage", "--upstream needs --upstream-key (or city_key in hub.toml)");
+  return *hub.config().city_key;
+}
+
 // ---- what each command does ------------------------------------------------------------------
 
 void Init(HubCommand& cmd, Args& a) {
@@ -86,13 +92,7 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   DataDir::Open(dir, "hub");  // says so plainly if DIR is not a hub's, before creating anything
   DaemonLock lock(dir);
   Hub hub(dir);
-  if (!a.run_options.upstream.empty()) {
-    if (a.upstream_key_hex.empty() && !hub.config().city_key) {
-      throw Error("usage", "--upstream needs --upstream-key (or city_key in hub.toml)");
-    }
-    a.run_options.upstream_key =
-        a.upstream_key_hex.empty() ? *hub.config().city_key : ParseKey(a.upstream_key_hex, "--upstream-key");
-  }
+  if (!a.run_options.upstream.empty()) a.run_options.upstream_key = UpstreamKey(hub, a);
   const std::atomic<bool>& stop = StopOnSignals();
   // Handed-off commands run on the control socket's thread while the serving thread ingests and
   // the upstream thread replicates, as commands in other processes did. That is safe: every
@@ -108,6 +108,17 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   spdlog::info("{} hub {} running", hub.config().role, hub.config().name);
   hub.Run(a.run_options, stop);
   spdlog::info("stopped");
+}
+
+// `recover`: after a county hub was restored from an old backup, before anything is written.
+int Recover(HubCommand& cmd, const Args& a) {
+  Hub& hub = cmd.Open(a.data);
+  SyncClient::Result r = hub.Recover(a.run_options.upstream, UpstreamKey(hub, a));
+  cmd.out << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted " << r.accepted
+          << ", pulled " << r.pulled << (r.recovered ? "; this hub's own feed was fetched from upstream" : "")
+          << "\n";
+  for (const std::string& refusal : r.refusals) cmd.out << "  refused: " << refusal << "\n";
+  return r.complete ? kExitOk : kExitError;
 }
 
 int Audit(HubCommand& cmd, const Args& a) {
@@ -201,6 +212,13 @@ void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   run->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint (county hubs)");
   run->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (hex)");
   run->callback([&cmd, args] { RunDaemon(cmd, *args); });
+
+  auto* recover = app.add_subcommand(
+      "recover", "After restoring a county hub from an old backup: fetch its own feed from the city before anything is written");
+  recover->add_option("--data", a.data, "Hub data dir")->required();
+  recover->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint")->required();
+  recover->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (default: city_key in hub.toml)");
+  recover->callback([&cmd, args] { cmd.exit_code = Recover(cmd, *args); });
 }
 
 void AddChecks(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {

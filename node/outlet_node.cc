@@ -221,52 +221,34 @@ Receipt OutletNode::ReceiptFor(const RecordId& id) {
 }
 
 void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
-  std::unique_ptr<SyncClient> client;
-  std::thread replication;
-  if (!config_.hub_endpoint.empty()) {
-    client = std::make_unique<SyncClient>(ClientOptions());
-    replication = std::thread([&] { client->RunForever(stop); });
+  if (!config_.hub_endpoint.empty()) replication_.Start(ClientOptions(), stop);
+  if (listen.empty()) {
+    replication_.Join();  // ends with `stop`
+    return;
   }
-  // WakeReplication reaches the client while it lives, and never after.
-  struct Registration {
-    OutletNode& node;
-    Registration(OutletNode& n, SyncClient* c) : node(n) {
-      std::lock_guard lock(node.running_mutex_);
-      node.running_client_ = c;
-    }
-    ~Registration() {
-      std::lock_guard lock(node.running_mutex_);
-      node.running_client_ = nullptr;
-    }
-  } registration(*this, client.get());
-  if (!listen.empty()) {
-    SyncServer::Options options;
-    options.endpoint = listen;
-    options.identity = &key_;
-    options.store = store_.get();
-    options.check_authors = true;
-    if (client) {
-      options.after_ingest = [&] { client->Wake(); };
-      // Receipts come from the hub: a relay asks it on behalf of the outlets behind it.
-      options.receipt = [this](const RecordId& id) -> Json {
-        try {
-          SyncClient upstream(ClientOptions());
-          return {{"type", "receipt"}, {"receipt", upstream.RequestReceipt(id)}};
-        } catch (const Error& e) {
-          return ErrorMessage(e.code(), std::string("relay could not ask the hub: ") + e.what());
-        }
-      };
-    }
-    SyncServer server(std::move(options));
-    server.Run(stop);
+  SyncServer::Options options;
+  options.endpoint = listen;
+  options.identity = &key_;
+  options.store = store_.get();
+  options.check_authors = true;
+  if (replication_.running()) {
+    options.after_ingest = [this] { replication_.Wake(); };
+    // Receipts come from the hub: a relay asks it on behalf of the outlets behind it.
+    options.receipt = [this](const RecordId& id) -> Json {
+      try {
+        SyncClient upstream(ClientOptions());
+        return {{"type", "receipt"}, {"receipt", upstream.RequestReceipt(id)}};
+      } catch (const Error& e) {
+        return ErrorMessage(e.code(), std::string("relay could not ask the hub: ") + e.what());
+      }
+    };
   }
-  if (replication.joinable()) replication.join();
+  SyncServer server(std::move(options));
+  server.Run(stop);
+  replication_.Stop();
 }
 
-void OutletNode::WakeReplication() {
-  std::lock_guard lock(running_mutex_);
-  if (running_client_ != nullptr) running_client_->Wake();
-}
+void OutletNode::WakeReplication() { replication_.Wake(); }
 
 size_t OutletNode::Export(const std::filesystem::path& file) const {
   std::vector<Record> records = AllRecordsForExport(*store_);

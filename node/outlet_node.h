@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <istream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,8 +68,7 @@ class OutletNode {
   NodeConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
-  std::mutex running_mutex_;              // guards running_client_ against Run ending
-  SyncClient* running_client_ = nullptr;  // Run's replication, while it runs
+  BackgroundSync replication_;  // Run's replication to upstream, while it runs
 
   SyncClient::Options ClientOptions();
 };

@@ -350,10 +350,15 @@ void SyncClient::Wake() {
   wake_.notify_one();
 }
 
+void SyncClient::Cancel() {
+  cancelled_ = true;
+  Wake();
+}
+
 void SyncClient::RunForever(const std::atomic<bool>& stop) {
   std::mt19937 jitter(std::random_device{}());
   int failures = 0;
-  while (!stop) {
+  while (!stop && !cancelled_) {
     int pause_ms = options_.idle_ms;
     try {
       Result r = SyncOnce();
@@ -372,11 +377,38 @@ void SyncClient::RunForever(const std::atomic<bool>& stop) {
     }
     std::unique_lock lock(wake_mutex_);
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause_ms);
-    while (!stop && !woken_ && std::chrono::steady_clock::now() < until) {
+    while (!stop && !cancelled_ && !woken_ && std::chrono::steady_clock::now() < until) {
       wake_.wait_until(lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
     }
     woken_ = false;
   }
+}
+
+void BackgroundSync::Start(SyncClient::Options options, const std::atomic<bool>& stop) {
+  Stop();
+  std::lock_guard lock(mutex_);
+  client_ = std::make_unique<SyncClient>(std::move(options));
+  thread_ = std::thread([client = client_.get(), &stop] { client->RunForever(stop); });
+}
+
+void BackgroundSync::Join() { End(/*cancel=*/false); }
+
+void BackgroundSync::Stop() { End(/*cancel=*/true); }
+
+// Start, Join, Stop and End are called by the daemon's own thread only; Wake by any thread.
+// The client lives until after the join, so Wake never reaches a destroyed one, and the lock is
+// not held while joining, so Wake never waits for the daemon to end.
+void BackgroundSync::End(bool cancel) {
+  if (!thread_.joinable()) return;
+  if (cancel) client_->Cancel();
+  thread_.join();
+  std::lock_guard lock(mutex_);
+  client_.reset();
+}
+
+void BackgroundSync::Wake() {
+  std::lock_guard lock(mutex_);
+  if (client_) client_->Wake();
 }
 
 }  // namespace bangban

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -53,6 +54,8 @@ class SyncClient {
   void RunForever(const std::atomic<bool>& stop);
   // Starts the next exchange now (e.g. new records arrived).
   void Wake();
+  // Makes RunForever return after the exchange in hand, whatever `stop` says.
+  void Cancel();
 
   // Asks upstream (a hub) for the receipt of a record: the JSON form of storage/
   // transparency_log.h's Receipt. Error("not_a_hub") from a relay, Error("not_found") if the
@@ -85,6 +88,32 @@ class SyncClient {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool woken_ = false;
+  std::atomic<bool> cancelled_{false};
+};
+
+// A SyncClient exchanging continuously on its own thread, for a daemon's Run. Start launches
+// RunForever; Join waits for it to end by `stop`; Stop (and the destructor, also while an
+// exception leaves Run) cancels and joins it, so the thread never outlives what it uses. Wake
+// may be called from any thread at any time: it does nothing while no replication runs.
+class BackgroundSync {
+ public:
+  BackgroundSync() = default;
+  ~BackgroundSync() { Stop(); }
+  BackgroundSync(const BackgroundSync&) = delete;
+  BackgroundSync& operator=(const BackgroundSync&) = delete;
+
+  void Start(SyncClient::Options options, const std::atomic<bool>& stop);
+  void Join();
+  void Stop();
+  void Wake();
+  bool running() const { return thread_.joinable(); }
+
+ private:
+  void End(bool cancel);
+
+  std::mutex mutex_;  // guards client_ between Wake and the end of the thread
+  std::unique_ptr<SyncClient> client_;
+  std::thread thread_;
 };
 
 // What upstream acknowledged, per feed (meta entry "acked"): author -> seq.

@@ -609,6 +609,43 @@ TEST_F(ReplicationTest, NodeRestoredFromAnOldBackupRecoversBeforeWriting) {
   ExpectAuditClean("Y");
 }
 
+TEST_F(ReplicationTest, CountyHubRestoredFromAnOldBackupRecoversItsFeedFromTheCity) {
+  StartHubs();
+  AddOutlet("A", "YH-911");
+  const uint64_t at_backup = Head("Y", county_key_);
+  ASSERT_TRUE(WaitForHead("C", county_key_, at_backup)) << Logs();
+  ASSERT_EQ(county_->Stop(), 0);
+  fs::copy(Path("Y"), Path("backup"), fs::copy_options::recursive);
+
+  // The county goes on (another enrolment reaches the city), then its disk is lost.
+  county_ = &StartHub("Y", county_port_, city_port_, city_key_);
+  AddOutlet("B", "YH-912");
+  const uint64_t at_loss = Head("Y", county_key_);
+  ASSERT_GT(at_loss, at_backup);
+  ASSERT_TRUE(WaitForHead("C", county_key_, at_loss)) << Logs();
+  ASSERT_EQ(county_->Stop(), 0);
+  fs::remove_all(Path("Y"));
+  fs::copy(Path("backup"), Path("Y"), fs::copy_options::recursive);
+  ASSERT_EQ(Head("Y", county_key_), at_backup);
+
+  // `recover` fetches the county's own feed from the city before anything is written.
+  cli::Result recover = Hub({"recover", "--data", "Y", "--upstream", Loopback(city_port_)});
+  ASSERT_EQ(recover.exit_code, 0) << recover.Describe();
+  EXPECT_NE(recover.out.find("own feed was fetched"), std::string::npos) << recover.Describe();
+  EXPECT_EQ(Head("Y", county_key_), at_loss);
+
+  // Writing goes on from the real head: the city sees one chain, no fork.
+  AddOutlet("M", "YH-913");
+  EXPECT_EQ(Head("Y", county_key_), at_loss + 1);
+  county_ = &StartHub("Y", county_port_, city_port_, city_key_);
+  ASSERT_TRUE(WaitForHead("C", county_key_, at_loss + 1)) << Logs();
+  EXPECT_TRUE(HubStatus("C")["quarantined"].empty()) << "the restored county forked its feed\n" << HubStatus("C").dump(2);
+  EXPECT_EQ(county_->Stop(), 0);
+  EXPECT_EQ(city_->Stop(), 0);
+  ExpectAuditClean("C");
+  ExpectAuditClean("Y");
+}
+
 // ---- receipts --------------------------------------------------------------------------------
 
 TEST_F(ReplicationTest, EveryAcknowledgedRecordHasAReceiptAndAlteredReceiptsAreRefused) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -22,6 +23,8 @@ constexpr int64_t kRefreshMs = 1000;
 // Messages ZeroMQ queues per peer before it stops reading that peer's socket: a full window of
 // pushes plus a few requests. With kMaxMessageBytes this bounds what a misbehaving peer can park.
 constexpr int kReceiveHighWaterMark = static_cast<int>(kMaxWindow) + 4;
+// After a round that read this much, unused heap is returned to the system.
+constexpr size_t kTrimAfterBytes = 1024 * 1024;
 // A peer heard from within this long still holds the push grant of its last welcome.
 constexpr int64_t kGrantLifetimeMs = 60'000;
 
@@ -181,14 +184,26 @@ std::string SyncServer::WhyRefused(const CurvePublicKey& key) const {
          std::string(options_.check_authors ? "relay: it learns enrolments from its hub)" : "hub)");
 }
 
-std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
-  std::map<CurvePublicKey, PublicKey> admitted;
-  auto admit = [&](const PublicKey& key) {
+// Converting a key to X25519 costs a field inversion (~0.1 ms): with a thousand enrolled keys,
+// converting them all every second stalled the serving thread for ~90 ms a second (the ack
+// tail in docs/performance.md). Each key is converted once.
+std::optional<CurvePublicKey> SyncServer::CurveKeyOf(const PublicKey& key) const {
+  std::lock_guard lock(curve_keys_mutex_);
+  auto [it, inserted] = curve_keys_.try_emplace(key);
+  if (inserted) {
     try {
-      admitted[ToCurvePublicKey(key)] = key;
+      it->second = ToCurvePublicKey(key);
     } catch (const Error&) {
       // not a curve point: can never connect
     }
+  }
+  return it->second;
+}
+
+std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
+  std::map<CurvePublicKey, PublicKey> admitted;
+  auto admit = [&](const PublicKey& key) {
+    if (auto curve = CurveKeyOf(key)) admitted[*curve] = key;
   };
   for (const TrustRoot& root : options_.store->roots()) admit(root.key);
   for (const Enrolment& e : options_.store->Enrolments()) {
@@ -207,11 +222,11 @@ std::vector<Enrolment> SyncServer::RevokedKeys() const {
 
 void SyncServer::RefreshAdmission() {
   std::map<CurvePublicKey, PublicKey> admitted = AdmittedKeys();
+  std::set<PublicKey> identities;
+  for (const auto& [curve, key] : admitted) identities.insert(key);
   bool drop = false;
   for (const PublicKey& peer : connected_) {
-    bool still = false;
-    for (const auto& [curve, key] : admitted) still = still || key == peer;
-    if (!still) {
+    if (!identities.contains(peer)) {
       spdlog::warn("key {} was revoked: dropping its connections", KeyId(peer));
       drop = true;
     }
@@ -304,7 +319,12 @@ void SyncServer::HandleMessages() {
       Reply(routing_id, ErrorMessage(e.code(), e.what()));
     }
   }
-  if (!pushes.empty()) ProcessPushes(pushes);
+  if (pushes.empty()) return;
+  ProcessPushes(pushes);
+  // A large round's decoded copies and LMDB's dirty pages are freed by now, but glibc keeps
+  // freed heap for reuse (in one arena per verifying thread): hand it back, so a burst from a
+  // thousand nodes does not leave the hub at its peak.
+  if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
 }
 
 Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {

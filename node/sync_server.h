@@ -64,6 +64,7 @@ class SyncServer {
   void Bind();
   void RefreshAdmission();
   std::map<CurvePublicKey, PublicKey> AdmittedKeys() const;
+  std::optional<CurvePublicKey> CurveKeyOf(const PublicKey& key) const;  // memoised
   ZapHandler::Decision Admit(const CurvePublicKey& key);  // on the ZAP thread
   std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
   std::vector<Enrolment> RevokedKeys() const;
@@ -83,6 +84,8 @@ class SyncServer {
   std::mutex admitted_mutex_;
   std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
   std::vector<Enrolment> revoked_;                // for naming why a key is refused
+  mutable std::mutex curve_keys_mutex_;           // the serving and ZAP threads both convert
+  mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
   std::chrono::steady_clock::time_point last_zap_reload_{};
   std::set<PublicKey> connected_;                 // identities heard from since the last bind
   std::map<PublicKey, PeerStats> stats_;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Whole-system run with many nodes: NODES outlet nodes, simulated in one process
+# (bangban-many-nodes), connect at once to one county hub (`bangban-hub run`) over
+# ZeroMQ/CurveZMQ on loopback, then push records. Prints the handshake time, ack latency
+# p50/p90/p99/max, the acknowledged rate and the hub's memory (VmRSS, VmHWM), and checks that
+# the hub holds every record afterwards.
+#   usage: bench/many_nodes.sh [NODES] [RATE] [SECONDS] [BACKLOG]      (default 1000 1000 30 0)
+#   steady (BACKLOG 0): the nodes together create RATE records/s for SECONDS, one record a push
+#   backlog (BACKLOG > 0): every node pushes BACKLOG records at once; RATE and SECONDS unused
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+if ! build_log=$("$top/deploy/build.sh" 2>&1); then
+  echo "$build_log" | tail -n 20 >&2; echo "error: the build failed" >&2; exit 1
+fi
+bin=${BANGBAN_BUILD_DIR:-$top/build}
+hub="$bin/hub/bangban-hub"; load="$bin/bench/bangban-many-nodes"
+nodes=${1:-1000}; rate=${2:-1000}; seconds=${3:-30}; backlog=${4:-0}
+work=$(mktemp -d -t bangban-many.XXXXXX)
+port=$((20000 + RANDOM % 20000)); ep="tcp://127.0.0.1:$port"
+seed=bench  # node keys are derived from it; every run starts a fresh hub, so one seed does
+hub_pid=
+cleanup() {
+  if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+held() { "$hub" status --data "$work/hub" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p'; }
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+hub_key=$("$hub" init --data "$work/hub" --role county --name load --county 140802)
+"$load" keys --count "$nodes" --seed "$seed" > "$work/keys"
+
+# Enrol every node. Four at a time: each enrolment appends to the hub's feed inside its own LMDB
+# write transaction, and LMDB serialises writers across processes.
+t0=$(now)
+enrol() { "$hub" enroll --data "$work/hub" --key "$2" --role outlet --name "n$1" --outlet-id "YH-$1" >/dev/null; }
+export -f enrol; export hub work
+awk '{ print NR, $1 }' "$work/keys" | xargs -P 4 -n 2 bash -c 'enrol "$@"' _
+t1=$(now)
+awk -v n="$nodes" -v a="$t0" -v b="$t1" 'BEGIN { printf "enrolled %d nodes in %.1f s\n", n, b - a }'
+before=$(held)
+
+# The hub gets as many descriptors as the hard limit allows: one per connected node, and the
+# default soft limit (often 1024) is too low for a thousand nodes.
+(ulimit -n "$(ulimit -Hn)"; exec "$hub" run --data "$work/hub" --listen "$ep" 2>"$work/hub.log") &
+hub_pid=$!
+sleep 0.5
+echo "hub pid $hub_pid, open files limit $(awk '/^Max open files/ { print $4 }' "/proc/$hub_pid/limits") (soft)"
+
+if [ "$backlog" -gt 0 ]; then
+  mode=(--backlog "$backlog"); expected=$((nodes * backlog))
+else
+  mode=(--rate "$rate" --seconds "$seconds"); expected=$(( (rate * seconds + nodes - 1) / nodes * nodes ))
+fi
+status=0
+"$load" run --hub "$ep" --hub-key "$hub_key" --count "$nodes" --seed "$seed" "${mode[@]}" --hub-pid "$hub_pid" || status=$?
+
+kill -TERM "$hub_pid"; wait "$hub_pid" || true; hub_pid=
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+if grep -qiE 'warn|error' "$work/hub.log"; then
+  echo "hub log, warnings and errors ($(grep -ciE 'warn|error' "$work/hub.log") lines; the first 10):"
+  grep -iE 'warn|error' "$work/hub.log" | head -n 10 | sed 's/^/  /'
+fi
+after=$(held)
+echo "hub holds $((after - before)) new records (expected $expected)"
+if [ "$((after - before))" -ne "$expected" ]; then
+  echo "error: the hub does not hold every record pushed" >&2
+  status=1
+fi
+exit "$status"

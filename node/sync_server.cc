@@ -17,9 +17,14 @@ namespace bangban {
 
 namespace {
 
+constexpr std::string_view kPeerStatsMeta = "peers";
 constexpr size_t kMaxMessagesPerRound = 256;
 constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
 constexpr int64_t kRefreshMs = 1000;
+// Peer statistics ride along with an ingest commit at most once a second; on their own (a
+// commit and an fsync of their own, which stalls the serving thread) at most every 10 s.
+constexpr int64_t kStatsWithIngestMs = 1000;
+constexpr int64_t kStatsAloneMs = 10'000;
 // Messages ZeroMQ queues per peer before it stops reading that peer's socket: a full window of
 // pushes plus a few requests. With kMaxMessageBytes this bounds what a misbehaving peer can park.
 constexpr int kReceiveHighWaterMark = static_cast<int>(kMaxWindow) + 4;
@@ -95,7 +100,7 @@ struct SyncServer::Push {
 };
 
 Json LoadPeerStats(const FeedStore& store) {
-  auto bytes = store.GetMeta("peers");
+  auto bytes = store.GetMeta(kPeerStatsMeta);
   if (!bytes) return Json::object();
   auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
   return ObjectToJson(handle.get(), "peers");
@@ -256,7 +261,7 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
                       std::chrono::steady_clock::now().time_since_epoch()).count();
     if (now - last_refresh >= kRefreshMs) {
       RefreshAdmission();
-      FlushStats();
+      if (NowMs() - stats_written_ms_ >= kStatsAloneMs) FlushStats();
       if (options_.every_second) options_.every_second();
       last_refresh = now;
     }
@@ -466,9 +471,17 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
       owner.push_back(p);
     }
   }
+  // Peer statistics go into the same commit now and then: no fsync of their own.
+  std::optional<Bytes> stats;
+  if (stats_dirty_ && NowMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodeJson(StatsToJson(stats_));
+  auto before_commit = [&](LmdbTxn& txn) {
+    if (options_.before_commit) options_.before_commit(txn);
+    if (stats) options_.store->PutMeta(txn, kPeerStatsMeta, *stats);
+  };
   std::vector<IngestOutcome> outcomes;
   try {
-    outcomes = options_.store->Ingest(batch, true, options_.before_commit);
+    outcomes = options_.store->Ingest(batch, true, before_commit);
+    if (stats) stats_written_ms_ = NowMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
     for (Push& push : pushes) Reply(push.routing_id, ErrorMessage("storage", e.what()));
@@ -512,8 +525,9 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
 
 void SyncServer::FlushStats() {
   if (!stats_dirty_) return;
-  options_.store->PutMeta("peers", EncodeJson(StatsToJson(stats_)));
+  options_.store->PutMeta(kPeerStatsMeta, EncodeJson(StatsToJson(stats_)));
   stats_dirty_ = false;
+  stats_written_ms_ = NowMs();
 }
 
 }  // namespace bangban

@@ -89,7 +89,8 @@ class SyncServer {
   std::chrono::steady_clock::time_point last_zap_reload_{};
   std::set<PublicKey> connected_;                 // identities heard from since the last bind
   std::map<PublicKey, PeerStats> stats_;
-  bool stats_dirty_ = false;
+  bool stats_dirty_ = false;     // changed since they were last written
+  int64_t stats_written_ms_ = 0;
 };
 
 // Peer statistics as stored in the meta entry "peers" (one JSON document per store).

@@ -177,8 +177,10 @@ std::optional<Bytes> FeedStore::GetMeta(std::string_view name) const {
 }
 
 void FeedStore::PutMeta(std::string_view name, ByteView value) {
-  env_.Write([&](LmdbTxn& txn) { txn.Put(meta_, AsBytes(name), value); });
+  env_.Write([&](LmdbTxn& txn) { PutMeta(txn, name, value); });
 }
+
+void FeedStore::PutMeta(LmdbTxn& txn, std::string_view name, ByteView value) { txn.Put(meta_, AsBytes(name), value); }
 
 void FeedStore::DeleteMeta(std::string_view name) {
   env_.Write([&](LmdbTxn& txn) { txn.Del(meta_, AsBytes(name)); });

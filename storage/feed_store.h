@@ -103,6 +103,9 @@ class FeedStore {
   // Small named values of the owner (sync cursors, flags), durable like everything else.
   std::optional<Bytes> GetMeta(std::string_view name) const;
   void PutMeta(std::string_view name, ByteView value);
+  // The same inside a write transaction of this store (e.g. an Ingest's before_commit), so the
+  // value costs no commit of its own.
+  void PutMeta(LmdbTxn& txn, std::string_view name, ByteView value);
   void DeleteMeta(std::string_view name);
 
   FeedHead Head(const PublicKey& author) const;

@@ -253,13 +253,5 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-hub"));
-  std::unique_ptr<Hub> opened;
-  HubCommand cmd{std::cin, std::cout, std::cerr};
-  cmd.open = [&opened](const std::filesystem::path& data) -> Hub& {
-    opened = std::make_unique<Hub>(data);
-    return *opened;
-  };
-  HandOffWhenDaemonRuns(cmd, argc, argv);
-  std::unique_ptr<CLI::App> app = BuildApp(cmd);
-  return RunCommandLine(*app, argc, argv, cmd.exit_code, std::cout, std::cerr);
+  return RunFromShell<Hub>(argc, argv, BuildApp);
 }

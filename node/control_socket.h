@@ -25,6 +25,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -116,6 +117,22 @@ void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
     cmd.exit_code = reply.exit_code;
     return true;
   };
+}
+
+// A command run from the shell: opens the node or hub (`Party`) when a callback asks for it,
+// hands state-changing commands to a running daemon, and maps errors to exit codes.
+template <typename Party>
+int RunFromShell(int argc, char** argv,
+                 const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+  std::unique_ptr<Party> opened;
+  CommandContext<Party> cmd{std::cin, std::cout, std::cerr};
+  cmd.open = [&opened](const std::filesystem::path& data) -> Party& {
+    opened = std::make_unique<Party>(data);
+    return *opened;
+  };
+  HandOffWhenDaemonRuns(cmd, argc, argv);
+  std::unique_ptr<CLI::App> app = build(cmd);
+  return RunCommandLine(*app, argc, argv, cmd.exit_code, std::cout, std::cerr);
 }
 
 // For the daemon: runs one handed-off command with the same app a shell run builds (`build`),

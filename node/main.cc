@@ -285,13 +285,5 @@ std::unique_ptr<CLI::App> BuildApp(Command& cmd) {
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-node"));
-  std::unique_ptr<OutletNode> opened;
-  Command cmd{std::cin, std::cout, std::cerr};
-  cmd.open = [&opened](const std::filesystem::path& data) -> OutletNode& {
-    opened = std::make_unique<OutletNode>(data);
-    return *opened;
-  };
-  HandOffWhenDaemonRuns(cmd, argc, argv);
-  std::unique_ptr<CLI::App> app = BuildApp(cmd);
-  return RunCommandLine(*app, argc, argv, cmd.exit_code, std::cout, std::cerr);
+  return RunFromShell<OutletNode>(argc, argv, BuildApp);
 }

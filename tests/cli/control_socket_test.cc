@@ -73,6 +73,22 @@ class ControlSocketTest : public CityFixture {
     return key;
   }
 
+  // Enrols a new node for `outlet` at Y with no BANGBAN_NOW, as the running daemon's `ran`th
+  // enroll, and checks that the record got the real time of the command.
+  void ExpectEnrolledOnTheRealClock(const std::string& dir, const std::string& outlet, size_t ran) {
+    std::string key = InitNode(dir, outlet, county_key_, Loopback(county_port_));
+    int64_t before = SystemNowMs();
+    cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", key, "--role", "outlet", "--name", "网点" + outlet,
+                              "--outlet-id", outlet});
+    int64_t after = SystemNowMs();
+    ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
+    EXPECT_EQ(Ran(*county_, "enroll"), ran) << county_->Log();
+    auto record = HubRecord("Y", FirstLine(enroll.out));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_GE(record->envelope().ts, before - 1000) << "the command did not run on the real clock";
+    EXPECT_LE(record->envelope().ts, after + 1000);
+  }
+
   // The ids printed by a successful submit.
   static std::vector<std::string> Ids(const cli::Result& r) {
     std::vector<std::string> ids;
@@ -209,17 +225,7 @@ TEST_F(ControlSocketTest, HandedOffReviewTakesTheSendersClockAndTheDaemonKeepsIt
   EXPECT_EQ(state_at(fixed), "accepted");
 
   // The next command without BANGBAN_NOW gets the real clock: the daemon's own was never moved.
-  std::string other = InitNode("N2", "YH-304", county_key_, Loopback(county_port_));
-  int64_t before = SystemNowMs();
-  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", other, "--role", "outlet", "--name", "网点乙",
-                            "--outlet-id", "YH-304"});
-  int64_t after = SystemNowMs();
-  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
-  EXPECT_EQ(Ran(*county_, "enroll"), 2u) << county_->Log();
-  auto enrolled = HubRecord("Y", FirstLine(enroll.out));
-  ASSERT_TRUE(enrolled.has_value());
-  EXPECT_GE(enrolled->envelope().ts, before - 1000);
-  EXPECT_LE(enrolled->envelope().ts, after + 1000);
+  ExpectEnrolledOnTheRealClock("N2", "YH-304", 2);
 }
 
 TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaemonHasOne) {
@@ -231,17 +237,7 @@ TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaem
       tmp_.path(), cli::Env{"BANGBAN_NOW=2026-01-05T09:00:00+08:00"}));
   county_ = daemons_.back().get();
   ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
-  std::string node_key = InitNode("N", "YH-305", county_key_, Loopback(county_port_));
-  int64_t before = SystemNowMs();
-  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "网点丙",
-                            "--outlet-id", "YH-305"});
-  int64_t after = SystemNowMs();
-  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
-  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
-  auto record = HubRecord("Y", FirstLine(enroll.out));
-  ASSERT_TRUE(record.has_value());
-  EXPECT_GE(record->envelope().ts, before - 1000) << "the command took the daemon's BANGBAN_NOW";
-  EXPECT_LE(record->envelope().ts, after + 1000);
+  ExpectEnrolledOnTheRealClock("N", "YH-305", 1);
 }
 
 // ---- one daemon per data dir -------------------------------------------------------------------

@@ -166,8 +166,9 @@ ZapHandler::Decision SyncServer::Admit(const CurvePublicKey& key) {
   std::lock_guard lock(admitted_mutex_);
   if (now - last_zap_reload_ >= std::chrono::milliseconds(200)) {
     last_zap_reload_ = now;
-    admitted_ = AdmittedKeys();
-    revoked_ = RevokedKeys();
+    Admission admission = ReadAdmission();
+    admitted_ = std::move(admission.admitted);
+    revoked_ = std::move(admission.revoked);
     if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
   }
   return {std::nullopt, WhyRefused(key)};
@@ -205,30 +206,27 @@ std::optional<CurvePublicKey> SyncServer::CurveKeyOf(const PublicKey& key) const
   return it->second;
 }
 
-std::map<CurvePublicKey, PublicKey> SyncServer::AdmittedKeys() const {
-  std::map<CurvePublicKey, PublicKey> admitted;
+// One read of the enrolments: who may connect, and who was revoked (to say why it may not).
+SyncServer::Admission SyncServer::ReadAdmission() const {
+  Admission admission;
   auto admit = [&](const PublicKey& key) {
-    if (auto curve = CurveKeyOf(key)) admitted[*curve] = key;
+    if (auto curve = CurveKeyOf(key)) admission.admitted[*curve] = key;
   };
   for (const TrustRoot& root : options_.store->roots()) admit(root.key);
-  for (const Enrolment& e : options_.store->Enrolments()) {
-    if (!e.revoked_after_seq) admit(e.key);
+  for (Enrolment& e : options_.store->Enrolments()) {
+    if (e.revoked_after_seq) {
+      admission.revoked.push_back(std::move(e));
+    } else {
+      admit(e.key);
+    }
   }
-  return admitted;
-}
-
-std::vector<Enrolment> SyncServer::RevokedKeys() const {
-  std::vector<Enrolment> revoked;
-  for (const Enrolment& e : options_.store->Enrolments()) {
-    if (e.revoked_after_seq) revoked.push_back(e);
-  }
-  return revoked;
+  return admission;
 }
 
 void SyncServer::RefreshAdmission() {
-  std::map<CurvePublicKey, PublicKey> admitted = AdmittedKeys();
+  Admission admission = ReadAdmission();
   std::set<PublicKey> identities;
-  for (const auto& [curve, key] : admitted) identities.insert(key);
+  for (const auto& [curve, key] : admission.admitted) identities.insert(key);
   bool drop = false;
   for (const PublicKey& peer : connected_) {
     if (!identities.contains(peer)) {
@@ -238,8 +236,8 @@ void SyncServer::RefreshAdmission() {
   }
   {
     std::lock_guard lock(admitted_mutex_);
-    admitted_ = std::move(admitted);
-    revoked_ = RevokedKeys();
+    admitted_ = std::move(admission.admitted);
+    revoked_ = std::move(admission.revoked);
   }
   // ZeroMQ cannot close one peer of a ROUTER; rebinding drops them all, and the ZAP handler
   // refuses the revoked key when the others reconnect (they do so by themselves).

@@ -63,11 +63,14 @@ class SyncServer {
   struct Push;
   void Bind();
   void RefreshAdmission();
-  std::map<CurvePublicKey, PublicKey> AdmittedKeys() const;
+  struct Admission {
+    std::map<CurvePublicKey, PublicKey> admitted;  // enrolled, unrevoked (and the roots)
+    std::vector<Enrolment> revoked;
+  };
+  Admission ReadAdmission() const;
   std::optional<CurvePublicKey> CurveKeyOf(const PublicKey& key) const;  // memoised
   ZapHandler::Decision Admit(const CurvePublicKey& key);  // on the ZAP thread
   std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
-  std::vector<Enrolment> RevokedKeys() const;
   void HandleMessages();
   void Reply(const zmq::message_t& routing_id, const Json& message);
   Json Welcome(const PublicKey& peer, const Json& hello);

@@ -73,13 +73,19 @@ class ControlSocketTest : public CityFixture {
     return key;
   }
 
+  // Creates a node `dir` for `outlet` and runs `bangban-hub enroll` for it at Y (named 网点OUTLET).
+  cli::Result EnrollNewNode(const std::string& dir, const std::string& outlet, std::string* key = nullptr) {
+    std::string node_key = InitNode(dir, outlet, county_key_, Loopback(county_port_));
+    if (key != nullptr) *key = node_key;
+    return Hub({"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "网点" + outlet,
+                "--outlet-id", outlet});
+  }
+
   // Enrols a new node for `outlet` at Y with no BANGBAN_NOW, as the running daemon's `ran`th
   // enroll, and checks that the record got the real time of the command.
   void ExpectEnrolledOnTheRealClock(const std::string& dir, const std::string& outlet, size_t ran) {
-    std::string key = InitNode(dir, outlet, county_key_, Loopback(county_port_));
     int64_t before = SystemNowMs();
-    cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", key, "--role", "outlet", "--name", "网点" + outlet,
-                              "--outlet-id", outlet});
+    cli::Result enroll = EnrollNewNode(dir, outlet);
     int64_t after = SystemNowMs();
     ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
     EXPECT_EQ(Ran(*county_, "enroll"), ran) << county_->Log();
@@ -115,15 +121,14 @@ class ControlSocketTest : public CityFixture {
 
 TEST_F(ControlSocketTest, HubDaemonAnswersEnrollAndTheOutletSyncsAtOnce) {
   StartCounty();
-  std::string node_key = InitNode("N", "YH-301", county_key_, Loopback(county_port_));
-  cli::Result enroll = Hub({"enroll", "--data", "Y", "--key", node_key, "--role", "outlet", "--name", "网点甲",
-                            "--outlet-id", "YH-301"});
+  std::string node_key;
+  cli::Result enroll = EnrollNewNode("N", "YH-301", &node_key);
   ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
   ASSERT_TRUE(cli::IsHex64(FirstLine(enroll.out))) << enroll.Describe();
   EXPECT_EQ(Ran(*county_, "enroll"), 1u) << "the daemon did not run the enrolment\n" << county_->Log();
   // The log names the command, never its arguments.
   EXPECT_EQ(county_->Log().find(node_key), std::string::npos) << county_->Log();
-  EXPECT_EQ(county_->Log().find("网点甲"), std::string::npos) << county_->Log();
+  EXPECT_EQ(county_->Log().find("网点YH-301"), std::string::npos) << county_->Log();
 
   json status = HubStatus("Y");
   EXPECT_EQ(status.value("enrolled", 0), 1) << status.dump(2);
@@ -279,9 +284,7 @@ TEST_F(ControlSocketTest, AfterKill9CommandsRunLocallyAndANewRunStarts) {
   ASSERT_TRUE(fs::exists(Path("Y") / "control.sock")) << "kill -9 should leave the socket file behind";
 
   // No daemon holds the dir: the command opens the store itself.
-  std::string first = InitNode("N1", "YH-307", county_key_, Loopback(county_port_));
-  cli::Result local = Hub({"enroll", "--data", "Y", "--key", first, "--role", "outlet", "--name", "网点丁",
-                           "--outlet-id", "YH-307"});
+  cli::Result local = EnrollNewNode("N1", "YH-307");
   ASSERT_EQ(local.exit_code, 0) << local.Describe();
   EXPECT_EQ(Ran(*county_, "enroll"), 0u) << county_->Log();
   EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1);
@@ -291,9 +294,7 @@ TEST_F(ControlSocketTest, AfterKill9CommandsRunLocallyAndANewRunStarts) {
   ASSERT_TRUE(WaitFor([&] { return county_->Logged("listening on") || !county_->running(); }, seconds(30)))
       << county_->Log();
   ASSERT_TRUE(county_->running()) << county_->Log();
-  std::string second = InitNode("N2", "YH-308", county_key_, Loopback(county_port_));
-  cli::Result handed = Hub({"enroll", "--data", "Y", "--key", second, "--role", "outlet", "--name", "网点戊",
-                            "--outlet-id", "YH-308"});
+  cli::Result handed = EnrollNewNode("N2", "YH-308");
   ASSERT_EQ(handed.exit_code, 0) << handed.Describe();
   EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
   EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 2);

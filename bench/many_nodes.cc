@@ -37,11 +37,11 @@
 #include <zmq.hpp>
 
 #include "crypto/hash.h"
-#include "node/zap_handler.h"
+#include "sync/zap_handler.h"
 #include "protocol/clock.h"
 #include "protocol/record.h"
-#include "protocol/sync_message.h"
-#include "storage/command_line.h"
+#include "sync/sync_message.h"
+#include "daemon/command_line.h"
 
 using namespace bangban;
 using Clock = std::chrono::steady_clock;
@@ -224,7 +224,7 @@ void RaiseFileLimit(size_t nodes) {
 zmq::socket_t ConnectNode(zmq::context_t& context, const SigningKey& key, const PublicKey& hub,
                           const std::string& endpoint) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
-  // The reference client's options (node/sync_client.cc), so that the hub sees real nodes.
+  // The reference client's options (sync/sync_client.cc), so that the hub sees real nodes.
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
   socket.set(zmq::sockopt::heartbeat_ivl, 2000);
@@ -262,7 +262,7 @@ void TakeWelcome(Node& node, const Json& reply) {
                                reply.value("code", "") + " " + reply.value("message", ""));
   }
   // A hub may grant each peer less than the protocol's window and push size (admission
-  // control); one that says nothing expects the protocol's. Like node/sync_client.cc.
+  // control); one that says nothing expects the protocol's. Like sync/sync_client.cc.
   if (reply.contains("window") && reply["window"].is_number_unsigned()) {
     node.window = std::clamp<size_t>(reply["window"].get<size_t>(), 1, kDefaultWindow);
   }

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <random>
 
-#include "hub/case_file.h"
+#include "review/case_file.h"
 #include "hub/hub.h"
-#include "hub/sla_report.h"
+#include "review/sla_report.h"
 #include "protocol/clock.h"
 
 namespace bangban {

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "hub/hub.h"
-#include "protocol/sync_message.h"
+#include "sync/sync_message.h"
 #include "storage/feed_store.h"
 
 namespace bangban {

@@ -4,10 +4,10 @@
 
 #include <thread>
 
-#include "node/sync_client.h"
-#include "node/sync_server.h"
+#include "sync/sync_client.h"
+#include "sync/sync_server.h"
 #include "protocol/clock.h"
-#include "protocol/sync_message.h"
+#include "sync/sync_message.h"
 
 namespace bangban {
 
@@ -44,7 +44,7 @@ Hub::Hub(const std::filesystem::path& path)
       config_(HubConfig::Load(dir_.config_file())),
       key_(SigningKey::Load(dir_.key_file())),
       store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))),
-      cases_(std::make_unique<CaseBook>(*store_, CaseBook::Options{dir_.root(), config_, key_.public_key()})) {
+      cases_(std::make_unique<CaseBook>(*store_, CaseBook::Options{dir_.root(), {config_.role, config_.name, config_.county, config_.city_key, key_.public_key()}})) {
   store_->AddObserver(cases_->Observer());
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "hub/case_book.h"
+#include "review/case_book.h"
 #include "hub/hub_config.h"
-#include "node/sync_client.h"
+#include "sync/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
@@ -69,7 +69,7 @@ class Hub {
   const HubConfig& config() const { return config_; }
   const SigningKey& key() const { return key_; }
   FeedStore& store() { return *store_; }
-  // Applications: review queue and SLA projection (hub/case_book.h).
+  // Applications: review queue and SLA projection (review/case_book.h).
   CaseBook& cases() { return *cases_; }
   // The hub's transparency log (storage/transparency_log.h).
   TransparencyLog& log() { return *log_; }

@@ -2,7 +2,7 @@
 //
 // The same commands serve the shell and the daemon: while `run` holds a data dir, the commands
 // that change it (kDaemonCommands) are handed to the daemon over its control socket
-// (node/control_socket.h), which runs them with BuildApp's callbacks against its open hub.
+// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open hub.
 #include <iostream>
 #include <memory>
 #include <set>
@@ -12,9 +12,10 @@
 
 #include "hub/hub.h"
 #include "hub/review_commands.h"
-#include "node/control_socket.h"
-#include "node/daemon_lock.h"
-#include "storage/command_line.h"
+#include "daemon/control_socket.h"
+#include "daemon/daemon_lock.h"
+#include "daemon/signals.h"
+#include "daemon/command_line.h"
 
 using namespace bangban;
 

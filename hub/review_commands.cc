@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "hub/hub.h"
-#include "hub/sla_report.h"
+#include "review/sla_report.h"
 #include "protocol/clock.h"
-#include "storage/command_line.h"
+#include "daemon/command_line.h"
 
 namespace bangban {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "storage/command_line.h"
+#include "daemon/command_line.h"
 
 namespace bangban {
 

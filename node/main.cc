@@ -2,7 +2,7 @@
 //
 // The same commands serve the shell and the daemon: while `run` holds a data dir, the commands
 // that change it (kDaemonCommands) are handed to the daemon over its control socket
-// (node/control_socket.h), which runs them with BuildApp's callbacks against its open node.
+// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open node.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,11 +11,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "node/control_socket.h"
-#include "node/daemon_lock.h"
+#include "daemon/control_socket.h"
+#include "daemon/daemon_lock.h"
+#include "daemon/signals.h"
 #include "node/outlet_node.h"
 #include "protocol/clock.h"
-#include "storage/command_line.h"
+#include "daemon/command_line.h"
 
 using namespace bangban;
 

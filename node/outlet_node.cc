@@ -4,9 +4,9 @@
 
 #include <thread>
 
-#include "node/sync_server.h"
+#include "sync/sync_server.h"
 #include "protocol/clock.h"
-#include "protocol/sync_message.h"
+#include "sync/sync_message.h"
 
 namespace bangban {
 

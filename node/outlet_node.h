@@ -12,7 +12,7 @@
 
 #include "node/intake.h"
 #include "node/node_config.h"
-#include "node/sync_client.h"
+#include "sync/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"

@@ -22,7 +22,7 @@ int64_t ParseNowSetting(std::string_view text);
 // `fixed_ms`, or with nullopt the system clock even if BANGBAN_NOW is set. The process
 // environment is not touched, so other threads keep their clock, and so do threads started
 // while the scope lives. A daemon runs each command handed to it over its control socket under
-// one, so the command sees the clock of the process that sent it (node/control_socket.h).
+// one, so the command sees the clock of the process that sent it (daemon/control_socket.h).
 // Scopes nest (the inner one wins until it ends); keep them on the stack.
 class ScopedNow {
  public:

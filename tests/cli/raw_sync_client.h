@@ -1,6 +1,6 @@
 // A bare sync client for tests that must put exactly chosen bytes on the wire (a tampered
 // record, say): a ZeroMQ DEALER with CurveZMQ keys derived from a party's identity, as
-// node/zap_handler.cc's SetCurveClient does, sending protocol/sync_message.h messages.
+// sync/zap_handler.cc's SetCurveClient does, sending sync/sync_message.h messages.
 //
 // cli_tests links only bangban_storage (tests/CMakeLists.txt), not libzmq, so libzmq's C API is
 // loaded at run time with dlopen; only zmq.h's declarations and constants are used at compile
@@ -16,7 +16,7 @@
 #include <string>
 
 #include "crypto/identity.h"
-#include "protocol/sync_message.h"
+#include "sync/sync_message.h"
 
 namespace city {
 

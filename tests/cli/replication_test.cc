@@ -213,7 +213,7 @@ TEST_F(ReplicationTest, HubKilledDuringHeavyPushKeepsEveryAcknowledgedRecord) {
   EXPECT_LT(at_kill, kRecords) << "the push finished before the kill: nothing was tested mid-stream";
 
   // What the node holds as acknowledged: every ack carries the hub's signed tree head covering
-  // the batch, and the node keeps the latest one (node/sync_client.cc HandleAck, meta
+  // the batch, and the node keeps the latest one (sync/sync_client.cc HandleAck, meta
   // "tree_head"). The log has one leaf per stored record; this hub stored only its own records
   // and then A's feed in order, so that head acknowledges A's seq 1..size-before.
   std::optional<bangban::Bytes> head_bytes;
@@ -316,7 +316,7 @@ TEST_F(ReplicationTest, UnknownKeyIsRefused) {
   cli::Result carry = Node({"import", "--data", "M", "u.bundle"});
   ASSERT_EQ(carry.exit_code, 0) << carry.Describe();
   // The running hub admits a key enrolled a moment ago once it has re-read its enrolments
-  // (at most a second: node/sync_server.cc); until then the handshake is refused.
+  // (at most a second: sync/sync_server.cc); until then the handshake is refused.
   Sync carried;
   ASSERT_TRUE(WaitFor([&] { return (carried = SyncOnce("M")).doc.is_object(); }, seconds(30), std::chrono::milliseconds(300)))
       << carried.result.Describe();

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "hub/calendar.h"
+#include "review/calendar.h"
 
 namespace bangban::test_support {
 

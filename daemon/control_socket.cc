@@ -1,0 +1,233 @@
+#include "daemon/control_socket.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iterator>
+
+#include "daemon/daemon_lock.h"
+#include "protocol/clock.h"
+#include "protocol/schema.h"
+
+namespace bangban {
+
+namespace {
+
+constexpr int kVersion = 1;
+// How often a waiting command checks that the daemon still lives.
+constexpr auto kLivenessCheck = std::chrono::milliseconds(500);
+
+Json Binary(const std::string& text) { return Json::binary(Bytes(text.begin(), text.end())); }
+
+std::string Text(const Json& binary) {
+  const auto& bytes = binary.get_binary();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+Bytes EncodeRequest(const ControlRequest& r) {
+  Json message = {{"v", kVersion},
+                  {"argv", r.argv},
+                  {"cwd", r.cwd},
+                  {"input", r.input ? Binary(*r.input) : Json(nullptr)},
+                  {"now", r.now ? Json(*r.now) : Json(nullptr)}};
+  return Json::to_msgpack(message);
+}
+
+// Error("control_socket") if the bytes are not a request of this version.
+ControlRequest DecodeRequest(const zmq::message_t& message) {
+  const auto* data = static_cast<const uint8_t*>(message.data());
+  Json j = Json::from_msgpack(data, data + message.size(), true, false);
+  if (!j.is_object() || j.value("v", 0) != kVersion) {
+    throw Error("control_socket", "the command is another version of bangban than the running daemon: "
+                                  "restart the daemon after an upgrade");
+  }
+  ControlRequest r;
+  r.argv = j.at("argv").get<std::vector<std::string>>();
+  r.cwd = j.at("cwd").get<std::string>();
+  if (j.at("input").is_binary()) r.input = Text(j["input"]);
+  if (j.at("now").is_string()) r.now = j["now"].get<std::string>();
+  return r;
+}
+
+Bytes EncodeReply(const ControlReply& r) {
+  Json message = {{"v", kVersion}, {"exit", r.exit_code}, {"out", Binary(r.out)}, {"err", Binary(r.err)}};
+  return Json::to_msgpack(message);
+}
+
+ControlReply DecodeReply(const zmq::message_t& message) {
+  const auto* data = static_cast<const uint8_t*>(message.data());
+  Json j = Json::from_msgpack(data, data + message.size(), true, false);
+  if (!j.is_object() || j.value("v", 0) != kVersion || !j.value("exit", Json()).is_number_integer() ||
+      !j.value("out", Json()).is_binary() || !j.value("err", Json()).is_binary()) {
+    throw Error("control_socket", "the daemon's answer could not be read (another version of bangban?): "
+                                  "restart the daemon after an upgrade");
+  }
+  return {j["exit"].get<int>(), Text(j["out"]), Text(j["err"])};
+}
+
+std::string Join(const std::set<std::string>& names) {
+  std::string list;
+  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+ControlReply ErrorReply(const Error& e) {
+  return {e.code() == "usage" ? kExitUsage : kExitError, "", std::string("error: ") + e.what() + "\n"};
+}
+
+}  // namespace
+
+std::string ControlEndpoint(const std::filesystem::path& data_dir) {
+  const std::string file = (std::filesystem::absolute(data_dir) / "control.sock").string();
+  if (file.size() >= sizeof(sockaddr_un::sun_path)) {
+    throw Error("control_socket", "the control socket " + file + " would be " + std::to_string(file.size()) +
+                                      " bytes long, more than a Unix socket allows (" +
+                                      std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                      "): use a data dir with a shorter path");
+  }
+  return "ipc://" + file;
+}
+
+// ---- the daemon's side ---------------------------------------------------------------------
+
+ControlServer::ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
+                             const std::atomic<bool>& stop)
+    : file_(std::filesystem::absolute(data_dir) / "control.sock"),
+      commands_(std::move(commands)),
+      handler_(std::move(handler)),
+      stop_(stop),
+      context_(1),
+      socket_(context_, zmq::socket_type::rep) {
+  const std::string endpoint = ControlEndpoint(data_dir);
+  // We hold the daemon lock, so a socket file here is a killed daemon's.
+  std::error_code ec;
+  std::filesystem::remove(file_, ec);
+  socket_.set(zmq::sockopt::linger, 1000);  // let the last answer leave when we stop
+  // Owner-only from the start: the umask covers the moment between bind and chmod. (It is
+  // process-wide, but nothing else of ours creates files while the daemon starts.)
+  const mode_t old_umask = ::umask(0077);
+  try {
+    socket_.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    ::umask(old_umask);
+    throw Error("control_socket", "cannot serve " + endpoint + ": " + e.what());
+  }
+  ::umask(old_umask);
+  if (::chmod(file_.c_str(), 0600) != 0) throw Error("control_socket", "cannot chmod 0600 " + file_.string());
+  thread_ = std::thread([this] { Serve(); });
+}
+
+ControlServer::~ControlServer() {
+  closing_ = true;
+  if (thread_.joinable()) thread_.join();
+  socket_.close();
+  std::error_code ec;
+  std::filesystem::remove(file_, ec);  // we still hold the lock: the file is ours
+}
+
+void ControlServer::Serve() {
+  while (!stop_ && !closing_) {
+    try {
+      zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) == 0) continue;
+      zmq::message_t message;
+      if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;
+      while (message.more()) {  // a request is one frame; read any others so REP may answer
+        zmq::message_t extra;
+        if (!socket_.recv(extra, zmq::recv_flags::none) || !extra.more()) break;
+      }
+      Bytes reply = EncodeReply(Handle(message));
+      socket_.send(zmq::const_buffer(reply.data(), reply.size()), zmq::send_flags::none);
+    } catch (const std::exception& e) {
+      spdlog::error("control socket: {}", e.what());
+    }
+  }
+}
+
+ControlReply ControlServer::Handle(const zmq::message_t& message) {
+  ControlRequest request;
+  try {
+    request = DecodeRequest(message);
+  } catch (const Error& e) {
+    return ErrorReply(e);
+  } catch (const std::exception& e) {
+    return ErrorReply(Error("control_socket", std::string("unreadable request: ") + e.what()));
+  }
+  const std::string command = request.argv.size() > 1 ? request.argv[1] : "";
+  if (!commands_.count(command)) {
+    spdlog::warn("control socket: refused a request for a command the daemon does not run");
+    return ErrorReply(Error("usage", "the daemon runs only these commands for others: " + Join(commands_)));
+  }
+  ControlReply reply;
+  try {
+    // The sender's clock, on this thread only; every clock read of a handed-off command happens
+    // here (node intake's worker threads get the date from this thread; FeedStore stamps records
+    // on the calling thread).
+    ScopedNow clock(request.now ? std::optional<int64_t>(ParseNowSetting(*request.now)) : std::nullopt);
+    reply = handler_(request);
+  } catch (const Error& e) {
+    reply = ErrorReply(e);
+  } catch (const std::exception& e) {
+    reply = ErrorReply(Error("internal", e.what()));
+  }
+  spdlog::info("control socket: ran `{}`, exit {}", command, reply.exit_code);
+  return reply;
+}
+
+// ---- the command's side --------------------------------------------------------------------
+
+ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request) {
+  std::optional<pid_t> daemon = RunningDaemon(data_dir);
+  if (!daemon) {  // it ended since the caller looked; standard input may be read already
+    throw Error("daemon_stopped", "the daemon on " + data_dir.string() +
+                                      " stopped as this command started; nothing was done: run the command again");
+  }
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::req);
+  socket.set(zmq::sockopt::linger, 0);
+  // Connecting needs no listener yet: a daemon that is still starting gets the request once it
+  // binds.
+  socket.connect(ControlEndpoint(data_dir));
+  Bytes bytes = EncodeRequest(request);
+  socket.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+  zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
+  // No fixed timeout: a handed-off submit of 100,000 lines takes a while. Wait as long as the
+  // daemon that took the request lives: the lock held by another one (a restart) will not
+  // answer it either.
+  while (zmq::poll(&item, 1, kLivenessCheck) == 0) {
+    std::optional<pid_t> now = RunningDaemon(data_dir);
+    if (now && *daemon == 0) daemon = now;  // it had not written its pid yet
+    if (now && (*now == *daemon || *now == 0)) continue;
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(0)) > 0) break;  // it answered as it ended
+    throw Error("daemon_stopped",
+                "the daemon on " + data_dir.string() + (*daemon > 0 ? " (pid " + std::to_string(*daemon) + ")" : "") +
+                    " stopped before it answered, so what this command did is unknown; whatever it stored is "
+                    "kept. Check with `status` before running the command again: a repeated submit would file "
+                    "the same records twice");
+  }
+  zmq::message_t reply;
+  if (!socket.recv(reply, zmq::recv_flags::none)) throw Error("control_socket", "no answer from the daemon");
+  return DecodeReply(reply);
+}
+
+ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input) {
+  ControlRequest r;
+  r.argv.assign(argv, argv + argc);
+  r.cwd = std::filesystem::current_path().string();
+  if (input != nullptr) r.input = std::string(std::istreambuf_iterator<char>(*input), std::istreambuf_iterator<char>());
+  const char* now = std::getenv("BANGBAN_NOW");
+  if (now != nullptr && *now != '\0') r.now = now;
+  return r;
+}
+
+void RequireSameDataDir(const std::filesystem::path& asked, const std::filesystem::path& running) {
+  std::error_code ec;
+  if (!std::filesystem::equivalent(asked, running, ec)) {
+    throw Error("data_dir", "this daemon runs " + running.string() + ", not " + asked.string());
+  }
+}
+
+}  // namespace bangban

@@ -1,0 +1,160 @@
+// The control socket: how a command hands its work to the daemon that holds its data dir
+// (DESIGN principle 5: one writer of record per data dir).
+//
+// While `run` holds DIR's DaemonLock (daemon/daemon_lock.h) it serves a ZeroMQ REP socket at
+// ipc://DIR/control.sock: a Unix socket file, mode 0600 in the owner-only data dir, so only
+// the daemon's own user (and root) can reach it, and never over the network. A command that
+// changes state (`submit`, `enroll`, `review`, ...) checks the lock first: if a daemon runs, it
+// sends its command line and prints exactly what the daemon answers; if none runs, it opens the
+// store itself. The daemon runs the request with the same CLI code as a command run from the
+// shell (daemon/command_line.h CommandContext), against its own open node or hub, so the
+// result is the same either way.
+//
+// A request carries the argument vector; the sender's working directory (the daemon resolves
+// relative paths against it); the command's input when it reads one (`submit`: the sender
+// opens FILE, or takes standard input for `-`, and sends the text, so the daemon never needs to
+// see the sender's files: under systemd it has its own /tmp and no /home); and the sender's
+// BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
+// had none: protocol/clock.h). Bundles for `import` are opened by the daemon, by path. Requests
+// are served one at a time on the server's own thread.
+//
+// Wire form (msgpack maps): request {v: 1, argv: [str], cwd: str, input: bin | nil,
+// now: str | nil}; reply {v: 1, exit: int, out: bin, err: bin}.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "daemon/daemon_lock.h"
+#include "daemon/command_line.h"
+
+namespace bangban {
+
+struct ControlRequest {
+  std::vector<std::string> argv;  // argv[0] is the program, argv[1] the subcommand
+  std::string cwd;
+  std::optional<std::string> input;  // what the command reads, read by the sender
+  std::optional<std::string> now;  // the sender's BANGBAN_NOW
+};
+
+struct ControlReply {
+  int exit_code = kExitError;
+  std::string out;
+  std::string err;
+};
+
+// ipc://DIR/control.sock for `data_dir` (made absolute). Error("control_socket") if the path is
+// too long for a Unix socket (107 bytes).
+std::string ControlEndpoint(const std::filesystem::path& data_dir);
+
+// The daemon's side. Construct it while holding the data dir's DaemonLock, after StopOnSignals
+// (its threads must not take the signals).
+class ControlServer {
+ public:
+  using Handler = std::function<ControlReply(const ControlRequest&)>;
+
+  // Removes a socket file left by a daemon that was killed (the caller holds the lock, so it is
+  // stale), binds (file mode 0600) and starts serving on its own thread: only the subcommands in
+  // `commands` are run, by `handler`, each under a ScopedNow of the sender's clock and logged
+  // with its name and exit code only (never its arguments or input: they may hold personal
+  // data). Serving stops when `stop` is set or the server is destroyed, after the request in
+  // hand. Error("control_socket") if the socket cannot be bound.
+  ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
+                const std::atomic<bool>& stop);
+  // Finishes the request in hand, closes the socket and removes its file.
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+ private:
+  void Serve();
+  ControlReply Handle(const zmq::message_t& message);
+
+  std::filesystem::path file_;
+  std::set<std::string> commands_;
+  Handler handler_;
+  const std::atomic<bool>& stop_;
+  std::atomic<bool> closing_{false};
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  std::thread thread_;
+};
+
+// The command's side: sends `request` to the daemon holding `data_dir` (call it once
+// RunningDaemon said one does) and returns its reply. Waits as long as the daemon lives: a long
+// submit takes a while. Error("daemon_stopped") if the daemon ends before answering (or ended
+// just before the request).
+ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request);
+
+// The request for this process's command line; with `input`, reads all of it as the input.
+ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input);
+
+// Error("data_dir") unless `asked` and `running` name the same directory: a daemon runs
+// commands for its own data dir only.
+void RequireSameDataDir(const std::filesystem::path& asked, const std::filesystem::path& running);
+
+// For a command run from the shell: hand state-changing commands to a daemon when one runs
+// (CommandContext::HandedOff).
+template <typename Party>
+void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
+  cmd.hand_off = [&cmd, argc, argv](const std::filesystem::path& data, std::istream* input) {
+    if (!RunningDaemon(data)) return false;  // before reading the input: a local run needs it
+    ControlReply reply = HandToDaemon(data, RequestFromProcess(argc, argv, input));
+    cmd.out << reply.out << std::flush;
+    cmd.err << reply.err << std::flush;
+    cmd.exit_code = reply.exit_code;
+    return true;
+  };
+}
+
+// A command run from the shell: opens the node or hub (`Party`) when a callback asks for it,
+// hands state-changing commands to a running daemon, and maps errors to exit codes.
+template <typename Party>
+int RunFromShell(int argc, char** argv,
+                 const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+  std::unique_ptr<Party> opened;
+  CommandContext<Party> cmd{std::cin, std::cout, std::cerr};
+  cmd.open = [&opened](const std::filesystem::path& data) -> Party& {
+    opened = std::make_unique<Party>(data);
+    return *opened;
+  };
+  HandOffWhenDaemonRuns(cmd, argc, argv);
+  std::unique_ptr<CLI::App> app = build(cmd);
+  return RunCommandLine(*app, argc, argv, cmd.exit_code, std::cout, std::cerr);
+}
+
+// For the daemon: runs one handed-off command with the same app a shell run builds (`build`),
+// with the request's input, working directory and captured output, against the daemon's open
+// `running` party (its data dir `running_dir`).
+template <typename Party>
+ControlReply RunHandedOff(const ControlRequest& request, Party& running, const std::filesystem::path& running_dir,
+                          const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+  std::istringstream in(request.input.value_or(""));
+  std::ostringstream out, err;
+  CommandContext<Party> cmd{in, out, err};
+  cmd.cwd = request.cwd;
+  cmd.input_sent = request.input.has_value();
+  cmd.open = [&running, &running_dir](const std::filesystem::path& data) -> Party& {
+    RequireSameDataDir(data, running_dir);
+    return running;
+  };
+  std::unique_ptr<CLI::App> app = build(cmd);
+  std::vector<const char*> argv;
+  for (const std::string& arg : request.argv) argv.push_back(arg.c_str());
+  int code = RunCommandLine(*app, static_cast<int>(argv.size()), argv.data(), cmd.exit_code, out, err);
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace bangban

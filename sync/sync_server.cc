@@ -1,0 +1,531 @@
+#include "sync/sync_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <thread>
+
+#include "sync/zap_handler.h"
+#include "protocol/clock.h"
+#include "protocol/codec.h"
+#include "sync/sync_message.h"
+
+namespace bangban {
+
+namespace {
+
+constexpr std::string_view kPeerStatsMeta = "peers";
+constexpr size_t kMaxMessagesPerRound = 256;
+constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
+constexpr int64_t kRefreshMs = 1000;
+// Peer statistics ride along with an ingest commit at most once a second; on their own (a
+// commit and an fsync of their own, which stalls the serving thread) at most every 10 s.
+constexpr int64_t kStatsWithIngestMs = 1000;
+constexpr int64_t kStatsAloneMs = 10'000;
+// Messages ZeroMQ queues per peer before it stops reading that peer's socket: a full window of
+// pushes plus a few requests. With kMaxMessageBytes this bounds what a misbehaving peer can park.
+constexpr int kReceiveHighWaterMark = static_cast<int>(kMaxWindow) + 4;
+// After a round that read this much, unused heap is returned to the system.
+constexpr size_t kTrimAfterBytes = 1024 * 1024;
+// A peer heard from within this long still holds the push grant of its last welcome.
+constexpr int64_t kGrantLifetimeMs = 60'000;
+
+// A hub serves a thousand peers, each a socket: lift the soft open-file limit to the hard one.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("could not raise the open-file limit");
+}
+
+bool SameIdentity(const PublicKey& a, const PublicKey& b_without_sign_bit) {
+  PublicKey masked = a;
+  masked[31] &= 0x7f;
+  return masked == b_without_sign_bit;
+}
+
+// Record bytes a push carries (the sum of its records' sizes), 0 if it is not a list.
+size_t PushedBytes(const Json& push) {
+  const Json& list = push.value("records", Json::array());
+  size_t bytes = 0;
+  if (list.is_array()) {
+    for (const Json& r : list) bytes += r.is_binary() ? r.get_binary().size() : 0;
+  }
+  return bytes;
+}
+
+// Verifies signatures on every core: about 90% of a hub's CPU per record is this.
+std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
+  std::vector<char> ok(records.size(), 0);
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  if (records.size() < 64) threads = 1;
+  auto work = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) ok[i] = records[i]->VerifySignature();
+  };
+  std::vector<std::jthread> pool;
+  size_t chunk = (records.size() + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; ++t) {
+    size_t from = std::min(records.size(), t * chunk), to = std::min(records.size(), from + chunk);
+    pool.emplace_back(work, from, to);
+  }
+  work(0, std::min(records.size(), chunk));
+  return ok;
+}
+
+Json StatsToJson(const std::map<PublicKey, PeerStats>& stats) {
+  Json all = Json::object();
+  for (const auto& [peer, s] : stats) {
+    Json claimed = Json::object();
+    for (const auto& [author, seq] : s.claimed_heads) claimed[ToHex(author)] = seq;
+    all[ToHex(peer)] = {{"last_contact_ms", s.last_contact_ms}, {"pushes", s.pushes},
+                        {"records_accepted", s.records_accepted},
+                        {"records_duplicate", s.records_duplicate},
+                        {"rejections", s.rejections}, {"claimed_heads", claimed}};
+  }
+  return all;
+}
+
+}  // namespace
+
+struct SyncServer::Push {
+  zmq::message_t routing_id;
+  PublicKey peer;
+  Json batch;
+  std::vector<Record> records;                  // decoded
+  std::vector<Json> rejections;                 // decode and author failures
+  std::vector<IngestOutcome> outcomes;          // for `records`, in order
+};
+
+Json LoadPeerStats(const FeedStore& store) {
+  auto bytes = store.GetMeta(kPeerStatsMeta);
+  if (!bytes) return Json::object();
+  auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
+  return ObjectToJson(handle.get(), "peers");
+}
+
+SyncServer::SyncServer(Options options) : options_(std::move(options)), context_(1) {
+  // Restore what earlier runs learned about peers.
+  Json saved = LoadPeerStats(*options_.store);
+  for (const auto& [hex, s] : saved.items()) {
+    auto key = FromHexFixed<32>(hex);
+    if (!key) continue;
+    PeerStats& p = stats_[*key];
+    p.last_contact_ms = s.value("last_contact_ms", int64_t{0});
+    p.pushes = s.value("pushes", uint64_t{0});
+    p.records_accepted = s.value("records_accepted", uint64_t{0});
+    p.records_duplicate = s.value("records_duplicate", uint64_t{0});
+    Json rejections = s.value("rejections", Json::object());
+    Json claimed = s.value("claimed_heads", Json::object());
+    for (const auto& [code, n] : rejections.items()) p.rejections[code] = n.get<uint64_t>();
+    for (const auto& [author, seq] : claimed.items()) {
+      if (auto a = FromHexFixed<32>(author)) p.claimed_heads[*a] = seq.get<uint64_t>();
+    }
+  }
+  RaiseOpenFileLimit();
+  RefreshAdmission();
+  zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) { return Admit(key); });
+}
+
+SyncServer::~SyncServer() {
+  router_.reset();
+  zap_.reset();
+}
+
+void SyncServer::Bind() {
+  for (int attempt = 0;; ++attempt) {
+    auto socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
+    socket->set(zmq::sockopt::linger, 0);
+    socket->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    socket->set(zmq::sockopt::rcvhwm, kReceiveHighWaterMark);
+    socket->set(zmq::sockopt::router_mandatory, false);
+    SetCurveServer(*socket, *options_.identity);
+    try {
+      socket->bind(options_.endpoint);
+      router_ = std::move(socket);
+      connected_.clear();
+      return;
+    } catch (const zmq::error_t& e) {
+      // A just-closed socket may hold the port for a moment after a rebind.
+      if (attempt >= 40) throw Error("bind", "cannot listen on " + options_.endpoint + ": " + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+ZapHandler::Decision SyncServer::Admit(const CurvePublicKey& key) {
+  {
+    std::lock_guard lock(admitted_mutex_);
+    if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
+  }
+  // A key enrolled a moment ago (by another process) is not in our list yet: read the
+  // enrolments again, at most a few times a second so unknown keys cannot make us spin.
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(admitted_mutex_);
+  if (now - last_zap_reload_ >= std::chrono::milliseconds(200)) {
+    last_zap_reload_ = now;
+    Admission admission = ReadAdmission();
+    admitted_ = std::move(admission.admitted);
+    revoked_ = std::move(admission.revoked);
+    if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
+  }
+  return {std::nullopt, WhyRefused(key)};
+}
+
+std::string SyncServer::WhyRefused(const CurvePublicKey& key) const {
+  PublicKey identity;
+  try {
+    identity = IdentityOfCurveKey(key);
+  } catch (const Error&) {
+    return "is not an identity key";
+  }
+  for (const Enrolment& e : revoked_) {
+    if (SameIdentity(e.key, identity)) {
+      return "was revoked after seq " + std::to_string(*e.revoked_after_seq) + " (" + e.revoke_reason + ")";
+    }
+  }
+  return "is not enrolled here (or not yet known to this " +
+         std::string(options_.check_authors ? "relay: it learns enrolments from its hub)" : "hub)");
+}
+
+// Converting a key to X25519 costs a field inversion (~0.1 ms): with a thousand enrolled keys,
+// converting them all every second stalled the serving thread for ~90 ms a second (the ack
+// tail in docs/performance.md). Each key is converted once.
+std::optional<CurvePublicKey> SyncServer::CurveKeyOf(const PublicKey& key) const {
+  std::lock_guard lock(curve_keys_mutex_);
+  auto [it, inserted] = curve_keys_.try_emplace(key);
+  if (inserted) {
+    try {
+      it->second = ToCurvePublicKey(key);
+    } catch (const Error&) {
+      // not a curve point: can never connect
+    }
+  }
+  return it->second;
+}
+
+// One read of the enrolments: who may connect, and who was revoked (to say why it may not).
+SyncServer::Admission SyncServer::ReadAdmission() const {
+  Admission admission;
+  auto admit = [&](const PublicKey& key) {
+    if (auto curve = CurveKeyOf(key)) admission.admitted[*curve] = key;
+  };
+  for (const TrustRoot& root : options_.store->roots()) admit(root.key);
+  for (Enrolment& e : options_.store->Enrolments()) {
+    if (e.revoked_after_seq) {
+      admission.revoked.push_back(std::move(e));
+    } else {
+      admit(e.key);
+    }
+  }
+  return admission;
+}
+
+void SyncServer::RefreshAdmission() {
+  Admission admission = ReadAdmission();
+  std::set<PublicKey> identities;
+  for (const auto& [curve, key] : admission.admitted) identities.insert(key);
+  bool drop = false;
+  for (const PublicKey& peer : connected_) {
+    if (!identities.contains(peer)) {
+      spdlog::warn("key {} was revoked: dropping its connections", KeyId(peer));
+      drop = true;
+    }
+  }
+  {
+    std::lock_guard lock(admitted_mutex_);
+    admitted_ = std::move(admission.admitted);
+    revoked_ = std::move(admission.revoked);
+  }
+  // ZeroMQ cannot close one peer of a ROUTER; rebinding drops them all, and the ZAP handler
+  // refuses the revoked key when the others reconnect (they do so by themselves).
+  if (drop && router_) {
+    router_.reset();
+    Bind();
+  }
+}
+
+void SyncServer::Run(const std::atomic<bool>& stop) {
+  Bind();
+  spdlog::info("listening on {} as {}", options_.endpoint, KeyId(options_.identity->public_key()));
+  int64_t last_refresh = 0;
+  while (!stop) {
+    zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(200));
+    if (item.revents & ZMQ_POLLIN) HandleMessages();
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - last_refresh >= kRefreshMs) {
+      RefreshAdmission();
+      if (NowMs() - stats_written_ms_ >= kStatsAloneMs) FlushStats();
+      if (options_.every_second) options_.every_second();
+      last_refresh = now;
+    }
+  }
+  FlushStats();
+}
+
+void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
+  Bytes bytes = EncodeMessage(message);
+  zmq::message_t id(routing_id.data(), routing_id.size());
+  router_->send(id, zmq::send_flags::sndmore);
+  router_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+}
+
+void SyncServer::HandleMessages() {
+  std::vector<Push> pushes;
+  std::map<PublicKey, size_t> pushes_per_peer;  // this round
+  size_t bytes = 0;
+  for (size_t n = 0; n < kMaxMessagesPerRound && bytes < kMaxBytesPerRound; ++n) {
+    zmq::message_t routing_id, payload;
+    if (!router_->recv(routing_id, zmq::recv_flags::dontwait)) break;
+    if (!routing_id.more() || !router_->recv(payload, zmq::recv_flags::none)) continue;
+    while (payload.more()) {  // a well-behaved peer sends one frame; drop the rest
+      zmq::message_t extra;
+      (void)router_->recv(extra, zmq::recv_flags::none);
+      if (!extra.more()) break;
+    }
+    bytes += payload.size();
+    const char* user = payload.gets("User-Id");
+    auto peer = FromHexFixed<32>(user ? user : "");
+    if (!peer) continue;  // cannot happen with ZAP on; never serve an anonymous peer
+    connected_.insert(*peer);
+    PeerStats& stats = stats_[*peer];
+    stats.last_contact_ms = NowMs();
+    stats_dirty_ = true;
+    try {
+      Json message = DecodeMessage(ByteView(static_cast<const uint8_t*>(payload.data()), payload.size()));
+      const std::string& type = message["type"];
+      if (type == "hello") {
+        Reply(routing_id, Welcome(*peer, message));
+      } else if (type == "pull") {
+        Reply(routing_id, Pull(*peer, message));
+      } else if (type == "prove") {
+        if (!options_.receipt) {
+          Reply(routing_id, ErrorMessage("not_a_hub", "receipts come from a hub; ask the county hub"));
+        } else {
+          Reply(routing_id, options_.receipt(FixedFromJson<32>(message.value("id", Json()), "id")));
+        }
+      } else if (type == "push") {
+        if (auto refusal = RefusePush(*peer, message, ++pushes_per_peer[*peer])) {
+          ++stats.rejections[refusal->value("code", std::string())];
+          Reply(routing_id, *refusal);
+        } else {
+          pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
+        }
+      } else {
+        Reply(routing_id, ErrorMessage("unknown_message", "unknown message type \"" + type + "\""));
+      }
+    } catch (const Error& e) {
+      Reply(routing_id, ErrorMessage(e.code(), e.what()));
+    }
+  }
+  if (pushes.empty()) return;
+  ProcessPushes(pushes);
+  // A large round's decoded copies and LMDB's dirty pages are freed by now, but glibc keeps
+  // freed heap for reuse (in one arena per verifying thread): hand it back, so a burst from a
+  // thousand nodes does not leave the hub at its peak.
+  if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
+}
+
+Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
+  std::vector<FeedPosition> claimed = PositionsFromJson(hello.value("heads", Json::array()), "heads");
+  if (claimed.size() > kMaxHeadsPerHello) {
+    return ErrorMessage("too_large", "hello: at most " + std::to_string(kMaxHeadsPerHello) +
+                                         " heads per hello; send the rest in further hellos");
+  }
+  PeerStats& stats = stats_[peer];
+  std::vector<FeedPosition> ours;
+  for (const FeedPosition& p : claimed) {
+    stats.claimed_heads[p.author] = p.seq;
+    FeedHead head = options_.store->Head(p.author);
+    ours.push_back({p.author, head.seq, head.id});
+  }
+  // The feeds a peer may pull from us, so it knows what it is missing.
+  std::vector<FeedPosition> offered;
+  auto offer = [&](const PublicKey& key) {
+    FeedHead head = options_.store->Head(key);
+    offered.push_back({key, head.seq, head.id});
+  };
+  offer(options_.identity->public_key());
+  for (const TrustRoot& root : options_.store->roots()) {
+    if (root.key != options_.identity->public_key()) offer(root.key);
+  }
+  stats.grant = Grant(peer);
+  Json welcome = {{"type", "welcome"}, {"v", kSyncVersion}, {"heads", PositionsToJson(ours)},
+                  {"offered", PositionsToJson(offered)}, {"window", stats.grant->window},
+                  {"push_bytes", stats.grant->push_bytes}};
+  if (options_.latest_tree_head) {
+    Json head = options_.latest_tree_head();
+    if (!head.is_null()) welcome["tree_head"] = std::move(head);
+  }
+  return welcome;
+}
+
+// Shares the push budget among the peers heard from lately (docs/protocol.md, memory bounds).
+PushGrant SyncServer::Grant(const PublicKey& peer) {
+  int64_t now = NowMs();
+  size_t active = 1, granted_to_others = 0;
+  for (const auto& [key, s] : stats_) {
+    if (key == peer || !s.grant || now - s.last_contact_ms > kGrantLifetimeMs) continue;
+    ++active;
+    granted_to_others += s.grant->bytes();
+  }
+  return GrantPushes(active, options_.push_budget, granted_to_others);
+}
+
+// A push beyond the peer's grant is refused whole, before anything is decoded: the window
+// (pushes answered in one round are all the ones in flight) or the bytes per push.
+std::optional<Json> SyncServer::RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round) {
+  // A peer that pushes without a hello on this run (nothing requires one) is held to the
+  // largest grant, and its pushes do not count in the budget: ZeroMQ's queue bounds them.
+  const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
+  if (pushes_this_round > grant.window) {
+    return ErrorMessage("over_window", "more than " + std::to_string(grant.window) +
+                                           " pushes unacknowledged: wait for an ack before the next push");
+  }
+  const Json& list = push.value("records", Json::array());
+  size_t bytes = PushedBytes(push);
+  if (bytes > grant.push_bytes && list.is_array() && list.size() > 1) {
+    return ErrorMessage("too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
+                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)");
+  }
+  return std::nullopt;
+}
+
+Json SyncServer::Pull(const PublicKey& peer, const Json& request) {
+  std::vector<FeedPosition> wanted = PositionsFromJson(request.value("feeds", Json::array()), "feeds");
+  Json records = Json::array();
+  size_t bytes = 0;
+  bool more = false;
+  for (const FeedPosition& want : wanted) {
+    // Our own feed, our roots' feeds, and the peer's own feed (recovery) may be pulled.
+    bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
+                   options_.store->IsRoot(want.author);
+    if (!allowed) {
+      return ErrorMessage("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
+    }
+    FeedHead head = options_.store->Head(want.author);
+    if (want.seq >= head.seq) continue;
+    options_.store->ScanFeedWire(want.author, want.seq + 1, head.seq, [&](uint64_t, ByteView wire) {
+      if (bytes + wire.size() > kMaxPushBytes && !records.empty()) {
+        more = true;
+        return false;
+      }
+      bytes += wire.size();
+      records.push_back(BinaryJson(wire));
+      return true;
+    });
+    if (more) break;
+  }
+  return {{"type", "records"}, {"records", records}, {"more", more}};
+}
+
+void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
+  // Decode every record of every push; refuse what cannot be a record before any crypto.
+  std::vector<const Record*> all;
+  for (Push& push : pushes) {
+    const Json& list = push.batch.value("records", Json::array());
+    if (!list.is_array()) {
+      push.rejections.push_back({{"index", 0}, {"code", "malformed"}, {"message", "push: records must be a list"}});
+      continue;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      try {
+        if (!list[i].is_binary()) throw Error("malformed", "push: each record must be binary");
+        Record r = Record::Decode(list[i].get_binary());
+        if (options_.check_authors && !options_.store->IsRoot(r.author())) {
+          auto e = options_.store->FindEnrolment(r.author());
+          if (!e) throw Error("unknown_author", "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
+          if (e->revoked_after_seq && r.seq() > *e->revoked_after_seq) {
+            throw Error("revoked", "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
+          }
+        }
+        push.records.push_back(std::move(r));
+      } catch (const Error& e) {
+        push.rejections.push_back({{"index", i}, {"code", e.code()}, {"message", e.what()}});
+      }
+    }
+  }
+  for (Push& push : pushes) {
+    for (const Record& r : push.records) all.push_back(&r);
+  }
+  std::vector<char> signature_ok = VerifyAll(all);
+
+  // One transaction for all of them: one fsync, one tree head.
+  std::vector<Record> batch;
+  std::vector<size_t> owner;  // push index of each record in `batch`
+  size_t k = 0;
+  for (size_t p = 0; p < pushes.size(); ++p) {
+    for (const Record& r : pushes[p].records) {
+      if (!signature_ok[k++]) {
+        pushes[p].rejections.push_back({{"id", BinaryJson(r.id())}, {"seq", r.seq()}, {"code", "bad_signature"},
+                                        {"message", "the signature does not match the record's bytes and author " + KeyId(r.author())}});
+        continue;
+      }
+      batch.push_back(r);
+      owner.push_back(p);
+    }
+  }
+  // Peer statistics go into the same commit now and then: no fsync of their own.
+  std::optional<Bytes> stats;
+  if (stats_dirty_ && NowMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodeJson(StatsToJson(stats_));
+  auto before_commit = [&](LmdbTxn& txn) {
+    if (options_.before_commit) options_.before_commit(txn);
+    if (stats) options_.store->PutMeta(txn, kPeerStatsMeta, *stats);
+  };
+  std::vector<IngestOutcome> outcomes;
+  try {
+    outcomes = options_.store->Ingest(batch, true, before_commit);
+    if (stats) stats_written_ms_ = NowMs();
+  } catch (const Error& e) {
+    spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
+    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage("storage", e.what()));
+    return;
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);
+
+  Json tree_head = options_.latest_tree_head ? options_.latest_tree_head() : Json();
+  for (Push& push : pushes) {
+    PeerStats& stats = stats_[push.peer];
+    ++stats.pushes;
+    uint64_t accepted = 0, duplicate = 0, buffered = 0;
+    std::set<PublicKey> authors;
+    for (const IngestOutcome& o : push.outcomes) {
+      authors.insert(o.author);
+      switch (o.kind) {
+        case IngestOutcome::Kind::kAccepted: ++accepted; break;
+        case IngestOutcome::Kind::kDuplicate: ++duplicate; break;
+        case IngestOutcome::Kind::kBuffered: ++buffered; break;
+        default:
+          push.rejections.push_back({{"id", BinaryJson(o.id)}, {"seq", o.seq}, {"code", o.code}, {"message", o.message}});
+      }
+    }
+    for (const Json& r : push.rejections) ++stats.rejections[r["code"].get<std::string>()];
+    stats.records_accepted += accepted;
+    stats.records_duplicate += duplicate;
+    std::vector<FeedPosition> heads;
+    for (const PublicKey& author : authors) {
+      FeedHead head = options_.store->Head(author);
+      heads.push_back({author, head.seq, head.id});
+    }
+    Json ack = {{"type", "ack"}, {"batch", push.batch.value("batch", 0)}, {"heads", PositionsToJson(heads)},
+                {"accepted", accepted}, {"duplicate", duplicate}, {"buffered", buffered},
+                {"rejections", push.rejections}};
+    if (!tree_head.is_null()) ack["tree_head"] = tree_head;
+    Reply(push.routing_id, ack);
+  }
+  stats_dirty_ = true;
+  if (options_.after_ingest && !outcomes.empty()) options_.after_ingest();
+}
+
+void SyncServer::FlushStats() {
+  if (!stats_dirty_) return;
+  options_.store->PutMeta(kPeerStatsMeta, EncodeJson(StatsToJson(stats_)));
+  stats_dirty_ = false;
+  stats_written_ms_ = NowMs();
+}
+
+}  // namespace bangban

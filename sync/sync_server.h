@@ -1,0 +1,102 @@
+// SyncServer: the listening side of replication (docs/protocol.md). A county or city hub runs
+// one; so may an outlet node that relays for nearby outlets. ZeroMQ ROUTER with CurveZMQ; an
+// in-process ZAP handler admits only enrolled, unrevoked keys.
+//
+// Pushes that arrive together are verified in parallel and stored in one transaction (group
+// commit); every ack is sent only after that transaction is durable.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "sync/zap_handler.h"
+#include "sync/sync_message.h"
+#include "storage/feed_store.h"
+
+namespace bangban {
+
+struct PeerStats {
+  int64_t last_contact_ms = 0;
+  uint64_t pushes = 0;
+  uint64_t records_accepted = 0;
+  uint64_t records_duplicate = 0;
+  std::map<std::string, uint64_t> rejections;  // by code
+  std::map<PublicKey, uint64_t> claimed_heads;  // what the peer said it holds, per feed
+  // Handed out in its last welcome on this run (not stored): none before its first hello.
+  std::optional<PushGrant> grant;
+};
+
+class SyncServer {
+ public:
+  struct Options {
+    std::string endpoint;  // e.g. tcp://0.0.0.0:7100
+    const SigningKey* identity = nullptr;
+    FeedStore* store = nullptr;
+    // A relay's store carries anything; the relay itself refuses records of keys it does not
+    // know to be enrolled. A hub's store enforces enrolment itself.
+    bool check_authors = false;
+    // Hub hooks; a relay leaves them empty.
+    std::function<void(LmdbTxn&)> before_commit;   // sign the tree head covering the batch
+    std::function<Json()> latest_tree_head;        // binary tree head, or null
+    std::function<Json(const RecordId&)> receipt;  // a "receipt" message, or an error message
+    std::function<void()> after_ingest;            // e.g. wake upstream replication
+    std::function<void()> every_second;            // periodic work on the serving thread
+    // Bytes of pushes all peers together may have in flight (docs/protocol.md, memory bounds).
+    size_t push_budget = kDefaultPushBudget;
+  };
+
+  explicit SyncServer(Options options);
+  ~SyncServer();
+
+  // Binds and serves until `stop` is set. Error("bind") if the endpoint cannot be bound.
+  void Run(const std::atomic<bool>& stop);
+
+ private:
+  struct Push;
+  void Bind();
+  void RefreshAdmission();
+  struct Admission {
+    std::map<CurvePublicKey, PublicKey> admitted;  // enrolled, unrevoked (and the roots)
+    std::vector<Enrolment> revoked;
+  };
+  Admission ReadAdmission() const;
+  std::optional<CurvePublicKey> CurveKeyOf(const PublicKey& key) const;  // memoised
+  ZapHandler::Decision Admit(const CurvePublicKey& key);  // on the ZAP thread
+  std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
+  void HandleMessages();
+  void Reply(const zmq::message_t& routing_id, const Json& message);
+  Json Welcome(const PublicKey& peer, const Json& hello);
+  PushGrant Grant(const PublicKey& peer);
+  std::optional<Json> RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round);
+  Json Pull(const PublicKey& peer, const Json& request);
+  void ProcessPushes(std::vector<Push>& pushes);
+  void FlushStats();
+
+  Options options_;
+  zmq::context_t context_;
+  std::unique_ptr<ZapHandler> zap_;
+  std::unique_ptr<zmq::socket_t> router_;
+  std::mutex admitted_mutex_;
+  std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
+  std::vector<Enrolment> revoked_;                // for naming why a key is refused
+  mutable std::mutex curve_keys_mutex_;           // the serving and ZAP threads both convert
+  mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
+  std::chrono::steady_clock::time_point last_zap_reload_{};
+  std::set<PublicKey> connected_;                 // identities heard from since the last bind
+  std::map<PublicKey, PeerStats> stats_;
+  bool stats_dirty_ = false;     // changed since they were last written
+  int64_t stats_written_ms_ = 0;
+};
+
+// Peer statistics as stored in the meta entry "peers" (one JSON document per store).
+Json LoadPeerStats(const FeedStore& store);
+
+}  // namespace bangban

@@ -1,0 +1,734 @@
+// The county review queue: the workflow (valid and refused transitions, nothing written on a
+// refusal), assignment, the projection (incremental == reindex, byte for byte; independent of
+// the order events arrive in), the live colour clock, and the calendar rules (the 2026 Spring
+// Festival make-up Saturday; an edited calendar never rewrites a past case).
+//
+// Each test runs a real Hub in a fresh temporary data dir; outlets are keys that sign records
+// which the hub ingests. Time is fixed through BANGBAN_NOW, set per step.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "review/case_book.h"
+#include "hub/hub.h"
+#include "review/sla_report.h"
+#include "protocol/clock.h"
+
+#include "tests/support/temp_dir.h"
+
+namespace bangban {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCounty = "140802";
+constexpr const char* kUscc = "91350100M000100Y43";  // valid GB 32100 check character
+constexpr const char* kBadUscc = "91350100M000100Y4X";
+
+int64_t T(const std::string& rfc3339) {
+  auto ms = ParseRfc3339(rfc3339);
+  if (!ms) throw std::invalid_argument("bad time in test: " + rfc3339);
+  return *ms;
+}
+
+void SetNow(const std::string& rfc3339) { ::setenv("BANGBAN_NOW", rfc3339.c_str(), 1); }
+
+std::string Cal(const std::string& name) { return std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/" + name; }
+
+// An outlet: a key and its feed.
+struct Outlet {
+  SigningKey key = SigningKey::Generate();
+  std::string outlet_id;
+  std::string county = kCounty;
+  uint64_t seq = 0;
+  std::optional<RecordId> head;
+
+  Record Sign(const std::string& type, const Json& body) {
+    Record r = Record::Create(key, type, seq + 1, head, NowMs(), body);
+    ++seq;
+    head = r.id();
+    return r;
+  }
+};
+
+Json SubmitBody(const std::string& app_id, const std::string& kind = "establish",
+                const std::string& channel = "outlet", int64_t fee_cents = 0) {
+  return {{"app_id", app_id},
+          {"kind", kind},
+          {"entity_type", "individual"},
+          {"entity_name", "盐湖区小店"},
+          {"applicant", {{"id_sealed", Json::binary(Bytes(48, 7))}, {"name_masked", "张*明"}}},
+          {"realname_verified", true},
+          {"channel", channel},
+          {"fee_cents", fee_cents},
+          {"helper", "王芳"},
+          {"materials", Json::array({"id_card"})}};
+}
+
+Json ResubmitBody(const std::string& app_id) {
+  return {{"app_id", app_id}, {"materials", Json::array({"lease"})}, {"note", "补交租赁合同"}};
+}
+
+using test_support::TempDir;
+
+class CaseBookTest : public ::testing::Test {
+ protected:
+  void SetUp() override { SetNow("2026-03-02T08:00:00+08:00"); }
+  void TearDown() override {
+    hub_.reset();
+    ::unsetenv("BANGBAN_NOW");
+  }
+
+  // A county hub for 140802 with `roster` on duty and `calendars` loaded.
+  void MakeHub(const std::vector<std::string>& roster = {"r01", "r02"},
+               const std::vector<std::string>& calendars = {Cal("cn-2025.toml"), Cal("cn-2026.toml")},
+               std::optional<PublicKey> city_key = std::nullopt) {
+    HubConfig config;
+    config.role = "county";
+    config.name = "盐湖区行政审批服务管理局";
+    config.county = kCounty;
+    config.city_key = city_key;
+    Hub::Init(dir(), config, std::nullopt);
+    std::ofstream toml(dir() / "hub.toml", std::ios::app);
+    toml << "[sla]\ncalendars = [";
+    for (size_t i = 0; i < calendars.size(); ++i) toml << (i ? ", " : "") << "\"" << calendars[i] << "\"";
+    toml << "]\n[review]\nroster = [";
+    for (size_t i = 0; i < roster.size(); ++i) toml << (i ? ", " : "") << "\"" << roster[i] << "\"";
+    toml << "]\n";
+    toml.close();
+    Reopen();
+  }
+  void Reopen() {
+    hub_.reset();
+    hub_ = std::make_unique<Hub>(dir());
+  }
+  fs::path dir() const { return tmp_.path() / "hub"; }
+  Hub& hub() { return *hub_; }
+  CaseBook& book() { return hub_->cases(); }
+
+  Outlet& AddOutlet(const std::string& outlet_id) {
+    outlets_.push_back(std::make_unique<Outlet>());
+    Outlet& o = *outlets_.back();
+    o.outlet_id = outlet_id;
+    hub().Enrol({o.key.public_key(), "outlet", "网点" + outlet_id, kCounty, outlet_id});
+    return o;
+  }
+
+  void Deliver(const std::vector<Record>& records) {
+    std::vector<IngestOutcome> outcomes = hub().store().Ingest(records);
+    for (const IngestOutcome& o : outcomes) {
+      ASSERT_EQ(o.kind, IngestOutcome::Kind::kAccepted) << o.code << ": " << o.message;
+    }
+  }
+
+  Record Act(CaseAction action, const std::string& app_id, const std::string& reviewer = "r01",
+             const std::string& reason = "", const std::string& uscc = "") {
+    return book().Review(hub().key(), {action, app_id, reviewer, reason, uscc, false}).record;
+  }
+
+  // The error code of a refused review, and a check that it wrote nothing.
+  std::string Refusal(const ReviewRequest& request, std::string* message = nullptr) {
+    const FeedHead before = hub().store().Head(hub().key().public_key());
+    const std::string dump = book().Dump();
+    try {
+      book().Review(hub().key(), request);
+    } catch (const Error& e) {
+      if (message != nullptr) *message = e.what();
+      EXPECT_EQ(hub().store().Head(hub().key().public_key()).seq, before.seq) << "a refused review was written";
+      EXPECT_EQ(book().Dump(), dump) << "a refused review changed the projection";
+      return e.code();
+    }
+    return "(accepted)";
+  }
+
+  CaseSummary Summary(const std::string& app_id) {
+    std::optional<CaseFile> file = book().Find(app_id, kCounty);
+    EXPECT_TRUE(file.has_value()) << "no case " << app_id;
+    return file ? file->summary : CaseSummary{};
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<Hub> hub_;
+  std::vector<std::unique_ptr<Outlet>> outlets_;
+};
+
+// ---- workflow -----------------------------------------------------------------------------
+
+TEST_F(CaseBookTest, AcceptThenApproveCompletesTheCase) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T08:40:00+08:00");
+  Record submit = o.Sign("app.submit", SubmitBody("A-1"));
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({submit});
+  CaseSummary s = Summary("A-1");
+  EXPECT_EQ(s.state, CaseState::kReceived);
+  EXPECT_EQ(s.outlet_id, "YH-001");
+  EXPECT_EQ(s.outlet_key, o.key.public_key());
+  EXPECT_EQ(s.received_ms, T("2026-03-02T09:00:00+08:00"));
+  EXPECT_EQ(s.transit_delay_ms, 20 * 60'000);
+  EXPECT_EQ(s.deadline_ms, T("2026-03-02T18:00:00+08:00"));
+
+  SetNow("2026-03-02T09:30:00+08:00");
+  Act(CaseAction::kAccept, "A-1", "r01");
+  EXPECT_EQ(Summary("A-1").state, CaseState::kAccepted);
+  SetNow("2026-03-02T10:00:00+08:00");
+  Record approve = Act(CaseAction::kApprove, "A-1", "r02", "", kUscc);
+  EXPECT_EQ(approve.type(), "review.approve");
+  EXPECT_EQ(approve.author(), hub().key().public_key());
+  EXPECT_EQ(approve.body()["reviewer"], "r02");
+  EXPECT_EQ(approve.body()["uscc"], kUscc);
+
+  s = Summary("A-1");
+  EXPECT_EQ(s.state, CaseState::kApproved);
+  EXPECT_EQ(s.uscc, kUscc);
+  EXPECT_EQ(s.reviewer, "r02");  // the reviewer who completed it
+  EXPECT_EQ(s.end_ms, T("2026-03-02T10:00:00+08:00"));
+  EXPECT_EQ(s.elapsed_ms, 60 * 60'000);
+  EXPECT_TRUE(s.met);
+  EXPECT_FALSE(s.breached);
+  EXPECT_TRUE(s.first_pass);
+  // The reviewer of every action is kept.
+  std::optional<CaseFile> file = book().Find("A-1", kCounty);
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->events.size(), 3u);
+  EXPECT_EQ(file->events[1].action, CaseAction::kAccept);
+  EXPECT_EQ(file->events[1].reviewer, "r01");
+  EXPECT_EQ(file->events[2].reviewer, "r02");
+}
+
+TEST_F(CaseBookTest, RefusesInvalidTransitionsAndWritesNothing) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1", "change")), o.Sign("app.submit", SubmitBody("A-2", "change"))});
+
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kApprove, "A-1", "r01"}, &message), "workflow");
+  EXPECT_NE(message.find("accept it first"), std::string::npos) << message;
+  EXPECT_EQ(Refusal({CaseAction::kCorrect, "A-1", "r01", "缺租赁合同"}, &message), "workflow");
+
+  Act(CaseAction::kAccept, "A-1");
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "A-1", "r01"}, &message), "workflow");
+  EXPECT_NE(message.find("already accepted"), std::string::npos) << message;
+  Act(CaseAction::kApprove, "A-1");
+
+  // A completed case takes nothing more.
+  for (CaseAction action : {CaseAction::kAccept, CaseAction::kApprove, CaseAction::kAssign}) {
+    EXPECT_EQ(Refusal({action, "A-1", "r01"}, &message), "workflow") << ToString(action);
+    EXPECT_NE(message.find("completed"), std::string::npos) << message;
+  }
+  EXPECT_EQ(Refusal({CaseAction::kReject, "A-1", "r01", "重复申请"}, &message), "workflow");
+
+  // Unknown application.
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "NOPE-1", "r01"}, &message), "unknown_app");
+  EXPECT_NE(message.find("NOPE-1"), std::string::npos) << message;
+
+  // Reasons and reviewers are required where the record needs them.
+  EXPECT_EQ(Refusal({CaseAction::kCorrect, "A-2", "r01"}, &message), "usage");
+  EXPECT_NE(message.find("--reason"), std::string::npos) << message;
+  EXPECT_EQ(Refusal({CaseAction::kReject, "A-2", "r01"}, &message), "usage");
+  EXPECT_NE(message.find("--reason"), std::string::npos) << message;
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "A-2", ""}, &message), "usage");
+
+  // A rejection straight from receipt (不予受理) is possible, with a reason.
+  Act(CaseAction::kReject, "A-2", "r02", "不属于本局管辖");
+  EXPECT_EQ(Summary("A-2").state, CaseState::kRejected);
+  EXPECT_EQ(Summary("A-2").reviewer, "r02");
+}
+
+TEST_F(CaseBookTest, EstablishApprovalNeedsAValidUscc) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("E-1", "establish")), o.Sign("app.submit", SubmitBody("C-1", "change"))});
+  Act(CaseAction::kAccept, "E-1");
+  Act(CaseAction::kAccept, "C-1");
+
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kApprove, "E-1", "r01"}, &message), "workflow");
+  EXPECT_NE(message.find("unified social credit code"), std::string::npos) << message;
+  EXPECT_NE(message.find("--uscc"), std::string::npos) << message;
+  // The schema checks the code itself (GB 32100 check character) and names the field.
+  EXPECT_EQ(Refusal({CaseAction::kApprove, "E-1", "r01", "", kBadUscc}, &message), "invalid_body");
+  EXPECT_NE(message.find("body.uscc"), std::string::npos) << message;
+  // A code is issued to new entities only.
+  EXPECT_EQ(Refusal({CaseAction::kApprove, "C-1", "r01", "", kUscc}, &message), "usage");
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "C-1", "r01", "", kUscc}, &message), "usage");
+
+  Act(CaseAction::kApprove, "E-1", "r01", "", kUscc);
+  Act(CaseAction::kApprove, "C-1", "r01");
+  EXPECT_EQ(Summary("E-1").uscc, kUscc);
+  EXPECT_EQ(Summary("C-1").state, CaseState::kApproved);
+}
+
+TEST_F(CaseBookTest, RefusesAnotherCountysCase) {
+  SigningKey city = SigningKey::Generate();
+  MakeHub({"r01"}, {}, city.public_key());
+  // The city enrols the hub of 140803, which enrols its outlet, which files X-1.
+  SigningKey other_hub = SigningKey::Generate();
+  Outlet other;
+  other.county = "140803";
+  auto enrol = [](const SigningKey& by, uint64_t seq, std::optional<RecordId> prev, const PublicKey& key,
+                  const std::string& role, const std::string& county, const std::string& outlet_id) {
+    Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))}, {"role", role}, {"name", "n"}, {"county", county}};
+    if (!outlet_id.empty()) body["outlet_id"] = outlet_id;
+    return Record::Create(by, "key.enroll", seq, prev, NowMs(), body);
+  };
+  Record county_enrolment = enrol(city, 1, std::nullopt, other_hub.public_key(), "county", "140803", "");
+  Record outlet_enrolment = enrol(other_hub, 1, std::nullopt, other.key.public_key(), "outlet", "140803", "YJ-001");
+  Deliver({county_enrolment, outlet_enrolment, other.Sign("app.submit", SubmitBody("X-1"))});
+  std::optional<CaseFile> x = book().Find("X-1", "140803");
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->summary.outlet_id, "YJ-001");
+
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "X-1", "r01"}, &message), "other_county");
+  EXPECT_NE(message.find("140803"), std::string::npos) << message;
+}
+
+TEST_F(CaseBookTest, CorrectionPausesTheCaseUntilTheOutletResubmits) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("B-1", "change"))});
+  Act(CaseAction::kAccept, "B-1");
+  SetNow("2026-03-02T10:00:00+08:00");
+  Act(CaseAction::kCorrect, "B-1", "r01", "缺少股东会决议");
+  EXPECT_EQ(Summary("B-1").state, CaseState::kCorrectionRequested);
+
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kApprove, "B-1", "r01"}, &message), "workflow");
+  EXPECT_NE(message.find("resubmission"), std::string::npos) << message;
+  // Assignment is still possible while the applicant holds the case.
+  Act(CaseAction::kAssign, "B-1", "r02");
+
+  SetNow("2026-03-03T09:00:00+08:00");
+  Deliver({o.Sign("app.resubmit", ResubmitBody("B-1"))});
+  CaseSummary s = Summary("B-1");
+  EXPECT_EQ(s.state, CaseState::kResubmitted);
+  EXPECT_EQ(s.cycle_start_ms, T("2026-03-03T09:00:00+08:00"));
+  EXPECT_EQ(s.deadline_ms, T("2026-03-03T18:00:00+08:00"));
+  SetNow("2026-03-03T09:30:00+08:00");
+  Act(CaseAction::kApprove, "B-1", "r02");
+  s = Summary("B-1");
+  EXPECT_EQ(s.state, CaseState::kApproved);
+  EXPECT_EQ(s.returns, 1u);
+  EXPECT_EQ(s.late_returns, 0u);  // 60 of 390 minutes used: an early return
+  EXPECT_FALSE(s.first_pass);
+  EXPECT_EQ(s.elapsed_ms, (60 + 30) * 60'000);  // the night and the pause are not counted
+  EXPECT_EQ(s.assigned_reviewer, "r02");
+}
+
+TEST_F(CaseBookTest, SecondSubmitOfAnAppIdByAnotherOutletIsAConflict) {
+  MakeHub();
+  Outlet& first = AddOutlet("YH-001");
+  Outlet& second = AddOutlet("YH-002");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({first.Sign("app.submit", SubmitBody("DUP-1", "establish"))});
+  SetNow("2026-03-02T09:05:00+08:00");
+  Deliver({second.Sign("app.submit", SubmitBody("DUP-1", "deregister", "hall_window"))});
+  CaseSummary s = Summary("DUP-1");
+  EXPECT_EQ(s.conflicts, 1u);
+  EXPECT_EQ(s.outlet_id, "YH-001");  // never overwritten
+  EXPECT_EQ(s.app_kind, "establish");
+  EXPECT_EQ(s.received_ms, T("2026-03-02T09:00:00+08:00"));
+  // A resubmit by the other outlet does not move the case either.
+  Act(CaseAction::kAccept, "DUP-1");
+  Act(CaseAction::kCorrect, "DUP-1", "r01", "补正");
+  Deliver({second.Sign("app.resubmit", ResubmitBody("DUP-1"))});
+  EXPECT_EQ(Summary("DUP-1").state, CaseState::kCorrectionRequested);
+  EXPECT_EQ(Summary("DUP-1").ignored, 1u);
+}
+
+TEST_F(CaseBookTest, TheCityHubDoesNotReview) {
+  HubConfig config;
+  config.role = "city";
+  config.name = "运城市行政审批服务局";
+  config.county = "1408";
+  Hub::Init(dir(), config, std::nullopt);
+  Reopen();
+  const FeedHead before = hub().store().Head(hub().key().public_key());
+  try {
+    book().Review(hub().key(), {CaseAction::kAccept, "A-1", "r01"});
+    ADD_FAILURE() << "a city hub reviewed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "not_county");
+  }
+  EXPECT_EQ(hub().store().Head(hub().key().public_key()).seq, before.seq);
+}
+
+TEST_F(CaseBookTest, SlaSettingsAreCheckedWhenTheHubOpens) {
+  MakeHub();
+  const std::string good = [&] {
+    std::ifstream in(dir() / "hub.toml");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  hub_.reset();
+  auto refused = [&](const std::string& extra, const std::string& named) {
+    std::string text = good;
+    text.replace(text.find("[sla]\n"), 6, "[sla]\n" + extra + "\n");
+    std::ofstream(dir() / "hub.toml") << text;
+    try {
+      Hub hub(dir());
+      ADD_FAILURE() << "accepted: " << extra;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "config") << extra;
+      EXPECT_NE(std::string(e.what()).find(named), std::string::npos) << e.what();
+    }
+  };
+  refused("policy = \"hours\"", "sla.policy");
+  refused("warn_ratio = 1.5", "warn_ratio");
+  refused("target_minuts = 240", "sla.target_minuts");  // a typo is not silently a default
+  refused("statutory_working_days = 2.5", "statutory_working_days");
+  std::string missing = good;
+  missing.replace(missing.find("calendars = ["), 13, "calendars = [\"calendars/nowhere.toml\", ");
+  std::ofstream(dir() / "hub.toml") << missing;
+  EXPECT_THROW(Hub{dir()}, Error);
+  std::ofstream(dir() / "hub.toml") << good;
+  EXPECT_NO_THROW(Reopen());
+}
+
+// ---- assignment ---------------------------------------------------------------------------
+
+TEST_F(CaseBookTest, AutoAssignPicksTheLeastLoadedOnDutyReviewer) {
+  MakeHub({"r01", "r02", "r03"});
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  std::vector<Record> submits;
+  for (const char* id : {"A", "B", "C", "D", "E", "F"}) submits.push_back(o.Sign("app.submit", SubmitBody(id, "change")));
+  Deliver(submits);
+  auto auto_assign = [&](const std::string& app_id) {
+    return book().Review(hub().key(), {CaseAction::kAssign, app_id, "", "", "", true}).reviewer;
+  };
+  Act(CaseAction::kAssign, "A", "r01");
+  Act(CaseAction::kAssign, "B", "r01");
+  Act(CaseAction::kAssign, "C", "r02");
+  // Loads r01 2, r02 1, r03 0.
+  EXPECT_EQ(auto_assign("D"), "r03");
+  // r01 2, r02 1, r03 1: a tie goes to the earlier in the roster.
+  EXPECT_EQ(auto_assign("E"), "r02");
+  EXPECT_EQ(Summary("E").assigned_reviewer, "r02");
+  // Completed cases no longer count: r01 drops to 0.
+  for (const char* id : {"A", "B"}) {
+    Act(CaseAction::kAccept, id, "r01");
+    Act(CaseAction::kApprove, id, "r01");
+  }
+  EXPECT_EQ(auto_assign("F"), "r01");
+  // Reassigning a case does not count the case against its own current assignee.
+  EXPECT_EQ(book().PickReviewer("F"), "r01");
+  // An assignment names a reviewer or asks for --auto, never both.
+  EXPECT_EQ(Refusal({CaseAction::kAssign, "F", "r02", "", "", true}), "usage");
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "F", "", "", "", true}), "usage");
+}
+
+TEST_F(CaseBookTest, AutoAssignWithoutARosterIsAConfigurationError) {
+  MakeHub({});
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A", "change"))});
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kAssign, "A", "", "", "", true}, &message), "config");
+  EXPECT_NE(message.find("roster"), std::string::npos) << message;
+}
+
+// ---- the projection -----------------------------------------------------------------------
+
+TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
+  MakeHub();
+  Outlet& a = AddOutlet("YH-001");
+  Outlet& b = AddOutlet("YH-002");
+  SetNow("2026-03-02T09:00:00+08:00");
+  // One batch: submits of both outlets and a resubmit while open (impossible: ignored).
+  Deliver({a.Sign("app.submit", SubmitBody("A-1")), a.Sign("app.submit", SubmitBody("A-2", "change")),
+           b.Sign("app.submit", SubmitBody("B-1", "deregister", "hall_window", 500)),
+           a.Sign("app.resubmit", ResubmitBody("A-2"))});
+  // Same instant: reviews right after the batch, and YH-002 reusing A-1's app_id (a conflict;
+  // one millisecond later, so that the owner does not depend on which random key sorts first).
+  SetNow("2026-03-02T09:00:00.001+08:00");
+  Deliver({b.Sign("app.submit", SubmitBody("A-1", "change"))});
+  SetNow("2026-03-02T09:00:00+08:00");
+  Act(CaseAction::kAccept, "A-1");
+  Act(CaseAction::kAccept, "A-2", "r02");
+  Act(CaseAction::kCorrect, "A-2", "r02", "缺少材料");
+  Act(CaseAction::kAssign, "B-1", "r02");
+  SetNow("2026-03-02T11:00:00+08:00");
+  Deliver({a.Sign("app.resubmit", ResubmitBody("A-2"))});
+  Act(CaseAction::kApprove, "A-2", "r02");
+  Act(CaseAction::kApprove, "A-1", "r01", "", kUscc);
+  SetNow("2026-03-03T15:00:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-3", "annual_report", "online_self"))});
+  Act(CaseAction::kAccept, "A-3");
+  Act(CaseAction::kCorrect, "A-3", "r01", "年报数据不全");
+  Deliver({b.Sign("feedback.rating", {{"app_id", "B-1"}, {"score", 4}})});  // not part of a case
+
+  const std::string incremental = book().Dump();
+  SlaReportOptions options;
+  options.at_ms = T("2026-03-04T10:00:00+08:00");
+  options.apps = true;
+  const Json report = BuildSlaReport(book(), options);
+  ASSERT_NE(incremental.find("proj_cases"), std::string::npos);
+  ASSERT_NE(incremental.find("proj_open"), std::string::npos);
+  ASSERT_NE(incremental.find("proj_keys"), std::string::npos);
+
+  SetNow("2026-03-05T09:00:00+08:00");  // a rebuild later in time changes nothing
+  ReindexStats stats = book().Reindex();
+  EXPECT_EQ(stats.cases, 4u);  // B-1, A-3
+  EXPECT_EQ(stats.records, hub().store().RecordCount());
+  EXPECT_EQ(book().Dump(), incremental);
+  EXPECT_EQ(BuildSlaReport(book(), options).dump(), report.dump());
+
+  // And from a fresh process on the same data dir.
+  Reopen();
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), incremental);
+
+  // What the day shows.
+  EXPECT_EQ(Summary("A-1").conflicts, 1u);
+  EXPECT_EQ(Summary("A-2").ignored, 1u);
+  EXPECT_EQ(Summary("A-2").state, CaseState::kApproved);
+  EXPECT_EQ(Summary("A-3").state, CaseState::kCorrectionRequested);
+  EXPECT_EQ(report["totals"]["received"], 4);
+  EXPECT_EQ(report["totals"]["fee_violations"], 1);
+  EXPECT_EQ(report["totals"]["conflicts"], 1);
+  EXPECT_EQ(report["totals"]["paused"], 1);
+}
+
+TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1"))});
+  book().RequireComplete();
+  // An interrupted rebuild leaves the marker; reports refuse rather than show missing cases.
+  const MDB_dbi meta = hub().store().env().OpenDb("proj_meta");
+  hub().store().env().Write([&](LmdbTxn& txn) { txn.Put(meta, AsBytes("rebuilding"), AsBytes("1")); });
+  SlaReportOptions options;
+  options.at_ms = NowMs();
+  EXPECT_THROW(BuildSlaReport(book(), options), Error);
+  EXPECT_THROW(BuildQueue(book(), NowMs()), Error);
+  book().Reindex();
+  EXPECT_EQ(BuildSlaReport(book(), options)["totals"]["received"], 1);
+}
+
+// DeriveCase sees a set: every arrival order of the same events gives the same bytes.
+TEST(CaseFileTest, DerivationIsIndependentOfTheOrderEventsArrive) {
+  auto profile = std::make_shared<SlaProfile>();
+  profile->calendar = WorkCalendar::FromTomlFile(Cal("cn-2026.toml"));
+  profile->fingerprint = profile->calendar.Fingerprint();
+  profile->id = 7;
+  const ProfileAt at = [&](int64_t) { return profile; };
+  SigningKey outlet = SigningKey::Generate(), other = SigningKey::Generate(), hub = SigningKey::Generate();
+  const int64_t t9 = T("2026-03-02T09:00:00+08:00");
+  auto ev = [](CaseAction action, const SigningKey& k, uint64_t seq, int64_t at_ms, std::string reviewer = "") {
+    CaseEvent e;
+    e.action = action;
+    e.author = k.public_key();
+    e.seq = seq;
+    e.received_ms = at_ms;
+    e.ts_ms = at_ms - 1000;
+    e.reviewer = std::move(reviewer);
+    if (action == CaseAction::kSubmit) {
+      e.outlet_id = "YH-001";
+      e.app_kind = "change";
+      e.entity_type = "company";
+      e.channel = "outlet";
+    }
+    return e;
+  };
+  // Everything in the same millisecond: only the workflow can order it. (The other outlet's
+  // submit comes 1 ms later: at the same instant the case would go to whichever key sorts
+  // first, deterministic but not what this test is about.)
+  std::vector<CaseEvent> events = {
+      ev(CaseAction::kSubmit, outlet, 1, t9),         ev(CaseAction::kAccept, hub, 1, t9, "r01"),
+      ev(CaseAction::kCorrect, hub, 2, t9, "r01"),    ev(CaseAction::kResubmit, outlet, 2, t9),
+      ev(CaseAction::kCorrect, hub, 3, t9, "r02"),    ev(CaseAction::kResubmit, outlet, 3, t9),
+      ev(CaseAction::kApprove, hub, 4, t9, "r02"),    ev(CaseAction::kSubmit, other, 1, t9 + 1),
+      ev(CaseAction::kResubmit, outlet, 4, t9 + 5),
+  };
+  CaseFile reference{"140802", "A-1", {}, events};
+  DeriveCase(reference, at);
+  EXPECT_EQ(reference.summary.state, CaseState::kApproved);
+  EXPECT_EQ(reference.summary.returns, 2u);
+  EXPECT_EQ(reference.summary.conflicts, 1u);
+  EXPECT_EQ(reference.summary.ignored, 1u);  // the resubmit after approval
+  EXPECT_EQ(reference.summary.reviewer, "r02");
+  const Bytes expected = EncodeCase(reference);
+  std::mt19937 rng(20260213);
+  for (int round = 0; round < 200; ++round) {
+    std::shuffle(events.begin(), events.end(), rng);
+    CaseFile file{"140802", "A-1", {}, events};
+    DeriveCase(file, at);
+    ASSERT_EQ(EncodeCase(file), expected) << "round " << round;
+  }
+  // The row decodes to what was encoded.
+  const Bytes key = CaseKey("A-1", "140802");
+  CaseFile decoded = DecodeCase(key, expected);
+  EXPECT_EQ(decoded.app_id, "A-1");
+  EXPECT_EQ(decoded.county, "140802");
+  EXPECT_EQ(EncodeCase(decoded), expected);
+  EXPECT_EQ(DecodeSummary(expected).state, CaseState::kApproved);
+  // A damaged row is an error, never a wrong figure.
+  Bytes damaged(expected.begin(), expected.end() - 3);
+  EXPECT_THROW(DecodeCase(key, damaged), Error);
+}
+
+// ---- the live clock -----------------------------------------------------------------------
+
+TEST_F(CaseBookTest, AdvanceClockReportsEachColourChangeOnce) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1", "change")), o.Sign("app.submit", SubmitBody("A-2", "change"))});
+  auto changes = [&](const std::string& now) {
+    std::vector<std::string> out;
+    for (const ColourChange& c : book().AdvanceClock(T(now))) {
+      out.push_back(c.app_id + " " + std::string(ToString(c.from)) + ">" + std::string(ToString(c.to)));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  // The first call reports the queue as it stands (from none).
+  EXPECT_EQ(changes("2026-03-02T09:30:00+08:00"), (V{"A-1 none>green", "A-2 none>green"}));
+  EXPECT_EQ(changes("2026-03-02T10:00:00+08:00"), V{});
+  // Allowed 390 working minutes; yellow from 292.5 (75%): 09:00 + 180 + 112.5 = 16:22:30.
+  EXPECT_EQ(changes("2026-03-02T16:22:00+08:00"), V{});
+  SetNow("2026-03-02T16:00:00+08:00");
+  Act(CaseAction::kAccept, "A-2");
+  Act(CaseAction::kCorrect, "A-2", "r01", "补正");
+  EXPECT_EQ(changes("2026-03-02T16:22:30+08:00"), (V{"A-1 green>yellow", "A-2 green>paused"}));
+  EXPECT_EQ(changes("2026-03-02T18:00:00+08:00"), V{});  // at the deadline still yellow
+  EXPECT_EQ(changes("2026-03-02T18:00:01+08:00"), V{"A-1 yellow>red"});
+  EXPECT_EQ(changes("2026-03-03T08:00:00+08:00"), V{});
+  SetNow("2026-03-03T09:00:00+08:00");
+  Act(CaseAction::kAccept, "A-1");
+  Act(CaseAction::kApprove, "A-1");
+  Deliver({o.Sign("app.resubmit", ResubmitBody("A-2"))});
+  EXPECT_EQ(changes("2026-03-03T09:00:00+08:00"), (V{"A-2 paused>green", "A-1 red>done"}));
+  EXPECT_EQ(changes("2026-03-03T09:10:00+08:00"), V{});  // done cases leave the watch
+}
+
+// ---- calendars ----------------------------------------------------------------------------
+
+TEST_F(CaseBookTest, SpringFestivalFridayAfternoonIsDueOnTheMakeUpSaturday) {
+  MakeHub({"r01"}, {Cal("cn-2026.toml")});
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-02-13T15:00:00+08:00");  // Friday afternoon before 春节
+  Deliver({o.Sign("app.submit", SubmitBody("SF-1", "change"))});
+  CaseSummary s = Summary("SF-1");
+  // 2026-02-14 is a Saturday worked in exchange (调休上班): the next morning session ends 12:00.
+  EXPECT_EQ(s.deadline_ms, T("2026-02-14T12:00:00+08:00"));
+  EXPECT_EQ(s.allowed_ms, (180 + 210) * 60'000);
+  EXPECT_FALSE(s.provisional);
+  // Received that Saturday afternoon: the holiday runs 02-15..02-23; next session is Tuesday's.
+  SetNow("2026-02-14T15:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("SF-2", "change"))});
+  EXPECT_EQ(Summary("SF-2").deadline_ms, T("2026-02-24T12:00:00+08:00"));
+}
+
+TEST_F(CaseBookTest, EditingTheCalendarNeverRewritesAPastCase) {
+  SetNow("2026-02-13T08:00:00+08:00");
+  MakeHub({"r01"}, {});  // no calendar yet: the weekday rule, provisional
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-02-13T15:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("OLD-1", "change"))});
+  CaseSummary old_case = Summary("OLD-1");
+  EXPECT_EQ(old_case.deadline_ms, T("2026-02-16T12:00:00+08:00"));  // Saturday not worked by the weekday rule
+  EXPECT_TRUE(old_case.provisional);
+  const uint32_t old_profile = old_case.profile_id;
+
+  // The county loads the 2026 calendar: it applies from the hub's next start.
+  {
+    std::ifstream in(dir() / "hub.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "calendars = []";
+    text.replace(text.find(from), from.size(), "calendars = [\"" + Cal("cn-2026.toml") + "\"]");
+    std::ofstream(dir() / "hub.toml") << text;
+  }
+  SetNow("2026-02-13T16:00:00+08:00");
+  Reopen();
+  EXPECT_NE(book().current_profile_id(), old_profile);
+  EXPECT_EQ(book().CurrentProfile()->effective_from_ms, T("2026-02-13T16:00:00+08:00"));
+  Deliver({o.Sign("app.submit", SubmitBody("NEW-1", "change"))});
+  EXPECT_EQ(Summary("NEW-1").deadline_ms, T("2026-02-14T12:00:00+08:00"));
+  EXPECT_EQ(Summary("NEW-1").profile_id, book().current_profile_id());
+
+  // The old case keeps the calendar in force when its clock started, also when it completes
+  // and when everything is rebuilt.
+  SetNow("2026-02-16T09:00:00+08:00");
+  Act(CaseAction::kAccept, "OLD-1");
+  Act(CaseAction::kApprove, "OLD-1");
+  CaseSummary done = Summary("OLD-1");
+  EXPECT_EQ(done.profile_id, old_profile);
+  EXPECT_EQ(done.deadline_ms, T("2026-02-16T12:00:00+08:00"));
+  EXPECT_TRUE(done.met);  // under the new calendar it would be late (due Saturday 12:00)
+  // Weekday rule: Fri 15:00-18:00 (180) + Mon 08:30-09:00 (30).
+  EXPECT_EQ(done.elapsed_ms, 210 * 60'000);
+  const std::string before = book().Dump();
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), before);
+  // Reopening with the same rules registers nothing new.
+  const uint32_t current = book().current_profile_id();
+  Reopen();
+  EXPECT_EQ(book().current_profile_id(), current);
+
+  // A clock set back before the cases already received cannot make new rules reach them: the
+  // next profile takes effect only after the latest receipt.
+  {
+    std::ifstream in(dir() / "hub.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "[sla]\n";
+    text.replace(text.find(from), from.size(), "[sla]\npolicy = \"minutes\"\n");
+    std::ofstream(dir() / "hub.toml") << text;
+  }
+  SetNow("2026-02-01T09:00:00+08:00");
+  Reopen();
+  EXPECT_GT(book().CurrentProfile()->effective_from_ms, T("2026-02-13T16:00:00+08:00"));
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), before);
+}
+
+TEST_F(CaseBookTest, ReportAtAnEarlierInstantShowsTheCaseAsItStoodThen) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1", "change"))});
+  SetNow("2026-03-03T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-2", "change"))});
+  Act(CaseAction::kAccept, "A-1");
+  Act(CaseAction::kApprove, "A-1");  // late: due 2026-03-02 18:00
+
+  SlaReportOptions options;
+  options.at_ms = T("2026-03-02T17:00:00+08:00");  // before the deadline, before A-2 arrived
+  Json then = BuildSlaReport(book(), options);
+  EXPECT_EQ(then["totals"]["received"], 1);
+  EXPECT_EQ(then["totals"]["completed"], 0);
+  EXPECT_EQ(then["totals"]["open_yellow"], 1);  // 330 of 390 minutes used
+  EXPECT_EQ(then["totals"]["breached"], 0);
+
+  options.at_ms = T("2026-03-03T10:00:00+08:00");
+  Json now = BuildSlaReport(book(), options);
+  EXPECT_EQ(now["totals"]["received"], 2);
+  EXPECT_EQ(now["totals"]["completed"], 1);
+  EXPECT_EQ(now["totals"]["breached"], 1);
+  EXPECT_EQ(now["totals"]["open_green"], 1);
+  EXPECT_EQ(now["totals"]["median_working_minutes"], 420.0);  // 390 Monday + 30 Tuesday
+
+  // --from/--to select by the local date of receipt.
+  options.from = CivilDate{2026, 3, 3};
+  Json tuesday = BuildSlaReport(book(), options);
+  EXPECT_EQ(tuesday["totals"]["received"], 1);
+  EXPECT_EQ(tuesday["by_outlet"][0]["outlet_id"], "YH-001");
+  options.from.reset();
+  options.to = CivilDate{2026, 3, 1};
+  EXPECT_EQ(BuildSlaReport(book(), options)["totals"]["received"], 0);
+  EXPECT_TRUE(BuildSlaReport(book(), options)["totals"]["on_time_rate"].is_null());
+}
+
+}  // namespace
+}  // namespace bangban

@@ -10,6 +10,7 @@
 
 #include "daemon/daemon_lock.h"
 #include "protocol/clock.h"
+#include "protocol/codec.h"
 #include "protocol/schema.h"
 
 namespace bangban {
@@ -36,8 +37,16 @@ Bytes EncodeRequest(const ControlRequest& r) {
   return Json::to_msgpack(message);
 }
 
+// Checks the bytes' shape with bangban's bounded decoder before nlohmann's (recursive) one sees
+// them: a request of a million nested arrays must be a clean refusal, not a stack overflow.
+void RequireShallow(const zmq::message_t& message, std::string_view what) {
+  const auto* data = static_cast<const uint8_t*>(message.data());
+  UnpackExactly(ByteView(data, message.size()), what, message.size());
+}
+
 // Error("control_socket") if the bytes are not a request of this version.
 ControlRequest DecodeRequest(const zmq::message_t& message) {
+  RequireShallow(message, "control request");
   const auto* data = static_cast<const uint8_t*>(message.data());
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion) {
@@ -58,6 +67,7 @@ Bytes EncodeReply(const ControlReply& r) {
 }
 
 ControlReply DecodeReply(const zmq::message_t& message) {
+  RequireShallow(message, "the daemon's answer");
   const auto* data = static_cast<const uint8_t*>(message.data());
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion || !j.value("exit", Json()).is_number_integer() ||
@@ -106,6 +116,7 @@ ControlServer::ControlServer(const std::filesystem::path& data_dir, std::set<std
   std::error_code ec;
   std::filesystem::remove(file_, ec);
   socket_.set(zmq::sockopt::linger, 1000);  // let the last answer leave when we stop
+  socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxControlRequestBytes));
   // Owner-only from the start: the umask covers the moment between bind and chmod. (It is
   // process-wide, but nothing else of ours creates files while the daemon starts.)
   const mode_t old_umask = ::umask(0077);
@@ -192,6 +203,10 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
   // binds.
   socket.connect(ControlEndpoint(data_dir));
   Bytes bytes = EncodeRequest(request);
+  if (bytes.size() > kMaxControlRequestBytes) {
+    throw Error("too_large", "the command is larger than a running daemon takes (" +
+                                 std::to_string(kMaxControlRequestBytes / (1024 * 1024)) + " MiB); nothing was done");
+  }
   socket.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
   zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
   // No fixed timeout: a handed-off submit of 100,000 lines takes a while. Wait as long as the
@@ -213,11 +228,27 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
   return DecodeReply(reply);
 }
 
+// A command's input (submit's FILE or standard input) as the daemon will get it: read whole, but
+// no more than a request may carry, so a runaway pipe or /dev/zero ends in a clear refusal.
+std::string ReadInputForDaemon(std::istream& input) {
+  constexpr size_t kRoom = kMaxControlRequestBytes - 64 * 1024;  // the rest of the request fits
+  std::string text;
+  char chunk[64 * 1024];
+  while (input.read(chunk, sizeof chunk) || input.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(input.gcount()));
+    if (text.size() > kRoom) {
+      throw Error("too_large", "the input is larger than a running daemon takes in one command (" +
+                                   std::to_string(kRoom / (1024 * 1024)) + " MiB): split it into several files");
+    }
+  }
+  return text;
+}
+
 ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input) {
   ControlRequest r;
   r.argv.assign(argv, argv + argc);
   r.cwd = std::filesystem::current_path().string();
-  if (input != nullptr) r.input = std::string(std::istreambuf_iterator<char>(*input), std::istreambuf_iterator<char>());
+  if (input != nullptr) r.input = ReadInputForDaemon(*input);
   const char* now = std::getenv("BANGBAN_NOW");
   if (now != nullptr && *now != '\0') r.now = now;
   return r;

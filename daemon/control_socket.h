@@ -42,6 +42,10 @@
 
 namespace bangban {
 
+// The largest request the daemon reads (ZeroMQ drops a larger one): room for a submit of
+// several hundred thousand JSON lines, and a bound on what one request can make it allocate.
+inline constexpr size_t kMaxControlRequestBytes = 256 * 1024 * 1024;
+
 struct ControlRequest {
   std::vector<std::string> argv;  // argv[0] is the program, argv[1] the subcommand
   std::string cwd;

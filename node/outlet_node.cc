@@ -6,6 +6,7 @@
 
 #include "sync/sync_server.h"
 #include "protocol/clock.h"
+#include "protocol/json_text.h"
 #include "sync/sync_message.h"
 
 namespace bangban {
@@ -83,10 +84,8 @@ std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
       Line& line = lines[i];
       std::string where = "line " + std::to_string(line.number) + ": ";
       try {
-        line.entry = IntakeFromJson(Json::parse(line.text), config_.county_key, today);
+        line.entry = IntakeFromJson(ParseJsonText(line.text, ""), config_.county_key, today);
         if (!line.entry->warning.empty()) line.entry->warning = where + line.entry->warning;
-      } catch (const Json::parse_error& e) {
-        line.error = where + "not valid JSON (" + e.what() + ")";
       } catch (const Error& e) {
         line.error = where + e.what();
       }

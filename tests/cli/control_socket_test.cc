@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include <zmq.hpp>
+
 #include "protocol/clock.h"
 #include "protocol/record.h"
 #include "tests/cli/city_fixture.h"
@@ -405,6 +407,34 @@ TEST_F(ControlSocketTest, UsageErrorsStayInTheClientAndTheDaemonsErrorsComeBackA
   EXPECT_EQ(local_bad_line.err, bad_line.err);
   EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 0) << "a refused submission stored something";
   EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1) << "a refused enrolment wrote a record";
+}
+
+// A request of a million nested msgpack arrays (0x91 repeated) once overflowed the daemon's
+// stack in the msgpack decoder (exit 139). It must be refused with an answer, and the daemon
+// must go on serving.
+TEST_F(ControlSocketTest, ANestingBombOnTheControlSocketIsRefusedAndTheDaemonGoesOn) {
+  StartCounty();
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::req);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.connect("ipc://" + fs::absolute(Path("Y") / "control.sock").string());
+  std::string bomb(1000000, '\x91');
+  bomb.push_back('\xc0');
+  socket.send(zmq::buffer(bomb), zmq::send_flags::none);
+  zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
+  ASSERT_EQ(zmq::poll(&item, 1, std::chrono::seconds(30)), 1) << "no answer\n" << county_->Log();
+  zmq::message_t reply;
+  ASSERT_TRUE(socket.recv(reply, zmq::recv_flags::none));
+  const auto* bytes = static_cast<const uint8_t*>(reply.data());
+  bangban::Json answer = bangban::Json::from_msgpack(bytes, bytes + reply.size());
+  EXPECT_EQ(answer.value("exit", 0), 1) << answer.dump();
+  const auto& err = answer.at("err").get_binary();
+  EXPECT_NE(std::string(err.begin(), err.end()).find("control request"), std::string::npos) << answer.dump();
+  ASSERT_TRUE(county_->running()) << county_->Log();
+  // ...and it still runs commands for others.
+  cli::Result enroll = EnrollNewNode("N", "YH-320");
+  EXPECT_EQ(enroll.exit_code, 0) << enroll.Describe();
+  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
 }
 
 }  // namespace

@@ -445,12 +445,22 @@ json WithField(json j, const std::string& key, json value) {
   j[key] = std::move(value);
   return j;
 }
+// The JSON text of `j` with `extra` (e.g. `"fee_cents": 500`) appended as a further member.
+std::string WithMember(const json& j, const std::string& extra) {
+  std::string text = j.dump();
+  return text.substr(0, text.size() - 1) + ", " + extra + "}";
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Lines, BadLineTest,
     ::testing::Values(
         BadLineCase{"not_json", "{\"type\": \"app.submit\", \"app_id\": ", "JSON"},
         BadLineCase{"not_an_object", "[1, 2, 3]", "object"},
+        // A second key must not silently win: the helper typed a fee of 0, a script added 500.
+        BadLineCase{"duplicate_fee", WithMember(AppSubmit("A-0003"), "\"fee_cents\": 500"), "\"fee_cents\" appears twice"},
+        BadLineCase{"duplicate_type", WithMember(AppSubmit("A-0003"), "\"type\": \"feedback.rating\""), "\"type\" appears twice"},
+        BadLineCase{"fee_out_of_range", WithMember(json{{"type", "app.submit"}}, "\"fee_cents\": 1e400"), "1e400"},
+        BadLineCase{"deep_nesting", std::string(100000, '[') + std::string(100000, ']'), "nested deeper"},
         Case("bad_id_check_digit", AppSubmit("A-0003", kEntityName, kBadIdNumber), "id_number"),
         Case("negative_fee", AppSubmit("A-0003", kEntityName, kIdNumber, -1), "fee_cents"),
         Case("unknown_type", WithField(AppSubmit("A-0003"), "type", "app.teleport"), "app.teleport"),

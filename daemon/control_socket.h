@@ -35,6 +35,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <zmq.hpp>
 
 #include "daemon/daemon_lock.h"
@@ -128,6 +130,9 @@ void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
 template <typename Party>
 int RunFromShell(int argc, char** argv,
                  const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+  // Everything a party creates (its store, configuration, exported bundles) is its owner's
+  // alone, whatever umask the shell had: data dirs that others can write are refused on open.
+  ::umask(0077);
   std::unique_ptr<Party> opened;
   CommandContext<Party> cmd{std::cin, std::cout, std::cerr};
   cmd.open = [&opened](const std::filesystem::path& data) -> Party& {

@@ -1,6 +1,7 @@
 #include "storage/data_dir.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/error.h"
 
@@ -19,6 +20,29 @@ DataDir DataDir::Create(const std::filesystem::path& root, const std::string& ki
   return dir;
 }
 
+namespace {
+
+// Refuses `path` if someone other than its owner could change it, or if its owner is another
+// user (who could chmod it at will). The configuration names the key that personal data is
+// sealed to and whom the party trusts: whoever can edit it could redirect applicants' ID
+// numbers and names to a key of their own.
+void RequireOnlyOwnerWrites(const std::filesystem::path& path, const std::string& what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // absent: the caller says what is missing
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    throw Error("unsafe_permissions", what + " " + path.string() +
+                                          " can be changed by group or others, so its settings cannot be trusted;"
+                                          " run: chmod go-w " + path.string());
+  }
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    throw Error("unsafe_permissions", what + " " + path.string() + " belongs to another user (uid " +
+                                          std::to_string(st.st_uid) + "), who could change it; run: chown " +
+                                          std::to_string(::geteuid()) + " " + path.string());
+  }
+}
+
+}  // namespace
+
 DataDir DataDir::Open(const std::filesystem::path& root, const std::string& kind) {
   DataDir dir(root, kind);
   if (!std::filesystem::exists(dir.config_file())) {
@@ -26,6 +50,9 @@ DataDir DataDir::Open(const std::filesystem::path& root, const std::string& kind
                                 kind + ".toml); create one with: bangban-" + kind + " init --data " +
                                 root.string() + " ...");
   }
+  RequireOnlyOwnerWrites(root, "the data dir");
+  RequireOnlyOwnerWrites(dir.config_file(), "the configuration");
+  RequireOnlyOwnerWrites(dir.store_dir(), "the store");
   return dir;
 }
 

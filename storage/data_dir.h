@@ -15,7 +15,9 @@ class DataDir {
  public:
   // Makes a new data dir for `kind` ("node" or "hub"). Refuses a dir that already holds one.
   static DataDir Create(const std::filesystem::path& root, const std::string& kind);
-  // Opens an existing data dir; Error("data_dir") with a hint if it was never initialised.
+  // Opens an existing data dir; Error("data_dir") with a hint if it was never initialised;
+  // Error("unsafe_permissions") if the dir, its configuration or its store can be changed by
+  // group or others or belong to another user (the identity key has its own, stricter check).
   static DataDir Open(const std::filesystem::path& root, const std::string& kind);
 
   const std::filesystem::path& root() const { return root_; }

@@ -601,6 +601,42 @@ TEST_F(CliTest, InitRefusesAnExistingDataDir) {
   EXPECT_EQ(HubStatus("H")["key"], hub_key);
 }
 
+// Whoever can edit node.toml can set county_key to a key of their own and receive every
+// applicant's clear ID number and name: a configuration or data dir that group or others can
+// write is refused by every command that opens it, and nothing is stored.
+TEST_F(CliTest, ConfigurationOrDataDirWritableByOthersIsRefused) {
+  // A shell whose umask lets the group write (common on shared machines) still gets a data dir
+  // that only its owner can change: the programs set their own umask.
+  const mode_t shell_umask = ::umask(002);
+  std::string hub_key = InitHub("H");
+  InitNode("N", "YH-001", hub_key);
+  ::umask(shell_umask);
+  for (const fs::path& made : {Path("N") / "node.toml", Path("H") / "hub.toml", Path("N") / "store", Path("N")}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(made.c_str(), &st), 0) << made;
+    EXPECT_EQ(st.st_mode & 022, 0u) << made << " mode " << std::oct << (st.st_mode & 0777);
+  }
+  Write("one.jsonl", AppSubmit("A-0001").dump() + "\n");
+  struct Case {
+    fs::path path;
+    mode_t unsafe, safe;
+  };
+  for (const Case& c : {Case{Path("N") / "node.toml", 0666, 0644}, Case{Path("N"), 0777, 0700},
+                        Case{Path("N") / "node.toml", 0620, 0644}, Case{Path("H") / "hub.toml", 0646, 0644}}) {
+    SCOPED_TRACE(c.path.string());
+    ASSERT_EQ(::chmod(c.path.c_str(), c.unsafe), 0);
+    const bool hub = c.path.string().find("hub.toml") != std::string::npos;
+    cli::Result r = hub ? Hub({"status", "--data", "H"}) : Node({"submit", "--data", "N", "one.jsonl"});
+    EXPECT_EQ(r.exit_code, 1) << r.Describe();
+    EXPECT_NE(r.err.find("chmod go-w"), std::string::npos) << r.Describe();
+    EXPECT_NE(r.err.find("group or others"), std::string::npos) << r.Describe();
+    EXPECT_TRUE(r.out.empty()) << r.Describe();
+    ASSERT_EQ(::chmod(c.path.c_str(), c.safe), 0);
+  }
+  EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 0) << "a refused command stored something";
+  EXPECT_EQ(Submit("N", {AppSubmit("A-0001")}, "again.jsonl").size(), 1u) << "refused once repaired";
+}
+
 TEST_F(CliTest, KeyFileReadableByOthersIsRefused) {
   std::string hub_key = InitHub("H");
   cli::Result kg = Node({"keygen", "--out", "k"});

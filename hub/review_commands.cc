@@ -14,7 +14,7 @@ namespace {
 // to variables that must outlive the parse.
 struct Args {
   std::string data, action, app_id, reviewer, reason, uscc, at, from, to;
-  bool auto_assign = false, json = false, apps = false;
+  bool auto_assign = false, json = false, apps = false, leave_out_damaged = false;
 };
 
 CLI::Validator TimeValidator() {
@@ -163,12 +163,19 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
                  "what the hub built as the records arrived");
   reindex->add_option("--data", a.data, "Hub data dir")->required();
   reindex->add_flag("--json", a.json, "Print one JSON document");
+  reindex->add_flag("--leave-out-damaged", a.leave_out_damaged,
+                    "Rebuild from the readable records when some stored records are damaged (audit names them); "
+                    "without it such a reindex changes nothing");
   reindex->callback([args, &cmd] {
     Args& a = *args;
     if (cmd.HandedOff(a.data)) return;
-    ReindexStats stats = cmd.Open(a.data).cases().Reindex();
-    if (a.json) return PrintJson(cmd.out, {{"records", stats.records}, {"applications", stats.cases}});
-    cmd.out << "reindexed " << stats.records << " records: " << stats.cases << " applications\n";
+    ReindexStats stats = cmd.Open(a.data).cases().Reindex(a.leave_out_damaged);
+    if (a.json) {
+      return PrintJson(cmd.out, {{"records", stats.records}, {"applications", stats.cases}, {"damaged", stats.damaged}});
+    }
+    cmd.out << "reindexed " << stats.records << " records: " << stats.cases << " applications";
+    if (stats.damaged > 0) cmd.out << "; left out " << stats.damaged << " damaged record(s): run audit";
+    cmd.out << "\n";
   });
 }
 

@@ -249,11 +249,7 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
 
 void OutletNode::WakeReplication() { replication_.Wake(); }
 
-size_t OutletNode::Export(const std::filesystem::path& file) const {
-  std::vector<Record> records = AllRecordsForExport(*store_);
-  WriteBundle(file, records);
-  return records.size();
-}
+size_t OutletNode::Export(const std::filesystem::path& file) const { return ExportStore(*store_, file); }
 
 ImportReport OutletNode::Import(const std::filesystem::path& file) { return ImportBundle(*store_, file); }
 

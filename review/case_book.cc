@@ -423,7 +423,8 @@ std::string CaseBook::Dump() const {
 
 // ---- rebuilding ---------------------------------------------------------------------------
 
-uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers) {
+uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers,
+                            uint64_t* damaged) {
   uint64_t visited = 0;
   uint64_t from = 1;
   for (;;) {
@@ -436,6 +437,10 @@ uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std:
       ++scanned;
       if (!key_records_only || r.type() == "key.enroll") chunk.push_back(r);
       return chunk.size() < kReindexChunk && scanned < kReindexChunk * 16;
+    }, [&](const FeedStore::DamagedRecord& d) {  // Reindex checked first that leaving it out is wanted
+      from = d.seq + 1;
+      ++scanned;
+      if (!key_records_only) ++*damaged;
     });
     if (scanned == 0) break;
     visited += scanned;
@@ -463,7 +468,24 @@ uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std:
   return visited;
 }
 
-ReindexStats CaseBook::Reindex() {
+ReindexStats CaseBook::Reindex(bool leave_out_damaged) {
+  // Damage is looked for before anything is dropped: a rebuild that would lose cases the
+  // projection still shows happens only when asked for.
+  if (!leave_out_damaged) {
+    std::vector<std::string> damaged;
+    store_.ScanAll([](const Record&) { return true; }, [&](const FeedStore::DamagedRecord& d) {
+      damaged.push_back("feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
+    });
+    if (!damaged.empty()) {
+      std::string list;
+      for (size_t i = 0; i < damaged.size() && i < 20; ++i) list += "\n  " + damaged[i];
+      throw Error("corrupt_record", std::to_string(damaged.size()) +
+                                        " stored record(s) are damaged, so reindex changed nothing and the queue and "
+                                        "reports are as they were; restore the store from a backup, or rebuild "
+                                        "without them with `reindex --leave-out-damaged`:" + list);
+    }
+  }
+  ReindexStats stats;
   store_.env().Write([&](LmdbTxn& txn) {
     for (MDB_dbi dbi : ProjectionTables()) {
       int rc = mdb_drop(txn.raw(), dbi, 0);
@@ -483,10 +505,10 @@ ReindexStats CaseBook::Reindex() {
     PublicKey author = enrollers.back();
     enrollers.pop_back();
     if (!seen.insert(author).second) continue;
-    FoldFeed(author, true, &enrollers);
+    FoldFeed(author, true, &enrollers, &stats.damaged);
   }
-  ReindexStats stats;
-  for (const auto& [author, head] : store_.Heads()) stats.records += FoldFeed(author, false, nullptr);
+  for (const auto& [author, head] : store_.Heads()) stats.records += FoldFeed(author, false, nullptr, &stats.damaged);
+  stats.records -= stats.damaged;  // passed over, not folded
   store_.env().Write([&](LmdbTxn& txn) {
     txn.Del(meta_, AsBytes(kRebuilding));
     MDB_stat stat;

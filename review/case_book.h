@@ -77,6 +77,7 @@ struct ColourChange {
 struct ReindexStats {
   uint64_t records = 0;  // records folded
   uint64_t cases = 0;    // case files afterwards
+  uint64_t damaged = 0;  // stored records left out because their bytes are damaged
 };
 
 // The hub that folds the cases: a county hub reviews its own county's applications; the city
@@ -113,8 +114,11 @@ class CaseBook {
   // `app_id` itself. Error("config") when the roster is empty.
   std::string PickReviewer(const std::string& app_id) const;
 
-  // Rebuilds the projection from the stored records. Safe to rerun after an interruption.
-  ReindexStats Reindex();
+  // Rebuilds the projection from the stored records. Safe to rerun after an interruption. If a
+  // stored record is damaged (its bytes no longer decode), it changes nothing and throws
+  // Error("corrupt_record") naming the damaged records, so the projection stays as good as it
+  // was; with `leave_out_damaged` it rebuilds from the readable records and counts the others.
+  ReindexStats Reindex(bool leave_out_damaged = false);
 
   // The open cases whose colour changed since the previous call (the first call reports every
   // open case, from kNone), including cases that left the queue (to done or paused). The
@@ -156,7 +160,8 @@ class CaseBook {
   std::string ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
                             const CaseEvent& event, std::string* code) const;
   ProfileAt ProfileLookup(const LmdbTxn& txn) const;
-  uint64_t FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers);
+  uint64_t FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers,
+                    uint64_t* damaged);
   std::vector<MDB_dbi> ProjectionTables() const;
 
   FeedStore& store_;

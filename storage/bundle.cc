@@ -153,7 +153,7 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
   return report;
 }
 
-std::vector<Record> AllRecordsForExport(const FeedStore& store) {
+std::vector<Record> AllRecordsForExport(const FeedStore& store, std::vector<FeedStore::DamagedRecord>* damaged) {
   // Feeds that enrol others go first, shallowest first (the city before the county hubs it
   // enrolled), so a receiver knows every enroller before the records it enrolled.
   std::map<PublicKey, PublicKey> enrolled_by;
@@ -179,6 +179,9 @@ std::vector<Record> AllRecordsForExport(const FeedStore& store) {
       rest.push_back(r);
     }
     return true;
+  }, [&](const FeedStore::DamagedRecord& d) {
+    if (damaged == nullptr) throw Error("corrupt_record", "feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
+    damaged->push_back(d);
   });
   std::vector<Record> out;
   for (auto& [key, records] : first) {
@@ -186,6 +189,24 @@ std::vector<Record> AllRecordsForExport(const FeedStore& store) {
   }
   out.insert(out.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
   return out;
+}
+
+size_t ExportStore(const FeedStore& store, const std::filesystem::path& file) {
+  std::vector<FeedStore::DamagedRecord> damaged;
+  std::vector<Record> records = AllRecordsForExport(store, &damaged);
+  WriteBundle(file, records);
+  if (!damaged.empty()) {
+    std::string list;
+    for (size_t i = 0; i < damaged.size() && i < 20; ++i) {
+      list += "\n  feed " + KeyId(damaged[i].author) + " seq " + std::to_string(damaged[i].seq) + ": " +
+              damaged[i].problem;
+    }
+    if (damaged.size() > 20) list += "\n  ... and " + std::to_string(damaged.size() - 20) + " more";
+    throw Error("corrupt_record", file.string() + " holds the " + std::to_string(records.size()) +
+                                      " readable records; " + std::to_string(damaged.size()) +
+                                      " damaged stored record(s) were left out (run audit):" + list);
+  }
+  return records.size();
 }
 
 }  // namespace bangban

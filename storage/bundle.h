@@ -49,6 +49,13 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path);
 
 // Every record `store` holds, feed by feed in seq order (enrolling hubs' feeds first, so that a
 // receiver learns enrolments before the records that depend on them).
-std::vector<Record> AllRecordsForExport(const FeedStore& store);
+// Damaged stored records (see FeedStore::DamagedRecord) are left out and listed in `damaged`.
+std::vector<Record> AllRecordsForExport(const FeedStore& store,
+                                        std::vector<FeedStore::DamagedRecord>* damaged = nullptr);
+
+// `export`: writes every readable stored record to `file` and returns how many. A damaged record
+// does not stop it: the bundle is complete with every good record, and then
+// Error("corrupt_record") names each damaged one, so the command still fails visibly.
+size_t ExportStore(const FeedStore& store, const std::filesystem::path& file);
 
 }  // namespace bangban

@@ -453,15 +453,41 @@ std::optional<RecordId> FeedStore::IdAt(const PublicKey& author, uint64_t seq) c
   return id;
 }
 
+std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView id,
+                                              const DamageVisitor& on_damaged) const {
+  std::string problem;
+  if (auto wire = txn.Get(records_, id)) {
+    try {
+      Record record = Record::Decode(*wire);
+      // A flipped byte inside a string still decodes; the id (the hash of the bytes) tells.
+      if (std::equal(id.begin(), id.end(), record.id().begin(), record.id().end())) return record;
+      problem = "the bytes no longer match the record's id";
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+  } else {
+    problem = "the record bytes are missing";
+  }
+  if (!on_damaged) {
+    throw Error("corrupt_record", "feed " + KeyId(author) + " seq " + std::to_string(seq) +
+                                      ": the stored record is damaged (" + problem +
+                                      "); `audit` lists every damaged record");
+  }
+  on_damaged({author, seq, problem});
+  return std::nullopt;
+}
+
 void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
-                         const std::function<bool(const Record&)>& visit) const {
+                         const std::function<bool(const Record&)>& visit, const DamageVisitor& on_damaged) const {
   env_.Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, feed_);
     Bytes prefix(author.begin(), author.end());
     for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
          ok = cursor.Next()) {
-      if (GetBigEndian64(cursor.key().data() + 32) > to) break;
-      if (!visit(Record::Decode(*txn.Get(records_, cursor.value())))) break;
+      uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      if (seq > to) break;
+      std::optional<Record> record = DecodeStored(txn, author, seq, cursor.value(), on_damaged);
+      if (record && !visit(*record)) break;
     }
   });
 }
@@ -479,11 +505,14 @@ void FeedStore::ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to
   });
 }
 
-void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit) const {
+void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit, const DamageVisitor& on_damaged) const {
   env_.Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, feed_);
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
-      if (!visit(Record::Decode(*txn.Get(records_, cursor.value())))) break;
+      const PublicKey author = ToArray<32>(cursor.key().subspan(0, 32));
+      const uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      std::optional<Record> record = DecodeStored(txn, author, seq, cursor.value(), on_damaged);
+      if (record && !visit(*record)) break;
     }
   });
 }

@@ -114,15 +114,25 @@ class FeedStore {
   std::optional<Record> GetBySeq(const PublicKey& author, uint64_t seq) const;
   // The id of `author`'s record at `seq`, without reading the record.
   std::optional<RecordId> IdAt(const PublicKey& author, uint64_t seq) const;
+  // A stored record whose bytes no longer decode (a damaged disk or file): where it is and why.
+  // Scans hand these to `on_damaged` and go on with the next record; with no `on_damaged` they
+  // throw Error("corrupt_record") naming the feed and seq.
+  struct DamagedRecord {
+    PublicKey author{};
+    uint64_t seq = 0;
+    std::string problem;
+  };
+  using DamageVisitor = std::function<void(const DamagedRecord&)>;
+
   // Visits records of `author` with seq in [from, to] in order; stops when `visit` returns false.
-  void ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
-                const std::function<bool(const Record&)>& visit) const;
+  void ScanFeed(const PublicKey& author, uint64_t from, uint64_t to, const std::function<bool(const Record&)>& visit,
+                const DamageVisitor& on_damaged = {}) const;
   // Like ScanFeed, but hands over the stored wire bytes without decoding them (for sending on:
   // the receiver decodes and verifies anyway). `visit` gets (seq, wire).
   void ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to,
                     const std::function<bool(uint64_t, ByteView)>& visit) const;
   // Visits every stored record feed by feed, in seq order.
-  void ScanAll(const std::function<bool(const Record&)>& visit) const;
+  void ScanAll(const std::function<bool(const Record&)>& visit, const DamageVisitor& on_damaged = {}) const;
   // Hub receipt time (ms) of a stored record, written when it was first stored here.
   std::optional<int64_t> ReceivedAt(const RecordId& id) const;
 
@@ -150,6 +160,10 @@ class FeedStore {
   const LmdbEnv& env() const { return env_; }
 
  private:
+  // The record of `author` at `seq` whose id is `id`, decoded; nullopt after telling
+  // `on_damaged` (or Error("corrupt_record") without one) when its bytes are missing or damaged.
+  std::optional<Record> DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView id,
+                                     const DamageVisitor& on_damaged) const;
   struct Dbs;
   IngestOutcome IngestOne(LmdbTxn& txn, const Record& record, int64_t now);
   void Store(LmdbTxn& txn, const Record& record, int64_t now);

@@ -900,4 +900,56 @@ TEST_F(CliTest, AuditCatchesAByteChangedInTheStore) {
                                                         << audit.Describe();
 }
 
+// One damaged record in data.mdb must not take the rest down with it: audit names every damaged
+// record by feed and seq and goes on; export saves every good record (and fails visibly);
+// reindex refuses to drop a projection it cannot rebuild whole, so the queue and reports keep
+// working, and rebuilds without the damaged records only when asked to.
+TEST_F(CliTest, DamagedStoredRecordsAreNamedAndEverythingElseStillWorks) {
+  std::string hub_key = InitHub("H");
+  std::string node_key = InitNode("N", "YH-001", hub_key);
+  Enroll("H", node_key, "YH-001");
+  std::vector<json> lines;
+  for (int i = 1; i <= 10; ++i) lines.push_back(AppSubmit("T-" + std::to_string(i), "运城商户编号" + std::to_string(100 + i)));
+  ASSERT_EQ(Submit("N", lines, "in.jsonl").size(), 10u);
+  ASSERT_EQ(Node({"export", "--data", "N", "--out", "n.bundle"}).exit_code, 0);
+  ASSERT_EQ(Hub({"import", "--data", "H", "n.bundle"}).exit_code, 0);
+  const std::string report_before = Hub({"report", "sla", "--data", "H", "--json"}).out;
+
+  // Seq 4: a byte inside its entity name changes (the record still decodes, its hash does not
+  // match). Seq 7: the msgpack type byte before its entity name becomes 0xc1 (never valid).
+  fs::path mdb = Path("H") / "store" / "data.mdb";
+  std::string bytes = cli::ReadFile(mdb);
+  std::vector<size_t> four = FindAll(bytes, "运城商户编号104"), seven = FindAll(bytes, "运城商户编号107");
+  ASSERT_FALSE(four.empty() || seven.empty());
+  for (size_t pos : four) bytes[pos + std::string("运城商户编号10").size()] = '9';
+  for (size_t pos : seven) bytes[pos - 1] = static_cast<char>(0xc1);
+  cli::WriteFile(mdb, bytes);
+
+  cli::Result audit = Hub({"audit", "--data", "H"});
+  EXPECT_EQ(audit.exit_code, 1) << audit.Describe();
+  EXPECT_NE(audit.out.find("seq 4:"), std::string::npos) << audit.Describe();
+  EXPECT_NE(audit.out.find("seq 7:"), std::string::npos) << audit.Describe();
+
+  cli::Result exported = Hub({"export", "--data", "H", "--out", "h.bundle"});
+  EXPECT_EQ(exported.exit_code, 1) << exported.Describe();
+  EXPECT_NE(exported.err.find("holds the 9 readable records"), std::string::npos) << exported.Describe();
+  EXPECT_NE(exported.err.find("seq 4: the bytes no longer match"), std::string::npos) << exported.Describe();
+  EXPECT_NE(exported.err.find("seq 7: "), std::string::npos) << exported.Describe();
+  EXPECT_TRUE(fs::exists(Path("h.bundle")));
+
+  cli::Result refused = Hub({"reindex", "--data", "H"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_NE(refused.err.find("reindex changed nothing"), std::string::npos) << refused.Describe();
+  cli::Result report = Hub({"report", "sla", "--data", "H", "--json"});
+  EXPECT_EQ(report.exit_code, 0) << report.Describe();
+  EXPECT_EQ(report.out, report_before) << "a refused reindex changed the projection";
+
+  cli::Result rebuilt = Hub({"reindex", "--data", "H", "--leave-out-damaged", "--json"});
+  EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  json stats = json::parse(rebuilt.out);
+  EXPECT_EQ(stats["damaged"], 2) << rebuilt.Describe();
+  EXPECT_EQ(stats["applications"], 8) << rebuilt.Describe();
+  EXPECT_EQ(Hub({"queue", "--data", "H"}).exit_code, 0);
+}
+
 }  // namespace

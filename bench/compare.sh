@@ -3,10 +3,11 @@
 # and against NATS JetStream doing the same job, and prints how they compare.
 #
 #   usage: bench/compare.sh [--build DIR] [--quick] [--runs N]
-#     --build DIR  where bangban-hub and bangban-node come from (default: build/ of this checkout),
-#                  e.g. an older build to compare before and after. The script's own helpers (the
-#                  load generator bangban-many-nodes, bangban-nats-load, bangban_bench) always come
-#                  from this checkout's build/, so both builds meet the same load.
+#     --build DIR  where bangban-hub and bangban-node come from (default: this checkout's build
+#                  dir, $BANGBAN_BUILD_DIR or build/), e.g. an older build to compare before and
+#                  after. The script's own helpers (the load generator bangban-many-nodes,
+#                  bangban-nats-load, bangban_bench) always come from this checkout's build dir, so
+#                  both builds meet the same load.
 #     --quick      every part at a small size, to try the script: quick figures are not measurements
 #     --runs N     repeat the measured parts N times (default 1); the summary takes medians
 #
@@ -36,12 +37,13 @@
 # to be idle. Everything listens on 127.0.0.1 on free ports; every process started is stopped
 # when the script ends (also on an error or Ctrl-C), and its temporary directory is removed.
 set -euo pipefail
+shopt -s inherit_errexit  # a failing command inside $(...) stops the script too
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # ---- options and sizes --------------------------------------------------------------------
 
-bangban_build=$top/build
-helper_build=$top/build
+helper_build=${BANGBAN_BUILD_DIR:-$top/build}
+bangban_build=$helper_build
 quick=0
 runs=1
 while [ $# -gt 0 ]; do
@@ -212,11 +214,11 @@ phase_end() {  # PHASE
 # Processes using more than 5% of a core over two seconds (not this script's own).
 busy_processes() {
   local before after
-  before=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '{ p = 0; while ((k = index(substr($0, p + 1), ") ")) > 0) p += k
+  before=$( (cat /proc/[0-9]*/stat 2>/dev/null || true) | awk '{ p = 0; while ((k = index(substr($0, p + 1), ") ")) > 0) p += k
     split(substr($0, p + 2), f, " "); c = substr($0, index($0, "(") + 1, p - index($0, "(") - 1)
     gsub(/ /, "_", c); print $1, f[12] + f[13], c }')
   sleep 2
-  after=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '{ p = 0; while ((k = index(substr($0, p + 1), ") ")) > 0) p += k
+  after=$( (cat /proc/[0-9]*/stat 2>/dev/null || true) | awk '{ p = 0; while ((k = index(substr($0, p + 1), ") ")) > 0) p += k
     split(substr($0, p + 2), f, " "); c = substr($0, index($0, "(") + 1, p - index($0, "(") - 1)
     gsub(/ /, "_", c); print $1, f[12] + f[13], c }')
   awk -v hz="$(getconf CLK_TCK)" -v self=$$ 'NR == FNR { t[$1] = $2; next }
@@ -287,7 +289,7 @@ new_hub() {  # DATA COUNT SEED
 
 # Runs the load generator against a fresh hub. Sets gen_log; checks the hub holds everything.
 many_nodes() {  # NAME NODES SEED ARGS...
-  local name=$1 nodes=$2 seed=$3 data="$work/$1" port before after expected key
+  local name=$1 nodes=$2 seed=$3 data="$work/$1-$run" port before after expected key
   shift 3
   key=$(new_hub "$data" "$nodes" "$seed")
   before=$(held "$data")

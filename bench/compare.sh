@@ -355,7 +355,7 @@ training() {  # COUNT
   awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "{\"type\":\"outlet.training\",\"outlet_id\":\"YH-1\",\"staff\":\"helper-%d\",\"course\":\"全程电子化登记操作培训\",\"hours\":4}\n", i }'
 }
 
-# `submit` of COUNT records at a fresh outlet (enrolled at HUB_DATA); prints records/s.
+# `submit` of COUNT records (JSON lines in FILE) at an outlet node: one durable commit.
 submit_at() {  # NAME NODE_DATA FILE COUNT
   local t0 t1
   phase_begin
@@ -406,11 +406,11 @@ install_nats() {
 }
 
 nats_pid=
-start_nats() {  # DIR NAME PORT
+start_nats() {  # DIR NAME [PORT: wait until it listens there]
   nats-server -c "$1/$2.conf" -l "$1/$2.log" &
   nats_pid=$!
   started+=("$nats_pid")
-  wait_for_port "$3" "nats-server ($2)"
+  [ -z "${3:-}" ] || wait_for_port "$3" "nats-server ($2)"
 }
 
 nats() {
@@ -449,8 +449,9 @@ EOF
   run_fg "$nats_load_bin" publish --edge "127.0.0.1:$edge_port" --count "$nats_catchup" --size "$nats_size" \
     --window "$nats_window" > "$dir/offline.out" || die "NATS: publishing at the edge with the hub down failed"
   sed -n 's/^nats\.publish\.rate /nats.offline_publish.rate /p' "$dir/offline.out" >> "$dir/figures"
+  # Timed from the hub's restart: `wait` connects as soon as the hub listens.
   phase_begin
-  start_nats "$dir" hub "$hub_port"
+  start_nats "$dir" hub
   hub_nats=$nats_pid
   run_fg "$nats_load_bin" wait --hub "127.0.0.1:$hub_port" --from $((1 + nats_records)) \
     --total $((1 + nats_records + nats_catchup)) > "$dir/wait.out" || die "NATS catch-up failed"

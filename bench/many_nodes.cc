@@ -1,13 +1,13 @@
 // bangban-many-nodes: hundreds of outlet nodes in one process, against one real hub.
 //
 // Each simulated node has its own identity (derived from --seed, so `keys` and `run` agree
-// without key files), its own DEALER socket with CurveZMQ, and its own feed of signed
-// outlet.training records. One thread drives every socket with zmq::poll: a thread per node
+// without key files), its own DEALER socket with CurveZMQ, and its own feed of signed records
+// (outlet.training, or with --mix day a working day's applications, resubmissions and ratings). One thread drives every socket with zmq::poll: a thread per node
 // would measure the load generator's scheduler, not the hub.
 //
 //   bangban-many-nodes keys --count N --seed TEXT      the nodes' public keys, to enrol at the hub
 //   bangban-many-nodes run --hub EP --hub-key HEX --count N --seed TEXT
-//                          (--rate R --seconds S | --backlog B) [--hub-pid PID]
+//                          (--rate R --seconds S | --backlog B) [--mix training|day] [--hub-pid PID]
 //
 // Steady mode: the nodes together create R records/s, each pushed alone as soon as it is
 // created, and the time from push to ack is recorded (DESIGN.md: ack p99 <= 20 ms). Backlog
@@ -42,6 +42,7 @@
 #include "protocol/record.h"
 #include "sync/sync_message.h"
 #include "daemon/command_line.h"
+#include "node/intake.h"
 
 using namespace bangban;
 using Clock = std::chrono::steady_clock;
@@ -71,19 +72,83 @@ SigningKey NodeKey(const std::string& seed, size_t i) {
   return SigningKey::FromSeed(node_seed);
 }
 
+// What the nodes' feeds hold. `training`: outlet.training records only, the line of
+// bench/city_load.sh. `day`: a working day at an outlet, repeating every 10 records: 5
+// applications (app.submit, the applicant sealed to the county hub's key), 2 resubmissions
+// answering a reviewer's correction request (app.resubmit, the outlet's part of a review; the
+// review decisions themselves are the county hub's own records, never pushed by an outlet) and
+// 3 applicants' ratings (feedback.rating). Applications and resubmissions also update the
+// hub's case projection, so a day costs the hub more per record than training does.
+enum class Mix { kTraining, kDay };
+constexpr size_t kDayCycle = 10;
+constexpr size_t kDayApplications = 5;
+constexpr size_t kDayResubmissions = 2;
+
+std::string AppId(size_t number, size_t application) {
+  return "YH-" + std::to_string(number) + "-" + std::to_string(application);
+}
+
+// The body of an application, sealed once per node through the outlet's own intake: the hub
+// stores the sealed box without opening it, so one seal per node costs it the same as one per
+// application, and keeps the load generator's setup short.
+Json ApplicationBody(size_t number, const PublicKey& county_key) {
+  // A valid GB 11643 number: 140802 (Yanhu district), born 1985-06-15, check digit computed.
+  std::string id = "14080219850615" + std::to_string(100 + number % 900);
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (id[i] - '0') * kWeights[i];
+  id += "10X98765432"[sum % 11];
+  Json input = {{"type", "app.submit"},
+                {"app_id", AppId(number, 0)},
+                {"kind", "establish"},
+                {"entity_type", "individual"},
+                {"entity_name", "运城市盐湖区老街小吃店"},
+                {"applicant", {{"id_number", id}, {"name", "张三明"}}},
+                {"realname_verified", true},
+                {"channel", "outlet"},
+                {"fee_cents", 0},
+                {"helper", "李*"},
+                {"materials", {"id_card", "lease"}}};
+  return IntakeFromJson(input, county_key, CivilDate{2026, 1, 5}).body;
+}
+
+// Record `seq` of node `number`'s feed: its type and body.
+std::pair<std::string, Json> FeedEntry(Mix mix, size_t number, uint64_t seq, const Json& application) {
+  if (mix == Mix::kTraining) {
+    return {"outlet.training",
+            {{"outlet_id", "YH-" + std::to_string(number)},
+             {"staff", "helper-" + std::to_string(seq)},
+             {"course", "全程电子化登记操作培训"},
+             {"hours", uint64_t{4}}}};
+  }
+  // Position in the cycle; resubmissions and ratings name applications of the same cycle.
+  size_t cycle = (seq - 1) / kDayCycle, slot = (seq - 1) % kDayCycle;
+  size_t first = cycle * kDayApplications + 1;
+  if (slot < kDayApplications) {
+    Json body = application;
+    body["app_id"] = AppId(number, first + slot);
+    return {"app.submit", std::move(body)};
+  }
+  if (slot < kDayApplications + kDayResubmissions) {
+    return {"app.resubmit",
+            {{"app_id", AppId(number, first + slot - kDayApplications)},
+             {"materials", {"id_card", "lease", "lease_corrected"}},
+             {"note", "补正：租赁合同已补盖出租方印章"}}};
+  }
+  return {"feedback.rating", {{"app_id", AppId(number, first + slot - kDayApplications - kDayResubmissions)},
+                              {"score", uint64_t{5}}}};
+}
+
 // `count` records of node `number`'s feed, signed and chained up front so that signing does
-// not compete with the hub for the CPU during the measured phase. The body is the training
-// line of bench/city_load.sh; a hub's cost per record does not depend on the type.
-std::vector<Bytes> MakeFeed(const SigningKey& key, size_t number, size_t count) {
+// not compete with the hub for the CPU during the measured phase.
+std::vector<Bytes> MakeFeed(const SigningKey& key, size_t number, size_t count, Mix mix, const PublicKey& county_key) {
+  Json application = mix == Mix::kDay ? ApplicationBody(number, county_key) : Json();
   std::vector<Bytes> feed;
   feed.reserve(count);
   std::optional<RecordId> prev;
   for (uint64_t seq = 1; seq <= count; ++seq) {
-    Json body = {{"outlet_id", "YH-" + std::to_string(number)},
-                 {"staff", "helper-" + std::to_string(seq)},
-                 {"course", "全程电子化登记操作培训"},
-                 {"hours", uint64_t{4}}};
-    Record record = Record::Create(key, "outlet.training", seq, prev, NowMs(), std::move(body));
+    auto [type, body] = FeedEntry(mix, number, seq, application);
+    Record record = Record::Create(key, type, seq, prev, NowMs(), std::move(body));
     prev = record.id();
     feed.push_back(record.wire());
   }
@@ -471,6 +536,7 @@ struct RunOptions {
   double rate = 0;
   double seconds = 0;
   size_t backlog = 0;
+  Mix mix = Mix::kTraining;
   int hub_pid = 0;
 };
 
@@ -479,14 +545,14 @@ size_t RecordsPerNode(const RunOptions& o) {
   return static_cast<size_t>(std::ceil(o.rate * o.seconds / static_cast<double>(o.count)));
 }
 
-std::vector<Node> MakeNodes(const RunOptions& o) {
+std::vector<Node> MakeNodes(const RunOptions& o, const PublicKey& hub_key) {
   size_t per_node = RecordsPerNode(o);
   Clock::time_point start = Clock::now();
   std::vector<Node> nodes;
   nodes.reserve(o.count);
   for (size_t i = 1; i <= o.count; ++i) {
     SigningKey key = NodeKey(o.seed, i);
-    std::vector<Bytes> feed = MakeFeed(key, i, per_node);
+    std::vector<Bytes> feed = MakeFeed(key, i, per_node, o.mix, hub_key);
     nodes.push_back(Node{.number = i, .key = std::move(key), .feed = std::move(feed)});
   }
   std::cout << std::fixed << std::setprecision(2) << "signed " << o.count * per_node << " records ("
@@ -579,7 +645,7 @@ int Run(const RunOptions& o) {
   // One I/O thread per core for encryption; sockets for every node plus ZeroMQ's own. Declared
   // before the nodes so that their sockets close first: a context waits for its sockets.
   zmq::context_t context(2, static_cast<int>(o.count + 64));
-  std::vector<Node> nodes = MakeNodes(o);
+  std::vector<Node> nodes = MakeNodes(o, *hub_key);
   hub.SampleNow();
   PrintMemory("before the nodes connect", hub);
 
@@ -646,6 +712,10 @@ int main(int argc, char** argv) {
   run->add_option("--rate", o.rate, "Steady mode: records per second, all nodes together");
   run->add_option("--seconds", o.seconds, "Steady mode: how long");
   run->add_option("--backlog", o.backlog, "Backlog mode: records each node pushes at once");
+  run->add_option("--mix", o.mix, "What the feeds hold: training (outlet.training only) or day (per 10 records: "
+                                 "5 app.submit, 2 app.resubmit, 3 feedback.rating)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Mix>{{"training", Mix::kTraining}, {"day", Mix::kDay}}))
+      ->default_str("training");
   run->add_option("--hub-pid", o.hub_pid, "The hub's process id: sample its memory and CPU from /proc");
   run->callback([&] { exit_code = Run(o); });
 

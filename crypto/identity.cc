@@ -176,6 +176,10 @@ SigningKey SigningKey::Load(const std::filesystem::path& path) {
                                      path.string());
   }
   std::ifstream in(path);
+  if (!in) {
+    throw Error("key_file_unreadable", "cannot read key file " + path.string() + ": " + std::strerror(errno) +
+                                           " (run the command as the data dir's owner)");
+  }
   std::string header, hex;
   std::getline(in, header);
   std::getline(in, hex);

@@ -109,6 +109,15 @@ Record Hub::Enrol(const EnrolRequest& r) {
 }
 
 Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason) {
+  // The earliest limit stays in force (docs/operations.md), so a later one would be a record that
+  // changes nothing while the operator believes it did.
+  if (auto enrolled = store_->FindEnrolment(key); enrolled && enrolled->revoked_after_seq &&
+                                                  after_seq >= *enrolled->revoked_after_seq) {
+    throw Error("already_revoked", "key " + KeyId(key) + " is already revoked after seq " +
+                                       std::to_string(*enrolled->revoked_after_seq) +
+                                       ", which stays in force; a later limit would change nothing, so nothing was "
+                                       "written (an earlier --after-seq tightens it)");
+  }
   Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))},
                {"after_seq", after_seq},
                {"reason", reason}};

@@ -1,5 +1,7 @@
 #include "storage/lmdb.h"
 
+#include <cerrno>
+
 #include <mutex>
 
 namespace bangban {
@@ -14,7 +16,13 @@ MDB_val ToVal(ByteView bytes) {
 }  // namespace
 
 void ThrowLmdb(std::string_view operation, int rc) {
-  throw Error("storage", "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc));
+  std::string hint;
+  // LMDB reports a full disk on commit as EIO or ENOSPC: say what an operator should look at.
+  if (rc == EIO || rc == ENOSPC || rc == EDQUOT) {
+    hint = "; the disk holding the store is probably full or failing: check free space (df -h) and the "
+           "system log, then run the command again (nothing of this write was stored)";
+  }
+  throw Error("storage", "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc) + hint);
 }
 
 LmdbEnv::LmdbEnv(const std::filesystem::path& dir, Options options)

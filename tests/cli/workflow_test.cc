@@ -842,6 +842,17 @@ TEST_F(CliTest, RevokedKeyRecordsAfterTheLimitAreRefused) {
   EXPECT_EQ(HubRecords("H"), before + 5);
   cli::Result audit = Hub({"audit", "--data", "H"});
   EXPECT_EQ(audit.exit_code, 0) << audit.Describe();
+
+  // The earliest limit stays in force: a later one is refused, saying so, and writes nothing;
+  // an earlier one tightens it.
+  const long records = HubRecords("H");
+  cli::Result later = Hub({"revoke", "--data", "H", "--key", net.node_key, "--after-seq", "8", "--reason", "again"});
+  EXPECT_EQ(later.exit_code, 1) << later.Describe();
+  EXPECT_NE(later.err.find("already revoked after seq 5"), std::string::npos) << later.Describe();
+  EXPECT_EQ(HubRecords("H"), records) << "a revocation that changes nothing was written";
+  cli::Result earlier = Hub({"revoke", "--data", "H", "--key", net.node_key, "--after-seq", "3", "--reason", "更早"});
+  EXPECT_EQ(earlier.exit_code, 0) << earlier.Describe();
+  EXPECT_EQ(HubRecords("H"), records + 1);
 }
 
 // Regression: records waiting in the gap buffer must meet the revocation when the gap closes.

@@ -125,7 +125,7 @@ int Recover(HubCommand& cmd, const Args& a) {
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
   std::vector<std::string> problems = hub.Audit();
-  Json status = hub.Status();
+  Json status = hub.Status().ToJson();
   if (a.json) {
     PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status["records"]},
                         {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]}});
@@ -142,16 +142,15 @@ int Audit(HubCommand& cmd, const Args& a) {
 }
 
 void PrintStatus(HubCommand& cmd, const Args& a) {
-  Json s = cmd.Open(a.data).Status();
-  if (a.json) return PrintJson(cmd.out, s);
-  cmd.out << s["role"].get<std::string>() << " hub " << s["name"].get<std::string>() << " ("
-          << s["county"].get<std::string>() << ")\nkey " << s["key"].get<std::string>() << "\nrecords "
-          << s["records"] << " in " << s["feeds"] << " feeds, enrolled keys " << s["enrolled"] << ", buffered "
-          << s["buffered"] << ", quarantined " << s["quarantined"].size() << "\n";
-  for (const Json& p : s["peers"]) {
-    cmd.out << "  peer " << p["key"].get<std::string>().substr(0, 16) << " " << p["outlet_id"].get<std::string>()
-            << "  last contact " << p["last_contact"].get<std::string>() << "  received " << p["records_received"]
-            << "  backlog " << p["backlog"] << "\n";
+  HubStatus s = cmd.Open(a.data).Status();
+  if (a.json) return PrintJson(cmd.out, s.ToJson());
+  cmd.out << s.role << " hub " << s.name << " (" << s.county << ")\nkey " << ToHex(s.key) << "\nrecords " << s.records
+          << " in " << s.feeds << " feeds, enrolled keys " << s.enrolled << ", buffered " << s.buffered
+          << ", quarantined " << s.quarantined.size() << "\n";
+  for (const PeerReport& p : s.peers) {
+    cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact "
+            << p.LastContact() << "  received " << p.records_received << "  backlog " << p.backlog
+            << "\n";
   }
 }
 

@@ -125,18 +125,19 @@ int Recover(HubCommand& cmd, const Args& a) {
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
   std::vector<std::string> problems = hub.Audit();
-  Json status = hub.Status().ToJson();
+  HubStatus status = hub.Status();
   if (a.json) {
-    PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status["records"]},
-                        {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]}});
+    Json quarantined = Json::array();
+    for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
+    PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status.records},
+                        {"feeds", status.feeds}, {"quarantined", quarantined}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
-    for (const Json& q : status["quarantined"]) {
-      cmd.out << "notice: author " << q["author"].get<std::string>().substr(0, 16)
-              << " is quarantined: " << q["reason"].get<std::string>() << "\n";
+    for (const QuarantineReport& q : status.quarantined) {
+      cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
-    cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status["records"] << " records in "
-            << status["feeds"] << " feeds, " << problems.size() << " problems\n";
+    cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status.records << " records in "
+            << status.feeds << " feeds, " << problems.size() << " problems\n";
   }
   return problems.empty() ? kExitOk : kExitError;
 }

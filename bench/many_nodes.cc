@@ -40,7 +40,7 @@
 #include "sync/zap_handler.h"
 #include "protocol/clock.h"
 #include "protocol/record.h"
-#include "sync/sync_message.h"
+#include "sync/messages.h"
 #include "daemon/command_line.h"
 #include "node/intake.h"
 
@@ -317,7 +317,7 @@ std::optional<Json> Receive(zmq::socket_t& socket) {
 
 Json Hello(const Node& node) {
   // A node that has never synced names its own feed as [own key, 0, zeros].
-  return {{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson({{node.key.public_key(), 0, {}}})}};
+  return HelloMessage{kSyncVersion, {{node.key.public_key(), 0, {}}}}.ToJson();
 }
 
 void TakeWelcome(Node& node, const Json& reply) {
@@ -334,7 +334,7 @@ void TakeWelcome(Node& node, const Json& reply) {
   if (reply.contains("push_bytes") && reply["push_bytes"].is_number_unsigned()) {
     node.push_bytes = std::clamp<size_t>(reply["push_bytes"].get<size_t>(), 1, kDefaultPushBytes);
   }
-  for (const FeedPosition& p : PositionsFromJson(reply.value("heads", Json::array()), "heads")) {
+  for (const FeedPosition& p : WelcomeMessage::FromJson(reply).heads) {
     if (p.author == node.key.public_key() && p.seq > 0) {
       // Our records are signed afresh each run: pushing them after an earlier run's would fork
       // the feed and get the key quarantined.
@@ -428,7 +428,7 @@ void TakeReply(Node& node, const Json& reply, Tally& tally) {
     tally.Refuse(r.value("code", ""), 1, who + " seq " + std::to_string(r.value("seq", uint64_t{0})) + ": " +
                                              r.value("message", ""));
   }
-  for (const FeedPosition& p : PositionsFromJson(reply.value("heads", Json::array()), "heads")) {
+  for (const FeedPosition& p : AckMessage::FromJson(reply).heads) {
     if (p.author == node.key.public_key()) node.acked = std::max(node.acked, p.seq);
   }
 }

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "hub/hub.h"
-#include "sync/sync_message.h"
+#include "sync/messages.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
@@ -91,20 +91,21 @@ namespace {
 // in it (envelope, body validation, record id). One push of 256 KiB of training records.
 void BM_DecodePush(benchmark::State& state) {
   SigningKey outlet = SigningKey::Generate();
-  Json list = Json::array();
+  PushMessage push;
+  push.batch = 1;
   size_t bytes = 0;
   std::optional<RecordId> prev;
   for (uint64_t seq = 1; bytes < kMaxPushBytes; ++seq) {
     Record r = Record::Create(outlet, "outlet.training", seq, prev, 1'772'000'000'000, Training(static_cast<int>(seq)));
     prev = r.id();
     bytes += r.wire().size();
-    list.push_back(BinaryJson(r.wire()));
+    push.records.push_back(r.wire());
   }
-  const size_t count = list.size();
-  Bytes message = EncodeMessage({{"type", "push"}, {"batch", 1}, {"records", std::move(list)}});
+  const size_t count = push.records.size();
+  Bytes message = EncodeMessage(push.ToJson());
   for (auto _ : state) {
-    Json push = DecodeMessage(message);
-    for (const Json& wire : push["records"]) benchmark::DoNotOptimize(Record::Decode(wire.get_binary()));
+    PushMessage received = PushMessage::FromJson(DecodeMessage(message));
+    for (const Bytes& wire : received.records) benchmark::DoNotOptimize(Record::Decode(wire));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * count));
 }

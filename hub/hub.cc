@@ -4,10 +4,9 @@
 
 #include <thread>
 
+#include "protocol/clock.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
-#include "protocol/clock.h"
-#include "sync/sync_message.h"
 
 namespace bangban {
 
@@ -67,10 +66,10 @@ void Hub::NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms)
                record.seq(), KeyId(record.author()), ahead / 1000);
 }
 
-Json Hub::LatestTreeHead() const {
-  Json head;
+std::optional<Bytes> Hub::LatestTreeHead() const {
+  std::optional<Bytes> head;
   store_->env().Read([&](LmdbTxn& txn) {
-    if (auto latest = log_->LatestHead(txn)) head = Json::binary(latest->Encode());
+    if (auto latest = log_->LatestHead(txn)) head = latest->Encode();
   });
   return head;
 }
@@ -90,10 +89,10 @@ std::optional<Receipt> Hub::ReceiptFor(const RecordId& id) {
   return receipt;
 }
 
-Json Hub::ReceiptMessage(const RecordId& id) {
+Receipt Hub::ProveReceipt(const RecordId& id) {
   std::optional<Receipt> receipt = ReceiptFor(id);
-  if (!receipt) return ErrorMessage("not_found", "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
-  return {{"type", "receipt"}, {"receipt", receipt->ToJson()}};
+  if (!receipt) throw Error("not_found", "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
+  return *receipt;
 }
 
 Record Hub::Enrol(const EnrolRequest& r) {
@@ -143,7 +142,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   options.store = store_.get();
   options.before_commit = [this](LmdbTxn& txn) { log_->SignHead(txn, key_, NowMs()); };
   options.latest_tree_head = [this] { return LatestTreeHead(); };
-  options.receipt = [this](const RecordId& id) { return ReceiptMessage(id); };
+  options.receipt = [this](const RecordId& id) { return ProveReceipt(id); };
   if (upstream_.running()) options.after_ingest = [this] { upstream_.Wake(); };
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
   // record arrives; every change is logged for the review desk.
@@ -199,65 +198,54 @@ std::vector<std::string> Hub::Audit() const {
   return problems;
 }
 
-Json Hub::Status() const {
-  Json status;
-  status["role"] = config_.role;
-  status["name"] = config_.name;
-  status["county"] = config_.county;
-  status["key"] = ToHex(key_.public_key());
-  status["records"] = store_->RecordCount();
-  status["feeds"] = store_->Heads().size();
-  status["enrolled"] = store_->Enrolments().size();
-  status["buffered"] = store_->BufferedCount();
-  Json quarantined = Json::array();
-  for (const auto& [author, reason] : store_->Quarantined()) {
-    quarantined.push_back({{"author", ToHex(author)}, {"reason", reason}});
-  }
-  status["quarantined"] = quarantined;
+HubStatus Hub::Status() const {
+  HubStatus status;
+  status.role = config_.role;
+  status.name = config_.name;
+  status.county = config_.county;
+  status.key = key_.public_key();
+  status.records = store_->RecordCount();
+  status.feeds = store_->Heads().size();
+  status.enrolled = store_->Enrolments().size();
+  status.buffered = store_->BufferedCount();
+  for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
   store_->env().Read([&](LmdbTxn& txn) {
     MDB_stat stat;
     mdb_stat(txn.raw(), clock_skew_, &stat);
-    status["clock_skewed_records"] = stat.ms_entries;
-    if (auto head = log_->LatestHead(txn)) status["tree_head"] = head->ToJson();
+    status.clock_skewed_records = stat.ms_entries;
+    status.tree_head = log_->LatestHead(txn);
   });
-  status["peers"] = PeerReport();
+  status.peers = PeerReports();
   // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
-  Json feeds = Json::array();
   for (const auto& [author, head] : store_->Heads()) {
     auto e = store_->FindEnrolment(author);
-    feeds.push_back({{"author", ToHex(author)}, {"seq", head.seq}, {"head", ToHex(head.id)},
-                     {"outlet_id", e ? e->outlet_id : ""}, {"role", e ? e->role : (author == key_.public_key() ? config_.role : "")}});
+    status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
+                            e ? e->role : (author == key_.public_key() ? config_.role : "")});
   }
-  status["heads"] = feeds;
   return status;
 }
 
-Json Hub::PeerReport() const {
+std::vector<PeerReport> Hub::PeerReports() const {
   // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
   // replication that silently stalls.
-  Json peers = Json::array();
-  Json stats = LoadPeerStats(*store_);
-  for (const auto& [hex, s] : stats.items()) {
-    auto key = FromHexFixed<32>(hex);
-    if (!key) continue;
-    uint64_t backlog = 0;
-    Json claimed = s.value("claimed_heads", Json::object());
-    for (const auto& [author_hex, seq] : claimed.items()) {
-      auto author = FromHexFixed<32>(author_hex);
-      uint64_t ours = author ? store_->Head(*author).seq : 0;
-      if (seq.get<uint64_t>() > ours) backlog += seq.get<uint64_t>() - ours;
+  std::vector<PeerReport> peers;
+  for (const auto& [key, s] : LoadPeerStats(*store_)) {
+    PeerReport peer;
+    peer.key = key;
+    for (const auto& [author, seq] : s.claimed_heads) {
+      uint64_t ours = store_->Head(author).seq;
+      if (seq > ours) peer.backlog += seq - ours;
     }
-    auto enrolment = store_->FindEnrolment(*key);
-    Json peer = {{"key", hex},
-                 {"name", enrolment ? enrolment->name : ""},
-                 {"outlet_id", enrolment ? enrolment->outlet_id : ""},
-                 {"last_contact", FormatRfc3339(s.value("last_contact_ms", int64_t{0}))},
-                 {"pushes", s.value("pushes", uint64_t{0})},
-                 {"records_received", s.value("records_accepted", uint64_t{0})},
-                 {"duplicates", s.value("records_duplicate", uint64_t{0})},
-                 {"backlog", backlog},
-                 {"rejections", s.value("rejections", Json::object())}};
-    peers.push_back(peer);
+    if (auto enrolment = store_->FindEnrolment(key)) {
+      peer.name = enrolment->name;
+      peer.outlet_id = enrolment->outlet_id;
+    }
+    peer.last_contact_ms = s.last_contact_ms;
+    peer.pushes = s.pushes;
+    peer.records_received = s.records_accepted;
+    peer.duplicates = s.records_duplicate;
+    peer.rejections = s.rejections;
+    peers.push_back(std::move(peer));
   }
   return peers;
 }

@@ -12,6 +12,7 @@
 
 #include "review/case_book.h"
 #include "hub/hub_config.h"
+#include "hub/hub_status.h"
 #include "sync/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
@@ -55,7 +56,7 @@ class Hub {
   void Run(const RunOptions& options, const std::atomic<bool>& stop);
   // One exchange with the city hub that also fetches this hub's own feed if the city holds
   // more of it (a county hub restored from an old backup): until then no record may be
-  // appended (FeedStore's kBehindFlag), since it would fork the hub's feed. `run --upstream`
+  // appended (kBehindFlag in storage/meta_keys.h), since it would fork the hub's feed. `run --upstream`
   // does the same on its first exchange. Error("unreachable") / Error("refused") as SyncClient.
   SyncClient::Result Recover(const std::string& upstream, const PublicKey& upstream_key);
   // While Run replicates to an upstream hub: starts the next exchange now (e.g. the daemon just
@@ -64,7 +65,7 @@ class Hub {
 
   // Problems found by re-verifying the whole store; empty means clean.
   std::vector<std::string> Audit() const;
-  Json Status() const;
+  HubStatus Status() const;
 
   const HubConfig& config() const { return config_; }
   const SigningKey& key() const { return key_; }
@@ -87,9 +88,10 @@ class Hub {
   BackgroundSync upstream_;  // Run's replication to the city, while it runs
 
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
-  Json LatestTreeHead() const;
-  Json PeerReport() const;
-  Json ReceiptMessage(const RecordId& id);
+  std::optional<Bytes> LatestTreeHead() const;  // binary form
+  std::vector<PeerReport> PeerReports() const;
+  // ReceiptFor, or Error("not_found"): the answer to a prove.
+  Receipt ProveReceipt(const RecordId& id);
 };
 
 }  // namespace bangban

@@ -125,33 +125,33 @@ int Recover(HubCommand& cmd, const Args& a) {
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
   std::vector<std::string> problems = hub.Audit();
-  Json status = hub.Status();
+  HubStatus status = hub.Status();
   if (a.json) {
-    PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status["records"]},
-                        {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]}});
+    Json quarantined = Json::array();
+    for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
+    PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status.records},
+                        {"feeds", status.feeds}, {"quarantined", quarantined}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
-    for (const Json& q : status["quarantined"]) {
-      cmd.out << "notice: author " << q["author"].get<std::string>().substr(0, 16)
-              << " is quarantined: " << q["reason"].get<std::string>() << "\n";
+    for (const QuarantineReport& q : status.quarantined) {
+      cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
-    cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status["records"] << " records in "
-            << status["feeds"] << " feeds, " << problems.size() << " problems\n";
+    cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status.records << " records in "
+            << status.feeds << " feeds, " << problems.size() << " problems\n";
   }
   return problems.empty() ? kExitOk : kExitError;
 }
 
 void PrintStatus(HubCommand& cmd, const Args& a) {
-  Json s = cmd.Open(a.data).Status();
-  if (a.json) return PrintJson(cmd.out, s);
-  cmd.out << s["role"].get<std::string>() << " hub " << s["name"].get<std::string>() << " ("
-          << s["county"].get<std::string>() << ")\nkey " << s["key"].get<std::string>() << "\nrecords "
-          << s["records"] << " in " << s["feeds"] << " feeds, enrolled keys " << s["enrolled"] << ", buffered "
-          << s["buffered"] << ", quarantined " << s["quarantined"].size() << "\n";
-  for (const Json& p : s["peers"]) {
-    cmd.out << "  peer " << p["key"].get<std::string>().substr(0, 16) << " " << p["outlet_id"].get<std::string>()
-            << "  last contact " << p["last_contact"].get<std::string>() << "  received " << p["records_received"]
-            << "  backlog " << p["backlog"] << "\n";
+  HubStatus s = cmd.Open(a.data).Status();
+  if (a.json) return PrintJson(cmd.out, s.ToJson());
+  cmd.out << s.role << " hub " << s.name << " (" << s.county << ")\nkey " << ToHex(s.key) << "\nrecords " << s.records
+          << " in " << s.feeds << " feeds, enrolled keys " << s.enrolled << ", buffered " << s.buffered
+          << ", quarantined " << s.quarantined.size() << "\n";
+  for (const PeerReport& p : s.peers) {
+    cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact "
+            << p.LastContact() << "  received " << p.records_received << "  backlog " << p.backlog
+            << "\n";
   }
 }
 

@@ -103,15 +103,13 @@ int Submit(Command& cmd, const Args& a) {
 }
 
 void PrintStatus(Command& cmd, const Args& a) {
-  Json s = cmd.Open(a.data).Status();
-  if (a.json) return PrintJson(cmd.out, s);
-  cmd.out << "outlet " << s["outlet_id"].get<std::string>() << " (county " << s["county"].get<std::string>()
-          << ")\nkey " << s["key"].get<std::string>() << "\nown feed seq " << s["feed"]["seq"]
-          << "\nrecords held " << s["records_held"] << " in " << s["feeds_held"] << " feeds, buffered "
-          << s["buffered"] << ", quarantined authors " << s["quarantined"] << "\n";
-  for (const Json& app : s["applications"]) {
-    cmd.out << "  " << app["app_id"].get<std::string>() << "  " << app["kind"].get<std::string>() << "  "
-            << app["state"].get<std::string>() << "\n";
+  NodeStatus s = cmd.Open(a.data).Status();
+  if (a.json) return PrintJson(cmd.out, s.ToJson());
+  cmd.out << "outlet " << s.outlet_id << " (county " << s.county << ")\nkey " << ToHex(s.key) << "\nown feed seq "
+          << s.feed_seq << "\nrecords held " << s.records_held << " in " << s.feeds_held << " feeds, buffered "
+          << s.buffered << ", quarantined authors " << s.quarantined << "\n";
+  for (const ApplicationStatus& app : s.applications) {
+    cmd.out << "  " << app.app_id << "  " << app.kind << "  " << app.state << "\n";
   }
 }
 
@@ -141,9 +139,7 @@ void RunDaemon(Command& cmd, const Args& a) {
 
 int PrintSync(Command& cmd, const Args& a, const SyncClient::Result& r) {
   if (a.json) {
-    PrintJson(cmd.out, {{"complete", r.complete}, {"pushed", r.pushed}, {"accepted", r.accepted},
-                        {"duplicate", r.duplicate}, {"pulled", r.pulled}, {"recovered", r.recovered},
-                        {"refusals", r.refusals}});
+    PrintJson(cmd.out, r.ToJson());
   } else {
     cmd.out << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted " << r.accepted
             << ", duplicate " << r.duplicate << ", pulled " << r.pulled << "\n";

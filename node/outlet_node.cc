@@ -4,10 +4,9 @@
 
 #include <thread>
 
-#include "sync/sync_server.h"
 #include "protocol/clock.h"
 #include "protocol/json_text.h"
-#include "sync/sync_message.h"
+#include "sync/sync_server.h"
 
 namespace bangban {
 
@@ -53,7 +52,7 @@ PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& 
   FeedStore store(dir.store_dir(), StoreOptions(config));
   // A replaced machine's identity already has a feed at the hub: writing before fetching it
   // would fork it.
-  if (replacing) store.PutMeta("behind", AsBytes("identity replaced"));
+  if (replacing) store.PutMeta(kBehindFlag, AsBytes("identity replaced"));
   config.Save(dir.config_file());  // last: a dir with a config is a complete node
   return key.public_key();
 }
@@ -112,7 +111,7 @@ std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
 }
 
 std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
-  if (store_->GetMeta("behind")) {
+  if (store_->GetMeta(kBehindFlag)) {
     throw Error("behind", "this node's feed is behind what the hub holds (restored or replaced); "
                           "nothing was stored: run `bangban-node recover --data DIR` first");
   }
@@ -122,18 +121,17 @@ std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
   return store_->AppendOwn(key_, bodies);
 }
 
-Json OutletNode::Status() const {
+NodeStatus OutletNode::Status() const {
   FeedHead own = store_->Head(key_.public_key());
   // Applications filed here and what happened to each since: our submissions and resubmissions,
   // and the county hub's decisions pulled from its feed, in time order.
-  std::map<std::string, Json> apps;
+  std::map<std::string, ApplicationStatus> apps;
   std::map<std::string, std::vector<ApplicationEvent>> events;
   std::vector<Record> held;
   store_->ScanFeed(key_.public_key(), 1, own.seq, [&](const Record& r) {
     if (r.type() == "app.submit") {
       const std::string& app_id = r.body()["app_id"];
-      apps[app_id] = {{"app_id", app_id}, {"kind", r.body()["kind"]}, {"state", "submitted"},
-                      {"submitted", FormatRfc3339(r.envelope().ts)}};
+      apps[app_id] = {app_id, r.body()["kind"].get<std::string>(), "submitted", r.envelope().ts, std::nullopt, std::nullopt};
     }
     if (r.type() == "app.resubmit") held.push_back(r);
     return true;
@@ -154,23 +152,23 @@ Json OutletNode::Status() const {
   }
   for (auto& [app_id, list] : events) {
     std::stable_sort(list.begin(), list.end(), [](const ApplicationEvent& a, const ApplicationEvent& b) { return a.ts < b.ts; });
-    Json& app = apps[app_id];
-    app["state"] = list.back().state;
+    ApplicationStatus& app = apps[app_id];
+    app.state = list.back().state;
     const Json& last = *list.back().body;
-    if (last.contains("reason")) app["reason"] = last["reason"];
-    if (last.contains("uscc")) app["uscc"] = last["uscc"];
+    if (last.contains("reason")) app.reason = last["reason"].get<std::string>();
+    if (last.contains("uscc")) app.uscc = last["uscc"].get<std::string>();
   }
-  Json status;
-  status["outlet_id"] = config_.outlet_id;
-  status["county"] = config_.county;
-  status["key"] = ToHex(key_.public_key());
-  status["feed"] = {{"seq", own.seq}, {"head", own.seq ? Json(ToHex(own.id)) : Json(nullptr)}};
-  status["records_held"] = store_->RecordCount();
-  status["feeds_held"] = store_->Heads().size();
-  status["buffered"] = store_->BufferedCount();
-  status["quarantined"] = store_->Quarantined().size();
-  status["applications"] = Json::array();
-  for (auto& [id, app] : apps) status["applications"].push_back(app);
+  NodeStatus status;
+  status.outlet_id = config_.outlet_id;
+  status.county = config_.county;
+  status.key = key_.public_key();
+  status.feed_seq = own.seq;
+  if (own.seq) status.feed_head = own.id;
+  status.records_held = store_->RecordCount();
+  status.feeds_held = store_->Heads().size();
+  status.buffered = store_->BufferedCount();
+  status.quarantined = store_->Quarantined().size();
+  for (auto& [id, app] : apps) status.applications.push_back(std::move(app));
   return status;
 }
 
@@ -194,28 +192,27 @@ SyncClient::Result OutletNode::SyncOnce() {
 SyncClient::Result OutletNode::Recover() {
   SyncClient client(ClientOptions());
   SyncClient::Result result = client.SyncOnce();
-  store_->DeleteMeta("behind");  // upstream answered: our feed now holds all it had of it
+  store_->DeleteMeta(kBehindFlag);  // upstream answered: our feed now holds all it had of it
   return result;
 }
 
 Receipt OutletNode::ReceiptFor(const RecordId& id) {
   if (!store_->Get(id)) throw Error("not_found", "this node holds no record " + ToHex(id));
-  const std::string meta = "receipt/" + ToHex(id);
-  Json json;
+  const std::string meta = ReceiptMetaName(id);
+  Receipt receipt;
   try {
     SyncClient client(ClientOptions());
-    json = client.RequestReceipt(id);
+    receipt = client.RequestReceipt(id);
   } catch (const Error& e) {
     auto kept = store_->GetMeta(meta);
     if (!kept) throw;
-    json = Json::parse(AsChars(*kept));
+    receipt = Receipt::FromJson(Json::parse(AsChars(*kept)));
   }
-  Receipt receipt = Receipt::FromJson(json);
   if (receipt.id != id || !receipt.Verify(config_.county_key)) {
     throw Error("bad_receipt", "the receipt for " + ToHex(id).substr(0, 16) +
                                    " does not verify against the county hub's key");
   }
-  store_->PutMeta(meta, AsBytes(json.dump()));
+  store_->PutMeta(meta, AsBytes(receipt.ToJson().dump()));
   return receipt;
 }
 
@@ -233,12 +230,12 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
   if (replication_.running()) {
     options.after_ingest = [this] { replication_.Wake(); };
     // Receipts come from the hub: a relay asks it on behalf of the outlets behind it.
-    options.receipt = [this](const RecordId& id) -> Json {
+    options.receipt = [this](const RecordId& id) {
       try {
         SyncClient upstream(ClientOptions());
-        return {{"type", "receipt"}, {"receipt", upstream.RequestReceipt(id)}};
+        return upstream.RequestReceipt(id);
       } catch (const Error& e) {
-        return ErrorMessage(e.code(), std::string("relay could not ask the hub: ") + e.what());
+        throw Error(e.code(), std::string("relay could not ask the hub: ") + e.what());
       }
     };
   }

@@ -12,6 +12,7 @@
 
 #include "node/intake.h"
 #include "node/node_config.h"
+#include "node/node_status.h"
 #include "sync/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
@@ -37,8 +38,8 @@ class OutletNode {
   // Signs and stores entries in one durable transaction.
   std::vector<Record> Append(std::span<const IntakeEntry> entries);
 
-  // Status as one JSON document: identity, feed head, records held, applications and state.
-  Json Status() const;
+  // Identity, feed head, records held, applications and their state (node/node_status.h).
+  NodeStatus Status() const;
 
   // Replication (docs/protocol.md). One exchange with the upstream hub or relay.
   SyncClient::Result SyncOnce();

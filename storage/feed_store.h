@@ -19,6 +19,7 @@
 #include "crypto/identity.h"
 #include "protocol/record.h"
 #include "storage/lmdb.h"
+#include "storage/meta_keys.h"
 
 namespace bangban {
 
@@ -67,10 +68,6 @@ std::string_view OutcomeName(IngestOutcome::Kind kind);
 // than once for a record when a transaction is retried, so it must only write through `txn`.
 using StoreObserver = std::function<void(LmdbTxn& txn, const Record& record, int64_t received_ms)>;
 
-// Meta entry set while this party's own feed is behind what upstream holds; the sync client
-// sets it when a welcome shows more of the feed upstream and clears it once it pulled it all.
-inline constexpr std::string_view kBehindFlag = "behind";
-
 class FeedStore {
  public:
   struct Options {
@@ -100,7 +97,8 @@ class FeedStore {
   std::vector<IngestOutcome> Ingest(std::span<const Record> records, bool signatures_checked = false,
                                     const std::function<void(LmdbTxn&)>& before_commit = {});
 
-  // Small named values of the owner (sync cursors, flags), durable like everything else.
+  // Small named values of the owner (sync cursors, flags; their names are in storage/meta_keys.h),
+  // durable like everything else.
   std::optional<Bytes> GetMeta(std::string_view name) const;
   void PutMeta(std::string_view name, ByteView value);
   // The same inside a write transaction of this store (e.g. an Ingest's before_commit), so the

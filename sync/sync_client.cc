@@ -8,9 +8,8 @@
 #include <random>
 #include <set>
 
-#include "sync/zap_handler.h"
 #include "protocol/codec.h"
-#include "sync/sync_message.h"
+#include "sync/zap_handler.h"
 
 namespace bangban {
 
@@ -23,27 +22,32 @@ std::string FeedName(const PublicKey& author, uint64_t seq) {
 void SaveAcked(FeedStore& store, const std::map<PublicKey, uint64_t>& acked) {
   Json j = Json::object();
   for (const auto& [author, seq] : acked) j[ToHex(author)] = seq;
-  store.PutMeta("acked", EncodeJson(j));
+  store.PutMeta(kAckedMeta, EncodeJson(j));
 }
 
-// What upstream lets us have in flight: its grant, or the protocol's largest if it sent none.
-PushGrant GrantOf(const Json& welcome, size_t own_window) {
-  PushGrant grant = kFullGrant;
-  if (welcome.contains("window") && welcome["window"].is_number_unsigned()) {
-    grant.window = std::clamp<size_t>(welcome["window"].get<size_t>(), 1, kMaxWindow);
-  }
-  if (welcome.contains("push_bytes") && welcome["push_bytes"].is_number_unsigned()) {
-    grant.push_bytes = std::clamp<size_t>(welcome["push_bytes"].get<size_t>(), 1, kMaxPushBytes);
-  }
+// What upstream lets us have in flight: its grant (the protocol's largest if it sent none),
+// within the protocol's bounds and our own window.
+PushGrant GrantOf(const WelcomeMessage& welcome, size_t own_window) {
+  PushGrant grant;
+  grant.window = std::clamp<size_t>(welcome.grant.window, 1, kMaxWindow);
+  grant.push_bytes = std::clamp<size_t>(welcome.grant.push_bytes, 1, kMaxPushBytes);
   grant.window = std::min(grant.window, std::max<size_t>(1, own_window));
   return grant;
+}
+
+// Upstream's head of `author` in a welcome, 0 if it named none.
+uint64_t UpstreamHead(const WelcomeMessage& welcome, const PublicKey& author) {
+  for (const FeedPosition& p : welcome.heads) {
+    if (p.author == author) return p.seq;
+  }
+  return 0;
 }
 
 }  // namespace
 
 std::map<PublicKey, uint64_t> LoadAcked(const FeedStore& store) {
   std::map<PublicKey, uint64_t> acked;
-  auto bytes = store.GetMeta("acked");
+  auto bytes = store.GetMeta(kAckedMeta);
   if (!bytes) return acked;
   auto handle = UnpackExactly(*bytes, "acked", kMaxMessageBytes * 8);
   Json saved = ObjectToJson(handle.get(), "acked");
@@ -126,13 +130,14 @@ Json SyncClient::Receive() {
 Json SyncClient::Request(const Json& message) {
   Send(message);
   Json reply = Receive();
-  if (reply["type"] == "error") {
-    throw Error(reply.value("code", "error"), "upstream refused: " + reply.value("message", std::string()));
+  if (MessageType(reply) == ErrorMessage::kType) {
+    ErrorMessage error = ErrorMessage::FromJson(reply);
+    throw Error(error.code, "upstream refused: " + error.message);
   }
   return reply;
 }
 
-Json SyncClient::Hello() {
+WelcomeMessage SyncClient::Hello() {
   std::vector<FeedPosition> heads;
   bool own_listed = false;
   for (const auto& [author, head] : options_.store->Heads()) {
@@ -143,16 +148,16 @@ Json SyncClient::Hello() {
   if (!own_listed) heads.push_back({options_.identity->public_key(), 0, {}});
   // In pages, so that a party holding many feeds (a county hub) never exceeds a message; the
   // welcomes are joined into one: every page's heads, the last page's grant and offers.
-  Json welcome;
-  Json upstream_heads = Json::array();
+  WelcomeMessage welcome;
+  std::vector<FeedPosition> upstream_heads;
   const size_t page_size = std::clamp<size_t>(options_.heads_per_hello, 1, kMaxHeadsPerHello);
   for (size_t first = 0; first < heads.size(); first += page_size) {
-    std::vector<FeedPosition> page(heads.begin() + first, heads.begin() + std::min(heads.size(), first + page_size));
-    welcome = Request({{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson(page)}});
-    if (welcome["type"] != "welcome") throw Error("malformed", "expected a welcome, got " + welcome["type"].get<std::string>());
-    for (Json& p : welcome.value("heads", Json::array())) upstream_heads.push_back(std::move(p));
+    HelloMessage hello;
+    hello.heads.assign(heads.begin() + first, heads.begin() + std::min(heads.size(), first + page_size));
+    welcome = WelcomeMessage::FromJson(Request(hello.ToJson()));
+    upstream_heads.insert(upstream_heads.end(), welcome.heads.begin(), welcome.heads.end());
   }
-  welcome["heads"] = std::move(upstream_heads);
+  welcome.heads = std::move(upstream_heads);
   return welcome;
 }
 
@@ -178,54 +183,50 @@ std::vector<Bytes> SyncClient::NextPush(std::vector<Range>& ranges, size_t push_
   return records;
 }
 
-void SyncClient::HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked) {
-  if (ack["type"] == "error") {
-    result.refusals.push_back("upstream: " + ack.value("code", std::string("error")) + ": " +
-                              ack.value("message", std::string()));
+void SyncClient::HandleAck(const Json& answer, Result& result, std::map<PublicKey, uint64_t>& acked) {
+  if (MessageType(answer) == ErrorMessage::kType) {  // a refusal of that push
+    ErrorMessage error = ErrorMessage::FromJson(answer);
+    result.refusals.push_back("upstream: " + error.code + ": " + error.message);
     return;
   }
-  if (ack["type"] != "ack") throw Error("malformed", "expected an ack, got " + ack["type"].get<std::string>());
-  result.accepted += ack.value("accepted", uint64_t{0});
-  result.duplicate += ack.value("duplicate", uint64_t{0});
-  for (const FeedPosition& p : PositionsFromJson(ack.value("heads", Json::array()), "heads")) {
-    acked[p.author] = std::max(acked[p.author], p.seq);
+  AckMessage ack = AckMessage::FromJson(answer);
+  result.accepted += ack.accepted;
+  result.duplicate += ack.duplicate;
+  for (const FeedPosition& p : ack.heads) acked[p.author] = std::max(acked[p.author], p.seq);
+  for (const RecordRejection& r : ack.rejections) {
+    result.refusals.push_back("seq " + std::to_string(r.seq) + ": " + r.code + ": " + r.message);
   }
-  for (const Json& r : ack.value("rejections", Json::array())) {
-    result.refusals.push_back("seq " + std::to_string(r.value("seq", uint64_t{0})) + ": " +
-                              r.value("code", std::string()) + ": " + r.value("message", std::string()));
-  }
-  if (ack.contains("tree_head") && ack["tree_head"].is_binary()) {
-    options_.store->PutMeta("tree_head", ack["tree_head"].get_binary());
-  }
+  if (ack.tree_head) options_.store->PutMeta(kTreeHeadMeta, *ack.tree_head);
 }
 
 void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
   // Fork evidence travels upward too, so the city sees every fork a county saw. Upstream
   // answers each conflicting record with a fork outcome: that is the point, not a refusal.
   std::vector<Record> evidence = options_.store->ForkEvidence();
-  auto sent = options_.store->GetMeta("evidence_sent");
+  auto sent = options_.store->GetMeta(kEvidenceSentMeta);
   size_t next = sent ? GetBigEndian64(sent->data()) : 0;
   // Only what was not sent yet, in pushes of bounded size like any other.
   while (next < evidence.size()) {
-    Json list = Json::array();
+    PushMessage push;
+    push.batch = 0;
+    push.evidence = true;
     size_t bytes = 0;
-    for (; next < evidence.size() && (list.empty() || bytes + evidence[next].wire().size() <= push_bytes); ++next) {
+    for (; next < evidence.size() && (push.records.empty() || bytes + evidence[next].wire().size() <= push_bytes);
+         ++next) {
       bytes += evidence[next].wire().size();
-      list.push_back(BinaryJson(evidence[next].wire()));
+      push.records.push_back(evidence[next].wire());
     }
-    Json ack = Request({{"type", "push"}, {"batch", 0}, {"evidence", true}, {"records", std::move(list)}});
-    for (const Json& r : ack.value("rejections", Json::array())) {
-      if (r.value("code", std::string()) != "forked") {
-        result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
-      }
+    AckMessage ack = AckMessage::FromJson(Request(push.ToJson()));
+    for (const RecordRejection& r : ack.rejections) {
+      if (r.code != "forked") result.refusals.push_back("fork evidence: " + r.code + ": " + r.message);
     }
     uint8_t count[8];
     PutBigEndian64(count, next);
-    options_.store->PutMeta("evidence_sent", ByteView(count, 8));
+    options_.store->PutMeta(kEvidenceSentMeta, ByteView(count, 8));
   }
 }
 
-void SyncClient::Pull(const Json& welcome, Result& result) {
+void SyncClient::Pull(const WelcomeMessage& welcome, Result& result) {
   std::vector<FeedPosition> wanted;
   auto want = [&](const PublicKey& author) {
     FeedHead head = options_.store->Head(author);
@@ -233,13 +234,13 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
   };
   // Of what upstream offers, only the feeds of our own trust roots (the county hub for an
   // outlet, the city for a county hub): those are the enrolments and decisions that concern us.
-  for (const FeedPosition& offered : PositionsFromJson(welcome.value("offered", Json::array()), "offered")) {
+  for (const FeedPosition& offered : welcome.offered) {
     bool ours = options_.store->IsRoot(offered.author) && offered.author != options_.identity->public_key();
     if (ours && offered.seq > options_.store->Head(offered.author).seq) want(offered.author);
   }
   // Our own feed, if upstream holds more of it than we do (restored from an old backup).
   const PublicKey& own = options_.identity->public_key();
-  for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
+  for (const FeedPosition& p : welcome.heads) {
     if (p.author == own && p.seq > options_.store->Head(own).seq) {
       options_.store->PutMeta(kBehindFlag, AsBytes("1"));
       want(own);
@@ -247,26 +248,19 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
     }
   }
   while (!wanted.empty()) {
-    Json reply = Request({{"type", "pull"}, {"feeds", PositionsToJson(wanted)}});
+    RecordsMessage answer = RecordsMessage::FromJson(Request(PullMessage{wanted}.ToJson()));
     std::vector<Record> records;
-    for (const Json& wire : reply.value("records", Json::array())) {
-      records.push_back(Record::Decode(wire.get_binary()));
-    }
+    for (const Bytes& wire : answer.records) records.push_back(Record::Decode(wire));
     for (const IngestOutcome& o : options_.store->Ingest(records)) {
       if (o.kind == IngestOutcome::Kind::kAccepted) ++result.pulled;
       if (o.kind == IngestOutcome::Kind::kRejected || o.kind == IngestOutcome::Kind::kFork) {
         result.refusals.push_back("pulled " + FeedName(o.author, o.seq) + ": " + o.code + ": " + o.message);
       }
     }
-    if (!reply.value("more", false) || records.empty()) break;
+    if (!answer.more || records.empty()) break;
     for (FeedPosition& p : wanted) p.seq = options_.store->Head(p.author).seq;
   }
-  if (result.recovered && options_.store->Head(own).seq >= [&] {
-        for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
-          if (p.author == own) return p.seq;
-        }
-        return uint64_t{0};
-      }()) {
+  if (result.recovered && options_.store->Head(own).seq >= UpstreamHead(welcome, own)) {
     options_.store->DeleteMeta(kBehindFlag);
   }
 }
@@ -274,11 +268,11 @@ void SyncClient::Pull(const Json& welcome, Result& result) {
 SyncClient::Result SyncClient::SyncOnce() {
   if (!socket_) Connect();
   Result result;
-  Json welcome = Hello();
+  WelcomeMessage welcome = Hello();
   const PushGrant grant = GrantOf(welcome, options_.window);
   // Plan: every feed we hold beyond what upstream holds, in seq order.
   std::map<PublicKey, uint64_t> upstream;
-  for (const FeedPosition& p : PositionsFromJson(welcome.value("heads", Json::array()), "heads")) {
+  for (const FeedPosition& p : welcome.heads) {
     upstream[p.author] = p.seq;
     // Same length, different record: two copies of one identity wrote on (a cloned PC). Send
     // ours from that seq, so upstream sees the fork, keeps both as evidence and says so.
@@ -314,12 +308,12 @@ SyncClient::Result SyncClient::SyncOnce() {
   uint64_t batch = 0;
   for (;;) {
     while (in_flight < grant.window && !ranges.empty()) {
-      std::vector<Bytes> records = NextPush(ranges, grant.push_bytes);
-      if (records.empty()) break;
-      Json list = Json::array();
-      for (Bytes& r : records) list.push_back(Json::binary(std::move(r)));
-      result.pushed += list.size();
-      Send({{"type", "push"}, {"batch", ++batch}, {"records", std::move(list)}});
+      PushMessage push;
+      push.records = NextPush(ranges, grant.push_bytes);
+      if (push.records.empty()) break;
+      push.batch = ++batch;
+      result.pushed += push.records.size();
+      Send(push.ToJson());
       ++in_flight;
     }
     if (in_flight == 0) break;
@@ -335,13 +329,14 @@ SyncClient::Result SyncClient::SyncOnce() {
   return result;
 }
 
-Json SyncClient::RequestReceipt(const RecordId& id) {
+Receipt SyncClient::RequestReceipt(const RecordId& id) {
   if (!socket_) Connect();
-  Json reply = Request({{"type", "prove"}, {"id", BinaryJson(id)}});
-  if (reply["type"] != "receipt" || !reply.contains("receipt")) {
-    throw Error("malformed", "expected a receipt, got " + reply["type"].get<std::string>());
-  }
-  return reply["receipt"];
+  return ReceiptMessage::FromJson(Request(ProveMessage{id}.ToJson())).receipt;
+}
+
+Json SyncClient::Result::ToJson() const {
+  return {{"complete", complete}, {"pushed", pushed}, {"accepted", accepted}, {"duplicate", duplicate},
+          {"pulled", pulled}, {"recovered", recovered}, {"refusals", refusals}};
 }
 
 void SyncClient::Wake() {

@@ -18,8 +18,9 @@
 
 #include <zmq.hpp>
 
-#include "sync/sync_message.h"
 #include "storage/feed_store.h"
+#include "storage/transparency_log.h"
+#include "sync/messages.h"
 
 namespace bangban {
 
@@ -41,6 +42,10 @@ class SyncClient {
     uint64_t pushed = 0, accepted = 0, duplicate = 0, pulled = 0;
     std::vector<std::string> refusals;  // "<feed> seq N: code: message"
     bool recovered = false;             // this party's own feed was fetched from upstream
+
+    // What `bangban-node sync --json` prints: {"complete", "pushed", "accepted", "duplicate",
+    // "pulled", "recovered", "refusals"}.
+    Json ToJson() const;
   };
 
   explicit SyncClient(Options options);
@@ -57,10 +62,9 @@ class SyncClient {
   // Makes RunForever return after the exchange in hand, whatever `stop` says.
   void Cancel();
 
-  // Asks upstream (a hub) for the receipt of a record: the JSON form of storage/
-  // transparency_log.h's Receipt. Error("not_a_hub") from a relay, Error("not_found") if the
-  // hub does not hold the record.
-  Json RequestReceipt(const RecordId& id);
+  // Asks upstream (a hub) for the receipt of a record, as the hub sent it (not verified here).
+  // Error("not_a_hub") from a relay, Error("not_found") if the hub does not hold the record.
+  Receipt RequestReceipt(const RecordId& id);
 
  private:
   struct Range {
@@ -71,12 +75,13 @@ class SyncClient {
   void Connect();
   void Send(const Json& message);
   Json Receive();  // next message, or Error("unreachable") after the timeout
-  Json Hello();  // one or more hello -> welcome, joined into one welcome
+  WelcomeMessage Hello();  // one or more hello -> welcome, joined into one welcome
+  // Sends `message` and returns the answer; an error answer is thrown as Error(its code).
   Json Request(const Json& message);
   std::vector<Bytes> NextPush(std::vector<Range>& ranges, size_t push_bytes);
-  void HandleAck(const Json& ack, Result& result, std::map<PublicKey, uint64_t>& acked);
+  void HandleAck(const Json& answer, Result& result, std::map<PublicKey, uint64_t>& acked);
   void PushForkEvidence(Result& result, size_t push_bytes);
-  void Pull(const Json& welcome, Result& result);
+  void Pull(const WelcomeMessage& welcome, Result& result);
 
   Options options_;
   // Error("refused") if the server turned our key away during the CurveZMQ handshake.

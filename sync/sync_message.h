@@ -1,6 +1,6 @@
 // Sync wire messages (docs/protocol.md): msgpack maps with a "type", exchanged over ZeroMQ with
-// CurveZMQ between a node (DEALER) and a hub or relay (ROUTER). This file holds the framing and
-// the parts every message shares; the meaning of each message is in docs/protocol.md.
+// CurveZMQ between a node (DEALER) and a hub or relay (ROUTER). This file holds the framing, the
+// bounds and the parts every message shares; the messages themselves are in sync/messages.h.
 #pragma once
 
 #include <string>
@@ -43,24 +43,17 @@ inline constexpr size_t kDefaultPushBudget = 64 * 1024 * 1024;
 // progress; beyond budget / kMinPushBytes peers the floor is what bounds memory).
 PushGrant GrantPushes(size_t active_peers, size_t budget, size_t granted_to_others);
 
+// One frame: the canonical msgpack of a message's JSON form (a sync/messages.h ToJson).
 Bytes EncodeMessage(const Json& message);
-// Error("malformed", ...) unless the bytes are one msgpack map with a string "type".
+// Error("malformed", ...) unless the bytes are one msgpack map with a string "type", at most
+// kMaxMessageBytes; the caller hands it to the FromJson of that type (sync/messages.h).
 Json DecodeMessage(ByteView bytes);
 
+// A feed's head as messages name it: [author, seq, id] on the wire.
 struct FeedPosition {
   PublicKey author{};
   uint64_t seq = 0;
   RecordId id{};  // zero when seq is 0
 };
-
-Json PositionsToJson(const std::vector<FeedPosition>& positions);
-// Error("malformed", "<field>: ...") on a bad list.
-std::vector<FeedPosition> PositionsFromJson(const Json& list, std::string_view field);
-
-Json BinaryJson(ByteView bytes);
-template <size_t N>
-std::array<uint8_t, N> FixedFromJson(const Json& value, std::string_view field);
-
-Json ErrorMessage(std::string_view code, std::string_view message);
 
 }  // namespace bangban

@@ -8,16 +8,13 @@
 #include <chrono>
 #include <thread>
 
-#include "sync/zap_handler.h"
 #include "protocol/clock.h"
-#include "protocol/codec.h"
-#include "sync/sync_message.h"
+#include "sync/zap_handler.h"
 
 namespace bangban {
 
 namespace {
 
-constexpr std::string_view kPeerStatsMeta = "peers";
 constexpr size_t kMaxMessagesPerRound = 256;
 constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
 constexpr int64_t kRefreshMs = 1000;
@@ -47,16 +44,6 @@ bool SameIdentity(const PublicKey& a, const PublicKey& b_without_sign_bit) {
   return masked == b_without_sign_bit;
 }
 
-// Record bytes a push carries (the sum of its records' sizes), 0 if it is not a list.
-size_t PushedBytes(const Json& push) {
-  const Json& list = push.value("records", Json::array());
-  size_t bytes = 0;
-  if (list.is_array()) {
-    for (const Json& r : list) bytes += r.is_binary() ? r.get_binary().size() : 0;
-  }
-  return bytes;
-}
-
 // Verifies signatures on every core: about 90% of a hub's CPU per record is this.
 std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
   std::vector<char> ok(records.size(), 0);
@@ -75,55 +62,19 @@ std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
   return ok;
 }
 
-Json StatsToJson(const std::map<PublicKey, PeerStats>& stats) {
-  Json all = Json::object();
-  for (const auto& [peer, s] : stats) {
-    Json claimed = Json::object();
-    for (const auto& [author, seq] : s.claimed_heads) claimed[ToHex(author)] = seq;
-    all[ToHex(peer)] = {{"last_contact_ms", s.last_contact_ms}, {"pushes", s.pushes},
-                        {"records_accepted", s.records_accepted},
-                        {"records_duplicate", s.records_duplicate},
-                        {"rejections", s.rejections}, {"claimed_heads", claimed}};
-  }
-  return all;
-}
-
 }  // namespace
 
 struct SyncServer::Push {
   zmq::message_t routing_id;
   PublicKey peer;
-  Json batch;
+  PushMessage message;
   std::vector<Record> records;                  // decoded
-  std::vector<Json> rejections;                 // decode and author failures
+  std::vector<RecordRejection> rejections;      // decode and author failures, then the rest
   std::vector<IngestOutcome> outcomes;          // for `records`, in order
 };
 
-Json LoadPeerStats(const FeedStore& store) {
-  auto bytes = store.GetMeta(kPeerStatsMeta);
-  if (!bytes) return Json::object();
-  auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
-  return ObjectToJson(handle.get(), "peers");
-}
-
-SyncServer::SyncServer(Options options) : options_(std::move(options)), context_(1) {
-  // Restore what earlier runs learned about peers.
-  Json saved = LoadPeerStats(*options_.store);
-  for (const auto& [hex, s] : saved.items()) {
-    auto key = FromHexFixed<32>(hex);
-    if (!key) continue;
-    PeerStats& p = stats_[*key];
-    p.last_contact_ms = s.value("last_contact_ms", int64_t{0});
-    p.pushes = s.value("pushes", uint64_t{0});
-    p.records_accepted = s.value("records_accepted", uint64_t{0});
-    p.records_duplicate = s.value("records_duplicate", uint64_t{0});
-    Json rejections = s.value("rejections", Json::object());
-    Json claimed = s.value("claimed_heads", Json::object());
-    for (const auto& [code, n] : rejections.items()) p.rejections[code] = n.get<uint64_t>();
-    for (const auto& [author, seq] : claimed.items()) {
-      if (auto a = FromHexFixed<32>(author)) p.claimed_heads[*a] = seq.get<uint64_t>();
-    }
-  }
+SyncServer::SyncServer(Options options)
+    : options_(std::move(options)), context_(1), stats_(LoadPeerStats(*options_.store)) {  // earlier runs' peers
   RaiseOpenFileLimit();
   RefreshAdmission();
   zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) { return Admit(key); });
@@ -297,29 +248,30 @@ void SyncServer::HandleMessages() {
     stats_dirty_ = true;
     try {
       Json message = DecodeMessage(ByteView(static_cast<const uint8_t*>(payload.data()), payload.size()));
-      const std::string& type = message["type"];
-      if (type == "hello") {
-        Reply(routing_id, Welcome(*peer, message));
-      } else if (type == "pull") {
-        Reply(routing_id, Pull(*peer, message));
-      } else if (type == "prove") {
+      const std::string& type = MessageType(message);
+      if (type == HelloMessage::kType) {
+        Reply(routing_id, Welcome(*peer, HelloMessage::FromJson(message)).ToJson());
+      } else if (type == PullMessage::kType) {
+        Reply(routing_id, Pull(*peer, PullMessage::FromJson(message)).ToJson());
+      } else if (type == ProveMessage::kType) {
         if (!options_.receipt) {
-          Reply(routing_id, ErrorMessage("not_a_hub", "receipts come from a hub; ask the county hub"));
+          Reply(routing_id, ErrorMessage{"not_a_hub", "receipts come from a hub; ask the county hub"}.ToJson());
         } else {
-          Reply(routing_id, options_.receipt(FixedFromJson<32>(message.value("id", Json()), "id")));
+          Reply(routing_id, ReceiptMessage{options_.receipt(ProveMessage::FromJson(message).id)}.ToJson());
         }
-      } else if (type == "push") {
-        if (auto refusal = RefusePush(*peer, message, ++pushes_per_peer[*peer])) {
-          ++stats.rejections[refusal->value("code", std::string())];
-          Reply(routing_id, *refusal);
+      } else if (type == PushMessage::kType) {
+        PushMessage push = PushMessage::FromJson(message);
+        if (auto refusal = RefusePush(*peer, push, ++pushes_per_peer[*peer])) {
+          ++stats.rejections[refusal->code];
+          Reply(routing_id, refusal->ToJson());
         } else {
-          pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
+          pushes.push_back(Push{std::move(routing_id), *peer, std::move(push), {}, {}, {}});
         }
       } else {
-        Reply(routing_id, ErrorMessage("unknown_message", "unknown message type \"" + type + "\""));
+        Reply(routing_id, ErrorMessage{"unknown_message", "unknown message type \"" + type + "\""}.ToJson());
       }
     } catch (const Error& e) {
-      Reply(routing_id, ErrorMessage(e.code(), e.what()));
+      Reply(routing_id, ErrorMessage{e.code(), e.what()}.ToJson());
     }
   }
   if (pushes.empty()) return;
@@ -330,37 +282,27 @@ void SyncServer::HandleMessages() {
   if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
 }
 
-Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
-  std::vector<FeedPosition> claimed = PositionsFromJson(hello.value("heads", Json::array()), "heads");
-  if (claimed.size() > kMaxHeadsPerHello) {
-    return ErrorMessage("too_large", "hello: at most " + std::to_string(kMaxHeadsPerHello) +
-                                         " heads per hello; send the rest in further hellos");
-  }
+// (HelloMessage::FromJson refused a hello naming more than kMaxHeadsPerHello feeds.)
+WelcomeMessage SyncServer::Welcome(const PublicKey& peer, const HelloMessage& hello) {
   PeerStats& stats = stats_[peer];
-  std::vector<FeedPosition> ours;
-  for (const FeedPosition& p : claimed) {
+  WelcomeMessage welcome;
+  for (const FeedPosition& p : hello.heads) {
     stats.claimed_heads[p.author] = p.seq;
     FeedHead head = options_.store->Head(p.author);
-    ours.push_back({p.author, head.seq, head.id});
+    welcome.heads.push_back({p.author, head.seq, head.id});
   }
   // The feeds a peer may pull from us, so it knows what it is missing.
-  std::vector<FeedPosition> offered;
   auto offer = [&](const PublicKey& key) {
     FeedHead head = options_.store->Head(key);
-    offered.push_back({key, head.seq, head.id});
+    welcome.offered.push_back({key, head.seq, head.id});
   };
   offer(options_.identity->public_key());
   for (const TrustRoot& root : options_.store->roots()) {
     if (root.key != options_.identity->public_key()) offer(root.key);
   }
   stats.grant = Grant(peer);
-  Json welcome = {{"type", "welcome"}, {"v", kSyncVersion}, {"heads", PositionsToJson(ours)},
-                  {"offered", PositionsToJson(offered)}, {"window", stats.grant->window},
-                  {"push_bytes", stats.grant->push_bytes}};
-  if (options_.latest_tree_head) {
-    Json head = options_.latest_tree_head();
-    if (!head.is_null()) welcome["tree_head"] = std::move(head);
-  }
+  welcome.grant = *stats.grant;
+  if (options_.latest_tree_head) welcome.tree_head = options_.latest_tree_head();
   return welcome;
 }
 
@@ -378,64 +320,62 @@ PushGrant SyncServer::Grant(const PublicKey& peer) {
 
 // A push beyond the peer's grant is refused whole, before anything is decoded: the window
 // (pushes answered in one round are all the ones in flight) or the bytes per push.
-std::optional<Json> SyncServer::RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round) {
+std::optional<ErrorMessage> SyncServer::RefusePush(const PublicKey& peer, const PushMessage& push,
+                                                   size_t pushes_this_round) {
   // A peer that pushes without a hello on this run (nothing requires one) is held to the
   // largest grant, and its pushes do not count in the budget: ZeroMQ's queue bounds them.
   const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
   if (pushes_this_round > grant.window) {
-    return ErrorMessage("over_window", "more than " + std::to_string(grant.window) +
-                                           " pushes unacknowledged: wait for an ack before the next push");
+    return ErrorMessage{"over_window", "more than " + std::to_string(grant.window) +
+                                           " pushes unacknowledged: wait for an ack before the next push"};
   }
-  const Json& list = push.value("records", Json::array());
-  size_t bytes = PushedBytes(push);
-  if (bytes > grant.push_bytes && list.is_array() && list.size() > 1) {
-    return ErrorMessage("too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
-                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)");
+  size_t bytes = push.RecordBytes();
+  if (bytes > grant.push_bytes && push.records.size() > 1) {
+    return ErrorMessage{"too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
+                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)"};
   }
   return std::nullopt;
 }
 
-Json SyncServer::Pull(const PublicKey& peer, const Json& request) {
-  std::vector<FeedPosition> wanted = PositionsFromJson(request.value("feeds", Json::array()), "feeds");
-  Json records = Json::array();
+RecordsMessage SyncServer::Pull(const PublicKey& peer, const PullMessage& request) {
+  RecordsMessage answer;
   size_t bytes = 0;
-  bool more = false;
-  for (const FeedPosition& want : wanted) {
+  for (const FeedPosition& want : request.feeds) {
     // Our own feed, our roots' feeds, and the peer's own feed (recovery) may be pulled.
     bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
                    options_.store->IsRoot(want.author);
     if (!allowed) {
-      return ErrorMessage("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
+      throw Error("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
     }
     FeedHead head = options_.store->Head(want.author);
     if (want.seq >= head.seq) continue;
     options_.store->ScanFeedWire(want.author, want.seq + 1, head.seq, [&](uint64_t, ByteView wire) {
-      if (bytes + wire.size() > kMaxPushBytes && !records.empty()) {
-        more = true;
+      if (bytes + wire.size() > kMaxPushBytes && !answer.records.empty()) {
+        answer.more = true;
         return false;
       }
       bytes += wire.size();
-      records.push_back(BinaryJson(wire));
+      answer.records.emplace_back(wire.begin(), wire.end());
       return true;
     });
-    if (more) break;
+    if (answer.more) break;
   }
-  return {{"type", "records"}, {"records", records}, {"more", more}};
+  return answer;
 }
 
 void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   // Decode every record of every push; refuse what cannot be a record before any crypto.
   std::vector<const Record*> all;
   for (Push& push : pushes) {
-    const Json& list = push.batch.value("records", Json::array());
-    if (!list.is_array()) {
-      push.rejections.push_back({{"index", 0}, {"code", "malformed"}, {"message", "push: records must be a list"}});
-      continue;
-    }
-    for (size_t i = 0; i < list.size(); ++i) {
+    // Entries that are not bin were refused when the push was decoded: keep index order.
+    auto unreadable = push.message.unreadable.begin();
+    for (size_t i = 0; i < push.message.records.size(); ++i) {
+      if (unreadable != push.message.unreadable.end() && unreadable->index == i) {
+        push.rejections.push_back(*unreadable++);
+        continue;
+      }
       try {
-        if (!list[i].is_binary()) throw Error("malformed", "push: each record must be binary");
-        Record r = Record::Decode(list[i].get_binary());
+        Record r = Record::Decode(push.message.records[i]);
         if (options_.check_authors && !options_.store->IsRoot(r.author())) {
           auto e = options_.store->FindEnrolment(r.author());
           if (!e) throw Error("unknown_author", "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
@@ -445,9 +385,11 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
         }
         push.records.push_back(std::move(r));
       } catch (const Error& e) {
-        push.rejections.push_back({{"index", i}, {"code", e.code()}, {"message", e.what()}});
+        push.rejections.push_back(RecordRejection::AtIndex(i, e.code(), e.what()));
       }
     }
+    push.rejections.insert(push.rejections.end(), unreadable, push.message.unreadable.end());
+    push.message.records.clear();  // decoded now: free the copies before the commit
   }
   for (Push& push : pushes) {
     for (const Record& r : push.records) all.push_back(&r);
@@ -461,8 +403,8 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   for (size_t p = 0; p < pushes.size(); ++p) {
     for (const Record& r : pushes[p].records) {
       if (!signature_ok[k++]) {
-        pushes[p].rejections.push_back({{"id", BinaryJson(r.id())}, {"seq", r.seq()}, {"code", "bad_signature"},
-                                        {"message", "the signature does not match the record's bytes and author " + KeyId(r.author())}});
+        pushes[p].rejections.push_back(RecordRejection::OfRecord(
+            r.id(), r.seq(), "bad_signature", "the signature does not match the record's bytes and author " + KeyId(r.author())));
         continue;
       }
       batch.push_back(r);
@@ -471,7 +413,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   }
   // Peer statistics go into the same commit now and then: no fsync of their own.
   std::optional<Bytes> stats;
-  if (stats_dirty_ && NowMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodeJson(StatsToJson(stats_));
+  if (stats_dirty_ && NowMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodePeerStats(stats_);
   auto before_commit = [&](LmdbTxn& txn) {
     if (options_.before_commit) options_.before_commit(txn);
     if (stats) options_.store->PutMeta(txn, kPeerStatsMeta, *stats);
@@ -482,40 +424,38 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     if (stats) stats_written_ms_ = NowMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
-    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage("storage", e.what()));
+    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage{"storage", e.what()}.ToJson());
     return;
   }
   for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);
 
-  Json tree_head = options_.latest_tree_head ? options_.latest_tree_head() : Json();
+  std::optional<Bytes> tree_head;
+  if (options_.latest_tree_head) tree_head = options_.latest_tree_head();
   for (Push& push : pushes) {
     PeerStats& stats = stats_[push.peer];
     ++stats.pushes;
-    uint64_t accepted = 0, duplicate = 0, buffered = 0;
+    AckMessage ack;
+    ack.batch = push.message.batch;
     std::set<PublicKey> authors;
     for (const IngestOutcome& o : push.outcomes) {
       authors.insert(o.author);
       switch (o.kind) {
-        case IngestOutcome::Kind::kAccepted: ++accepted; break;
-        case IngestOutcome::Kind::kDuplicate: ++duplicate; break;
-        case IngestOutcome::Kind::kBuffered: ++buffered; break;
-        default:
-          push.rejections.push_back({{"id", BinaryJson(o.id)}, {"seq", o.seq}, {"code", o.code}, {"message", o.message}});
+        case IngestOutcome::Kind::kAccepted: ++ack.accepted; break;
+        case IngestOutcome::Kind::kDuplicate: ++ack.duplicate; break;
+        case IngestOutcome::Kind::kBuffered: ++ack.buffered; break;
+        default: push.rejections.push_back(RecordRejection::OfRecord(o.id, o.seq, o.code, o.message));
       }
     }
-    for (const Json& r : push.rejections) ++stats.rejections[r["code"].get<std::string>()];
-    stats.records_accepted += accepted;
-    stats.records_duplicate += duplicate;
-    std::vector<FeedPosition> heads;
+    for (const RecordRejection& r : push.rejections) ++stats.rejections[r.code];
+    stats.records_accepted += ack.accepted;
+    stats.records_duplicate += ack.duplicate;
     for (const PublicKey& author : authors) {
       FeedHead head = options_.store->Head(author);
-      heads.push_back({author, head.seq, head.id});
+      ack.heads.push_back({author, head.seq, head.id});
     }
-    Json ack = {{"type", "ack"}, {"batch", push.batch.value("batch", 0)}, {"heads", PositionsToJson(heads)},
-                {"accepted", accepted}, {"duplicate", duplicate}, {"buffered", buffered},
-                {"rejections", push.rejections}};
-    if (!tree_head.is_null()) ack["tree_head"] = tree_head;
-    Reply(push.routing_id, ack);
+    ack.rejections = std::move(push.rejections);
+    ack.tree_head = tree_head;
+    Reply(push.routing_id, ack.ToJson());
   }
   stats_dirty_ = true;
   if (options_.after_ingest && !outcomes.empty()) options_.after_ingest();
@@ -523,7 +463,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
 
 void SyncServer::FlushStats() {
   if (!stats_dirty_) return;
-  options_.store->PutMeta(kPeerStatsMeta, EncodeJson(StatsToJson(stats_)));
+  options_.store->PutMeta(kPeerStatsMeta, EncodePeerStats(stats_));
   stats_dirty_ = false;
   stats_written_ms_ = NowMs();
 }

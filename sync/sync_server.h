@@ -17,22 +17,13 @@
 
 #include <zmq.hpp>
 
-#include "sync/zap_handler.h"
-#include "sync/sync_message.h"
 #include "storage/feed_store.h"
+#include "storage/transparency_log.h"
+#include "sync/messages.h"
+#include "sync/peer_stats.h"
+#include "sync/zap_handler.h"
 
 namespace bangban {
-
-struct PeerStats {
-  int64_t last_contact_ms = 0;
-  uint64_t pushes = 0;
-  uint64_t records_accepted = 0;
-  uint64_t records_duplicate = 0;
-  std::map<std::string, uint64_t> rejections;  // by code
-  std::map<PublicKey, uint64_t> claimed_heads;  // what the peer said it holds, per feed
-  // Handed out in its last welcome on this run (not stored): none before its first hello.
-  std::optional<PushGrant> grant;
-};
 
 class SyncServer {
  public:
@@ -44,9 +35,10 @@ class SyncServer {
     // know to be enrolled. A hub's store enforces enrolment itself.
     bool check_authors = false;
     // Hub hooks; a relay leaves them empty.
-    std::function<void(LmdbTxn&)> before_commit;   // sign the tree head covering the batch
-    std::function<Json()> latest_tree_head;        // binary tree head, or null
-    std::function<Json(const RecordId&)> receipt;  // a "receipt" message, or an error message
+    std::function<void(LmdbTxn&)> before_commit;       // sign the tree head covering the batch
+    std::function<std::optional<Bytes>()> latest_tree_head;  // binary form, none if not signed yet
+    // The receipt answering a prove; throws Error(code, why) for the error answer (not_found...).
+    std::function<Receipt(const RecordId&)> receipt;
     std::function<void()> after_ingest;            // e.g. wake upstream replication
     std::function<void()> every_second;            // periodic work on the serving thread
     // Bytes of pushes all peers together may have in flight (docs/protocol.md, memory bounds).
@@ -73,10 +65,11 @@ class SyncServer {
   std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
   void HandleMessages();
   void Reply(const zmq::message_t& routing_id, const Json& message);
-  Json Welcome(const PublicKey& peer, const Json& hello);
+  WelcomeMessage Welcome(const PublicKey& peer, const HelloMessage& hello);
   PushGrant Grant(const PublicKey& peer);
-  std::optional<Json> RefusePush(const PublicKey& peer, const Json& push, size_t pushes_this_round);
-  Json Pull(const PublicKey& peer, const Json& request);
+  std::optional<ErrorMessage> RefusePush(const PublicKey& peer, const PushMessage& push, size_t pushes_this_round);
+  // Error("not_allowed") for a feed that may not be pulled from here.
+  RecordsMessage Pull(const PublicKey& peer, const PullMessage& request);
   void ProcessPushes(std::vector<Push>& pushes);
   void FlushStats();
 
@@ -91,12 +84,9 @@ class SyncServer {
   mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
   std::chrono::steady_clock::time_point last_zap_reload_{};
   std::set<PublicKey> connected_;                 // identities heard from since the last bind
-  std::map<PublicKey, PeerStats> stats_;
+  PeerStatsMap stats_;
   bool stats_dirty_ = false;     // changed since they were last written
   int64_t stats_written_ms_ = 0;
 };
-
-// Peer statistics as stored in the meta entry "peers" (one JSON document per store).
-Json LoadPeerStats(const FeedStore& store);
 
 }  // namespace bangban

@@ -1,4 +1,4 @@
-#include "sync/sync_message.h"
+#include "sync/messages.h"
 
 #include <gtest/gtest.h>
 
@@ -66,13 +66,13 @@ TEST(SyncMessageTest, PositionsRoundTripAndRefuseBadShapes) {
   p.author.fill(7);
   p.seq = 42;
   p.id.fill(9);
-  std::vector<FeedPosition> back = PositionsFromJson(PositionsToJson({p}), "heads");
+  std::vector<FeedPosition> back = HelloMessage::FromJson(HelloMessage{kSyncVersion, {p}}.ToJson()).heads;
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].author, p.author);
   EXPECT_EQ(back[0].seq, 42u);
   EXPECT_EQ(back[0].id, p.id);
-  EXPECT_THROW(PositionsFromJson(Json::array({Json::array({1, 2})}), "heads"), Error);
-  EXPECT_THROW(PositionsFromJson(Json::object(), "heads"), Error);
+  EXPECT_THROW(HelloMessage::FromJson({{"type", "hello"}, {"heads", Json::array({Json::array({1, 2})})}}), Error);
+  EXPECT_THROW(HelloMessage::FromJson({{"type", "hello"}, {"heads", Json::object()}}), Error);
 }
 
 }  // namespace

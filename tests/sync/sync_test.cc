@@ -12,7 +12,7 @@
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 #include "sync/zap_handler.h"
-#include "sync/sync_message.h"
+#include "sync/messages.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -112,9 +112,10 @@ class BareClient {
 };
 
 Json PushOf(const std::vector<Record>& records, size_t from, size_t count, uint64_t batch) {
-  Json list = Json::array();
-  for (size_t i = from; i < from + count && i < records.size(); ++i) list.push_back(BinaryJson(records[i].wire()));
-  return {{"type", "push"}, {"batch", batch}, {"records", std::move(list)}};
+  PushMessage push;
+  push.batch = batch;
+  for (size_t i = from; i < from + count && i < records.size(); ++i) push.records.push_back(records[i].wire());
+  return push.ToJson();
 }
 
 TEST(SyncProtocolTest, ManyFeedsAreNamedInSeveralHellos) {
@@ -184,7 +185,7 @@ TEST(SyncProtocolTest, ServerRefusesWhatExceedsTheGrant) {
   std::vector<Record> feed = WriteFeed(node, outlets[0], 600);
 
   BareClient bare(outlets[0], county);
-  bare.Send({{"type", "hello"}, {"v", 1}, {"heads", PositionsToJson({{outlets[0].public_key(), 0, {}}})}});
+  bare.Send(HelloMessage{1, {{outlets[0].public_key(), 0, {}}}}.ToJson());
   std::optional<Json> welcome = bare.Receive();
   ASSERT_TRUE(welcome);
   ASSERT_EQ((*welcome)["type"], "welcome") << welcome->dump();
@@ -221,7 +222,7 @@ TEST(SyncProtocolTest, ServerRefusesWhatExceedsTheGrant) {
     heads[i].author[0] = static_cast<uint8_t>(i);
     heads[i].author[1] = static_cast<uint8_t>(i >> 8);
   }
-  bare.Send({{"type", "hello"}, {"v", 1}, {"heads", PositionsToJson(heads)}});
+  bare.Send(HelloMessage{1, heads}.ToJson());
   answer = bare.Receive();
   ASSERT_TRUE(answer);
   EXPECT_EQ((*answer)["code"], "too_large") << answer->dump();

@@ -128,13 +128,15 @@ int Audit(HubCommand& cmd, const Args& a) {
   Json status = hub.Status();
   if (a.json) {
     PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status["records"]},
-                        {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]}});
+                        {"feeds", status["feeds"]}, {"quarantined", status["quarantined"]},
+                        {"simulation", status["simulation"]}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
     for (const Json& q : status["quarantined"]) {
       cmd.out << "notice: author " << q["author"].get<std::string>().substr(0, 16)
               << " is quarantined: " << q["reason"].get<std::string>() << "\n";
     }
+    if (status["simulation"].get<bool>()) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
     cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status["records"] << " records in "
             << status["feeds"] << " feeds, " << problems.size() << " problems\n";
   }
@@ -148,6 +150,7 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
           << s["county"].get<std::string>() << ")\nkey " << s["key"].get<std::string>() << "\nrecords "
           << s["records"] << " in " << s["feeds"] << " feeds, enrolled keys " << s["enrolled"] << ", buffered "
           << s["buffered"] << ", quarantined " << s["quarantined"].size() << "\n";
+  if (s["simulation"].get<bool>()) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
   for (const Json& p : s["peers"]) {
     cmd.out << "  peer " << p["key"].get<std::string>().substr(0, 16) << " " << p["outlet_id"].get<std::string>()
             << "  last contact " << p["last_contact"].get<std::string>() << "  received " << p["records_received"]
@@ -167,6 +170,9 @@ void AddInit(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   init->add_option("--city-key", a.city_key_hex, "The city hub's public key (county hubs)");
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
   init->add_option("--calendar", a.calendars, "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
+  init->add_flag("--simulation", a.config.simulation,
+                 "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
+                 "and every report and status says so. Never for a real hub");
   init->callback([&cmd, args] { Init(cmd, *args); });
 }
 

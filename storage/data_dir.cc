@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "crypto/error.h"
+#include "protocol/clock.h"
 
 namespace bangban {
 
@@ -27,6 +28,14 @@ DataDir DataDir::Open(const std::filesystem::path& root, const std::string& kind
                                 root.string() + " ...");
   }
   return dir;
+}
+
+void RequireRealClockUnlessSimulation(bool simulation, const std::filesystem::path& config_file) {
+  if (simulation || !ClockIsFixed()) return;
+  throw Error("fixed_clock_refused",
+              "the clock is fixed (BANGBAN_NOW), but " + config_file.string() +
+                  " does not say this is a test or simulation party ([clock] simulation = true, set by `init "
+                  "--simulation`): a fixed clock would date records and decisions falsely; unset BANGBAN_NOW");
 }
 
 }  // namespace bangban

@@ -866,5 +866,83 @@ TEST_F(CaseBookTest, ReportAtAnEarlierInstantShowsTheCaseAsItStoodThen) {
   EXPECT_TRUE(BuildSlaReport(book(), options)["totals"]["on_time_rate"].is_null());
 }
 
+// DeriveCases sees a set too: the cases of an app_id filed by two outlets, with reviews naming
+// their outlet and one old-style review (no outlet_id, the first owner's), come out the same
+// bytes whatever the order; the old review lands in the case of whoever the hub received first.
+TEST(CaseFileTest, CasesOfAnAppIdAreIndependentOfTheOrderEventsArrive) {
+  auto profile = std::make_shared<SlaProfile>();
+  profile->calendar = WorkCalendar::FromTomlFile(Cal("cn-2026.toml"));
+  profile->fingerprint = profile->calendar.Fingerprint();
+  profile->id = 3;
+  const ProfileAt at = [&](int64_t) { return profile; };
+  SigningKey yh1 = SigningKey::Generate(), yh2 = SigningKey::Generate(), hub = SigningKey::Generate();
+  const int64_t t9 = T("2026-03-02T09:00:00+08:00");
+  auto ev = [](CaseAction action, const SigningKey& k, uint64_t seq, int64_t at_ms, std::string outlet,
+               std::string reviewer = "") {
+    CaseEvent e;
+    e.action = action;
+    e.author = k.public_key();
+    e.seq = seq;
+    e.received_ms = at_ms;
+    e.ts_ms = at_ms;
+    e.outlet_id = std::move(outlet);
+    e.reviewer = std::move(reviewer);
+    if (action == CaseAction::kSubmit) {
+      e.app_kind = "change";
+      e.entity_type = "company";
+      e.channel = "outlet";
+    }
+    return e;
+  };
+  std::vector<CaseEvent> events = {
+      ev(CaseAction::kSubmit, yh2, 1, t9 + 1, "YH-002"),        // received second
+      ev(CaseAction::kSubmit, yh1, 1, t9, "YH-001"),            // received first: the first owner
+      ev(CaseAction::kAssign, hub, 1, t9 + 2, "", "r09"),       // old style: the first owner's
+      ev(CaseAction::kAccept, hub, 2, t9 + 3, "YH-002", "r01"),
+      ev(CaseAction::kReject, hub, 3, t9 + 4, "YH-001", "r02"),
+  };
+  auto encode = [&](std::vector<CaseEvent> list) {
+    std::vector<CaseFile> files = DeriveCases("A-1", "140802", std::move(list), at);
+    std::vector<std::pair<Bytes, Bytes>> rows;
+    for (const CaseFile& f : files) rows.emplace_back(CaseKey(f.app_id, f.county, f.outlet_id), EncodeCase(f));
+    return rows;
+  };
+  const std::vector<CaseFile> reference = DeriveCases("A-1", "140802", events, at);
+  ASSERT_EQ(reference.size(), 2u);
+  EXPECT_EQ(reference[0].outlet_id, "YH-001");
+  EXPECT_EQ(reference[0].summary.state, CaseState::kRejected);
+  EXPECT_EQ(reference[0].summary.assigned_reviewer, "r09");
+  EXPECT_EQ(reference[0].summary.also_filed_by, std::vector<std::string>{"YH-002"});
+  EXPECT_EQ(reference[0].summary.conflicts, 1u);
+  EXPECT_EQ(reference[1].outlet_id, "YH-002");
+  EXPECT_EQ(reference[1].summary.state, CaseState::kAccepted);
+  EXPECT_EQ(reference[1].summary.assigned_reviewer, "");
+  const auto expected = encode(events);
+  std::mt19937 rng(20260302);
+  for (int round = 0; round < 100; ++round) {
+    std::shuffle(events.begin(), events.end(), rng);
+    ASSERT_EQ(encode(events), expected) << "round " << round;
+  }
+  // The key names the outlet; the row keeps the collision.
+  std::string app_id, county, outlet_id;
+  ParseCaseKey(expected[1].first, app_id, county, outlet_id);
+  EXPECT_EQ(app_id, "A-1");
+  EXPECT_EQ(county, "140802");
+  EXPECT_EQ(outlet_id, "YH-002");
+  CaseFile decoded = DecodeCase(expected[1].first, expected[1].second);
+  EXPECT_EQ(decoded.outlet_id, "YH-002");
+  EXPECT_EQ(decoded.also_filed_by, std::vector<std::string>{"YH-001"});
+  EXPECT_EQ(EncodeCase(decoded), expected[1].second);
+  // Without the first owner's submit, the old review waits in an outlet-less case.
+  std::vector<CaseEvent> no_submits;
+  for (const CaseEvent& e : events) {
+    if (e.action != CaseAction::kSubmit) no_submits.push_back(e);
+  }
+  std::vector<CaseFile> waiting = DeriveCases("A-1", "140802", no_submits, at);
+  ASSERT_EQ(waiting.size(), 3u);
+  EXPECT_EQ(waiting[0].outlet_id, "");
+  EXPECT_EQ(waiting[0].summary.state, CaseState::kNone);
+}
+
 }  // namespace
 }  // namespace bangban

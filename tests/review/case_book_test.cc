@@ -635,6 +635,28 @@ TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
   EXPECT_EQ(report["totals"]["paused"], 1);
 }
 
+TEST_F(CaseBookTest, AProjectionOfTheOlderFormatIsRebuiltWhenTheHubOpens) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1")), o.Sign("app.submit", SubmitBody("A-2"))});
+  ActOldStyle(CaseAction::kAccept, "A-1");
+  const std::string current = book().Dump();
+  // What an older hub left: rows keyed by (app_id, county) in row version 1, no format mark.
+  const MDB_dbi meta = hub().store().env().OpenDb("proj_meta");
+  const MDB_dbi cases = hub().store().env().OpenDb("proj_cases");
+  hub().store().env().Write([&](LmdbTxn& txn) {
+    txn.Del(meta, AsBytes("format"));
+    ASSERT_EQ(mdb_drop(txn.raw(), cases, 0), 0);
+    Bytes old_key = CaseKeyPrefix("A-1");
+    old_key.insert(old_key.end(), kCounty, kCounty + 6);
+    txn.Put(cases, old_key, Bytes{1, 1, 0});
+  });
+  Reopen();
+  EXPECT_EQ(book().Dump(), current);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kAccepted);
+}
+
 TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {
   MakeHub();
   Outlet& o = AddOutlet("YH-001");

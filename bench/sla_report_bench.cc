@@ -34,6 +34,7 @@ struct County {
     config.role = "county";
     config.name = "bench";
     config.county = "140802";
+    config.simulation = true;  // the bench fixes the clock (BANGBAN_NOW)
     Hub::Init(dir / "hub", config, std::nullopt);
     // No calendar file: the weekday rule. The report's cost does not depend on the calendar.
     hub = std::make_unique<Hub>(dir / "hub");
@@ -96,7 +97,7 @@ struct County {
             if (submit.app_kind == std::string("establish")) file.events.back().uscc = "91350100M000100Y43";
           }
           DeriveCase(file, at);
-          txn.Put(rows, CaseKey(file.app_id, file.county), EncodeCase(file));
+          txn.Put(rows, CaseKey(file.app_id, file.county, file.outlet_id), EncodeCase(file));
         }
       });
     }

@@ -108,12 +108,13 @@ inline int PrintImportReport(std::ostream& out, const ImportReport& report, bool
     PrintJson(out, {{"accepted", report.accepted}, {"duplicate", report.duplicate},
                     {"buffered", report.buffered}, {"forks", report.forks},
                     {"rejected", report.rejected}, {"unreadable", report.unreadable},
-                    {"problems", report.problems}});
+                    {"problems", report.problems}, {"warnings", report.warnings}});
   } else {
     out << "accepted " << report.accepted << ", duplicate " << report.duplicate << ", buffered "
         << report.buffered << ", forks " << report.forks << ", rejected " << report.rejected
         << ", unreadable " << report.unreadable << "\n";
     for (const std::string& p : report.problems) out << "  " << p << "\n";
+    for (const std::string& w : report.warnings) out << "  warning: " << w << "\n";
   }
   return report.clean() ? kExitOk : kExitError;
 }

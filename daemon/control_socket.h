@@ -15,7 +15,8 @@
 // opens FILE, or takes standard input for `-`, and sends the text, so the daemon never needs to
 // see the sender's files: under systemd it has its own /tmp and no /home); and the sender's
 // BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
-// had none: protocol/clock.h). Bundles for `import` are opened by the daemon, by path. Requests
+// had none: protocol/clock.h; a party that is not a simulation party refuses a fixed one when
+// the command opens it, Error("fixed_clock_refused")). Bundles for `import` are opened by the daemon, by path. Requests
 // are served one at a time on the server's own thread.
 //
 // Wire form (msgpack maps): request {v: 1, argv: [str], cwd: str, input: bin | nil,
@@ -157,6 +158,7 @@ ControlReply RunHandedOff(const ControlRequest& request, Party& running, const s
   cmd.input_sent = request.input.has_value();
   cmd.open = [&running, &running_dir](const std::filesystem::path& data) -> Party& {
     RequireSameDataDir(data, running_dir);
+    running.CheckClock();  // the sender's clock: a fixed one only at a simulation party
     return running;
   };
   std::unique_ptr<CLI::App> app = build(cmd);

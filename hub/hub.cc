@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "protocol/clock.h"
@@ -18,6 +19,13 @@ FeedStore::Options StoreOptions(const HubConfig& config, const PublicKey& own_ke
   if (config.city_key && *config.city_key != own_key) options.roots.push_back({*config.city_key, "city", ""});
   options.require_enrolment = true;
   return options;
+}
+
+// hub.toml, after checking that this hub may run on the clock in force (before anything reads it).
+HubConfig LoadConfig(const DataDir& dir) {
+  HubConfig config = HubConfig::Load(dir.config_file());
+  RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
+  return config;
 }
 
 }  // namespace
@@ -40,10 +48,12 @@ PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
 
 Hub::Hub(const std::filesystem::path& path)
     : dir_(DataDir::Open(path, "hub")),
-      config_(HubConfig::Load(dir_.config_file())),
+      config_(LoadConfig(dir_)),
       key_(SigningKey::Load(dir_.key_file())),
       store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))),
-      cases_(std::make_unique<CaseBook>(*store_, CaseBook::Options{dir_.root(), {config_.role, config_.name, config_.county, config_.city_key, key_.public_key()}})) {
+      cases_(std::make_unique<CaseBook>(
+          *store_, CaseBook::Options{dir_.root(), {config_.role, config_.name, config_.county, config_.city_key,
+                                                   key_.public_key(), config_.simulation}})) {
   store_->AddObserver(cases_->Observer());
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
@@ -52,6 +62,8 @@ Hub::Hub(const std::filesystem::path& path)
     NoteClockSkew(txn, record, received_ms);
   });
 }
+
+void Hub::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
 
 void Hub::NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   // Accepted (the record is genuine) but flagged: a record stamped in the hub's future says
@@ -123,7 +135,28 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
 }
 
-ImportReport Hub::Import(const std::filesystem::path& file) { return ImportBundle(*store_, file); }
+ImportReport Hub::Import(const std::filesystem::path& file) {
+  std::vector<std::string> collisions;
+  CaseBook::CollisionWatch watch([&](const std::string& note) {
+    if (std::find(collisions.begin(), collisions.end(), note) == collisions.end()) collisions.push_back(note);
+  });
+  ImportReport report = ImportBundle(*store_, file);
+  report.warnings.insert(report.warnings.end(), collisions.begin(), collisions.end());
+  return report;
+}
+
+ReviewOutcome Hub::Review(const ReviewRequest& request) {
+  const int64_t now = NowMs();
+  std::optional<TreeHead> head;
+  store_->env().Read([&](LmdbTxn& txn) { head = log_->LatestHead(txn); });
+  if (head && now < head->timestamp_ms) {
+    throw Error("backdated", "this review would be dated " + FormatRfc3339(now) + ", before the tree head this hub "
+                             "signed at " + FormatRfc3339(head->timestamp_ms) +
+                             ": a decision is never dated before what the hub already attested; nothing was written "
+                             "(check the clock)");
+  }
+  return cases_->Review(key_, request);
+}
 
 size_t Hub::Export(const std::filesystem::path& file) const { return ExportStore(*store_, file); }
 
@@ -157,12 +190,17 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       return;
     }
     for (const ColourChange& c : changes) {
-      spdlog::warn("case {}: {} -> {} (deadline {}, reviewer {})", c.app_id, ToString(c.from), ToString(c.to),
+      spdlog::warn("case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id,
+                   ToString(c.from), ToString(c.to),
                    FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
   SyncServer server(std::move(options));
-  server.Run(stop);
+  {
+    // Records from nodes are stored on this thread: log every app_id filed by one more outlet.
+    CaseBook::CollisionWatch watch([](const std::string& note) { spdlog::warn("collision: {}", note); });
+    server.Run(stop);
+  }
   upstream_.Stop();
 }
 
@@ -204,6 +242,7 @@ HubStatus Hub::Status() const {
   status.name = config_.name;
   status.county = config_.county;
   status.key = key_.public_key();
+  status.simulation = config_.simulation;
   status.records = store_->RecordCount();
   status.feeds = store_->Heads().size();
   status.enrolled = store_->Enrolments().size();

@@ -36,14 +36,24 @@ class Hub {
   static PublicKey Init(const std::filesystem::path& dir, const HubConfig& config,
                         const std::optional<std::filesystem::path>& key_file);
 
+  // Error("fixed_clock_refused") if the clock is fixed (BANGBAN_NOW) and hub.toml does not say
+  // this is a simulation party; checked before anything reads the clock.
   explicit Hub(const std::filesystem::path& dir);
+  // The same check for a command the running daemon runs under its sender's clock.
+  void CheckClock() const;
 
   // Writes key.enroll into the hub's feed. Error("not_authorized") if this hub may not enrol
   // that key (a county hub enrols outlets of its own county only).
   Record Enrol(const EnrolRequest& request);
   Record Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason);
 
+  // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
+  // in the report's warnings (stored all the same: each outlet's application is its own case).
   ImportReport Import(const std::filesystem::path& file);
+  // A county hub's review (CaseBook::Review with this hub's key). Error("backdated") if the
+  // clock is before the latest tree head this hub signed: a decision is never dated before
+  // what the hub already attested.
+  ReviewOutcome Review(const ReviewRequest& request);
   size_t Export(const std::filesystem::path& file) const;
 
   // Serves nodes on `listen` until `stop`; with `upstream`, replicates everything held to the

@@ -7,6 +7,23 @@
 
 namespace bangban {
 
+namespace {
+// [clock] simulation: absent or false for every party of production.
+bool ClockSimulation(const toml::table& t, const std::string& file) {
+  const toml::node_view<const toml::node> clock = t["clock"];
+  if (!clock) return false;
+  if (!clock.is_table()) throw Error("config", file + ": clock: must be a section ([clock])");
+  for (auto&& [key, node] : *clock.as_table()) {
+    if (key.str() != "simulation") {
+      throw Error("config", file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+    }
+  }
+  auto simulation = clock["simulation"].value_exact<bool>();
+  if (!simulation && clock["simulation"]) throw Error("config", file + ": clock.simulation: must be true or false");
+  return simulation.value_or(false);
+}
+}  // namespace
+
 HubConfig HubConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
   toml::table t;
@@ -31,12 +48,14 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
     if (!key) throw Error("config", file + ": city_key: must be 64 hex characters");
     c.city_key = *key;
   }
+  c.simulation = ClockSimulation(t, file);
   return c;
 }
 
 void HubConfig::Save(const std::filesystem::path& path) const {
   toml::table t{{"role", role}, {"name", name}, {"county", county}};
   if (city_key) t.insert("city_key", ToHex(*city_key));
+  if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   std::ofstream out(path);
   out << "# bangban hub configuration\n" << t << "\n";
   if (!out) throw Error("config", "cannot write " + path.string());

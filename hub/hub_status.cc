@@ -30,6 +30,7 @@ Json HubStatus::ToJson() const {
   status["name"] = name;
   status["county"] = county;
   status["key"] = ToHex(key);
+  status["simulation"] = simulation;
   status["records"] = records;
   status["feeds"] = feeds;
   status["enrolled"] = enrolled;

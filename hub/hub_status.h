@@ -57,6 +57,7 @@ struct HubStatus {
   std::string name;
   std::string county;
   PublicKey key{};
+  bool simulation = false;  // a test or simulation party: a fixed clock is allowed
   uint64_t records = 0;
   uint64_t feeds = 0;
   uint64_t enrolled = 0;
@@ -67,7 +68,7 @@ struct HubStatus {
   std::vector<PeerReport> peers;
   std::vector<FeedReport> heads;
 
-  // {"role", "name", "county", "key", "records", "feeds", "enrolled", "buffered",
+  // {"role", "name", "county", "key", "simulation", "records", "feeds", "enrolled", "buffered",
   //  "quarantined": [...], "clock_skewed_records", "tree_head" (if any), "peers": [...],
   //  "heads": [...]}
   Json ToJson() const;

@@ -130,12 +130,13 @@ int Audit(HubCommand& cmd, const Args& a) {
     Json quarantined = Json::array();
     for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
     PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status.records},
-                        {"feeds", status.feeds}, {"quarantined", quarantined}});
+                        {"feeds", status.feeds}, {"quarantined", quarantined}, {"simulation", status.simulation}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
     for (const QuarantineReport& q : status.quarantined) {
       cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
+    if (status.simulation) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
     cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status.records << " records in "
             << status.feeds << " feeds, " << problems.size() << " problems\n";
   }
@@ -148,6 +149,7 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
   cmd.out << s.role << " hub " << s.name << " (" << s.county << ")\nkey " << ToHex(s.key) << "\nrecords " << s.records
           << " in " << s.feeds << " feeds, enrolled keys " << s.enrolled << ", buffered " << s.buffered
           << ", quarantined " << s.quarantined.size() << "\n";
+  if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
   for (const PeerReport& p : s.peers) {
     cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact "
             << p.LastContact() << "  received " << p.records_received << "  backlog " << p.backlog
@@ -167,6 +169,9 @@ void AddInit(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   init->add_option("--city-key", a.city_key_hex, "The city hub's public key (county hubs)");
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
   init->add_option("--calendar", a.calendars, "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
+  init->add_flag("--simulation", a.config.simulation,
+                 "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
+                 "and every report and status says so. Never for a real hub");
   init->callback([&cmd, args] { Init(cmd, *args); });
 }
 

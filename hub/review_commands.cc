@@ -13,7 +13,7 @@ namespace {
 // Option values live as long as the App (the callbacks own them), since CLI11 binds options
 // to variables that must outlive the parse.
 struct Args {
-  std::string data, action, app_id, reviewer, reason, uscc, at, from, to;
+  std::string data, action, app_id, outlet, reviewer, reason, uscc, at, from, to;
   bool auto_assign = false, json = false, apps = false, leave_out_damaged = false;
 };
 
@@ -65,6 +65,9 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       ->required()
       ->check(CLI::IsMember({"accept", "correct", "approve", "reject", "assign"}));
   review->add_option("app_id", a.app_id, "The application's app_id")->required();
+  review->add_option("--outlet", a.outlet,
+                     "The outlet whose application it is (its outlet id): required when the app_id was filed by "
+                     "more than one outlet");
   review->add_option("--reviewer", a.reviewer, "The reviewer who acts, or (assign) who is assigned");
   review->add_flag("--auto", a.auto_assign,
                    "assign only: the on-duty reviewer (hub.toml [review] roster) with the fewest open assigned "
@@ -92,17 +95,18 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     }
     if (cmd.HandedOff(a.data)) return;
     Hub& hub = cmd.Open(a.data);
-    ReviewOutcome outcome = hub.cases().Review(
-        hub.key(), {action, a.app_id, a.reviewer, a.reason, a.uscc, a.auto_assign});
+    ReviewOutcome outcome = hub.Review({action, a.app_id, a.reviewer, a.reason, a.uscc, a.auto_assign, a.outlet});
     if (a.json) {
       PrintJson(cmd.out, {{"id", ToHex(outcome.record.id())},
                           {"app_id", a.app_id},
+                          {"outlet_id", outcome.outlet_id},
                           {"action", a.action},
                           {"reviewer", outcome.reviewer},
                           {"state", std::string(ToString(outcome.state))}});
     } else {
       cmd.out << ToHex(outcome.record.id()) << "\n"
-              << "app " << a.app_id << ": " << a.action << " by " << outcome.reviewer << "; the case is now "
+              << "app " << a.app_id << (outcome.outlet_id.empty() ? "" : " of outlet " + outcome.outlet_id) << ": "
+              << a.action << " by " << outcome.reviewer << "; the case is now "
               << ToString(outcome.state) << "\n";
     }
     cmd.exit_code = kExitOk;
@@ -116,7 +120,7 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       "yellow/red, rates, median and p90 working minutes, returns, statutory breaches, transit delay "
       "(docs/sla.md defines each); without --json, a table and the review queue");
   sla->add_option("--data", a.data, "Hub data dir")->required();
-  sla->add_option("--at", a.at, "Evaluate open cases at this instant (RFC 3339; default: now, BANGBAN_NOW honoured)")
+  sla->add_option("--at", a.at, "Evaluate open cases at this instant (RFC 3339; default: now; a fixed clock only at a simulation party)")
       ->check(TimeValidator());
   sla->add_option("--from", a.from, "Only applications received on or after this date (YYYY-MM-DD, China time)")
       ->check(DateValidator());
@@ -141,7 +145,8 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     if (a.apps) {
       cmd.out << "\n";
       for (const Json& app : result["apps"]) {
-        cmd.out << app["app_id"].get<std::string>() << "  " << app["state"].get<std::string>() << "  "
+        cmd.out << app["app_id"].get<std::string>() << "  " << app["outlet_id"].get<std::string>() << "  "
+                << app["state"].get<std::string>() << "  "
                   << app["colour"].get<std::string>() << "  deadline "
                   << (app["deadline"].is_null() ? "-" : app["deadline"].get<std::string>()) << "  elapsed "
                   << app["elapsed_working_minutes"] << " min\n";

@@ -108,6 +108,7 @@ void PrintStatus(Command& cmd, const Args& a) {
   cmd.out << "outlet " << s.outlet_id << " (county " << s.county << ")\nkey " << ToHex(s.key) << "\nown feed seq "
           << s.feed_seq << "\nrecords held " << s.records_held << " in " << s.feeds_held << " feeds, buffered "
           << s.buffered << ", quarantined authors " << s.quarantined << "\n";
+  if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
   for (const ApplicationStatus& app : s.applications) {
     cmd.out << "  " << app.app_id << "  " << app.kind << "  " << app.state << "\n";
   }
@@ -191,6 +192,9 @@ void AddInit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
   init->add_option("--hub-key", a.hub_key, "Upstream's public key when it is a relay node (default: --county-key)");
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
   init->add_flag("--replacing", a.replacing, "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its feed");
+  init->add_flag("--simulation", a.config.simulation,
+                 "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
+                 "and every status says so. Never for a real outlet");
   init->callback([&cmd, args] { Init(cmd, *args); });
 }
 

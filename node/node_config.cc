@@ -13,6 +13,21 @@ std::string Required(const toml::table& t, const std::string& file, const char* 
   if (!value) throw Error("config", file + ": " + field + ": missing (a string is required)");
   return *value;
 }
+
+// [clock] simulation: absent or false for every party of production.
+bool ClockSimulation(const toml::table& t, const std::string& file) {
+  const toml::node_view<const toml::node> clock = t["clock"];
+  if (!clock) return false;
+  if (!clock.is_table()) throw Error("config", file + ": clock: must be a section ([clock])");
+  for (auto&& [key, node] : *clock.as_table()) {
+    if (key.str() != "simulation") {
+      throw Error("config", file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+    }
+  }
+  auto simulation = clock["simulation"].value_exact<bool>();
+  if (!simulation && clock["simulation"]) throw Error("config", file + ": clock.simulation: must be true or false");
+  return simulation.value_or(false);
+}
 }  // namespace
 
 bool IsValidLocalId(std::string_view id) {
@@ -52,6 +67,7 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
     if (!hub) throw Error("config", file + ": hub_key: must be 64 hex characters");
     c.hub_key = *hub;
   }
+  c.simulation = ClockSimulation(t, file);
   return c;
 }
 
@@ -61,6 +77,7 @@ void NodeConfig::Save(const std::filesystem::path& path) const {
                 {"county_key", ToHex(county_key)},
                 {"hub_endpoint", hub_endpoint},
                 {"hub_key", ToHex(hub_key)}};
+  if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   std::ofstream out(path);
   out << "# bangban outlet node configuration\n" << t << "\n";
   if (!out) throw Error("config", "cannot write " + path.string());

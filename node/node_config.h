@@ -14,6 +14,9 @@ struct NodeConfig {
   PublicKey county_key{};  // the county hub's identity: seals personal data, signs decisions
   std::string hub_endpoint;  // upstream: the county hub or a relay, e.g. tcp://10.0.0.5:7100
   PublicKey hub_key{};       // upstream's identity (pinned CurveZMQ key); default county_key
+  // [clock] simulation = true: a test or simulation party, which may run on a fixed clock
+  // (BANGBAN_NOW); every other node refuses one (storage/data_dir.h).
+  bool simulation = false;
 
   // Error("config", "<file>: <field>: <problem>") for a missing or malformed field.
   static NodeConfig Load(const std::filesystem::path& file);

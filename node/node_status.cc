@@ -16,6 +16,7 @@ Json NodeStatus::ToJson() const {
   status["outlet_id"] = outlet_id;
   status["county"] = county;
   status["key"] = ToHex(key);
+  status["simulation"] = simulation;
   status["feed"] = {{"seq", feed_seq}, {"head", feed_head ? Json(ToHex(*feed_head)) : Json(nullptr)}};
   status["records_held"] = records_held;
   status["feeds_held"] = feeds_held;

@@ -30,6 +30,7 @@ struct NodeStatus {
   std::string outlet_id;
   std::string county;
   PublicKey key{};
+  bool simulation = false;          // a test or simulation party: a fixed clock is allowed
   uint64_t feed_seq = 0;            // the own feed's head
   std::optional<RecordId> feed_head;  // none while the own feed is empty
   uint64_t records_held = 0;
@@ -38,7 +39,7 @@ struct NodeStatus {
   uint64_t quarantined = 0;         // authors
   std::vector<ApplicationStatus> applications;  // by app_id
 
-  // {"outlet_id", "county", "key", "feed": {"seq", "head" (hex or null)}, "records_held",
+  // {"outlet_id", "county", "key", "simulation", "feed": {"seq", "head" (hex or null)}, "records_held",
   //  "feeds_held", "buffered", "quarantined", "applications": [...]}
   Json ToJson() const;
 };

@@ -35,6 +35,13 @@ FeedStore::Options StoreOptions(const NodeConfig& config) {
   return options;
 }
 
+// node.toml, after checking that this node may run on the clock in force.
+NodeConfig LoadConfig(const DataDir& dir) {
+  NodeConfig config = NodeConfig::Load(dir.config_file());
+  RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
+  return config;
+}
+
 }  // namespace
 
 PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& config,
@@ -59,9 +66,11 @@ PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& 
 
 OutletNode::OutletNode(const std::filesystem::path& path)
     : dir_(DataDir::Open(path, "node")),
-      config_(NodeConfig::Load(dir_.config_file())),
+      config_(LoadConfig(dir_)),
       key_(SigningKey::Load(dir_.key_file())),
       store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_))) {}
+
+void OutletNode::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
 
 std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
                                                      std::vector<IntakeEntry>& entries) const {
@@ -98,6 +107,29 @@ std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
       pool.emplace_back(intake, std::min(lines.size(), t * chunk), std::min(lines.size(), (t + 1) * chunk));
     }
     intake(0, std::min(lines.size(), chunk));
+  }
+  // An application is filed once: its (outlet, app_id) is its identity at the county, so a
+  // second app.submit of an app_id this outlet already filed (or twice in this input) is refused.
+  std::map<std::string, std::string> filed;  // app_id -> where it was filed
+  bool any_submit = false;
+  for (const Line& line : lines) any_submit = any_submit || (line.entry && line.entry->type == "app.submit");
+  if (any_submit) {
+    store_->ScanFeed(key_.public_key(), 1, store_->Head(key_.public_key()).seq, [&](const Record& r) {
+      if (r.type() == "app.submit") filed.emplace(r.body()["app_id"], "in seq " + std::to_string(r.seq()));
+      return true;
+    });
+  }
+  for (Line& line : lines) {
+    if (!line.entry || line.entry->type != "app.submit") continue;
+    const std::string& app_id = line.entry->body["app_id"].get_ref<const std::string&>();
+    auto [it, fresh] = filed.emplace(app_id, "on line " + std::to_string(line.number));
+    if (!fresh) {
+      line.error = "line " + std::to_string(line.number) + ": duplicate_app: app_id " + app_id +
+                   " was already submitted by this outlet (" + it->second +
+                   "); an application is filed once: answer a correction with app.resubmit, or give a new "
+                   "application a new app_id";
+      line.entry.reset();
+    }
   }
   std::vector<std::string> errors;
   for (Line& line : lines) {
@@ -144,8 +176,13 @@ NodeStatus OutletNode::Status() const {
       {"app.resubmit", "resubmitted"},         {"review.accept", "accepted"},
       {"review.correct", "correction_requested"}, {"review.approve", "approved"},
       {"review.reject", "rejected"}};
+  // A decision names the outlet whose application it is; one without (older records) means the
+  // first outlet that filed the app_id, which the node cannot tell: it is taken as ours.
+  const std::optional<Enrolment> enrolment = store_->FindEnrolment(key_.public_key());
+  const std::string& own_outlet = enrolment && !enrolment->outlet_id.empty() ? enrolment->outlet_id : config_.outlet_id;
   for (const Record& r : held) {
     auto state = kStates.find(r.type());
+    if (r.type().starts_with("review.") && r.body().value("outlet_id", own_outlet) != own_outlet) continue;
     if (state != kStates.end() && apps.count(r.body()["app_id"])) {
       events[r.body()["app_id"]].push_back({r.envelope().ts, state->second, &r.body()});
     }
@@ -162,6 +199,7 @@ NodeStatus OutletNode::Status() const {
   status.outlet_id = config_.outlet_id;
   status.county = config_.county;
   status.key = key_.public_key();
+  status.simulation = config_.simulation;
   status.feed_seq = own.seq;
   if (own.seq) status.feed_head = own.id;
   status.records_held = store_->RecordCount();

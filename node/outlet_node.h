@@ -29,7 +29,11 @@ class OutletNode {
   static PublicKey Init(const std::filesystem::path& dir, const NodeConfig& config,
                         const std::optional<std::filesystem::path>& key_file, bool replacing = false);
 
+  // Error("fixed_clock_refused") if the clock is fixed (BANGBAN_NOW) and node.toml does not say
+  // this is a simulation party.
   explicit OutletNode(const std::filesystem::path& dir);
+  // The same check for a command the running daemon runs under its sender's clock.
+  void CheckClock() const;
 
   // Reads JSON lines and turns each into a record body. All lines are read before anything is
   // stored: if any line is wrong, returns one message per bad line ("line N: ...") and

@@ -147,4 +147,10 @@ int64_t NowMs() {
   return SystemNowMs();
 }
 
+bool ClockIsFixed() {
+  if (t_scoped) return t_scoped_ms.has_value();
+  const char* fixed = std::getenv("BANGBAN_NOW");
+  return fixed != nullptr && *fixed != '\0';
+}
+
 }  // namespace bangban

@@ -14,6 +14,11 @@ namespace bangban {
 // is not RFC 3339.
 int64_t NowMs();
 
+// True when NowMs() on the calling thread is not the system clock: a ScopedNow with a fixed
+// time is in force, or (with no scope) BANGBAN_NOW is set. A hub or node refuses to run on a
+// fixed clock unless its configuration says it is a simulation party (docs/operations.md).
+bool ClockIsFixed();
+
 // Parses a BANGBAN_NOW value as NowMs does; Error("bad_now") (the message NowMs gives) if it is
 // not RFC 3339.
 int64_t ParseNowSetting(std::string_view text);

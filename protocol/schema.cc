@@ -55,10 +55,17 @@ void CheckAppSubmit(const Json& body) {
   }
 }
 
-void CheckReview(const Json& body, std::string_view type) { CheckUsccField(type, body, "uscc"); }
+void CheckReview(const Json& body, std::string_view type) {
+  CheckUsccField(type, body, "uscc");
+  // The application's outlet (its app.submit author's enrolled outlet id); absent in records
+  // written before it existed, which mean the first outlet that filed the app_id.
+  if (body.contains("outlet_id") && body["outlet_id"].get_ref<const std::string&>().empty()) {
+    FailBody(type, "outlet_id", "must not be empty: name the outlet that filed the application, or leave it out");
+  }
+}
 
 void CheckReasonGiven(const Json& body, std::string_view type) {
-  CheckUsccField(type, body, "uscc");
+  CheckReview(body, type);
   if (!body.contains("reason") || body["reason"].get_ref<const std::string&>().empty()) {
     FailBody(type, "reason", "is required: say what the applicant must correct or why");
   }
@@ -66,7 +73,7 @@ void CheckReasonGiven(const Json& body, std::string_view type) {
 
 std::vector<FieldSpec> ReviewFields() {
   return {Str("app_id", true, 64), Str("reviewer", true, 64), Str("reason", false, 1024),
-          Str("uscc", false, 18)};
+          Str("uscc", false, 18), Str("outlet_id", false, 64)};
 }
 
 std::vector<RecordSchema> BuildSchemas() {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "crypto/error.h"
 #include "protocol/clock.h"
@@ -19,6 +20,10 @@ const std::string kRebuilding = "rebuilding";
 // The latest hub receipt of an app.submit folded so far: a new SLA profile never takes effect
 // before it (SlaProfileTable::Register). A maximum, so folding stays order-independent.
 const std::string kLatestSubmit = "latest_submit_ms";
+// The projection's format: cases keyed by (app_id, county, outlet). A projection without it
+// (older, keyed by app_id and county) is rebuilt when the hub opens.
+const std::string kFormat = "format";
+const std::string kFormatVersion = "2";
 
 void PutBiased(Bytes& out, int64_t v) {
   size_t at = out.size();
@@ -50,6 +55,23 @@ Bytes EncodeKeyInfo(const std::string& role, const std::string& county, const st
   return out;
 }
 
+std::string JoinOutlets(const std::vector<std::string>& outlets) {
+  std::string out;
+  for (const std::string& outlet : outlets) out += (out.empty() ? "" : ", ") + (outlet.empty() ? "(none)" : outlet);
+  return out;
+}
+
+// The calling thread's CollisionWatch, if one is in force.
+thread_local const std::function<void(const std::string&)>* t_collision_sink = nullptr;
+
+void NoteCollision(const std::string& app_id, const std::string& county, const std::string& outlet,
+                   const std::set<std::string>& earlier) {
+  if (t_collision_sink == nullptr) return;
+  (*t_collision_sink)("app_id " + app_id + " of county " + county + " is filed by outlet " + outlet +
+                      " and already by " + JoinOutlets({earlier.begin(), earlier.end()}) +
+                      ": two applications, each its own case; a reviewer names the outlet (review --outlet)");
+}
+
 class ReviewingScope {
  public:
   explicit ReviewingScope(std::atomic<std::thread::id>& slot) : slot_(slot) { slot_ = std::this_thread::get_id(); }
@@ -62,6 +84,13 @@ class ReviewingScope {
 };
 
 }  // namespace
+
+CaseBook::CollisionWatch::CollisionWatch(std::function<void(const std::string&)> note)
+    : note_(std::move(note)), previous_(t_collision_sink) {
+  t_collision_sink = &note_;
+}
+
+CaseBook::CollisionWatch::~CollisionWatch() { t_collision_sink = previous_; }
 
 CaseBook::CaseBook(FeedStore& store, Options options)
     : store_(store),
@@ -82,6 +111,20 @@ CaseBook::CaseBook(FeedStore& store, Options options)
   });
   const int64_t not_before = latest_submit == std::numeric_limits<int64_t>::min() ? latest_submit : latest_submit + 1;
   current_profile_ = profiles_.Register(review_.sla, sources, NowMs(), not_before);
+  bool current = false, empty = false;
+  env.Read([&](LmdbTxn& txn) {
+    auto format = txn.Get(meta_, AsBytes(kFormat));
+    current = format && AsChars(*format) == kFormatVersion;
+    MDB_stat stat;
+    mdb_stat(txn.raw(), cases_, &stat);
+    empty = stat.ms_entries == 0 && !txn.Get(meta_, AsBytes(kRebuilding));
+  });
+  if (current) return;
+  if (empty) {
+    env.Write([&](LmdbTxn& txn) { txn.Put(meta_, AsBytes(kFormat), AsBytes(kFormatVersion)); });
+  } else {
+    Reindex();  // once, after an upgrade: the rows of the older format cannot be folded into
+  }
 }
 
 StoreObserver CaseBook::Observer() {
@@ -159,8 +202,11 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   if (IsReview(*action)) {
     event.reviewer = body["reviewer"];
     event.uscc = body.value("uscc", "");
-  } else if (*action == CaseAction::kSubmit) {
+    event.outlet_id = body.value("outlet_id", "");  // "": an old record, the first owner's case
+  } else {
     event.outlet_id = author->outlet_id;
+  }
+  if (*action == CaseAction::kSubmit) {
     event.app_kind = body["kind"];
     event.entity_type = body["entity_type"];
     event.channel = body["channel"];
@@ -185,25 +231,42 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
     if (!problem.empty()) throw Error(code, problem);  // aborts the append: nothing is written
   }
 
-  const Bytes key = CaseKey(app_id, author->county);
-  CaseFile file;
-  std::optional<Bytes> old_open;
-  if (auto row = txn.Get(cases_, key)) {
-    file = DecodeCase(key, *row);
-    old_open = OpenKey(file.summary, key);
-    for (const CaseEvent& e : file.events) {
-      if (e.author == event.author && e.seq == event.seq) return;  // folded already (idempotent)
+  // Every case of this app_id in the county: an old review record's case depends on which
+  // outlet filed first, so they are derived together from all their events.
+  const Bytes group = CaseGroupKey(app_id, author->county);
+  std::vector<CaseEvent> events;
+  std::vector<Bytes> old_keys, old_open;
+  std::set<std::string> filed_by;  // outlets with an app.submit before this record
+  {
+    LmdbCursor cursor(txn, cases_);
+    for (bool ok = cursor.Seek(group); ok && HasPrefix(cursor.key(), group); ok = cursor.Next()) {
+      const Bytes key(cursor.key().begin(), cursor.key().end());
+      CaseFile file = DecodeCase(key, cursor.value());
+      for (CaseEvent& e : file.events) {
+        if (e.author == event.author && e.seq == event.seq) return;  // folded already (idempotent)
+        if (e.action == CaseAction::kSubmit) filed_by.insert(e.outlet_id);
+        events.push_back(std::move(e));
+      }
+      if (auto open = OpenKey(file.summary, key)) old_open.push_back(std::move(*open));
+      old_keys.push_back(key);
     }
-  } else {
-    file.app_id = app_id;
-    file.county = author->county;
   }
-  file.events.push_back(std::move(event));
-  DeriveCase(file, ProfileLookup(txn));
-  txn.Put(cases_, key, EncodeCase(file));
-  const std::optional<Bytes> new_open = OpenKey(file.summary, key);
-  if (old_open && old_open != new_open) txn.Del(open_, *old_open);
-  if (new_open) txn.Put(open_, *new_open, ByteView());
+  if (*action == CaseAction::kSubmit && !filed_by.empty() && !filed_by.count(event.outlet_id)) {
+    NoteCollision(app_id, author->county, event.outlet_id, filed_by);
+  }
+  events.push_back(std::move(event));
+  std::vector<CaseFile> files = DeriveCases(app_id, author->county, std::move(events), ProfileLookup(txn));
+  for (const Bytes& key : old_open) txn.Del(open_, key);
+  std::set<Bytes> new_keys;
+  for (const CaseFile& file : files) {
+    const Bytes key = CaseKey(file.app_id, file.county, file.outlet_id);
+    txn.Put(cases_, key, EncodeCase(file));
+    if (const std::optional<Bytes> open = OpenKey(file.summary, key)) txn.Put(open_, *open, ByteView());
+    new_keys.insert(key);
+  }
+  for (const Bytes& key : old_keys) {
+    if (!new_keys.count(key)) txn.Del(cases_, key);  // its events moved to the first owner's case
+  }
 }
 
 // ---- reviews ------------------------------------------------------------------------------
@@ -216,20 +279,28 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
     return "only a county hub reviews applications; this is the city hub";
   }
   std::optional<CaseSummary> summary;
-  if (auto row = txn.Get(cases_, CaseKey(app_id, county))) summary = DecodeSummary(*row);
+  if (auto row = txn.Get(cases_, CaseKey(app_id, county, event.outlet_id))) summary = DecodeSummary(*row);
   if (!summary || summary->state == CaseState::kNone) {
     const Bytes prefix = CaseKeyPrefix(app_id);
+    std::vector<std::string> here;  // outlets of this county whose application of app_id is held
     LmdbCursor cursor(txn, cases_);
     for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
-      std::string other_app, other_county;
-      ParseCaseKey(cursor.key(), other_app, other_county);
-      if (other_county != county && DecodeSummary(cursor.value()).state != CaseState::kNone) {
+      std::string other_app, other_county, other_outlet;
+      ParseCaseKey(cursor.key(), other_app, other_county, other_outlet);
+      if (DecodeSummary(cursor.value()).state == CaseState::kNone) continue;
+      if (other_county == county) {
+        here.push_back(other_outlet);
+      } else {
         *code = "other_county";
         return app + " is a case of county " + other_county + "; this hub reviews the cases of county " + county +
                " only";
       }
     }
     *code = "unknown_app";
+    if (!here.empty()) {
+      return "no application '" + app_id + "' of outlet " + event.outlet_id +
+             " has been received by this hub; it was filed by " + JoinOutlets(here) + ": give --outlet with one of them";
+    }
     return "no application '" + app_id + "' has been received by this hub (county " + county +
            "); import the outlet's records first";
   }
@@ -270,15 +341,17 @@ ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& r
   if (!request.uscc.empty() && request.action != CaseAction::kApprove) {
     throw Error("usage", "--uscc goes with approve only (the code issued to a new entity)");
   }
+  const std::string outlet = ResolveOutlet(request.app_id, request.outlet_id);
   std::string reviewer = request.reviewer;
   if (request.auto_assign) {
     if (request.action != CaseAction::kAssign) throw Error("usage", "--auto goes with assign only");
     if (!reviewer.empty()) throw Error("usage", "give either --reviewer or --auto, not both");
-    reviewer = PickReviewer(request.app_id);
+    reviewer = PickReviewer(request.app_id, outlet);
   }
   if (reviewer.empty()) throw Error("usage", "--reviewer is required: the reviewer who acts (or assign --auto)");
 
   Json body = {{"app_id", request.app_id}, {"reviewer", reviewer}};
+  if (!outlet.empty()) body["outlet_id"] = outlet;  // the very application, whoever else filed its app_id
   if (!request.reason.empty()) body["reason"] = request.reason;
   if (!request.uscc.empty()) body["uscc"] = request.uscc;
   std::vector<Record> appended;
@@ -286,11 +359,38 @@ ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& r
     ReviewingScope scope(reviewing_thread_);
     appended = store_.AppendOwn(hub_key, {{"review." + action, body}});
   }
-  std::optional<CaseFile> file = Find(request.app_id, options_.hub.county);
-  return {appended.front(), reviewer, file ? file->summary.state : CaseState::kNone};
+  std::optional<CaseFile> file = Find(request.app_id, options_.hub.county, outlet);
+  return {appended.front(), reviewer, file ? file->summary.state : CaseState::kNone, outlet};
 }
 
-std::string CaseBook::PickReviewer(const std::string& app_id) const {
+std::vector<std::string> CaseBook::FiledBy(const std::string& app_id, const std::string& county) const {
+  std::vector<std::string> outlets;
+  for (const CaseFile& file : Cases(app_id, county)) {
+    if (file.summary.state != CaseState::kNone) outlets.push_back(file.outlet_id);
+  }
+  return outlets;
+}
+
+std::string CaseBook::ResolveOutlet(const std::string& app_id, const std::string& outlet_id) const {
+  if (options_.hub.role != "county") return outlet_id;  // refused as not_county on append
+  const std::vector<std::string> filed_by = FiledBy(app_id, options_.hub.county);
+  if (!outlet_id.empty()) {
+    if (!filed_by.empty() && std::find(filed_by.begin(), filed_by.end(), outlet_id) == filed_by.end()) {
+      throw Error("unknown_app", "no application '" + app_id + "' of outlet " + outlet_id +
+                                     " has been received by this hub; it was filed by " + JoinOutlets(filed_by) +
+                                     ": give --outlet with one of them");
+    }
+    return outlet_id;
+  }
+  if (filed_by.size() > 1) {
+    throw Error("ambiguous_app", "app_id " + app_id + " was filed by " + std::to_string(filed_by.size()) +
+                                     " outlets of county " + options_.hub.county + ": " + JoinOutlets(filed_by) +
+                                     "; they are different applications: say which with --outlet OUTLET_ID");
+  }
+  return filed_by.empty() ? "" : filed_by.front();  // none: the append's check says why
+}
+
+std::string CaseBook::PickReviewer(const std::string& app_id, const std::string& outlet_id) const {
   if (review_.roster.empty()) {
     throw Error("config",
                 "hub.toml [review] roster is empty: list the reviewers on duty (roster = [\"r01\", \"r02\"]), "
@@ -298,7 +398,7 @@ std::string CaseBook::PickReviewer(const std::string& app_id) const {
   }
   std::map<std::string, size_t> load;
   for (const std::string& r : review_.roster) load[r] = 0;
-  const Bytes self = CaseKey(app_id, options_.hub.county);
+  const Bytes self = CaseKey(app_id, options_.hub.county, outlet_id);
   ScanOpen([&](const LmdbTxn&, ByteView key, ByteView value) {
     if (std::equal(key.begin(), key.end(), self.begin(), self.end())) return;
     auto it = load.find(DecodeSummary(value).assigned_reviewer);
@@ -381,13 +481,38 @@ CaseStanding CaseBook::StandingAt(const LmdbTxn& txn, const CaseSummary& summary
   return st;
 }
 
-std::optional<CaseFile> CaseBook::Find(const std::string& app_id, const std::string& county) const {
-  std::optional<CaseFile> file;
-  const Bytes key = CaseKey(app_id, county);
+std::vector<CaseFile> CaseBook::Cases(const std::string& app_id, const std::string& county) const {
+  std::vector<CaseFile> files;
+  const Bytes group = CaseGroupKey(app_id, county);
   store_.env().Read([&](LmdbTxn& txn) {
-    if (auto row = txn.Get(cases_, key)) file = DecodeCase(key, *row);
+    LmdbCursor cursor(txn, cases_);
+    for (bool ok = cursor.Seek(group); ok && HasPrefix(cursor.key(), group); ok = cursor.Next()) {
+      files.push_back(DecodeCase(cursor.key(), cursor.value()));
+    }
   });
-  return file;
+  return files;
+}
+
+std::optional<CaseFile> CaseBook::Find(const std::string& app_id, const std::string& county,
+                                       const std::optional<std::string>& outlet_id) const {
+  std::vector<CaseFile> files = Cases(app_id, county);
+  const CaseFile* chosen = nullptr;
+  for (const CaseFile& file : files) {
+    if (outlet_id) {
+      if (file.outlet_id == *outlet_id) chosen = &file;
+      continue;
+    }
+    // The first owner's: received first (then by key), else an outlet-less one.
+    const bool received = file.summary.state != CaseState::kNone;
+    const bool chosen_received = chosen != nullptr && chosen->summary.state != CaseState::kNone;
+    if (chosen == nullptr || (received && !chosen_received) ||
+        (received && std::tie(file.summary.received_ms, file.summary.outlet_key) <
+                         std::tie(chosen->summary.received_ms, chosen->summary.outlet_key))) {
+      chosen = &file;
+    }
+  }
+  if (chosen == nullptr) return std::nullopt;
+  return *chosen;
 }
 
 std::shared_ptr<const SlaProfile> CaseBook::CurrentProfile() const {
@@ -511,6 +636,7 @@ ReindexStats CaseBook::Reindex(bool leave_out_damaged) {
   stats.records -= stats.damaged;  // passed over, not folded
   store_.env().Write([&](LmdbTxn& txn) {
     txn.Del(meta_, AsBytes(kRebuilding));
+    txn.Put(meta_, AsBytes(kFormat), AsBytes(kFormatVersion));
     MDB_stat stat;
     mdb_stat(txn.raw(), cases_, &stat);
     stats.cases = stat.ms_entries;
@@ -529,7 +655,7 @@ std::vector<ColourChange> CaseBook::AdvanceClock(int64_t now_ms) {
     const SlaColour before = it == watched_.end() ? SlaColour::kNone : it->second;
     if (before == st.colour) return;
     ColourChange change;
-    ParseCaseKey(key, change.app_id, change.county);
+    ParseCaseKey(key, change.app_id, change.county, change.outlet_id);
     change.from = before;
     change.to = st.colour;
     change.deadline_ms = st.deadline_ms;

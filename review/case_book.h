@@ -1,10 +1,10 @@
 // CaseBook: the hub's projection of applications — the county review queue and the data of
 // its SLA reports — kept in LMDB tables in the hub's own store:
 //
-//   proj_cases   CaseKey(app_id, county) -> case file (review/case_file.h): events + summary
+//   proj_cases   CaseKey(app_id, county, outlet_id) -> case file (review/case_file.h): events + summary
 //   proj_open    sort key (deadline, or "paused" last) || CaseKey -> ""   the open cases
 //   proj_keys    key || receipt || enroller || seq -> role, county, outlet_id   (from key.enroll)
-//   proj_meta    "rebuilding" while `reindex` runs
+//   proj_meta    "rebuilding" while `reindex` runs; "format"; the latest app.submit receipt
 //
 // It is a deterministic fold over records: a StoreObserver (registered by the Hub) folds every
 // record inside the write transaction that stores it, with the hub's receipt time; Reindex()
@@ -43,12 +43,15 @@ struct ReviewRequest {
   std::string reason;        // required for correct and reject
   std::string uscc;          // approve of an establish only (required there)
   bool auto_assign = false;  // assign: pick the least-loaded reviewer of the roster
+  // Which outlet's application of app_id; may be empty when only one outlet filed it.
+  std::string outlet_id;
 };
 
 struct ReviewOutcome {
   Record record;
   std::string reviewer;  // who was recorded (the pick, for --auto)
   CaseState state;       // the case's state after the action
+  std::string outlet_id;  // the application's outlet, as the record names it
 };
 
 // The case as it stood at an instant (figures defined in docs/sla.md).
@@ -68,6 +71,7 @@ struct CaseStanding {
 struct ColourChange {
   std::string county;
   std::string app_id;
+  std::string outlet_id;
   SlaColour from = SlaColour::kNone;
   SlaColour to = SlaColour::kNone;
   int64_t deadline_ms = 0;
@@ -88,6 +92,7 @@ struct ReviewingHub {
   std::string county;  // six-digit county code (county hubs); the city code for the city hub
   std::optional<PublicKey> city_key;  // the city root a county hub answers to
   PublicKey own_key{};
+  bool simulation = false;  // [clock] simulation: reports say so
 };
 
 class CaseBook {
@@ -98,7 +103,8 @@ class CaseBook {
   };
 
   // Opens the tables, reads [sla] and [review] from hub.toml, loads the calendars and registers
-  // them as a new SLA profile if they changed (docs/sla.md "Which calendar").
+  // them as a new SLA profile if they changed (docs/sla.md "Which calendar"). A projection of
+  // an older format is rebuilt (Reindex) once, here.
   CaseBook(FeedStore& store, Options options);
   CaseBook(const CaseBook&) = delete;
   CaseBook& operator=(const CaseBook&) = delete;
@@ -106,13 +112,31 @@ class CaseBook {
   // The fold, for FeedStore::AddObserver.
   StoreObserver Observer();
 
-  // Writes review.<action> into the hub's own feed after the workflow check. Errors:
-  // "usage" (missing reason, --uscc where it does not belong, no reviewer), "not_county" (a city
-  // hub), "unknown_app", "other_county", "workflow" (the transition is not possible now).
+  // Writes review.<action> into the hub's own feed after the workflow check, naming the
+  // application's outlet in the body. Errors: "usage" (missing reason, --uscc where it does not
+  // belong, no reviewer), "not_county" (a city hub), "unknown_app" (also: request.outlet_id
+  // did not file it; the message names who did), "ambiguous_app" (several outlets filed the
+  // app_id and request.outlet_id is empty; the message names them), "other_county",
+  // "workflow" (the transition is not possible now).
   ReviewOutcome Review(const SigningKey& hub_key, const ReviewRequest& request);
   // The roster member with the fewest open assigned cases (ties: roster order), not counting
-  // `app_id` itself. Error("config") when the roster is empty.
-  std::string PickReviewer(const std::string& app_id) const;
+  // the case (app_id, outlet_id) itself. Error("config") when the roster is empty.
+  std::string PickReviewer(const std::string& app_id, const std::string& outlet_id = "") const;
+
+  // Reports collisions (an app_id filed by one more outlet of a county) found while folding
+  // on the constructing thread, while it lives: `note` gets one sentence per collision. The
+  // hub's import lists them as warnings and its daemon logs them. Keep it on the stack.
+  class CollisionWatch {
+   public:
+    explicit CollisionWatch(std::function<void(const std::string&)> note);
+    ~CollisionWatch();
+    CollisionWatch(const CollisionWatch&) = delete;
+    CollisionWatch& operator=(const CollisionWatch&) = delete;
+
+   private:
+    std::function<void(const std::string&)> note_;
+    const std::function<void(const std::string&)>* previous_;
+  };
 
   // Rebuilds the projection from the stored records. Safe to rerun after an interruption. If a
   // stored record is damaged (its bytes no longer decode), it changes nothing and throws
@@ -133,7 +157,13 @@ class CaseBook {
   // The case as it stood at `at_ms`; reads the events only when the summary cannot answer.
   CaseStanding StandingAt(const LmdbTxn& txn, const CaseSummary& summary, ByteView key, ByteView value,
                           int64_t at_ms) const;
-  std::optional<CaseFile> Find(const std::string& app_id, const std::string& county) const;
+  // Every case of app_id in `county`, one per outlet that filed it (sorted by outlet id).
+  std::vector<CaseFile> Cases(const std::string& app_id, const std::string& county) const;
+  // The outlets of `county` whose application of app_id the hub holds.
+  std::vector<std::string> FiledBy(const std::string& app_id, const std::string& county) const;
+  // The case of app_id filed by `outlet_id`; without one, the first owner's (received first).
+  std::optional<CaseFile> Find(const std::string& app_id, const std::string& county,
+                               const std::optional<std::string>& outlet_id = std::nullopt) const;
   std::shared_ptr<const SlaProfile> Profile(const LmdbTxn& txn, uint32_t id) const;
   // The rules this process runs with (registered at construction).
   std::shared_ptr<const SlaProfile> CurrentProfile() const;
@@ -156,10 +186,14 @@ class CaseBook {
   };
   void Fold(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<KeyInfo> KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const;
-  // Why the hub's own review `event` on (app_id, county) must be refused, or "".
+  // Why the hub's own review `event` on (app_id, county, event.outlet_id) must be refused, or "".
   std::string ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
                             const CaseEvent& event, std::string* code) const;
   ProfileAt ProfileLookup(const LmdbTxn& txn) const;
+  // The outlet a review names: `outlet_id` if given (Error "unknown_app" if it did not file
+  // app_id but others did), else the one outlet that filed it (Error "ambiguous_app" if
+  // several did), else "".
+  std::string ResolveOutlet(const std::string& app_id, const std::string& outlet_id) const;
   uint64_t FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers,
                     uint64_t* damaged);
   std::vector<MDB_dbi> ProjectionTables() const;

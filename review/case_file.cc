@@ -145,6 +145,9 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
   if (first_submit == nullptr) {  // nothing can apply before the app.submit arrives
     for (CaseEvent& e : events) e.fate = EventFate::kIgnored;
     s.ignored = static_cast<uint32_t>(events.size());
+    s.other_submits = file.other_submits;
+    s.conflicts = file.other_submits;
+    s.also_filed_by = file.also_filed_by;
     file.events = std::move(events);
     file.summary = s;
     return;
@@ -216,6 +219,9 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
     file.events.push_back(std::move(e));
   }
 
+  s.other_submits = file.other_submits;
+  s.conflicts += file.other_submits;
+  s.also_filed_by = file.also_filed_by;
   s.state = state;
   s.reviewer = !completer.empty() ? completer : !s.assigned_reviewer.empty() ? s.assigned_reviewer : last_actor;
 
@@ -245,6 +251,40 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
   file.summary = s;
 }
 
+std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county,
+                                  std::vector<CaseEvent> events, const ProfileAt& profile_at) {
+  // The first owner: whose app.submit the hub received first. Old review records (no
+  // outlet_id) belong to its case; with no app.submit held yet, to the outlet-less case.
+  const CaseEvent* first_submit = nullptr;
+  std::map<std::string, uint32_t> submits;  // outlet -> app.submit records
+  for (const CaseEvent& e : events) {
+    if (e.action != CaseAction::kSubmit) continue;
+    ++submits[e.outlet_id];
+    if (first_submit == nullptr || Earlier(e, *first_submit)) first_submit = &e;
+  }
+  const std::string first_owner = first_submit != nullptr ? first_submit->outlet_id : "";
+  std::map<std::string, CaseFile> files;
+  for (CaseEvent& e : events) {
+    const std::string& outlet = IsReview(e.action) && e.outlet_id.empty() ? first_owner : e.outlet_id;
+    CaseFile& file = files[outlet];
+    file.events.push_back(std::move(e));
+  }
+  std::vector<CaseFile> out;
+  for (auto& [outlet, file] : files) {
+    file.app_id = app_id;
+    file.county = county;
+    file.outlet_id = outlet;
+    for (const auto& [other, count] : submits) {
+      if (other == outlet) continue;
+      file.other_submits += count;
+      file.also_filed_by.push_back(other);
+    }
+    DeriveCase(file, profile_at);
+    out.push_back(std::move(file));
+  }
+  return out;
+}
+
 std::vector<SlaEvent> ClockEvents(const CaseFile& file) {
   std::vector<SlaEvent> clock;
   for (const CaseEvent& e : file.events) {
@@ -258,6 +298,9 @@ CaseFile CaseAsOf(const CaseFile& file, int64_t at_ms, const ProfileAt& profile_
   CaseFile then;
   then.county = file.county;
   then.app_id = file.app_id;
+  then.outlet_id = file.outlet_id;
+  then.other_submits = file.other_submits;  // the collision, as known now
+  then.also_filed_by = file.also_filed_by;
   for (const CaseEvent& e : file.events) {
     if (e.received_ms <= at_ms) then.events.push_back(e);
   }
@@ -269,7 +312,9 @@ CaseFile CaseAsOf(const CaseFile& file, int64_t at_ms, const ProfileAt& profile_
 
 namespace {
 
-constexpr uint8_t kRowVersion = 1;
+// 2: cases keyed by outlet, every event's outlet_id, the collision in the summary. A row of
+// another version is refused as damaged; CaseBook rebuilds a projection of an older format.
+constexpr uint8_t kRowVersion = 2;
 
 class Writer {
  public:
@@ -372,7 +417,9 @@ void WriteSummary(Writer& w, const CaseSummary& s) {
                     s.elapsed_ms, s.transit_delay_ms}) {
     w.Int(v);
   }
-  for (uint32_t v : {s.returns, s.late_returns, s.conflicts, s.ignored}) w.Var(v);
+  for (uint32_t v : {s.returns, s.late_returns, s.conflicts, s.ignored, s.other_submits}) w.Var(v);
+  w.Var(s.also_filed_by.size());
+  for (const std::string& outlet : s.also_filed_by) w.Str(outlet);
 }
 
 CaseSummary ReadSummary(Reader& r) {
@@ -401,7 +448,10 @@ CaseSummary ReadSummary(Reader& r) {
                      &s.elapsed_ms, &s.transit_delay_ms}) {
     *v = r.Int();
   }
-  for (uint32_t* v : {&s.returns, &s.late_returns, &s.conflicts, &s.ignored}) *v = r.U32();
+  for (uint32_t* v : {&s.returns, &s.late_returns, &s.conflicts, &s.ignored, &s.other_submits}) *v = r.U32();
+  const uint64_t others = r.Var();
+  if (others > 255) Reader::Corrupt();
+  for (uint64_t i = 0; i < others; ++i) s.also_filed_by.push_back(r.Str());
   return s;
 }
 
@@ -415,16 +465,29 @@ Bytes CaseKeyPrefix(std::string_view app_id) {
   return key;
 }
 
-Bytes CaseKey(std::string_view app_id, std::string_view county) {
+Bytes CaseGroupKey(std::string_view app_id, std::string_view county) {
+  if (county.size() > 255) throw Error("invalid_body", "county is longer than 255 bytes");
   Bytes key = CaseKeyPrefix(app_id);
+  key.push_back(static_cast<uint8_t>(county.size()));
   key.insert(key.end(), county.begin(), county.end());
   return key;
 }
 
-void ParseCaseKey(ByteView key, std::string& app_id, std::string& county) {
-  if (key.empty() || key.size() < 1u + key[0]) Reader::Corrupt();
+Bytes CaseKey(std::string_view app_id, std::string_view county, std::string_view outlet_id) {
+  Bytes key = CaseGroupKey(app_id, county);
+  key.insert(key.end(), outlet_id.begin(), outlet_id.end());
+  return key;
+}
+
+void ParseCaseKey(ByteView key, std::string& app_id, std::string& county, std::string& outlet_id) {
+  if (key.empty() || key.size() < 2u + key[0]) Reader::Corrupt();
+  const size_t county_at = 1u + key[0];
+  const size_t county_size = key[county_at];
+  if (key.size() < county_at + 1 + county_size) Reader::Corrupt();
   app_id.assign(reinterpret_cast<const char*>(key.data() + 1), key[0]);
-  county.assign(reinterpret_cast<const char*>(key.data() + 1 + key[0]), key.size() - 1 - key[0]);
+  county.assign(reinterpret_cast<const char*>(key.data() + county_at + 1), county_size);
+  const size_t outlet_at = county_at + 1 + county_size;
+  outlet_id.assign(reinterpret_cast<const char*>(key.data() + outlet_at), key.size() - outlet_at);
 }
 
 Bytes EncodeCase(const CaseFile& file) {
@@ -441,8 +504,8 @@ Bytes EncodeCase(const CaseFile& file) {
     w.Int(e.ts_ms);
     w.Str(e.reviewer);
     w.Str(e.uscc);
+    w.Str(e.outlet_id);
     if (e.action == CaseAction::kSubmit) {
-      w.Str(e.outlet_id);
       w.Str(e.app_kind);
       w.Str(e.entity_type);
       w.Str(e.channel);
@@ -459,9 +522,11 @@ CaseSummary DecodeSummary(ByteView value) {
 
 CaseFile DecodeCase(ByteView key, ByteView value) {
   CaseFile file;
-  ParseCaseKey(key, file.app_id, file.county);
+  ParseCaseKey(key, file.app_id, file.county, file.outlet_id);
   Reader r(value);
   file.summary = ReadSummary(r);
+  file.other_submits = file.summary.other_submits;
+  file.also_filed_by = file.summary.also_filed_by;
   uint64_t count = r.Var();
   if (count > value.size()) Reader::Corrupt();
   file.events.reserve(count);
@@ -479,8 +544,8 @@ CaseFile DecodeCase(ByteView key, ByteView value) {
     e.ts_ms = r.Int();
     e.reviewer = r.Str();
     e.uscc = r.Str();
+    e.outlet_id = r.Str();
     if (e.action == CaseAction::kSubmit) {
-      e.outlet_id = r.Str();
       e.app_kind = r.Str();
       e.entity_type = r.Str();
       e.channel = r.Str();

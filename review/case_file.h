@@ -8,15 +8,23 @@
 // reads feeds in another order than they arrived. Because of that, the incremental projection
 // and a rebuild are byte-identical by construction. The rules (docs/sla.md "Case files"):
 //
-// * The case belongs to the outlet whose app.submit the hub received first (receipt time, then
-//   author key, then seq). An app.submit of the same app_id by another outlet of the county is a
-//   conflict: kept and counted, never merged into the case.
-// * The owner's own records (submit, resubmits, in its feed order) and each county hub key's
-//   review records (in that feed's order) are merged into one history: at each step, the
-//   earliest (receipt, author, seq) among the feed heads that the workflow allows next, else
-//   the earliest head, which is then recorded as ignored. In any state at most one feed can
-//   move the case on (the outlet waits for 补正; the hub acts on an open case), so the merge
-//   is the causal order whatever the receipt times say.
+// * An application is identified by its outlet and its app_id: every outlet's app.submit of an
+//   app_id starts a case of its own, (app_id, county, outlet_id), the outlet being the
+//   author's enrolled outlet id. An app_id filed by two outlets is two cases, each listing the
+//   other outlets that filed it (a collision); neither is merged into the other.
+// * A review record names its case by its body's outlet_id. One written before that field
+//   existed means the first owner: the outlet whose app.submit of the app_id the hub received
+//   first in the county (receipt time, then author key, then seq).
+// * Within a case, the outlet's own records (submit, resubmits, in feed order) and each county
+//   hub key's review records (in that feed's order) are merged into one history: at each step,
+//   the earliest (receipt, author, seq) among the feed heads that the workflow allows next,
+//   else the earliest head, which is then recorded as ignored. In any state at most one feed
+//   can move the case on (the outlet waits for 补正; the hub acts on an open case), so the
+//   merge is the causal order whatever the receipt times say. A second app.submit of the same
+//   outlet by another of its keys is a conflict, kept and counted.
+//
+// The cases of one (app_id, county) are derived together (DeriveCases), from the set of all
+// their events, since an old review record's case depends on which outlet filed first.
 #pragma once
 
 #include <cstdint>
@@ -73,8 +81,10 @@ struct CaseEvent {
   int64_t ts_ms = 0;        // the record's own ts
   std::string reviewer;     // review.*: the operator who acted
   std::string uscc;         // review.approve of an establishment
+  // The application's outlet: for app.submit and app.resubmit the author's enrolled outlet id
+  // at receipt; for review.* its body's outlet_id ("" in a record older than that field).
+  std::string outlet_id;
   // app.submit only.
-  std::string outlet_id;    // from the author's enrolment at receipt
   std::string app_kind;     // establish | change | deregister | annual_report
   std::string entity_type;
   std::string channel;
@@ -100,7 +110,11 @@ struct CaseSummary {
   int64_t end_ms = 0;             // completion (办结); 0 while not completed
   int64_t elapsed_ms = 0;         // working time counted up to the last event (final when completed)
   int64_t transit_delay_ms = 0;   // receipt minus the app.submit's own ts
+  // conflicts: app.submit records of this app_id by other outlets of the county (other_submits)
+  // and by the outlet's other keys after its first.
   uint32_t returns = 0, late_returns = 0, conflicts = 0, ignored = 0;
+  uint32_t other_submits = 0;
+  std::vector<std::string> also_filed_by;  // the other outlets that filed this app_id (sorted)
   bool met = false;               // completed, final cycle on time
   bool breached = false;          // completed, final cycle late
   bool first_pass = false;
@@ -113,12 +127,22 @@ struct CaseFile {
   std::string app_id;
   CaseSummary summary;
   std::vector<CaseEvent> events;  // in derived order: the merged history, then conflicts/ignored
+  std::string outlet_id;  // the outlet that filed it ("": old review records, no app.submit held)
+  // Set by DeriveCases from the other cases of the app_id; kept by DeriveCase.
+  uint32_t other_submits = 0;
+  std::vector<std::string> also_filed_by;
 };
 
 using ProfileAt = std::function<std::shared_ptr<const SlaProfile>(int64_t received_ms)>;
 
-// Recomputes `file.summary` and the fate and order of `file.events` from the events alone.
+// Recomputes `file.summary` and the fate and order of `file.events` from the events alone
+// (and file.other_submits / also_filed_by, copied into the summary).
 void DeriveCase(CaseFile& file, const ProfileAt& profile_at);
+
+// Distributes every event of `app_id` in `county` to its case (by outlet; an old review to the
+// first owner's) and derives each. Sorted by outlet_id; a function of the set of events only.
+std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county,
+                                  std::vector<CaseEvent> events, const ProfileAt& profile_at);
 
 // The clock events of the applied history, in order, for ComputeSla.
 std::vector<SlaEvent> ClockEvents(const CaseFile& file);
@@ -127,11 +151,14 @@ std::vector<SlaEvent> ClockEvents(const CaseFile& file);
 // case as it stood then.
 CaseFile CaseAsOf(const CaseFile& file, int64_t at_ms, const ProfileAt& profile_at);
 
-// Storage key: u8 length of app_id || app_id || county. Prefix (first two parts): every county's
-// case with that app_id, which is how a county hub tells "another county's case" from "unknown".
-Bytes CaseKey(std::string_view app_id, std::string_view county);
+// Storage key: u8 length of app_id || app_id || u8 length of county || county || outlet_id.
+// CaseKeyPrefix (the app_id part): every county's cases of that app_id, which is how a county
+// hub tells "another county's case" from "unknown"; CaseGroupKey (app_id and county): the
+// cases of one county, one per outlet that filed it.
+Bytes CaseKey(std::string_view app_id, std::string_view county, std::string_view outlet_id = {});
 Bytes CaseKeyPrefix(std::string_view app_id);
-void ParseCaseKey(ByteView key, std::string& app_id, std::string& county);
+Bytes CaseGroupKey(std::string_view app_id, std::string_view county);
+void ParseCaseKey(ByteView key, std::string& app_id, std::string& county, std::string& outlet_id);
 
 // Compact binary row: a version byte, the summary, then the events. DecodeSummary stops after
 // the summary, which is all a report reads for a completed case.

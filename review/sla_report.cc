@@ -131,7 +131,8 @@ Json AppJson(const CaseFile& file, const CaseSummary& s, const CaseStanding& st,
   }
   return {{"app_id", file.app_id},
           {"county", file.county},
-          {"outlet_id", s.outlet_id},
+          {"outlet_id", file.outlet_id},
+          {"also_filed_by", s.also_filed_by},
           {"outlet_key", ToHex(s.outlet_key)},
           {"kind", s.app_kind},
           {"entity_type", s.entity_type},
@@ -188,9 +189,9 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   Figures totals;
   std::map<std::string, Figures> by_county, by_reviewer, by_kind, by_channel;
   std::map<std::pair<std::string, std::string>, Figures> by_outlet;
-  std::vector<std::tuple<std::string, std::string, Json>> apps;  // county, app_id, entry
+  std::vector<std::tuple<std::string, std::string, std::string, Json>> apps;  // county, app_id, outlet, entry
   uint64_t unreceived = 0;
-  std::string app_id, county;
+  std::string app_id, county, outlet_id;
 
   book.ScanCases([&](const LmdbTxn& txn, ByteView key, ByteView value) {
     const CaseSummary s = DecodeSummary(value);
@@ -205,7 +206,7 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
     }
     const CaseStanding st = book.StandingAt(txn, s, key, value, options.at_ms);
     if (st.state == CaseState::kNone) return;
-    ParseCaseKey(key, app_id, county);
+    ParseCaseKey(key, app_id, county, outlet_id);
     totals.Add(s, st);
     by_county[county].Add(s, st);
     by_outlet[{county, s.outlet_id}].Add(s, st);
@@ -214,13 +215,14 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
     by_channel[s.channel].Add(s, st);
     if (options.apps) {
       CaseFile file = DecodeCase(key, value);
-      apps.emplace_back(county, app_id, AppJson(file, s, st, *book.Profile(txn, s.profile_id)));
+      apps.emplace_back(county, app_id, outlet_id, AppJson(file, s, st, *book.Profile(txn, s.profile_id)));
     }
   });
 
   Json report = {{"report", "sla"},
                  {"hub", {{"role", book.hub().role}, {"county", book.hub().county}, {"name", book.hub().name}}},
                  {"at", FormatRfc3339(options.at_ms)},
+                 {"simulation", book.hub().simulation},
                  {"from", options.from ? Json(DateText(*options.from)) : Json(nullptr)},
                  {"to", options.to ? Json(DateText(*options.to)) : Json(nullptr)},
                  {"rules", ProfileJson(*book.CurrentProfile())},
@@ -235,10 +237,11 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   report["by_channel"] = GroupJson<std::string>(by_channel, [](const std::string& k) { return Json{{"channel", k}}; });
   if (options.apps) {
     std::sort(apps.begin(), apps.end(), [](const auto& a, const auto& b) {
-      return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+      return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a)) <
+             std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b));
     });
     Json list = Json::array();
-    for (auto& app : apps) list.push_back(std::move(std::get<2>(app)));
+    for (auto& app : apps) list.push_back(std::move(std::get<3>(app)));
     report["apps"] = std::move(list);
   }
   return report;
@@ -247,16 +250,17 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
 Json BuildQueue(const CaseBook& book, int64_t at_ms) {
   book.RequireComplete();
   Json open = Json::array(), paused = Json::array();
-  std::string app_id, county;
+  std::string app_id, county, outlet_id;
   book.ScanOpen([&](const LmdbTxn& txn, ByteView key, ByteView value) {
     const CaseSummary s = DecodeSummary(value);
     if (s.received_ms > at_ms) return;
     const CaseStanding st = book.StandingAt(txn, s, key, value, at_ms);
     if (st.state == CaseState::kNone || st.completed) return;  // (only with --at in the past/future)
-    ParseCaseKey(key, app_id, county);
+    ParseCaseKey(key, app_id, county, outlet_id);
     Json entry = {{"app_id", app_id},
                   {"county", county},
-                  {"outlet_id", s.outlet_id},
+                  {"outlet_id", outlet_id},
+                  {"also_filed_by", s.also_filed_by},
                   {"kind", s.app_kind},
                   {"channel", s.channel},
                   {"state", std::string(ToString(st.state))},
@@ -276,6 +280,7 @@ Json BuildQueue(const CaseBook& book, int64_t at_ms) {
   });
   return {{"report", "queue"},
           {"at", FormatRfc3339(at_ms)},
+          {"simulation", book.hub().simulation},
           {"county", book.hub().county},
           {"open", open},
           {"paused", paused}};
@@ -331,6 +336,7 @@ std::string FormatQueue(const Json& queue) {
   std::ostringstream out;
   out << "Review queue of county " << queue["county"].get<std::string>() << " at " << Local(queue["at"]) << ": "
       << queue["open"].size() << " open, " << queue["paused"].size() << " waiting for the applicant (补正)\n";
+  if (queue.value("simulation", false)) out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
   if (queue["open"].empty() && queue["paused"].empty()) return out.str();
   out << Pad("deadline", 17) << Pad("colour", 7) << Pad("app_id", 20) << Pad("outlet", 14) << Pad("kind", 14)
       << Pad("state", 21) << Pad("reviewer", 10) << Pad("elapsed_min", 11, true) << "\n";
@@ -340,6 +346,16 @@ std::string FormatQueue(const Json& queue) {
           << Pad(c["app_id"].get<std::string>(), 20) << Pad(c["outlet_id"].get<std::string>(), 14)
           << Pad(c["kind"].get<std::string>(), 14) << Pad(c["state"].get<std::string>(), 21)
           << Pad(Cell(c["reviewer"]), 10) << Pad(Cell(c["elapsed_working_minutes"]), 11, true) << "\n";
+    }
+  }
+  // An app_id filed by several outlets is several applications: each is listed, and said so.
+  for (const char* part : {"open", "paused"}) {
+    for (const Json& c : queue[part]) {
+      if (c["also_filed_by"].empty()) continue;
+      out << "note: app_id " << c["app_id"].get<std::string>() << " of outlet " << c["outlet_id"].get<std::string>()
+          << " is also filed by";
+      for (const Json& other : c["also_filed_by"]) out << " " << other.get<std::string>();
+      out << ": separate applications; review names the outlet (--outlet)\n";
     }
   }
   return out.str();
@@ -357,7 +373,15 @@ std::string FormatSlaReport(const Json& report, const Json& queue) {
     out << " (policy " << rules["policy"].get<std::string>() << ", calendar "
         << rules["calendar_fingerprint"].get<std::string>().substr(0, 12) << ")";
   }
-  out << "\n\n"
+  out << "\n";
+  if (report.value("simulation", false)) {
+    out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here; these are not production figures\n";
+  }
+  if (report["totals"]["conflicts"].get<uint64_t>() > 0) {
+    out << "app_ids filed by more than one outlet: " << report["totals"]["conflicts"]
+        << " app.submit records of other outlets (each outlet's application is a case; see the queue, --apps)\n";
+  }
+  out << "\n"
       << Pad("", 24) << Pad("recv", 6, true) << Pad("done", 6, true) << Pad("on_time", 8, true)
       << Pad("breach", 7, true) << Pad("yellow", 7, true) << Pad("red", 5, true) << Pad("on_time%", 9, true)
       << Pad("median", 8, true) << Pad("p90", 8, true) << Pad("first_pass%", 11, true) << Pad("returns", 8, true)

@@ -41,6 +41,8 @@ struct ImportReport {
   size_t accepted = 0, duplicate = 0, buffered = 0, forks = 0, rejected = 0;
   size_t unreadable = 0;  // frames that did not decode as records
   std::vector<std::string> problems;  // damaged parts of the file and each rejection's reason
+  // Notes on what was stored (e.g. an app_id filed by a second outlet): not refusals.
+  std::vector<std::string> warnings;
   bool clean() const { return problems.empty(); }
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "crypto/error.h"
+#include "protocol/clock.h"
 
 namespace bangban {
 
@@ -54,6 +55,14 @@ DataDir DataDir::Open(const std::filesystem::path& root, const std::string& kind
   RequireOnlyOwnerWrites(dir.config_file(), "the configuration");
   RequireOnlyOwnerWrites(dir.store_dir(), "the store");
   return dir;
+}
+
+void RequireRealClockUnlessSimulation(bool simulation, const std::filesystem::path& config_file) {
+  if (simulation || !ClockIsFixed()) return;
+  throw Error("fixed_clock_refused",
+              "the clock is fixed (BANGBAN_NOW), but " + config_file.string() +
+                  " does not say this is a test or simulation party ([clock] simulation = true, set by `init "
+                  "--simulation`): a fixed clock would date records and decisions falsely; unset BANGBAN_NOW");
 }
 
 }  // namespace bangban

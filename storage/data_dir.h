@@ -31,4 +31,10 @@ class DataDir {
   std::string kind_;
 };
 
+// A party of production never runs on a fixed clock: a record or review dated by BANGBAN_NOW
+// would look genuine. Error("fixed_clock_refused", naming `config_file` and the setting) when
+// the calling thread's clock is fixed (protocol/clock.h ClockIsFixed) and `simulation` (the
+// party's `[clock] simulation = true`, set by `init --simulation`) is false.
+void RequireRealClockUnlessSimulation(bool simulation, const std::filesystem::path& config_file);
+
 }  // namespace bangban

@@ -12,6 +12,9 @@ namespace {
 
 using Kind = IngestOutcome::Kind;
 
+// Meta entry: the latest receipt time stored (big-endian ms), which receipt times never go below.
+constexpr std::string_view kLatestReceipt = "latest_receipt_ms";
+
 Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
 
 Bytes FeedEntryKey(const PublicKey& author, uint64_t seq, const RecordId& id) {
@@ -126,7 +129,8 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
     }
     FeedHead head;
     if (auto value = txn.Get(heads_, key)) head = ParseHead(*value);
-    int64_t now = NowMs();
+    const int64_t now = NowMs();  // the records' own time: never clamped, so a back-dated one shows
+    const int64_t received = ReceiptTime(txn, now);
     for (const auto& [type, body] : entries) {
       std::optional<RecordId> prev;
       if (head.seq > 0) prev = head.id;
@@ -136,7 +140,7 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       if (!problem.empty()) throw Error(code, problem);
       problem = KeyRecordProblem(txn, record);
       if (!problem.empty()) throw Error("not_authorized", problem);
-      Store(txn, record, now);
+      Store(txn, record, received);
       head = {record.seq(), record.id()};
       appended.push_back(std::move(record));
     }
@@ -153,7 +157,7 @@ std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bo
   std::vector<IngestOutcome> outcomes;
   env_.Write([&](LmdbTxn& txn) {
     outcomes.clear();
-    int64_t now = NowMs();
+    const int64_t now = ReceiptTime(txn, NowMs());
     for (size_t i = 0; i < records.size(); ++i) {
       if (!signature_ok[i]) {
         outcomes.push_back(Outcome(records[i], Kind::kRejected, "bad_signature",
@@ -225,6 +229,12 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   return Outcome(r, Kind::kAccepted);
 }
 
+int64_t FeedStore::ReceiptTime(const LmdbTxn& txn, int64_t now) const {
+  auto latest = txn.Get(meta_, AsBytes(kLatestReceipt));
+  if (!latest || latest->size() != 8) return now;
+  return std::max(now, static_cast<int64_t>(GetBigEndian64(latest->data())));
+}
+
 void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
   ApplyKeyRecord(txn, r);
   txn.PutIfAbsent(records_, r.id(), r.wire());
@@ -232,7 +242,12 @@ void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
   txn.Put(heads_, r.author(), HeadValue(r.seq(), r.id()));
   uint8_t when[8];
   PutBigEndian64(when, static_cast<uint64_t>(now));
-  txn.PutIfAbsent(received_, r.id(), ByteView(when, 8));
+  if (txn.PutIfAbsent(received_, r.id(), ByteView(when, 8))) {
+    auto latest = txn.Get(meta_, AsBytes(kLatestReceipt));
+    if (!latest || latest->size() != 8 || static_cast<int64_t>(GetBigEndian64(latest->data())) < now) {
+      txn.Put(meta_, AsBytes(kLatestReceipt), ByteView(when, 8));
+    }
+  }
   for (const StoreObserver& observer : observers_) observer(txn, r, now);
 }
 

@@ -131,7 +131,8 @@ class FeedStore {
                     const std::function<bool(uint64_t, ByteView)>& visit) const;
   // Visits every stored record feed by feed, in seq order.
   void ScanAll(const std::function<bool(const Record&)>& visit, const DamageVisitor& on_damaged = {}) const;
-  // Hub receipt time (ms) of a stored record, written when it was first stored here.
+  // Hub receipt time (ms) of a stored record, written when it was first stored here: the
+  // store's clock, held at the latest receipt time before it (never earlier).
   std::optional<int64_t> ReceivedAt(const RecordId& id) const;
 
   std::optional<Enrolment> FindEnrolment(const PublicKey& key) const;
@@ -165,6 +166,11 @@ class FeedStore {
   struct Dbs;
   IngestOutcome IngestOne(LmdbTxn& txn, const Record& record, int64_t now);
   void Store(LmdbTxn& txn, const Record& record, int64_t now);
+  // The receipt time of what is stored now: `now`, but never before the latest receipt time
+  // already stored, so receipt times (and the transparency log's leaves) never go backwards
+  // when the clock is stepped back (NTP); the store goes on, holding the time until the clock
+  // catches up.
+  int64_t ReceiptTime(const LmdbTxn& txn, int64_t now) const;
   void DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now);
   IngestOutcome RecordFork(LmdbTxn& txn, const Record& record, const Record& other);
   // Why `author` may not write a record at `seq`, or "" if it may.

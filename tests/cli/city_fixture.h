@@ -244,10 +244,13 @@ class CityFixture : public ::testing::Test {
     return key;
   }
 
-  // A county hub; with a city key, also enrolled at the city hub in `city_dir`.
-  std::string InitCounty(const std::string& dir, const std::string& city_key = "", const std::string& city_dir = "") {
+  // A county hub; with a city key, also enrolled at the city hub in `city_dir`; with
+  // `simulation`, a simulation party (it may run on a fixed clock).
+  std::string InitCounty(const std::string& dir, const std::string& city_key = "", const std::string& city_dir = "",
+                         bool simulation = false) {
     std::vector<std::string> args = {"init", "--data", dir, "--role", "county", "--name", kCountyName,
                                      "--county", kCounty};
+    if (simulation) args.push_back("--simulation");
     if (!city_key.empty()) {
       args.push_back("--city-key");
       args.push_back(city_key);

@@ -8,7 +8,8 @@
 // reach the hub); relative paths and standard input work as in a local run; the sender's
 // BANGBAN_NOW (and only the sender's) sets the time of what the command writes; a second `run`
 // on the dir is refused; the lock and socket files are owner-only; after kill -9 commands run
-// locally again and a new `run` starts; usage errors stay in the client (exit 2) and the
+// locally again and a new `run` starts; a fixed clock (BANGBAN_NOW, the daemon's or carried by
+// a command) is refused unless the hub is a simulation party; usage errors stay in the client (exit 2) and the
 // daemon's errors come back with its message (exit 1) exactly as a local run prints them; a
 // command whose daemon dies under it ends with a clear error instead of waiting forever.
 #include <gtest/gtest.h>
@@ -199,8 +200,45 @@ TEST_F(ControlSocketTest, NodeDaemonStoresSubmissionsFromFileAndStdinAndTheyReac
 
 // ---- the sender's clock ----------------------------------------------------------------------
 
-TEST_F(ControlSocketTest, HandedOffReviewTakesTheSendersClockAndTheDaemonKeepsItsOwn) {
+TEST_F(ControlSocketTest, AHandedOffFixedClockIsRefusedByADaemonThatIsNotASimulationParty) {
   StartCounty();
+  std::string node_key = AddOutlet("N", "YH-303");
+  ASSERT_EQ(Submit("N", AppLines("R", 1, 1)).size(), 1u);
+  Sync s = SyncOnce("N");
+  ASSERT_TRUE(s.complete()) << s.result.Describe();
+
+  // The daemon runs on the real clock and hub.toml has no [clock] simulation: a review that
+  // carries BANGBAN_NOW (back-dated, or dated in the future) is refused and writes nothing.
+  for (const std::string fixed : {"2031-03-03T10:00:00+08:00", "2020-01-06T10:00:00+08:00"}) {
+    cli::Result review = cli::Run({cli::kHubBin, "review", "accept", "R-000001", "--data", "Y", "--reviewer", "r01"},
+                                  "", {"BANGBAN_NOW=" + fixed}, tmp_.path(), seconds(180));
+    EXPECT_EQ(review.exit_code, 1) << review.Describe();
+    EXPECT_NE(review.err.find("the clock is fixed (BANGBAN_NOW)"), std::string::npos) << review.Describe();
+    EXPECT_NE(review.err.find("[clock] simulation = true"), std::string::npos) << review.Describe();
+    EXPECT_TRUE(review.out.empty()) << review.Describe();
+  }
+  EXPECT_EQ(Ran(*county_, "review", 1), 2u) << county_->Log();
+  for (const bangban::Record& r : HubRecordsExported("Y")) {
+    EXPECT_FALSE(r.type().starts_with("review.")) << "a refused review was stored";
+  }
+  cli::Result q = Hub({"queue", "--data", "Y", "--json"});
+  ASSERT_EQ(q.exit_code, 0) << q.Describe();
+  json doc = json::parse(q.out, nullptr, false);
+  ASSERT_EQ(doc["open"].size(), 1u) << q.out;
+  EXPECT_EQ(doc["open"][0]["state"], "received") << q.out;
+  EXPECT_EQ(doc["simulation"], false) << q.out;
+
+  // On the real clock the same review is taken, and the daemon's clock was never moved.
+  cli::Result review = Hub({"review", "accept", "R-000001", "--data", "Y", "--reviewer", "r01"});
+  ASSERT_EQ(review.exit_code, 0) << review.Describe();
+  ExpectEnrolledOnTheRealClock("N2", "YH-304", 2);
+}
+
+TEST_F(ControlSocketTest, ASimulationPartyTakesTheSendersClockAndTheDaemonKeepsItsOwn) {
+  county_key_ = InitCounty("Y", "", "", /*simulation=*/true);
+  county_port_ = FreePort();
+  county_ = &StartHub("Y", county_port_);
+  ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
   std::string node_key = AddOutlet("N", "YH-303");
   ASSERT_EQ(Submit("N", AppLines("R", 1, 1)).size(), 1u);
   Sync s = SyncOnce("N");
@@ -218,11 +256,12 @@ TEST_F(ControlSocketTest, HandedOffReviewTakesTheSendersClockAndTheDaemonKeepsIt
   EXPECT_EQ(accepted->envelope().ts, *bangban::ParseRfc3339(fixed)) << "the review did not take the sender's time";
 
   // The case's event carries that time too: the queue shows the case accepted from that instant
-  // on, and still waiting for acceptance a minute before.
+  // on, and still waiting for acceptance a minute before. Every report says it is a simulation.
   auto state_at = [&](const std::string& at) {
     cli::Result q = Hub({"queue", "--data", "Y", "--json", "--at", at});
     EXPECT_EQ(q.exit_code, 0) << q.Describe();
     json doc = json::parse(q.out, nullptr, false);
+    EXPECT_EQ(doc.value("simulation", false), true) << q.out;
     for (const json& c : doc.value("open", json::array())) {
       if (c.value("app_id", "") == "R-000001") return c.value("state", "");
     }
@@ -230,13 +269,22 @@ TEST_F(ControlSocketTest, HandedOffReviewTakesTheSendersClockAndTheDaemonKeepsIt
   };
   EXPECT_EQ(state_at("2031-03-03T09:59:00+08:00"), "received");
   EXPECT_EQ(state_at(fixed), "accepted");
+  cli::Result status = Hub({"status", "--data", "Y"});
+  EXPECT_NE(status.out.find("simulation party"), std::string::npos) << status.Describe();
+
+  // A decision dated before what the hub already signed is refused even here: the daemon signed
+  // tree heads on the real clock (2026 or later) when the node's records arrived.
+  cli::Result backdated = cli::Run({cli::kHubBin, "review", "assign", "R-000001", "--data", "Y", "--reviewer", "r02"},
+                                   "", {"BANGBAN_NOW=2020-01-06T10:00:00+08:00"}, tmp_.path(), seconds(180));
+  EXPECT_EQ(backdated.exit_code, 1) << backdated.Describe();
+  EXPECT_NE(backdated.err.find("before the tree head this hub signed"), std::string::npos) << backdated.Describe();
 
   // The next command without BANGBAN_NOW gets the real clock: the daemon's own was never moved.
   ExpectEnrolledOnTheRealClock("N2", "YH-304", 2);
 }
 
 TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaemonHasOne) {
-  county_key_ = InitCounty("Y");
+  county_key_ = InitCounty("Y", "", "", /*simulation=*/true);
   county_port_ = FreePort();
   // A daemon started with a fixed clock (a training setup, say).
   daemons_.push_back(std::make_unique<Daemon>(
@@ -245,6 +293,38 @@ TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaem
   county_ = daemons_.back().get();
   ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
   ExpectEnrolledOnTheRealClock("N", "YH-305", 1);
+}
+
+TEST_F(ControlSocketTest, ADaemonOrCommandOnAFixedClockIsRefusedUnlessItIsASimulationParty) {
+  county_key_ = InitCounty("Y");
+  // `run` with BANGBAN_NOW on a hub of production: refused before it serves anything.
+  cli::Result run = cli::Run({cli::kHubBin, "run", "--data", "Y", "--listen", Loopback(FreePort())}, "",
+                             {"BANGBAN_NOW=2026-01-05T09:00:00+08:00"}, tmp_.path(), seconds(60));
+  EXPECT_EQ(run.exit_code, 1) << run.Describe();
+  EXPECT_NE(run.err.find("[clock] simulation = true"), std::string::npos) << run.Describe();
+  EXPECT_FALSE(fs::exists(Path("Y") / "control.sock"));
+  // So is every command that opens the data dir, hub or node.
+  std::string node_key = InitNode("N", "YH-306", county_key_, Loopback(FreePort()));
+  const cli::Env fixed = {"BANGBAN_NOW=2026-01-05T09:00:00+08:00"};
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{cli::kHubBin, "status", "--data", "Y"},
+        std::vector<std::string>{cli::kHubBin, "report", "sla", "--data", "Y"},
+        std::vector<std::string>{cli::kNodeBin, "status", "--data", "N"}}) {
+    cli::Result r = cli::Run(args, "", fixed, tmp_.path(), seconds(60));
+    EXPECT_EQ(r.exit_code, 1) << args[1] << "\n" << r.Describe();
+    EXPECT_NE(r.err.find("simulation = true"), std::string::npos) << r.Describe();
+  }
+  cli::Result submit = cli::Run({cli::kNodeBin, "submit", "--data", "N", "-"}, AppLines("R", 1, 1), fixed,
+                                tmp_.path(), seconds(60));
+  EXPECT_EQ(submit.exit_code, 1) << submit.Describe();
+  EXPECT_NE(submit.err.find("node.toml"), std::string::npos) << submit.Describe();
+  // Commands that need no data dir are not affected.
+  cli::Result keygen = cli::Run({cli::kNodeBin, "keygen", "--out", "k2"}, "", fixed, tmp_.path(), seconds(60));
+  EXPECT_EQ(keygen.exit_code, 0) << keygen.Describe();
+  // Without BANGBAN_NOW everything runs as usual, and says it is not a simulation.
+  cli::Result status = Hub({"status", "--data", "Y", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_EQ(json::parse(status.out)["simulation"], false) << status.out;
 }
 
 // ---- one daemon per data dir -------------------------------------------------------------------

@@ -74,11 +74,11 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
   auto run = [&](std::vector<std::string> args) { return cli::Run(args, "", {}, tmp.path()); };
 
   cli::Result hub_init = run({cli::kHubBin, "init", "--data", "H", "--role", "county", "--name",
-                              "盐湖区行政审批服务管理局", "--county", "140802"});
+                              "盐湖区行政审批服务管理局", "--county", "140802", "--simulation"});
   ASSERT_EQ(hub_init.exit_code, 0) << hub_init.Describe();
   std::string hub_key = hub_init.out.substr(0, 64);
   cli::Result node_init = run({cli::kNodeBin, "init", "--data", "N", "--outlet", "YH-001", "--county", "140802",
-                               "--county-key", hub_key});
+                               "--county-key", hub_key, "--simulation"});
   ASSERT_EQ(node_init.exit_code, 0) << node_init.Describe();
   std::string node_key = node_init.out.substr(0, 64);
   cli::Result enroll = run({cli::kHubBin, "enroll", "--data", "H", "--key", node_key, "--role", "outlet", "--name",

@@ -57,7 +57,7 @@ class SlaCliTest : public ::testing::Test {
   // hub "H" with the national calendars, roster r01, r02; outlets YH-001 ("N1"), YH-002 ("N2").
   void SetUpCounty(const std::vector<std::string>& calendars) {
     std::vector<std::string> init = {"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局",
-                                     "--county", kCounty};
+                                     "--county", kCounty, "--simulation"};
     for (const std::string& c : calendars) {
       init.push_back("--calendar");
       init.push_back(Calendar(c));
@@ -71,7 +71,8 @@ class SlaCliTest : public ::testing::Test {
     toml.replace(toml.find("roster = []"), 11, "roster = [\"r01\", \"r02\"]");
     cli::WriteFile(tmp_ / "H/hub.toml", toml);
     for (const auto& [dir, outlet] : {std::pair{"N1", "YH-001"}, std::pair{"N2", "YH-002"}}) {
-      cli::Result n = Node({"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key});
+      cli::Result n = Node({"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key,
+                            "--simulation"});
       ASSERT_EQ(n.exit_code, 0) << n.Describe();
       ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n), "--role", "outlet", "--name",
                                       std::string("网点") + outlet, "--outlet-id", outlet})));
@@ -129,7 +130,8 @@ class SlaCliTest : public ::testing::Test {
 //   C-1  YH-002 establish     received Mon 09:00, approved Tue 10:00 (390 + 90 min)   late
 //   D-1  YH-002 deregister    received Mon 09:00 at the hall window, never accepted   red
 //   E-1  YH-001 annual_report received Mon 15:00 online, due Tue 12:00               yellow at Tue 10:30
-//   and YH-002 files an app.submit with A-1's app_id: a conflict, never a case.
+//   A-1  YH-002 change        received Mon 15:00 with YH-001's app_id: a second application (its
+//                             own case, never merged into YH-001's), due Tue 12:00   yellow at Tue 10:30
 TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   At("2026-02-26T08:00:00");
   ASSERT_NO_FATAL_FAILURE(SetUpCounty({"cn-2025.toml", "cn-2026.toml"}));
@@ -179,7 +181,7 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
 
   At("2026-03-02T14:40:00");
   ASSERT_NO_FATAL_FAILURE(NodeSubmit("N1", {Submit("E-1", "annual_report", "online_self")}));
-  ASSERT_NO_FATAL_FAILURE(NodeSubmit("N2", {Submit("A-1", "change", "outlet")}));  // the conflict
+  ASSERT_NO_FATAL_FAILURE(NodeSubmit("N2", {Submit("A-1", "change", "outlet")}));  // the collision
   At("2026-03-02T15:00:00");
   ASSERT_NO_FATAL_FAILURE(Carry("N1"));
   ASSERT_NO_FATAL_FAILURE(Carry("N2"));
@@ -211,13 +213,13 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
 
   // ---- totals (every figure) ----
   const json& t = report["totals"];
-  EXPECT_EQ(t["received"], 6) << t.dump(2);
+  EXPECT_EQ(t["received"], 7) << t.dump(2);
   EXPECT_EQ(t["completed"], 3);
   EXPECT_EQ(t["completed_on_time"], 2);         // A-1, B-1
   EXPECT_EQ(t["breached"], 3);                  // C-1 late; D-1 and F-1 open past their deadlines
-  EXPECT_EQ(t["open"], 3);
+  EXPECT_EQ(t["open"], 4);
   EXPECT_EQ(t["open_green"], 0);
-  EXPECT_EQ(t["open_yellow"], 1);               // E-1: 300 of 390 minutes
+  EXPECT_EQ(t["open_yellow"], 2);               // E-1 and YH-002's A-1: 300 of 390 minutes
   EXPECT_EQ(t["open_red"], 2);                  // D-1, F-1
   EXPECT_EQ(t["paused"], 0);
   EXPECT_NEAR(t["on_time_rate"].get<double>(), 0.6667, 1e-9);
@@ -228,15 +230,15 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   EXPECT_EQ(t["returns"], 1);
   EXPECT_EQ(t["late_returns"], 1);              // B-1 returned at 360 of 390 minutes
   EXPECT_EQ(t["statutory_breaches"], 1);        // F-1: 1770 working minutes > 3 x 420
-  EXPECT_EQ(t["median_transit_delay_ms"], 1'800'000);  // of 10, 20, 30, 30, 60, 60 minutes
-  EXPECT_EQ(t["conflicts"], 1);
+  EXPECT_EQ(t["median_transit_delay_ms"], 1'800'000);  // of 10, 20, 20, 30, 30, 60, 60 minutes
+  EXPECT_EQ(t["conflicts"], 2);                 // each A-1 counts the other outlet's
   EXPECT_EQ(t["fee_violations"], 0);
   EXPECT_EQ(t["provisional"], 0);
 
   // ---- per county, outlet, reviewer, kind, channel ----
   ASSERT_EQ(report["by_county"].size(), 1u);
   EXPECT_EQ(report["by_county"][0]["county"], kCounty);
-  EXPECT_EQ(report["by_county"][0]["received"], 6);
+  EXPECT_EQ(report["by_county"][0]["received"], 7);
 
   const json& yh1 = Group(report, "by_outlet", "outlet_id", "YH-001");
   EXPECT_EQ(yh1["received"], 3);
@@ -254,7 +256,7 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   EXPECT_EQ(yh1["statutory_breaches"], 0);
   EXPECT_EQ(yh1["median_transit_delay_ms"], 3'600'000);
   const json& yh2 = Group(report, "by_outlet", "outlet_id", "YH-002");
-  EXPECT_EQ(yh2["received"], 3);
+  EXPECT_EQ(yh2["received"], 4);
   EXPECT_EQ(yh2["completed"], 1);
   EXPECT_EQ(yh2["completed_on_time"], 0);
   EXPECT_EQ(yh2["breached"], 3);
@@ -263,7 +265,7 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   EXPECT_EQ(yh2["median_working_minutes"], 480.0);
   EXPECT_EQ(yh2["first_pass_rate"], 1.0);
   EXPECT_EQ(yh2["statutory_breaches"], 1);
-  EXPECT_EQ(yh2["median_transit_delay_ms"], 1'800'000);
+  EXPECT_EQ(yh2["median_transit_delay_ms"], 1'200'000);  // of 10, 20, 30, 30 minutes
 
   const json& r01 = Group(report, "by_reviewer", "reviewer", "r01");  // A-1, C-1 done; E-1 assigned; F-1 accepted
   EXPECT_EQ(r01["received"], 4);
@@ -282,19 +284,30 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   EXPECT_EQ(Group(report, "by_kind", "kind", "change")["statutory_breaches"], 1);
   EXPECT_EQ(Group(report, "by_kind", "kind", "deregister")["open_red"], 1);
   EXPECT_EQ(Group(report, "by_kind", "kind", "annual_report")["open_yellow"], 1);
-  EXPECT_EQ(Group(report, "by_channel", "channel", "outlet")["received"], 4);
+  EXPECT_EQ(Group(report, "by_channel", "channel", "outlet")["received"], 5);
   EXPECT_EQ(Group(report, "by_channel", "channel", "hall_window")["open_red"], 1);
   EXPECT_EQ(Group(report, "by_channel", "channel", "online_self")["open_yellow"], 1);
 
   // ---- per application ----
-  ASSERT_EQ(report["apps"].size(), 6u);
-  const json& a1 = App(report, "A-1");
+  ASSERT_EQ(report["apps"].size(), 7u);
+  const json& a1 = App(report, "A-1");  // the first listed: YH-001's (apps sort by outlet too)
   EXPECT_EQ(a1["state"], "approved");
   EXPECT_EQ(a1["colour"], "done");
   EXPECT_EQ(a1["uscc"], kUscc);
   EXPECT_EQ(a1["elapsed_working_minutes"], 120.0);
   EXPECT_EQ(a1["conflicts"], 1);
   EXPECT_EQ(a1["outlet_id"], "YH-001");
+  EXPECT_EQ(a1["also_filed_by"], json::array({"YH-002"}));
+  const json* a1_yh2 = nullptr;
+  for (const json& app : report["apps"]) {
+    if (app["app_id"] == "A-1" && app["outlet_id"] == "YH-002") a1_yh2 = &app;
+  }
+  ASSERT_NE(a1_yh2, nullptr) << report["apps"].dump(2);
+  EXPECT_EQ((*a1_yh2)["kind"], "change");
+  EXPECT_EQ((*a1_yh2)["state"], "received");
+  EXPECT_EQ((*a1_yh2)["colour"], "yellow");
+  EXPECT_EQ((*a1_yh2)["conflicts"], 1);
+  EXPECT_EQ((*a1_yh2)["also_filed_by"], json::array({"YH-001"}));
   const json& b1 = App(report, "B-1");
   EXPECT_EQ(b1["deadline"], "2026-03-03T18:00:00.000+08:00");  // the second cycle's
   EXPECT_EQ(b1["elapsed_working_minutes"], 420.0);
@@ -317,25 +330,29 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
 
   // ---- the queue: open cases by deadline, with colours ----
   const json queue = Json(Hub({"queue", "--data", "H", "--json"}));
-  ASSERT_EQ(queue["open"].size(), 3u) << queue.dump(2);
+  ASSERT_EQ(queue["open"].size(), 4u) << queue.dump(2);
   EXPECT_EQ(queue["open"][0]["app_id"], "F-1");
   EXPECT_EQ(queue["open"][0]["colour"], "red");
   EXPECT_EQ(queue["open"][1]["app_id"], "D-1");
   EXPECT_EQ(queue["open"][1]["colour"], "red");
-  EXPECT_EQ(queue["open"][2]["app_id"], "E-1");
-  EXPECT_EQ(queue["open"][2]["colour"], "yellow");
+  EXPECT_EQ(queue["open"][2]["app_id"], "A-1");  // same deadline as E-1: by app_id
+  EXPECT_EQ(queue["open"][2]["outlet_id"], "YH-002");
+  EXPECT_EQ(queue["open"][2]["also_filed_by"], json::array({"YH-001"}));
+  EXPECT_EQ(queue["open"][3]["app_id"], "E-1");
+  EXPECT_EQ(queue["open"][3]["colour"], "yellow");
   cli::Result text = Hub({"report", "sla", "--data", "H"});
   ASSERT_EQ(text.exit_code, 0) << text.Describe();
   const size_t f = text.out.find("F-1"), d = text.out.find("D-1"), e = text.out.find("E-1");
   ASSERT_NE(f, std::string::npos) << text.out;
   EXPECT_LT(f, d) << text.out;
   EXPECT_LT(d, e) << text.out;
-  EXPECT_NE(text.out.find("3 open"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("4 open"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("note: app_id A-1 of outlet YH-002 is also filed by YH-001"), std::string::npos) << text.out;
 
   // ---- a rebuild reproduces the report exactly; --at reproduces it later ----
   cli::Result reindex = Hub({"reindex", "--data", "H"});
   ASSERT_EQ(reindex.exit_code, 0) << reindex.Describe();
-  EXPECT_NE(reindex.out.find("6 applications"), std::string::npos) << reindex.Describe();
+  EXPECT_NE(reindex.out.find("7 applications"), std::string::npos) << reindex.Describe();
   cli::Result rebuilt = Hub({"report", "sla", "--data", "H", "--json", "--apps"});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
   EXPECT_EQ(rebuilt.out, report_run.out);
@@ -345,12 +362,12 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   EXPECT_EQ(later.out, report_run.out);
   // A week later, the open cases have all breached and D-1 too is past the statutory limit.
   const json week = Json(Hub({"report", "sla", "--data", "H", "--json"}));
-  EXPECT_EQ(week["totals"]["open_red"], 3);
-  EXPECT_EQ(week["totals"]["statutory_breaches"], 3);
+  EXPECT_EQ(week["totals"]["open_red"], 4);
+  EXPECT_EQ(week["totals"]["statutory_breaches"], 4);
   // Only Monday's receipts.
   const json monday =
       Json(Hub({"report", "sla", "--data", "H", "--json", "--from", "2026-03-02", "--to", "2026-03-02"}));
-  EXPECT_EQ(monday["totals"]["received"], 5);
+  EXPECT_EQ(monday["totals"]["received"], 6);
   EXPECT_EQ(Hub({"report", "sla", "--data", "H", "--from", "2026-02-30"}).exit_code, 2);
   EXPECT_EQ(Hub({"report", "sla", "--data", "H", "--at", "yesterday"}).exit_code, 2);
 }

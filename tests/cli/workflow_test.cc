@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "storage/bundle.h"  // only to cut bundles into parts (file format tool)
+#include "protocol/clock.h"
+#include "protocol/record.h"
+#include "storage/bundle.h"  // to cut bundles into parts (file format tool), and to carry a crafted record
+#include "storage/lmdb.h"
 #include "tests/cli/cli_process.h"
 
 namespace {
@@ -144,7 +147,7 @@ class CliTest : public ::testing::Test {
   // `bangban-hub init`: returns the hub's public key (64 hex).
   std::string InitHub(const std::string& dir = "H") {
     cli::Result r = Hub({"init", "--data", dir, "--role", "county", "--name", "盐湖区行政审批服务管理局",
-                         "--county", kCounty});
+                         "--county", kCounty, "--simulation"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     std::string key = r.out.substr(0, r.out.find('\n'));
     EXPECT_TRUE(cli::IsHex64(key)) << "hub key: '" << key << "'\n" << r.Describe();
@@ -155,7 +158,7 @@ class CliTest : public ::testing::Test {
   std::string InitNode(const std::string& dir, const std::string& outlet, const std::string& hub_key,
                        const std::string& key_file = "", bool replacing = false) {
     std::vector<std::string> args = {"init", "--data", dir, "--outlet", outlet, "--county", kCounty,
-                                     "--county-key", hub_key};
+                                     "--county-key", hub_key, "--simulation"};
     if (!key_file.empty()) {
       args.push_back("--key");
       args.push_back(key_file);
@@ -964,3 +967,146 @@ TEST_F(CliTest, DamagedStoredRecordsAreNamedAndEverythingElseStillWorks) {
 }
 
 }  // namespace
+
+// ---- one app_id, two outlets: two applications ----------------------------------------------
+
+// Every proj_ table of a hub's store, one line per entry: the projection's bytes.
+std::string ProjectionDump(const fs::path& store_dir) {
+  bangban::LmdbEnv env(store_dir);
+  std::string out;
+  for (const char* table : {"proj_cases", "proj_keys", "proj_meta", "proj_open"}) {
+    MDB_dbi dbi = env.OpenDb(table);
+    env.Read([&](bangban::LmdbTxn& txn) {
+      bangban::LmdbCursor cursor(txn, dbi);
+      for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+        out += std::string(table) + " " + bangban::ToHex(cursor.key()) + " " + bangban::ToHex(cursor.value()) + "\n";
+      }
+    });
+  }
+  return out;
+}
+
+// The application of `app_id` in a node's status.
+json NodeApplication(const json& status, const std::string& app_id) {
+  for (const json& app : status.value("applications", json::array())) {
+    if (app.value("app_id", "") == app_id) return app;
+  }
+  return json();
+}
+
+TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisions) {
+  auto at = [&](const std::string& now, std::vector<std::string> args) {
+    return cli::Run(args, "", {"BANGBAN_NOW=" + now}, tmp_.path());
+  };
+  const std::string hub_key = InitHub("H");
+  const std::string n1 = InitNode("N1", "YH-001", hub_key), n2 = InitNode("N2", "YH-002", hub_key);
+  ASSERT_NO_FATAL_FAILURE(Enroll("H", n1, "YH-001"));
+  ASSERT_NO_FATAL_FAILURE(Enroll("H", n2, "YH-002"));
+
+  // One outlet files an app_id once: a second app.submit of it is refused at intake.
+  ASSERT_EQ(Submit("N1", {AppSubmit("A-1")}, "n1.jsonl").size(), 1u);
+  Write("again.jsonl", JsonLines({AppSubmit("B-1"), AppSubmit("A-1")}));
+  cli::Result again = Node({"submit", "--data", "N1", "again.jsonl"});
+  EXPECT_EQ(again.exit_code, 1) << again.Describe();
+  EXPECT_NE(again.err.find("line 2: duplicate_app: app_id A-1 was already submitted by this outlet"), std::string::npos)
+      << again.Describe();
+  EXPECT_EQ(NodeStatus("N1")["feed"]["seq"], 1) << "a refused submit stored something";
+  ASSERT_EQ(Submit("N2", {AppSubmit("A-1")}, "n2.jsonl").size(), 1u);  // another outlet may
+
+  // The county receives YH-001's first, then YH-002's: stored, with a warning naming both.
+  ASSERT_EQ(Node({"export", "--data", "N1", "--out", "n1.bundle"}).exit_code, 0);
+  ASSERT_EQ(Node({"export", "--data", "N2", "--out", "n2.bundle"}).exit_code, 0);
+  cli::Result first = at("2026-03-02T09:00:00+08:00", {cli::kHubBin, "import", "--data", "H", "n1.bundle"});
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  EXPECT_EQ(first.out.find("warning"), std::string::npos) << first.Describe();
+  cli::Result second =
+      at("2026-03-02T09:05:00+08:00", {cli::kHubBin, "import", "--data", "H", "n2.bundle", "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.Describe();
+  json imported = json::parse(second.out);
+  ASSERT_EQ(imported["warnings"].size(), 1u) << second.out;
+  const std::string warning = imported["warnings"][0];
+  EXPECT_NE(warning.find("app_id A-1 of county 140802 is filed by outlet YH-002 and already by YH-001"),
+            std::string::npos)
+      << warning;
+
+  // A review record of an older hub (no outlet_id) means the first owner: YH-001's. It is
+  // signed with the hub's own key as the next record of its feed and brought in by bundle.
+  {
+    bangban::SigningKey hub_identity = bangban::SigningKey::Load(Path("H") / "identity.key");
+    json status = HubStatus("H");
+    uint64_t seq = 0;
+    std::optional<bangban::RecordId> prev;
+    for (const json& feed : status["heads"]) {
+      if (feed["author"] == hub_key) {
+        seq = feed["seq"];
+        prev = bangban::FromHexFixed<32>(feed["head"].get<std::string>());
+      }
+    }
+    ASSERT_GT(seq, 0u);
+    bangban::Record old_style = bangban::Record::Create(
+        hub_identity, "review.assign", seq + 1, prev, *bangban::ParseRfc3339("2026-03-02T09:10:00+08:00"),
+        {{"app_id", "A-1"}, {"reviewer", "r09"}});
+    bangban::WriteBundle(Path("old.bundle"), {old_style});
+    cli::Result old = at("2026-03-02T09:10:00+08:00", {cli::kHubBin, "import", "--data", "H", "old.bundle"});
+    ASSERT_EQ(old.exit_code, 0) << old.Describe();
+  }
+
+  // Without --outlet the reviewer is told which outlets filed it, and nothing is written.
+  cli::Result ambiguous = at("2026-03-02T09:30:00+08:00",
+                             {cli::kHubBin, "review", "accept", "A-1", "--data", "H", "--reviewer", "r01"});
+  EXPECT_EQ(ambiguous.exit_code, 1) << ambiguous.Describe();
+  EXPECT_NE(ambiguous.err.find("YH-001, YH-002"), std::string::npos) << ambiguous.Describe();
+  EXPECT_NE(ambiguous.err.find("--outlet"), std::string::npos) << ambiguous.Describe();
+  cli::Result wrong = at("2026-03-02T09:30:00+08:00", {cli::kHubBin, "review", "accept", "A-1", "--data", "H",
+                                                       "--outlet", "YH-007", "--reviewer", "r01"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.Describe();
+  EXPECT_NE(wrong.err.find("YH-001, YH-002"), std::string::npos) << wrong.Describe();
+  // Decisions on each application.
+  cli::Result accept = at("2026-03-02T09:30:00+08:00", {cli::kHubBin, "review", "accept", "A-1", "--data", "H",
+                                                        "--outlet", "YH-002", "--reviewer", "r01", "--json"});
+  ASSERT_EQ(accept.exit_code, 0) << accept.Describe();
+  EXPECT_EQ(json::parse(accept.out)["outlet_id"], "YH-002");
+  cli::Result reject = at("2026-03-02T09:40:00+08:00",
+                          {cli::kHubBin, "review", "reject", "A-1", "--data", "H", "--outlet", "YH-001",
+                           "--reviewer", "r02", "--reason", "材料不全"});
+  ASSERT_EQ(reject.exit_code, 0) << reject.Describe();
+  EXPECT_NE(reject.out.find("app A-1 of outlet YH-001: reject by r02; the case is now rejected"), std::string::npos)
+      << reject.Describe();
+
+  // The hub shows both applications, each with its own state and the other's outlet.
+  cli::Result report = at("2026-03-02T10:00:00+08:00",
+                          {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
+  ASSERT_EQ(report.exit_code, 0) << report.Describe();
+  json apps = json::parse(report.out)["apps"];
+  ASSERT_EQ(apps.size(), 2u) << report.out;
+  EXPECT_EQ(apps[0]["outlet_id"], "YH-001");
+  EXPECT_EQ(apps[0]["state"], "rejected");
+  EXPECT_EQ(apps[0]["assigned_reviewer"], "r09") << "the old-style assign is the first owner's";
+  EXPECT_EQ(apps[0]["also_filed_by"], json::array({"YH-002"}));
+  EXPECT_EQ(apps[1]["outlet_id"], "YH-002");
+  EXPECT_EQ(apps[1]["state"], "accepted");
+  EXPECT_TRUE(apps[1]["assigned_reviewer"].is_null()) << apps[1].dump();
+  cli::Result queue = at("2026-03-02T10:00:00+08:00", {cli::kHubBin, "queue", "--data", "H"});
+  EXPECT_NE(queue.out.find("note: app_id A-1 of outlet YH-002 is also filed by YH-001"), std::string::npos)
+      << queue.Describe();
+
+  // Each outlet sees only the decision on its own application.
+  ASSERT_EQ(Hub({"export", "--data", "H", "--out", "h.bundle"}).exit_code, 0);
+  for (const char* node : {"N1", "N2"}) ASSERT_EQ(Node({"import", "--data", node, "h.bundle"}).exit_code, 0);
+  json yh1 = NodeApplication(NodeStatus("N1"), "A-1"), yh2 = NodeApplication(NodeStatus("N2"), "A-1");
+  EXPECT_EQ(yh1.value("state", ""), "rejected") << yh1.dump();
+  EXPECT_EQ(yh1.value("reason", ""), "材料不全") << yh1.dump();
+  EXPECT_EQ(yh2.value("state", ""), "accepted") << yh2.dump();
+  EXPECT_FALSE(yh2.contains("reason")) << "YH-002 shows YH-001's rejection: " << yh2.dump();
+
+  // The rebuild gives the very same projection, byte for byte, and the same report.
+  const std::string before = ProjectionDump(Path("H") / "store");
+  ASSERT_NE(before.find("proj_cases"), std::string::npos);
+  cli::Result reindex = Hub({"reindex", "--data", "H"});
+  ASSERT_EQ(reindex.exit_code, 0) << reindex.Describe();
+  EXPECT_NE(reindex.out.find("2 applications"), std::string::npos) << reindex.Describe();
+  EXPECT_EQ(ProjectionDump(Path("H") / "store"), before);
+  cli::Result rebuilt = at("2026-03-02T10:00:00+08:00",
+                           {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
+  EXPECT_EQ(rebuilt.out, report.out);
+}

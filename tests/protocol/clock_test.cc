@@ -137,6 +137,19 @@ TEST(ClockTest, NowHonoursBangbanNow) {
   }
 }
 
+TEST(ClockTest, ClockIsFixedSaysWhetherNowIsTheSystemClock) {
+  {
+    ScopedNow now(nullptr);
+    EXPECT_FALSE(ClockIsFixed());
+    bangban::ScopedNow fixed(int64_t{1});
+    EXPECT_TRUE(ClockIsFixed());  // a thread scope of a fixed time (a handed-off command's)
+  }
+  ScopedNow now("2026-03-02T09:00:00+08:00");
+  EXPECT_TRUE(ClockIsFixed());
+  bangban::ScopedNow real(std::nullopt);  // the sender had none: the system clock, whatever the env says
+  EXPECT_FALSE(ClockIsFixed());
+}
+
 TEST(ClockTest, BadNowThrows) {
   for (const char* bad : {"tomorrow", "2026-03-02T09:00:00", "2026-02-30T09:00:00Z", "1"}) {
     ScopedNow now(bad);

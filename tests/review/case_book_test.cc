@@ -94,6 +94,7 @@ class CaseBookTest : public ::testing::Test {
     config.name = "盐湖区行政审批服务管理局";
     config.county = kCounty;
     config.city_key = city_key;
+    config.simulation = true;  // the tests fix the clock (BANGBAN_NOW)
     Hub::Init(dir(), config, std::nullopt);
     std::ofstream toml(dir() / "hub.toml", std::ios::app);
     toml << "[sla]\ncalendars = [";
@@ -130,6 +131,25 @@ class CaseBookTest : public ::testing::Test {
   Record Act(CaseAction action, const std::string& app_id, const std::string& reviewer = "r01",
              const std::string& reason = "", const std::string& uscc = "") {
     return book().Review(hub().key(), {action, app_id, reviewer, reason, uscc, false}).record;
+  }
+
+  // A review of the application `outlet_id` filed (the app_id may be filed by several).
+  Record ActOn(const std::string& outlet_id, CaseAction action, const std::string& app_id,
+               const std::string& reviewer = "r01", const std::string& reason = "", const std::string& uscc = "") {
+    return book().Review(hub().key(), {action, app_id, reviewer, reason, uscc, false, outlet_id}).record;
+  }
+
+  // A review record as hubs wrote them before `outlet_id` existed: it means the first owner.
+  Record ActOldStyle(CaseAction action, const std::string& app_id, const std::string& reviewer = "r01") {
+    Json body = {{"app_id", app_id}, {"reviewer", reviewer}};
+    if (action == CaseAction::kCorrect || action == CaseAction::kReject) body["reason"] = "补正";
+    return hub().store().AppendOwn(hub().key(), {{"review." + std::string(ToString(action)), body}}).front();
+  }
+
+  CaseSummary SummaryOf(const std::string& app_id, const std::string& outlet_id) {
+    std::optional<CaseFile> file = book().Find(app_id, kCounty, outlet_id);
+    EXPECT_TRUE(file.has_value()) << "no case " << app_id << " of " << outlet_id;
+    return file ? file->summary : CaseSummary{};
   }
 
   // The error code of a refused review, and a check that it wrote nothing.
@@ -326,25 +346,135 @@ TEST_F(CaseBookTest, CorrectionPausesTheCaseUntilTheOutletResubmits) {
   EXPECT_EQ(s.assigned_reviewer, "r02");
 }
 
-TEST_F(CaseBookTest, SecondSubmitOfAnAppIdByAnotherOutletIsAConflict) {
+TEST_F(CaseBookTest, AnAppIdFiledByTwoOutletsIsTwoApplications) {
   MakeHub();
   Outlet& first = AddOutlet("YH-001");
   Outlet& second = AddOutlet("YH-002");
   SetNow("2026-03-02T09:00:00+08:00");
   Deliver({first.Sign("app.submit", SubmitBody("DUP-1", "establish"))});
   SetNow("2026-03-02T09:05:00+08:00");
-  Deliver({second.Sign("app.submit", SubmitBody("DUP-1", "deregister", "hall_window"))});
-  CaseSummary s = Summary("DUP-1");
-  EXPECT_EQ(s.conflicts, 1u);
-  EXPECT_EQ(s.outlet_id, "YH-001");  // never overwritten
-  EXPECT_EQ(s.app_kind, "establish");
-  EXPECT_EQ(s.received_ms, T("2026-03-02T09:00:00+08:00"));
-  // A resubmit by the other outlet does not move the case either.
-  Act(CaseAction::kAccept, "DUP-1");
-  Act(CaseAction::kCorrect, "DUP-1", "r01", "补正");
+  std::vector<std::string> notes;
+  {
+    CaseBook::CollisionWatch watch([&](const std::string& note) { notes.push_back(note); });
+    Deliver({second.Sign("app.submit", SubmitBody("DUP-1", "deregister", "hall_window"))});
+  }
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("DUP-1"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("YH-002"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("YH-001"), std::string::npos) << notes[0];
+
+  // Two cases, neither overwriting the other; each names the other outlet.
+  CaseSummary a = SummaryOf("DUP-1", "YH-001"), b = SummaryOf("DUP-1", "YH-002");
+  EXPECT_EQ(a.outlet_id, "YH-001");
+  EXPECT_EQ(a.app_kind, "establish");
+  EXPECT_EQ(a.received_ms, T("2026-03-02T09:00:00+08:00"));
+  EXPECT_EQ(a.conflicts, 1u);
+  EXPECT_EQ(a.also_filed_by, std::vector<std::string>{"YH-002"});
+  EXPECT_EQ(b.outlet_id, "YH-002");
+  EXPECT_EQ(b.app_kind, "deregister");
+  EXPECT_EQ(b.received_ms, T("2026-03-02T09:05:00+08:00"));
+  EXPECT_EQ(b.also_filed_by, std::vector<std::string>{"YH-001"});
+  EXPECT_EQ(book().FiledBy("DUP-1", kCounty), (std::vector<std::string>{"YH-001", "YH-002"}));
+  // Without a name, the first owner's.
+  EXPECT_EQ(Summary("DUP-1").outlet_id, "YH-001");
+
+  // A review must say which; one that does not is refused, naming both.
+  std::string message;
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "DUP-1", "r01"}, &message), "ambiguous_app");
+  EXPECT_NE(message.find("YH-001, YH-002"), std::string::npos) << message;
+  EXPECT_NE(message.find("--outlet"), std::string::npos) << message;
+  EXPECT_EQ(Refusal({CaseAction::kAccept, "DUP-1", "r01", "", "", false, "YH-009"}, &message), "unknown_app");
+  EXPECT_NE(message.find("YH-001, YH-002"), std::string::npos) << message;
+
+  // Decisions reach exactly the application they were made on.
+  Record accept = ActOn("YH-002", CaseAction::kAccept, "DUP-1");
+  EXPECT_EQ(accept.body()["outlet_id"], "YH-002");
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-002").state, CaseState::kAccepted);
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-001").state, CaseState::kReceived);
+  ActOn("YH-002", CaseAction::kCorrect, "DUP-1", "r01", "补正");
+  // YH-001 cannot answer YH-002's correction request: its resubmit belongs to its own case,
+  // which is not waiting for one.
+  Deliver({first.Sign("app.resubmit", ResubmitBody("DUP-1"))});
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-002").state, CaseState::kCorrectionRequested);
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-001").ignored, 1u);
   Deliver({second.Sign("app.resubmit", ResubmitBody("DUP-1"))});
-  EXPECT_EQ(Summary("DUP-1").state, CaseState::kCorrectionRequested);
-  EXPECT_EQ(Summary("DUP-1").ignored, 1u);
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-002").state, CaseState::kResubmitted);
+  ActOn("YH-001", CaseAction::kReject, "DUP-1", "r02", "材料不符");
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-001").state, CaseState::kRejected);
+  EXPECT_EQ(SummaryOf("DUP-1", "YH-002").state, CaseState::kResubmitted);
+
+  // Both are in the queue and the report, each marked.
+  const Json queue = BuildQueue(book(), NowMs());
+  ASSERT_EQ(queue["open"].size(), 1u) << queue.dump();
+  EXPECT_EQ(queue["open"][0]["outlet_id"], "YH-002");
+  EXPECT_EQ(queue["open"][0]["also_filed_by"], Json::array({"YH-001"}));
+  EXPECT_NE(FormatQueue(queue).find("note: app_id DUP-1 of outlet YH-002 is also filed by YH-001"), std::string::npos)
+      << FormatQueue(queue);
+  SlaReportOptions options;
+  options.at_ms = NowMs();
+  options.apps = true;
+  const Json report = BuildSlaReport(book(), options);
+  EXPECT_EQ(report["totals"]["received"], 2);
+  EXPECT_EQ(report["totals"]["conflicts"], 2);
+  ASSERT_EQ(report["apps"].size(), 2u);
+  EXPECT_EQ(report["apps"][0]["outlet_id"], "YH-001");
+  EXPECT_EQ(report["apps"][1]["outlet_id"], "YH-002");
+  EXPECT_EQ(report["apps"][0]["state"], "rejected");
+
+  // The rebuild gives the same bytes.
+  const std::string incremental = book().Dump();
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), incremental);
+}
+
+TEST_F(CaseBookTest, AReviewWithoutOutletIdMeansTheFirstOwnerWhateverTheArrivalOrder) {
+  MakeHub();
+  Outlet& first = AddOutlet("YH-001");
+  Outlet& second = AddOutlet("YH-002");
+  // The hub's old-style review arrives (is folded) before any app.submit of the app_id: it
+  // waits in an outlet-less case, then moves to the first owner's when the submits arrive.
+  SetNow("2026-03-02T09:00:00+08:00");
+  Record first_submit = first.Sign("app.submit", SubmitBody("OLD-1"));
+  SetNow("2026-03-02T09:05:00+08:00");
+  Record second_submit = second.Sign("app.submit", SubmitBody("OLD-1", "change"));
+  SetNow("2026-03-02T09:10:00+08:00");
+  ActOldStyle(CaseAction::kAccept, "OLD-1");
+  ASSERT_EQ(book().Cases("OLD-1", kCounty).size(), 1u);
+  EXPECT_EQ(book().Cases("OLD-1", kCounty)[0].outlet_id, "");
+  EXPECT_EQ(book().Cases("OLD-1", kCounty)[0].summary.state, CaseState::kNone);
+  // The second outlet's submit is received first here (09:10), the first's later (09:20): the
+  // first owner is who the hub received first, YH-002.
+  Deliver({second_submit});
+  SetNow("2026-03-02T09:20:00+08:00");
+  Deliver({first_submit});
+  std::vector<CaseFile> cases = book().Cases("OLD-1", kCounty);
+  ASSERT_EQ(cases.size(), 2u) << "the outlet-less case must be gone";
+  EXPECT_EQ(cases[0].outlet_id, "YH-001");
+  EXPECT_EQ(cases[1].outlet_id, "YH-002");
+  // The review was made at 09:10 (receipt), before YH-002's submit was received at 09:10 in
+  // the same millisecond order: the workflow orders it after the submit.
+  EXPECT_EQ(cases[1].summary.state, CaseState::kAccepted);
+  EXPECT_EQ(cases[0].summary.state, CaseState::kReceived);
+  const std::string incremental = book().Dump();
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), incremental);
+}
+
+TEST_F(CaseBookTest, OldStyleReviewsOfASingleOutletReadAsBefore) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1"))});
+  SetNow("2026-03-02T09:30:00+08:00");
+  ActOldStyle(CaseAction::kAccept, "A-1");
+  SetNow("2026-03-02T10:00:00+08:00");
+  Record approve = ActOn("", CaseAction::kApprove, "A-1", "r02", "", kUscc);
+  EXPECT_EQ(approve.body()["outlet_id"], "YH-001");  // new records always name the outlet
+  CaseSummary s = Summary("A-1");
+  EXPECT_EQ(s.state, CaseState::kApproved);
+  EXPECT_EQ(s.elapsed_ms, 60 * 60'000);
+  EXPECT_EQ(s.conflicts, 0u);
+  EXPECT_EQ(book().Cases("A-1", kCounty).size(), 1u);
 }
 
 TEST_F(CaseBookTest, TheCityHubDoesNotReview) {
@@ -352,6 +482,7 @@ TEST_F(CaseBookTest, TheCityHubDoesNotReview) {
   config.role = "city";
   config.name = "运城市行政审批服务局";
   config.county = "1408";
+  config.simulation = true;  // the tests fix the clock (BANGBAN_NOW)
   Hub::Init(dir(), config, std::nullopt);
   Reopen();
   const FeedHead before = hub().store().Head(hub().key().public_key());
@@ -449,19 +580,21 @@ TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
   Deliver({a.Sign("app.submit", SubmitBody("A-1")), a.Sign("app.submit", SubmitBody("A-2", "change")),
            b.Sign("app.submit", SubmitBody("B-1", "deregister", "hall_window", 500)),
            a.Sign("app.resubmit", ResubmitBody("A-2"))});
-  // Same instant: reviews right after the batch, and YH-002 reusing A-1's app_id (a conflict;
-  // one millisecond later, so that the owner does not depend on which random key sorts first).
+  // Same instant: reviews right after the batch, and YH-002 reusing A-1's app_id (a second
+  // application with that id, a collision; one millisecond later, so that the first owner does
+  // not depend on which random key sorts first). An old-style review means the first owner.
   SetNow("2026-03-02T09:00:00.001+08:00");
   Deliver({b.Sign("app.submit", SubmitBody("A-1", "change"))});
   SetNow("2026-03-02T09:00:00+08:00");
-  Act(CaseAction::kAccept, "A-1");
+  ActOldStyle(CaseAction::kAccept, "A-1");
   Act(CaseAction::kAccept, "A-2", "r02");
   Act(CaseAction::kCorrect, "A-2", "r02", "缺少材料");
   Act(CaseAction::kAssign, "B-1", "r02");
   SetNow("2026-03-02T11:00:00+08:00");
   Deliver({a.Sign("app.resubmit", ResubmitBody("A-2"))});
   Act(CaseAction::kApprove, "A-2", "r02");
-  Act(CaseAction::kApprove, "A-1", "r01", "", kUscc);
+  ActOn("YH-001", CaseAction::kApprove, "A-1", "r01", "", kUscc);
+  ActOn("YH-002", CaseAction::kReject, "A-1", "r02", "重复申请");
   SetNow("2026-03-03T15:00:00+08:00");
   Deliver({a.Sign("app.submit", SubmitBody("A-3", "annual_report", "online_self"))});
   Act(CaseAction::kAccept, "A-3");
@@ -479,7 +612,7 @@ TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
 
   SetNow("2026-03-05T09:00:00+08:00");  // a rebuild later in time changes nothing
   ReindexStats stats = book().Reindex();
-  EXPECT_EQ(stats.cases, 4u);  // B-1, A-3
+  EXPECT_EQ(stats.cases, 5u);  // A-1 of YH-001 and of YH-002, A-2, B-1, A-3
   EXPECT_EQ(stats.records, hub().store().RecordCount());
   EXPECT_EQ(book().Dump(), incremental);
   EXPECT_EQ(BuildSlaReport(book(), options).dump(), report.dump());
@@ -491,13 +624,37 @@ TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
 
   // What the day shows.
   EXPECT_EQ(Summary("A-1").conflicts, 1u);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kApproved);
+  EXPECT_EQ(SummaryOf("A-1", "YH-002").state, CaseState::kRejected);
   EXPECT_EQ(Summary("A-2").ignored, 1u);
   EXPECT_EQ(Summary("A-2").state, CaseState::kApproved);
   EXPECT_EQ(Summary("A-3").state, CaseState::kCorrectionRequested);
-  EXPECT_EQ(report["totals"]["received"], 4);
+  EXPECT_EQ(report["totals"]["received"], 5);
   EXPECT_EQ(report["totals"]["fee_violations"], 1);
-  EXPECT_EQ(report["totals"]["conflicts"], 1);
+  EXPECT_EQ(report["totals"]["conflicts"], 2);  // each A-1 counts the other outlet's
   EXPECT_EQ(report["totals"]["paused"], 1);
+}
+
+TEST_F(CaseBookTest, AProjectionOfTheOlderFormatIsRebuiltWhenTheHubOpens) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({o.Sign("app.submit", SubmitBody("A-1")), o.Sign("app.submit", SubmitBody("A-2"))});
+  ActOldStyle(CaseAction::kAccept, "A-1");
+  const std::string current = book().Dump();
+  // What an older hub left: rows keyed by (app_id, county) in row version 1, no format mark.
+  const MDB_dbi meta = hub().store().env().OpenDb("proj_meta");
+  const MDB_dbi cases = hub().store().env().OpenDb("proj_cases");
+  hub().store().env().Write([&](LmdbTxn& txn) {
+    txn.Del(meta, AsBytes("format"));
+    ASSERT_EQ(mdb_drop(txn.raw(), cases, 0), 0);
+    Bytes old_key = CaseKeyPrefix("A-1");
+    old_key.insert(old_key.end(), kCounty, kCounty + 6);
+    txn.Put(cases, old_key, Bytes{1, 1, 0});
+  });
+  Reopen();
+  EXPECT_EQ(book().Dump(), current);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kAccepted);
 }
 
 TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {
@@ -616,6 +773,7 @@ TEST_F(CaseBookTest, AdvanceClockReportsEachColourChangeOnce) {
 // ---- calendars ----------------------------------------------------------------------------
 
 TEST_F(CaseBookTest, SpringFestivalFridayAfternoonIsDueOnTheMakeUpSaturday) {
+  SetNow("2026-02-13T08:00:00+08:00");  // the hub is set up before: receipt times never go back
   MakeHub({"r01"}, {Cal("cn-2026.toml")});
   Outlet& o = AddOutlet("YH-001");
   SetNow("2026-02-13T15:00:00+08:00");  // Friday afternoon before 春节
@@ -728,6 +886,84 @@ TEST_F(CaseBookTest, ReportAtAnEarlierInstantShowsTheCaseAsItStoodThen) {
   options.to = CivilDate{2026, 3, 1};
   EXPECT_EQ(BuildSlaReport(book(), options)["totals"]["received"], 0);
   EXPECT_TRUE(BuildSlaReport(book(), options)["totals"]["on_time_rate"].is_null());
+}
+
+// DeriveCases sees a set too: the cases of an app_id filed by two outlets, with reviews naming
+// their outlet and one old-style review (no outlet_id, the first owner's), come out the same
+// bytes whatever the order; the old review lands in the case of whoever the hub received first.
+TEST(CaseFileTest, CasesOfAnAppIdAreIndependentOfTheOrderEventsArrive) {
+  auto profile = std::make_shared<SlaProfile>();
+  profile->calendar = WorkCalendar::FromTomlFile(Cal("cn-2026.toml"));
+  profile->fingerprint = profile->calendar.Fingerprint();
+  profile->id = 3;
+  const ProfileAt at = [&](int64_t) { return profile; };
+  SigningKey yh1 = SigningKey::Generate(), yh2 = SigningKey::Generate(), hub = SigningKey::Generate();
+  const int64_t t9 = T("2026-03-02T09:00:00+08:00");
+  auto ev = [](CaseAction action, const SigningKey& k, uint64_t seq, int64_t at_ms, std::string outlet,
+               std::string reviewer = "") {
+    CaseEvent e;
+    e.action = action;
+    e.author = k.public_key();
+    e.seq = seq;
+    e.received_ms = at_ms;
+    e.ts_ms = at_ms;
+    e.outlet_id = std::move(outlet);
+    e.reviewer = std::move(reviewer);
+    if (action == CaseAction::kSubmit) {
+      e.app_kind = "change";
+      e.entity_type = "company";
+      e.channel = "outlet";
+    }
+    return e;
+  };
+  std::vector<CaseEvent> events = {
+      ev(CaseAction::kSubmit, yh2, 1, t9 + 1, "YH-002"),        // received second
+      ev(CaseAction::kSubmit, yh1, 1, t9, "YH-001"),            // received first: the first owner
+      ev(CaseAction::kAssign, hub, 1, t9 + 2, "", "r09"),       // old style: the first owner's
+      ev(CaseAction::kAccept, hub, 2, t9 + 3, "YH-002", "r01"),
+      ev(CaseAction::kReject, hub, 3, t9 + 4, "YH-001", "r02"),
+  };
+  auto encode = [&](std::vector<CaseEvent> list) {
+    std::vector<CaseFile> files = DeriveCases("A-1", "140802", std::move(list), at);
+    std::vector<std::pair<Bytes, Bytes>> rows;
+    for (const CaseFile& f : files) rows.emplace_back(CaseKey(f.app_id, f.county, f.outlet_id), EncodeCase(f));
+    return rows;
+  };
+  const std::vector<CaseFile> reference = DeriveCases("A-1", "140802", events, at);
+  ASSERT_EQ(reference.size(), 2u);
+  EXPECT_EQ(reference[0].outlet_id, "YH-001");
+  EXPECT_EQ(reference[0].summary.state, CaseState::kRejected);
+  EXPECT_EQ(reference[0].summary.assigned_reviewer, "r09");
+  EXPECT_EQ(reference[0].summary.also_filed_by, std::vector<std::string>{"YH-002"});
+  EXPECT_EQ(reference[0].summary.conflicts, 1u);
+  EXPECT_EQ(reference[1].outlet_id, "YH-002");
+  EXPECT_EQ(reference[1].summary.state, CaseState::kAccepted);
+  EXPECT_EQ(reference[1].summary.assigned_reviewer, "");
+  const auto expected = encode(events);
+  std::mt19937 rng(20260302);
+  for (int round = 0; round < 100; ++round) {
+    std::shuffle(events.begin(), events.end(), rng);
+    ASSERT_EQ(encode(events), expected) << "round " << round;
+  }
+  // The key names the outlet; the row keeps the collision.
+  std::string app_id, county, outlet_id;
+  ParseCaseKey(expected[1].first, app_id, county, outlet_id);
+  EXPECT_EQ(app_id, "A-1");
+  EXPECT_EQ(county, "140802");
+  EXPECT_EQ(outlet_id, "YH-002");
+  CaseFile decoded = DecodeCase(expected[1].first, expected[1].second);
+  EXPECT_EQ(decoded.outlet_id, "YH-002");
+  EXPECT_EQ(decoded.also_filed_by, std::vector<std::string>{"YH-001"});
+  EXPECT_EQ(EncodeCase(decoded), expected[1].second);
+  // Without the first owner's submit, the old review waits in an outlet-less case.
+  std::vector<CaseEvent> no_submits;
+  for (const CaseEvent& e : events) {
+    if (e.action != CaseAction::kSubmit) no_submits.push_back(e);
+  }
+  std::vector<CaseFile> waiting = DeriveCases("A-1", "140802", no_submits, at);
+  ASSERT_EQ(waiting.size(), 3u);
+  EXPECT_EQ(waiting[0].outlet_id, "");
+  EXPECT_EQ(waiting[0].summary.state, CaseState::kNone);
 }
 
 }  // namespace

@@ -238,6 +238,28 @@ TEST_F(FeedStoreTest, AppendOwnUsesTheClock) {
   EXPECT_EQ(store_->ReceivedAt(r.at(0).id()), *ParseRfc3339("2026-03-03T10:15:00+08:00"));
 }
 
+TEST_F(FeedStoreTest, ReceiptTimesNeverGoBackwardsButRecordTimesAreKept) {
+  setenv("BANGBAN_NOW", "2026-03-03T10:15:00+08:00", 1);
+  auto first = store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-1"}, {"reviewer", "王*"}}}});
+  // The clock steps back ten seconds (NTP): the store goes on, holding the receipt time.
+  setenv("BANGBAN_NOW", "2026-03-03T10:14:50+08:00", 1);
+  auto second = store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-2"}, {"reviewer", "王*"}}}});
+  EXPECT_EQ(second.at(0).envelope().ts, *ParseRfc3339("2026-03-03T10:14:50+08:00")) << "the record's own time";
+  EXPECT_EQ(store_->ReceivedAt(second.at(0).id()), *ParseRfc3339("2026-03-03T10:15:00+08:00"));
+  // Ingested records too, and across a reopen.
+  SigningKey outlet = KeyFromByte(9);
+  Enroll(outlet.public_key());
+  store_.reset();
+  Open();
+  Record r = Record::Create(outlet, "feedback.rating", 1, std::nullopt, NowMs(), {{"app_id", "A-1"}, {"score", 5}});
+  ASSERT_EQ(store_->Ingest(std::span<const Record>(&r, 1)).at(0).kind, IngestOutcome::Kind::kAccepted);
+  EXPECT_EQ(store_->ReceivedAt(r.id()), *ParseRfc3339("2026-03-03T10:15:00+08:00"));
+  // Once the clock is past it, receipts follow the clock again.
+  setenv("BANGBAN_NOW", "2026-03-03T10:16:00+08:00", 1);
+  auto third = store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-3"}, {"reviewer", "王*"}}}});
+  EXPECT_EQ(store_->ReceivedAt(third.at(0).id()), *ParseRfc3339("2026-03-03T10:16:00+08:00"));
+}
+
 TEST_F(FeedStoreTest, AppendOwnRefusesWhileBehindUpstream) {
   store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-1"}, {"reviewer", "王*"}}}});
   store_->PutMeta(kBehindFlag, AsBytes("restored"));

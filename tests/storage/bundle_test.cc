@@ -155,6 +155,15 @@ TEST_F(BundleTest, FileFollowsTheDocumentedFormat) {
   EXPECT_TRUE(std::equal(digest.begin(), digest.end(), data.begin() + end + 12));
 }
 
+// Bundles written by earlier releases must still read, and later releases must write the same
+// bytes: the records are deterministic (fixed keys and times), so is the whole file.
+TEST_F(BundleTest, FileBytesAreStable) {
+  WriteBundle(BundlePath(), records_);
+  const Bytes data = ReadFile(BundlePath());
+  EXPECT_EQ(data.size(), 824u);
+  EXPECT_EQ(ToHex(Blake2b256(data)), "1a8738b67f58a87f22e6f5253f60e14d3ee740b3604d04aa39793ec50c55b997");
+}
+
 TEST_F(BundleTest, EmptyBundleRoundTrips) {
   WriteBundle(BundlePath(), {});
   BundleContents contents = ReadBundle(BundlePath());

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sync/zap_handler.h"
+#include "crypto/coding.h"
 #include "protocol/codec.h"
 #include "sync/sync_message.h"
 
@@ -204,7 +205,11 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
   // answers each conflicting record with a fork outcome: that is the point, not a refusal.
   std::vector<Record> evidence = options_.store->ForkEvidence();
   auto sent = options_.store->GetMeta("evidence_sent");
-  size_t next = sent ? GetBigEndian64(sent->data()) : 0;
+  size_t next = 0;
+  if (sent) {
+    ByteView in(*sent);
+    next = GetBigEndian64(in).value_or(0);
+  }
   // Only what was not sent yet, in pushes of bounded size like any other.
   while (next < evidence.size()) {
     Json list = Json::array();
@@ -219,9 +224,9 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
         result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
       }
     }
-    uint8_t count[8];
+    Bytes count;
     PutBigEndian64(count, next);
-    options_.store->PutMeta("evidence_sent", ByteView(count, 8));
+    options_.store->PutMeta("evidence_sent", count);
   }
 }
 

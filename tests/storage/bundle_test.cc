@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "crypto/hash.h"
 #include "protocol/codec.h"
@@ -150,7 +151,7 @@ TEST_F(BundleTest, FileFollowsTheDocumentedFormat) {
   }
   size_t end = frame_end_.back();
   EXPECT_EQ((Bytes(data.begin() + end, data.begin() + end + 4)), (Bytes{0, 0, 0, 0}));
-  EXPECT_EQ(GetBigEndian64(data.data() + end + 4), records_.size());
+  EXPECT_EQ(DecodeBigEndian64(data.data() + end + 4), records_.size());
   Hash32 digest = Blake2b256(ByteView(data.data(), end));
   EXPECT_TRUE(std::equal(digest.begin(), digest.end(), data.begin() + end + 12));
 }

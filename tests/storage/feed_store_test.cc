@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "protocol/clock.h"
 
@@ -806,7 +807,7 @@ TEST_F(FeedAuditTest, HeadAboveTheFeedIsNamed) {
   FeedHead head = store_->Head(outlet_.public_key());
   EditRaw("heads", [&](LmdbTxn& txn, MDB_dbi db) {
     Bytes value(40);
-    PutBigEndian64(value.data(), head.seq + 1);
+    EncodeBigEndian64(value.data(), head.seq + 1);
     std::copy(head.id.begin(), head.id.end(), value.begin() + 8);
     txn.Put(db, outlet_.public_key(), value);
   });

@@ -94,12 +94,6 @@ struct Figures {
   }
 };
 
-std::string DateText(const CivilDate& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
-}
-
 Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(FormatRfc3339(ms)); }
 Json TextOrNull(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
@@ -173,16 +167,6 @@ Json GroupJson(std::map<Key, Figures>& groups, const std::function<Json(const Ke
 
 }  // namespace
 
-std::optional<CivilDate> ParseCivilDate(std::string_view text) {
-  // A date is a valid date when it round-trips through an RFC 3339 instant at local midnight.
-  if (text.size() != 10) return std::nullopt;
-  auto ms = ParseRfc3339(std::string(text) + "T00:00:00+08:00");
-  if (!ms) return std::nullopt;
-  CivilDate d = LocalDate(*ms);
-  if (DateText(d) != text) return std::nullopt;
-  return d;
-}
-
 Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   book.RequireComplete();
   Figures totals;
@@ -221,8 +205,8 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   Json report = {{"report", "sla"},
                  {"hub", {{"role", book.hub().role}, {"county", book.hub().county}, {"name", book.hub().name}}},
                  {"at", FormatRfc3339(options.at_ms)},
-                 {"from", options.from ? Json(DateText(*options.from)) : Json(nullptr)},
-                 {"to", options.to ? Json(DateText(*options.to)) : Json(nullptr)},
+                 {"from", options.from ? Json(FormatCivilDate(*options.from)) : Json(nullptr)},
+                 {"to", options.to ? Json(FormatCivilDate(*options.to)) : Json(nullptr)},
                  {"rules", ProfileJson(*book.CurrentProfile())},
                  {"totals", totals.ToJson()},
                  {"unreceived", unreceived}};

@@ -20,6 +20,7 @@
 #include "review/sla_report.h"
 #include "protocol/clock.h"
 
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -498,6 +499,32 @@ TEST_F(CaseBookTest, ReindexIsByteIdenticalToTheIncrementalProjection) {
   EXPECT_EQ(report["totals"]["fee_violations"], 1);
   EXPECT_EQ(report["totals"]["conflicts"], 1);
   EXPECT_EQ(report["totals"]["paused"], 1);
+}
+
+// The hub stores a later release's record types (a review type and an application type
+// among them) but the case book folds only the types it knows: the projection, incremental or
+// rebuilt, is what it was without them.
+TEST_F(CaseBookTest, RecordsOfUnknownTypesAreStoredButNotFolded) {
+  MakeHub();
+  Outlet& a = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-1"))});
+  const std::string before = book().Dump();
+  std::vector<Record> later;
+  for (const auto& [type, body] : std::vector<std::pair<std::string, Json>>{
+           {"review.escalate", {{"app_id", "A-1"}, {"reviewer", "r01"}}},
+           {"app.withdraw", {{"app_id", "A-1"}, {"reason", Json::binary(Bytes(8, 1))}}}}) {
+    later.push_back(test_support::SignForeignRecord(a.key, type, a.seq + 1, a.head, NowMs(), body));
+    ++a.seq;
+    a.head = later.back().id();
+  }
+  Deliver(later);
+  EXPECT_EQ(hub().store().Head(a.key.public_key()).seq, 3u);
+  EXPECT_EQ(book().Dump(), before);
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), before);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kReceived);
+  EXPECT_TRUE(hub().store().Audit().empty());
 }
 
 TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {

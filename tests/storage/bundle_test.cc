@@ -20,6 +20,7 @@
 #include "crypto/hash.h"
 #include "protocol/codec.h"
 
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -330,6 +331,31 @@ TEST_F(BundleTest, NotABundle) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), "bundle");
   }
+}
+
+// Records of a type this build does not know travel in bundles like any other: written, read,
+// imported by a hub that does not know the type either, and exported again, bytes unchanged.
+TEST_F(BundleTest, RecordsOfAnUnknownTypeAreCarried) {
+  std::vector<Record> bundle = records_;
+  for (Record& r : test_support::ForeignChain(outlet_, 4, records_.back().id(), kTs, 2)) {
+    bundle.push_back(std::move(r));
+  }
+  WriteBundle(BundlePath(), bundle);
+  BundleContents contents = ReadBundle(BundlePath());
+  EXPECT_TRUE(contents.problems.empty()) << JoinLines(contents.problems);
+  ASSERT_EQ(contents.records.size(), bundle.size());
+  EXPECT_EQ(contents.records.back().type(), "outlet.survey");
+
+  TempDir hub_dir;
+  FeedStore hub(hub_dir.path(), HubOptions());
+  ImportReport report = ImportBundle(hub, BundlePath());
+  EXPECT_TRUE(report.clean()) << JoinLines(report.problems);
+  EXPECT_EQ(report.accepted, bundle.size());
+  EXPECT_EQ(hub.Head(outlet_.public_key()).seq, 5u);
+  EXPECT_TRUE(hub.Audit().empty()) << JoinLines(hub.Audit());
+  std::vector<Record> exported = AllRecordsForExport(hub);
+  ASSERT_EQ(exported.size(), bundle.size());
+  for (size_t i = 0; i < bundle.size(); ++i) EXPECT_EQ(exported[i].wire(), bundle[i].wire()) << i;
 }
 
 TEST_F(BundleTest, ImportIntoHubCountsAndNamesRejections) {

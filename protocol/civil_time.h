@@ -28,8 +28,8 @@ int DaysInMonth(int year, int month);
 // True when the date exists: month 1..12, day 1..DaysInMonth.
 bool IsValidDate(CivilDate date);
 
-// Days since 1970-01-01 of a valid date, and back. Exact for any date whose day count fits in
-// an int year (H. Hinnant's algorithms: no loops, no tables).
+// Days since 1970-01-01 of a valid date, and back, for any year an int holds (proleptic
+// Gregorian; H. Hinnant's algorithms: no loops, no tables).
 int64_t DaysFromCivil(CivilDate date);
 CivilDate CivilFromDays(int64_t days);
 // 0 = Sunday ... 6 = Saturday.

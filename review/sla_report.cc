@@ -13,8 +13,6 @@
 namespace bangban {
 namespace {
 
-constexpr double kMinuteMs = 60'000.0;
-
 double Minutes(int64_t ms) { return std::round(static_cast<double>(ms) / 6'000.0) / 10.0; }  // to 0.1 min
 
 Json Rate(uint64_t part, uint64_t whole) {

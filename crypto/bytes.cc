@@ -34,17 +34,4 @@ std::optional<Bytes> FromHex(std::string_view hex) {
   return out;
 }
 
-void PutBigEndian64(uint8_t* out, uint64_t value) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<uint8_t>(value);
-    value >>= 8;
-  }
-}
-
-uint64_t GetBigEndian64(const uint8_t* in) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = value << 8 | in[i];
-  return value;
-}
-
 }  // namespace bangban

@@ -36,8 +36,4 @@ std::optional<std::array<uint8_t, N>> FromHexFixed(std::string_view hex) {
   return out;
 }
 
-// Big-endian fixed-width integers, used in storage keys so that byte order is numeric order.
-void PutBigEndian64(uint8_t* out, uint64_t value);
-uint64_t GetBigEndian64(const uint8_t* in);
-
 }  // namespace bangban

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <limits>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 
 namespace bangban {
@@ -213,17 +214,19 @@ Hash32 MerkleFrontier::Root() const {
 }
 
 Bytes MerkleFrontier::Serialize() const {
-  Bytes out(8);
-  PutBigEndian64(out.data(), size_);
+  Bytes out;
   out.reserve(8 + nodes_.size() * sizeof(Hash32));
-  for (const Hash32& node : nodes_) out.insert(out.end(), node.begin(), node.end());
+  PutBigEndian64(out, size_);
+  for (const Hash32& node : nodes_) PutRaw(out, node);
   return out;
 }
 
 MerkleFrontier MerkleFrontier::Deserialize(ByteView bytes) {
-  if (bytes.size() < 8) throw Error("bad_frontier", "a Merkle frontier is shorter than its size field");
+  ByteView in = bytes;
+  auto size = GetBigEndian64(in);
+  if (!size) throw Error("bad_frontier", "a Merkle frontier is shorter than its size field");
   MerkleFrontier frontier;
-  frontier.size_ = GetBigEndian64(bytes.data());
+  frontier.size_ = *size;
   // One hash per set bit of the size, no more and no less.
   const auto count = static_cast<size_t>(std::popcount(frontier.size_));
   if (bytes.size() != 8 + count * sizeof(Hash32)) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "protocol/clock.h"
+#include "crypto/coding.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 
@@ -71,9 +72,9 @@ void Hub::NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms)
   constexpr int64_t kMaxAheadMs = 5 * 60 * 1000;
   int64_t ahead = record.envelope().ts - received_ms;
   if (ahead <= kMaxAheadMs) return;
-  uint8_t value[8];
+  Bytes value;
   PutBigEndian64(value, static_cast<uint64_t>(ahead));
-  txn.Put(clock_skew_, record.id(), ByteView(value, 8));
+  txn.Put(clock_skew_, record.id(), value);
   spdlog::warn("record {} seq {} from {}: its clock is {} s ahead of the hub's", ToHex(record.id()).substr(0, 16),
                record.seq(), KeyId(record.author()), ahead / 1000);
 }

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "protocol/civil_time.h"
 #include "protocol/clock.h"
 #include "protocol/json_text.h"
 #include "sync/sync_server.h"
@@ -12,12 +13,7 @@ namespace bangban {
 
 namespace {
 
-CivilDate TodayInChina() {
-  int64_t days = (NowMs() + 8 * 3600 * 1000) / 86400000;
-  CivilDate d{};
-  CivilFromDays(days, d.year, d.month, d.day);
-  return d;
-}
+CivilDate TodayInChina() { return LocalDate(NowMs()); }
 
 // Something that happened to an application, for the node's status.
 struct ApplicationEvent {

@@ -5,12 +5,11 @@
 #include <cstdlib>
 
 #include "crypto/error.h"
+#include "protocol/civil_time.h"
 
 namespace bangban {
 
 namespace {
-constexpr int64_t kChinaOffsetMs = 8 * 3600 * 1000;
-
 bool ParseDigits(std::string_view text, size_t pos, size_t count, int& out) {
   if (pos + count > text.size()) return false;
   out = 0;
@@ -20,36 +19,7 @@ bool ParseDigits(std::string_view text, size_t pos, size_t count, int& out) {
   }
   return true;
 }
-
-bool IsValidDate(int year, int month, int day) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1) return false;
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
 }  // namespace
-
-int64_t DaysFromCivil(int year, int month, int day) {
-  // Howard Hinnant's days_from_civil.
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t days, int& year, int& month, int& day) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  year = static_cast<int>(yoe + era * 400 + (month <= 2));
-}
 
 std::optional<int64_t> ParseRfc3339(std::string_view t) {
   int year, month, day, hour, minute, second;
@@ -62,7 +32,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view t) {
       !ParseDigits(t, 17, 2, second)) {
     return std::nullopt;
   }
-  if (!IsValidDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  const CivilDate date{year, month, day};
+  if (!IsValidDate(date) || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   size_t pos = 19;
   int64_t millis = 0;
   if (pos < t.size() && t[pos] == '.') {
@@ -90,18 +61,15 @@ std::optional<int64_t> ParseRfc3339(std::string_view t) {
     return std::nullopt;
   }
   if (pos != t.size()) return std::nullopt;
-  int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  int64_t seconds = DaysFromCivil(date) * 86400 + hour * 3600 + minute * 60 + second;
   return seconds * 1000 + millis - offset_ms;
 }
 
 std::string FormatRfc3339(int64_t epoch_ms) {
-  int64_t local = epoch_ms + kChinaOffsetMs;
-  int64_t days = local >= 0 ? local / 86400000 : (local - 86399999) / 86400000;
-  int64_t ms_of_day = local - days * 86400000;
-  int year, month, day;
-  CivilFromDays(days, year, month, day);
+  const CivilDate date = LocalDate(epoch_ms);
+  const int64_t ms_of_day = LocalMillisOfDay(epoch_ms);
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", year, month, day,
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", date.year, date.month, date.day,
                 static_cast<int>(ms_of_day / 3600000), static_cast<int>(ms_of_day / 60000 % 60),
                 static_cast<int>(ms_of_day / 1000 % 60), static_cast<int>(ms_of_day % 1000));
   return buffer;

@@ -43,11 +43,7 @@ class ScopedNow {
 
 // RFC 3339 date-time with an explicit offset (Z or +hh:mm); fractional seconds allowed.
 std::optional<int64_t> ParseRfc3339(std::string_view text);
-// Formats in China Standard Time, e.g. 2026-03-02T09:00:00.000+08:00.
+// Formats in China Standard Time (protocol/civil_time.h), e.g. 2026-03-02T09:00:00.000+08:00.
 std::string FormatRfc3339(int64_t epoch_ms);
-
-// Days since 1970-01-01 of a civil date (proleptic Gregorian), and back.
-int64_t DaysFromCivil(int year, int month, int day);
-void CivilFromDays(int64_t days, int& year, int& month, int& day);
 
 }  // namespace bangban

@@ -2,7 +2,6 @@
 // identity numbers (GB 11643-1999), and display masking of personal names.
 #include "protocol/identifiers.h"
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -152,14 +151,6 @@ bool IsProvinceCode(int p) {
          p == 81 || p == 82;
 }
 
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && IsLeapYear(y)) return 29;
-  return kDays[static_cast<std::size_t>(m - 1)];
-}
-
 int Digits(std::string_view s, std::size_t from, std::size_t count) {
   int v = 0;
   for (std::size_t i = from; i < from + count; ++i) v = v * 10 + (s[i] - '0');
@@ -190,10 +181,7 @@ std::string CheckIdNumber(std::string_view id_number, CivilDate today) {
 
   const CivilDate birth{Digits(id_number, 6, 4), Digits(id_number, 10, 2),
                         Digits(id_number, 12, 2)};
-  if (birth.month < 1 || birth.month > 12 || birth.day < 1 ||
-      birth.day > DaysInMonth(birth.year, birth.month)) {
-    return "birth date is not a real calendar date";
-  }
+  if (!IsValidDate(birth)) return "birth date is not a real calendar date";
   if (birth < CivilDate{1900, 1, 1}) return "birth date is before the year nineteen hundred";
   if (birth > today) return "birth date is in the future";
 

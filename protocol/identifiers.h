@@ -6,15 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace bangban {
+#include "protocol/civil_time.h"  // CivilDate
 
-// A civil date, as used for birth dates and calendars.
-struct CivilDate {
-  int year;
-  int month;  // 1..12
-  int day;    // 1..31
-  auto operator<=>(const CivilDate&) const = default;
-};
+namespace bangban {
 
 // Unified social credit code (统一社会信用代码), GB 32100-2015: 18 characters from
 // "0123456789ABCDEFGHJKLMNPQRTUWXY" (no I, O, Z, S, V); position 1 registration authority code,

@@ -32,13 +32,18 @@ struct Envelope {
 
 class Record {
  public:
-  // Builds, encodes and signs a record. Validates the body first (Error "invalid_body").
+  // Builds, encodes and signs a record. Validates the body first (Error "invalid_body"; an
+  // author writes only types it knows: Error "unknown_type" otherwise).
   static Record Create(const SigningKey& author, std::string type, uint64_t seq,
                        std::optional<RecordId> prev, int64_t ts, Json body);
 
   // Decodes wire bytes: shape, sizes, version, types, body validation, no trailing bytes.
-  // Error codes: "too_large", "malformed", "unknown_type", "invalid_body". It does NOT verify
-  // the signature (VerifySignature does; it is the expensive part, so callers batch it).
+  // Error codes: "too_large", "malformed", "invalid_body". It does NOT verify the signature
+  // (VerifySignature does; it is the expensive part, so callers batch it).
+  // A type this build does not know (a later release's) decodes with an opaque body: the body
+  // must still be a well-formed msgpack map within the limits (no nil, floats, extension types,
+  // non-string or duplicate keys, invalid UTF-8), but no schema checks its fields. Such a record
+  // is stored and carried like any other; only a party that acts on a type needs to know it.
   static Record Decode(ByteView wire);
 
   bool VerifySignature() const;

@@ -217,11 +217,12 @@ void ValidateField(std::string_view type, const std::string& path, const FieldSp
 
 void ValidateFields(std::string_view type, std::string_view prefix,
                     const std::vector<FieldSpec>& fields, const Json& object) {
-  for (const auto& [key, value] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
     auto spec = std::find_if(fields.begin(), fields.end(),
                              [&](const FieldSpec& f) { return f.name == key; });
     if (spec == fields.end()) FailBody(type, PathOf(prefix, key), "is not a field of " + std::string(type));
-    ValidateField(type, PathOf(prefix, key), *spec, value);
+    ValidateField(type, PathOf(prefix, key), *spec, item.value());
   }
   for (const FieldSpec& f : fields) {
     if (f.required && !object.contains(f.name)) FailBody(type, PathOf(prefix, f.name), "is required");
@@ -238,6 +239,14 @@ void ForEachBinary(std::string_view type, std::string_view prefix,
     if (it == object.end()) continue;
     if (f.kind == K::kBinary) convert(PathOf(prefix, f.name), *it);
     if (f.kind == K::kObject) ForEachBinary(type, PathOf(prefix, f.name), f.fields, *it, convert);
+  }
+}
+
+void EveryBinaryToHex(Json& value) {
+  if (value.is_binary()) {
+    value = ToHex(value.get_binary());
+  } else if (value.is_object() || value.is_array()) {
+    for (Json& item : value) EveryBinaryToHex(item);
   }
 }
 
@@ -290,9 +299,13 @@ Json BodyFromText(std::string_view type, const Json& text) {
 }
 
 Json BodyToText(std::string_view type, const Json& body) {
-  const RecordSchema& schema = SchemaOrFail(type);
   Json text = body;
-  ForEachBinary(type, "", schema.fields, text, [](const std::string&, Json& value) {
+  const RecordSchema* schema = FindSchema(type);
+  if (schema == nullptr) {  // an opaque body: no schema says where the bytes are
+    EveryBinaryToHex(text);
+    return text;
+  }
+  ForEachBinary(type, "", schema->fields, text, [](const std::string&, Json& value) {
     if (value.is_binary()) value = ToHex(value.get_binary());
   });
   return text;

@@ -37,17 +37,21 @@ struct RecordSchema {
   void (*check)(const Json& body) = nullptr;
 };
 
-// The schema of a record type, or nullptr for an unknown type.
+// The schema of a record type, or nullptr for a type this build does not know (a later
+// release's: records of it are carried with an opaque body, see Record::Decode).
 const RecordSchema* FindSchema(std::string_view type);
 const std::vector<RecordSchema>& AllSchemas();
 
 // Validates a body against its type's schema: required fields present, no unknown fields,
 // every value of the right kind and within limits, then the type's own checks.
+// Error("unknown_type") for a type this build does not know.
 void ValidateBody(std::string_view type, const Json& body);
 
 // JSON text form -> body: hex strings in binary fields become bytes; then validates.
+// Error("unknown_type") for a type this build does not know: its binary fields are unknown.
 Json BodyFromText(std::string_view type, const Json& text);
-// Body -> JSON text form (binary fields as lowercase hex).
+// Body -> JSON text form (binary fields as lowercase hex). The body of a type this build does
+// not know (carried opaque, see Record::Decode) has every binary value, at any depth, as hex.
 Json BodyToText(std::string_view type, const Json& body);
 
 // Throws Error("invalid_body", ...) with the standard prefix.

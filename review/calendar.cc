@@ -16,49 +16,8 @@ namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kDayMs = 86'400'000;
-constexpr int64_t kUtcOffsetMs = 8 * 3'600'000;  // Asia/Shanghai: UTC+8 all year, no DST
 // AddWorkingMillis walks day by day; beyond this a request is a bug, not a deadline.
 constexpr int64_t kMaxWorkingMs = int64_t{1000} * 366 * kDayMs;
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms).
-int64_t DaysFromCivil(CivilDate date) {
-  const int64_t y = date.year - (date.month <= 2 ? 1 : 0);
-  const unsigned m = static_cast<unsigned>(date.month);
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + static_cast<unsigned>(date.day) - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-CivilDate CivilFromDays(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  const int64_t year = static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
-  return {static_cast<int>(year), month, day};
-}
-
-// 0 = Sunday ... 6 = Saturday. 1970-01-01 was a Thursday.
-int WeekdayOfDays(int64_t days) { return static_cast<int>(((days + 4) % 7 + 7) % 7); }
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
-}
 
 const char* WeekdayName(int weekday) {
   static constexpr const char* kNames[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
@@ -67,12 +26,6 @@ const char* WeekdayName(int weekday) {
 }
 
 std::string TwoDigits(int v) { return {static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)}; }
-
-std::string DateText(CivilDate d) {
-  std::string year = std::to_string(d.year);
-  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
-  return year + "-" + TwoDigits(d.month) + "-" + TwoDigits(d.day);
-}
 
 std::string MonthDayText(int month_day) { return TwoDigits(month_day / 100) + "-" + TwoDigits(month_day % 100); }
 
@@ -96,14 +49,6 @@ std::optional<int> Digits(std::string_view s) {
     v = v * 10 + (c - '0');
   }
   return v;
-}
-
-// "YYYY-MM-DD", a real date.
-std::optional<CivilDate> ParseDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  auto y = Digits(s.substr(0, 4)), m = Digits(s.substr(5, 2)), d = Digits(s.substr(8, 2));
-  if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1 || *d > DaysInMonth(*y, *m)) return std::nullopt;
-  return CivilDate{*y, *m, *d};
 }
 
 // "MM-DD" as month * 100 + day; 02-29 is allowed (it exists in leap years).
@@ -177,9 +122,9 @@ class Reader {
   CivilDate Date(const toml::node& item, const std::string& entry) const {
     std::optional<CivilDate> date;
     if (auto* s = item.as_string()) {
-      date = ParseDate(s->get());
+      date = ParseCivilDate(s->get());
     } else if (auto* d = item.as_date()) {
-      date = ParseDate(DateText({d->get().year, d->get().month, d->get().day}));
+      date = ParseCivilDate(FormatCivilDate({d->get().year, d->get().month, d->get().day}));
     }
     if (!date) Fail(&item, entry + " is not a date like \"2026-01-01\"");
     return *date;
@@ -205,17 +150,6 @@ bool SeasonsOverlap(int from_a, int to_a, int from_b, int to_b) {
 }
 
 }  // namespace
-
-CivilDate LocalDate(int64_t epoch_ms) { return CivilFromDays(FloorDiv(epoch_ms + kUtcOffsetMs, kDayMs)); }
-
-int LocalMinuteOfDay(int64_t epoch_ms) {
-  const int64_t local = epoch_ms + kUtcOffsetMs;
-  return static_cast<int>((local - FloorDiv(local, kDayMs) * kDayMs) / kMinuteMs);
-}
-
-int64_t LocalToEpochMs(CivilDate date, int minute_of_day) {
-  return DaysFromCivil(date) * kDayMs + int64_t{minute_of_day} * kMinuteMs - kUtcOffsetMs;
-}
 
 WorkCalendar WorkCalendar::FromTomlFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -365,13 +299,13 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
   }
   for (const CivilDate& date : other.holidays_) {
     if (merged.workdays_.contains(date)) {
-      throw Error("calendar", "merge: " + DateText(date) + " is a working day in one calendar and a holiday in another");
+      throw Error("calendar", "merge: " + FormatCivilDate(date) + " is a working day in one calendar and a holiday in another");
     }
     merged.holidays_.insert(date);
   }
   for (const CivilDate& date : other.workdays_) {
     if (merged.holidays_.contains(date)) {
-      throw Error("calendar", "merge: " + DateText(date) + " is a holiday in one calendar and a working day in another");
+      throw Error("calendar", "merge: " + FormatCivilDate(date) + " is a holiday in one calendar and a working day in another");
     }
     merged.workdays_.insert(date);
   }
@@ -408,11 +342,11 @@ std::vector<WorkSession> WorkCalendar::SessionsOn(CivilDate date) const {
 int64_t WorkCalendar::WorkingMillisBetween(int64_t from_ms, int64_t to_ms) const {
   if (to_ms <= from_ms) return 0;
   int64_t total = 0;
-  const int64_t last_day = FloorDiv(to_ms - 1 + kUtcOffsetMs, kDayMs);
-  for (int64_t day = FloorDiv(from_ms + kUtcOffsetMs, kDayMs); day <= last_day; ++day) {
+  const int64_t last_day = LocalDays(to_ms - 1);
+  for (int64_t day = LocalDays(from_ms); day <= last_day; ++day) {
     const std::vector<WorkSession>* sessions = SessionsOnDay(day);
     if (sessions == nullptr) continue;
-    const int64_t midnight = day * kDayMs - kUtcOffsetMs;
+    const int64_t midnight = LocalMidnightMs(day);
     for (const WorkSession& s : *sessions) {
       const int64_t begin = std::max(from_ms, midnight + s.start_minute * kMinuteMs);
       const int64_t end = std::min(to_ms, midnight + s.end_minute * kMinuteMs);
@@ -428,10 +362,10 @@ int64_t WorkCalendar::AddWorkingMillis(int64_t from_ms, int64_t working_ms) cons
     throw Error("calendar", "cannot add " + std::to_string(working_ms) + " ms of working time (over 1000 years)");
   }
   int64_t remaining = working_ms;
-  for (int64_t day = FloorDiv(from_ms + kUtcOffsetMs, kDayMs);; ++day) {
+  for (int64_t day = LocalDays(from_ms);; ++day) {
     const std::vector<WorkSession>* sessions = SessionsOnDay(day);
     if (sessions == nullptr) continue;
-    const int64_t midnight = day * kDayMs - kUtcOffsetMs;
+    const int64_t midnight = LocalMidnightMs(day);
     for (const WorkSession& s : *sessions) {
       const int64_t begin = std::max(from_ms, midnight + s.start_minute * kMinuteMs);
       const int64_t end = midnight + s.end_minute * kMinuteMs;
@@ -446,10 +380,10 @@ int64_t WorkCalendar::AddWorkingMillis(int64_t from_ms, int64_t working_ms) cons
 
 int64_t WorkCalendar::EndOfFirstSessionStartingAfter(int64_t from_ms) const {
   // Terminates: holidays exist only in covered years, after which the weekday rule applies.
-  for (int64_t day = FloorDiv(from_ms + kUtcOffsetMs, kDayMs);; ++day) {
+  for (int64_t day = LocalDays(from_ms);; ++day) {
     const std::vector<WorkSession>* sessions = SessionsOnDay(day);
     if (sessions == nullptr) continue;
-    const int64_t midnight = day * kDayMs - kUtcOffsetMs;
+    const int64_t midnight = LocalMidnightMs(day);
     for (const WorkSession& s : *sessions) {
       if (midnight + s.start_minute * kMinuteMs >= from_ms) return midnight + s.end_minute * kMinuteMs;
     }
@@ -480,9 +414,9 @@ std::string WorkCalendar::Fingerprint() const {
   text += "years";
   for (int y : years_) text += " " + std::to_string(y);
   text += "\nholidays";
-  for (const CivilDate& d : holidays_) text += " " + DateText(d);
+  for (const CivilDate& d : holidays_) text += " " + FormatCivilDate(d);
   text += "\nworkdays";
-  for (const CivilDate& d : workdays_) text += " " + DateText(d);
+  for (const CivilDate& d : workdays_) text += " " + FormatCivilDate(d);
   text += "\n";
   return ToHex(Blake2b256(AsBytes(text)));
 }

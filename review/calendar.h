@@ -1,5 +1,4 @@
-// Working-time calendar of a county (Asia/Shanghai, UTC+8 all year: China has no daylight
-// saving). Answers how many working minutes lie between two instants and when a number of
+// Working-time calendar of a county, in local China time (protocol/civil_time.h). Answers how many working minutes lie between two instants and when a number of
 // working minutes will have elapsed, so that SLA clocks count only working time.
 //
 // Definitions of every figure: docs/sla.md "Calendar and working time".
@@ -13,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/identifiers.h"  // CivilDate
+#include "protocol/civil_time.h"
 
 namespace bangban {
 
@@ -82,10 +81,5 @@ class WorkCalendar {
   std::set<CivilDate> workdays_;
   std::set<int> years_;
 };
-
-// Local (UTC+8) civil date and minute-of-day of an instant, and back.
-CivilDate LocalDate(int64_t epoch_ms);
-int LocalMinuteOfDay(int64_t epoch_ms);
-int64_t LocalToEpochMs(CivilDate date, int minute_of_day);
 
 }  // namespace bangban

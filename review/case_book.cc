@@ -1,18 +1,17 @@
 #include "review/case_book.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <set>
 #include <tuple>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "protocol/clock.h"
 
 namespace bangban {
 namespace {
 
-constexpr uint64_t kSignBit = uint64_t{1} << 63;
 // Cases waiting for the applicant sort after every running one in proj_open.
 constexpr uint64_t kPausedSortKey = std::numeric_limits<uint64_t>::max();
 constexpr size_t kReindexChunk = 2048;  // records per write transaction while rebuilding
@@ -25,23 +24,16 @@ const std::string kLatestSubmit = "latest_submit_ms";
 const std::string kFormat = "format";
 const std::string kFormatVersion = "2";
 
-void PutBiased(Bytes& out, int64_t v) {
-  size_t at = out.size();
-  out.resize(at + 8);
-  PutBigEndian64(out.data() + at, static_cast<uint64_t>(v) ^ kSignBit);
-}
-
 // proj_open key of a case: where it stands in the queue. nullopt: not in the queue.
 std::optional<Bytes> OpenKey(const CaseSummary& s, const Bytes& case_key) {
   if (!IsRunning(s.state) && s.state != CaseState::kCorrectionRequested) return std::nullopt;
   Bytes key;
   if (IsRunning(s.state)) {
-    PutBiased(key, s.deadline_ms);
+    PutSortableInt64(key, s.deadline_ms);
   } else {
-    key.resize(8);
-    PutBigEndian64(key.data(), kPausedSortKey);
+    PutBigEndian64(key, kPausedSortKey);
   }
-  key.insert(key.end(), case_key.begin(), case_key.end());
+  PutRaw(key, case_key);
   return key;
 }
 
@@ -49,8 +41,7 @@ Bytes EncodeKeyInfo(const std::string& role, const std::string& county, const st
   Bytes out;
   for (const std::string* s : {&role, &county, &outlet_id}) {
     if (s->size() > 255) throw Error("invalid_body", "key.enroll: a field is longer than 255 bytes");
-    out.push_back(static_cast<uint8_t>(s->size()));
-    out.insert(out.end(), s->begin(), s->end());
+    PutShortString(out, *s);
   }
   return out;
 }
@@ -106,7 +97,7 @@ CaseBook::CaseBook(FeedStore& store, Options options)
   int64_t latest_submit = std::numeric_limits<int64_t>::min();
   env.Read([&](LmdbTxn& txn) {
     if (auto value = txn.Get(meta_, AsBytes(kLatestSubmit)); value && value->size() == 8) {
-      latest_submit = static_cast<int64_t>(GetBigEndian64(value->data()) ^ kSignBit);
+      latest_submit = SignedFromSortable(DecodeBigEndian64(value->data()));
     }
   });
   const int64_t not_before = latest_submit == std::numeric_limits<int64_t>::min() ? latest_submit : latest_submit + 1;
@@ -153,20 +144,18 @@ std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const Publi
   LmdbCursor cursor(txn, keys_);
   ByteView prefix(key.data(), key.size());
   for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
-    const int64_t from = static_cast<int64_t>(GetBigEndian64(cursor.key().data() + 32) ^ kSignBit);
+    const int64_t from = SignedFromSortable(DecodeBigEndian64(cursor.key().data() + 32));
     if (!first_value) first_value = Bytes(cursor.value().begin(), cursor.value().end());
     if (from <= at_ms) chosen_value = Bytes(cursor.value().begin(), cursor.value().end());
   }
   const std::optional<Bytes>& value = chosen_value ? chosen_value : first_value;
   if (!value) return std::nullopt;
   KeyInfo info;
-  size_t pos = 0;
+  ByteView in(*value);
   for (std::string* s : {&info.role, &info.county, &info.outlet_id}) {
-    if (pos >= value->size() || pos + 1 + (*value)[pos] > value->size()) {
-      throw Error("projection", "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
-    }
-    s->assign(reinterpret_cast<const char*>(value->data() + pos + 1), (*value)[pos]);
-    pos += 1 + (*value)[pos];
+    std::optional<std::string> text = GetShortString(in);
+    if (!text) throw Error("projection", "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
+    *s = std::move(*text);
   }
   return info;
 }
@@ -178,10 +167,9 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
     // was enrolled for when the hub received it.
     const Json::binary_t& subject = body["key"].get_binary();
     Bytes key(subject.begin(), subject.end());
-    PutBiased(key, received_ms);
-    key.insert(key.end(), record.author().begin(), record.author().end());
-    key.resize(key.size() + 8);
-    PutBigEndian64(key.data() + key.size() - 8, record.seq());
+    PutSortableInt64(key, received_ms);
+    PutRaw(key, record.author());
+    PutBigEndian64(key, record.seq());
     txn.Put(keys_, key, EncodeKeyInfo(body["role"], body["county"], body.value("outlet_id", "")));
     return;
   }
@@ -216,9 +204,9 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   if (*action == CaseAction::kSubmit) {
     auto value = txn.Get(meta_, AsBytes(kLatestSubmit));
     if (!value || value->size() != 8 ||
-        static_cast<int64_t>(GetBigEndian64(value->data()) ^ kSignBit) < received_ms) {
+        SignedFromSortable(DecodeBigEndian64(value->data())) < received_ms) {
       Bytes latest;
-      PutBiased(latest, received_ms);
+      PutSortableInt64(latest, received_ms);
       txn.Put(meta_, AsBytes(kLatestSubmit), latest);
     }
   }

@@ -1,10 +1,10 @@
 #include "review/case_file.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <tuple>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 
 namespace bangban {
@@ -316,22 +316,16 @@ namespace {
 // another version is refused as damaged; CaseBook rebuilds a projection of an older format.
 constexpr uint8_t kRowVersion = 2;
 
+// The row is a version byte, then varints, zigzag varints for signed values, varint
+// length-prefixed strings and raw 32-byte keys (crypto/coding.h); a reader that finds anything
+// short or malformed throws, so a damaged row is an error and never a wrong figure.
 class Writer {
  public:
   void U8(uint8_t v) { out_.push_back(v); }
-  void Var(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<uint8_t>(v));
-  }
-  void Int(int64_t v) { Var((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }  // zigzag
-  void Str(std::string_view s) {
-    Var(s.size());
-    out_.insert(out_.end(), s.begin(), s.end());
-  }
-  void Key(const PublicKey& k) { out_.insert(out_.end(), k.begin(), k.end()); }
+  void Var(uint64_t v) { PutVarint64(out_, v); }
+  void Int(int64_t v) { PutSignedVarint64(out_, v); }
+  void Str(std::string_view s) { PutLengthPrefixed(out_, s); }
+  void Key(const PublicKey& k) { PutRaw(out_, k); }
   Bytes Take() { return std::move(out_); }
 
  private:
@@ -341,54 +335,30 @@ class Writer {
 class Reader {
  public:
   explicit Reader(ByteView in) : in_(in) {}
-  uint8_t U8() {
-    Need(1);
-    return in_[pos_++];
-  }
-  uint64_t Var() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t b = U8();
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    Corrupt();
-  }
-  int64_t Int() {
-    uint64_t z = Var();
-    return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
-  }
-  uint32_t U32() {
-    uint64_t v = Var();
-    if (v > UINT32_MAX) Corrupt();
-    return static_cast<uint32_t>(v);
-  }
-  std::string Str() {
-    uint64_t n = Var();
-    Need(n);
-    std::string s(reinterpret_cast<const char*>(in_.data() + pos_), n);
-    pos_ += n;
-    return s;
-  }
+  uint8_t U8() { return Must(GetByte(in_)); }
+  uint64_t Var() { return Must(GetVarint64(in_)); }
+  int64_t Int() { return Must(GetSignedVarint64(in_)); }
+  uint32_t U32() { return Must(GetVarint32(in_)); }
+  std::string Str() { return Must(GetLengthPrefixed(in_)); }
   PublicKey Key() {
-    Need(32);
+    const ByteView bytes = Must(GetRaw(in_, 32));
     PublicKey k;
-    std::memcpy(k.data(), in_.data() + pos_, 32);
-    pos_ += 32;
+    std::copy(bytes.begin(), bytes.end(), k.begin());
     return k;
   }
-  bool AtEnd() const { return pos_ == in_.size(); }
+  bool AtEnd() const { return in_.empty(); }
 
   [[noreturn]] static void Corrupt() {
     throw Error("projection", "a case row in proj_cases is damaged; rebuild with bangban-hub reindex");
   }
 
  private:
-  void Need(uint64_t n) const {
-    if (n > in_.size() - pos_) Corrupt();
+  template <typename T>
+  static T Must(std::optional<T> value) {
+    if (!value) Corrupt();
+    return std::move(*value);
   }
   ByteView in_;
-  size_t pos_ = 0;
 };
 
 enum SummaryFlag : uint8_t {
@@ -460,34 +430,30 @@ CaseSummary ReadSummary(Reader& r) {
 Bytes CaseKeyPrefix(std::string_view app_id) {
   if (app_id.size() > 255) throw Error("invalid_body", "app_id is longer than 255 bytes");
   Bytes key;
-  key.push_back(static_cast<uint8_t>(app_id.size()));
-  key.insert(key.end(), app_id.begin(), app_id.end());
+  PutShortString(key, app_id);
   return key;
 }
 
 Bytes CaseGroupKey(std::string_view app_id, std::string_view county) {
   if (county.size() > 255) throw Error("invalid_body", "county is longer than 255 bytes");
   Bytes key = CaseKeyPrefix(app_id);
-  key.push_back(static_cast<uint8_t>(county.size()));
-  key.insert(key.end(), county.begin(), county.end());
+  PutShortString(key, county);
   return key;
 }
 
 Bytes CaseKey(std::string_view app_id, std::string_view county, std::string_view outlet_id) {
   Bytes key = CaseGroupKey(app_id, county);
-  key.insert(key.end(), outlet_id.begin(), outlet_id.end());
+  PutRaw(key, AsBytes(outlet_id));  // the rest of the key
   return key;
 }
 
 void ParseCaseKey(ByteView key, std::string& app_id, std::string& county, std::string& outlet_id) {
-  if (key.empty() || key.size() < 2u + key[0]) Reader::Corrupt();
-  const size_t county_at = 1u + key[0];
-  const size_t county_size = key[county_at];
-  if (key.size() < county_at + 1 + county_size) Reader::Corrupt();
-  app_id.assign(reinterpret_cast<const char*>(key.data() + 1), key[0]);
-  county.assign(reinterpret_cast<const char*>(key.data() + county_at + 1), county_size);
-  const size_t outlet_at = county_at + 1 + county_size;
-  outlet_id.assign(reinterpret_cast<const char*>(key.data() + outlet_at), key.size() - outlet_at);
+  std::optional<std::string> app = GetShortString(key);
+  std::optional<std::string> in_county = GetShortString(key);
+  if (!app || !in_county) Reader::Corrupt();
+  app_id = std::move(*app);
+  county = std::move(*in_county);
+  outlet_id.assign(AsChars(key));  // the rest of the key
 }
 
 Bytes EncodeCase(const CaseFile& file) {

@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <tuple>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "protocol/schema.h"  // Json
 
 namespace bangban {
 namespace {
 
-constexpr uint64_t kSignBit = uint64_t{1} << 63;
-
 // from_ms (sign-biased big-endian, so byte order is time order) || id (big-endian).
 Bytes EntryKey(int64_t from_ms, uint32_t id) {
-  Bytes key(12);
-  PutBigEndian64(key.data(), static_cast<uint64_t>(from_ms) ^ kSignBit);
-  for (int i = 0; i < 4; ++i) key[8 + i] = static_cast<uint8_t>(id >> (24 - 8 * i));
+  Bytes key;
+  PutSortableInt64(key, from_ms);
+  PutBigEndian32(key, id);
   return key;
 }
 
@@ -61,9 +60,7 @@ std::vector<SlaProfileTable::Entry> SlaProfileTable::Entries(const LmdbTxn& txn)
   for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
     ByteView key = cursor.key();
     if (key.size() != 12) throw Error("projection", "sla_profiles: a key of the wrong size");
-    uint32_t id = 0;
-    for (int i = 0; i < 4; ++i) id = id << 8 | key[8 + i];
-    entries.push_back({static_cast<int64_t>(GetBigEndian64(key.data()) ^ kSignBit), id});
+    entries.push_back({SignedFromSortable(DecodeBigEndian64(key.data())), DecodeBigEndian32(key.data() + 8)});
   }
   return entries;
 }

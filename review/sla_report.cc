@@ -13,8 +13,6 @@
 namespace bangban {
 namespace {
 
-constexpr double kMinuteMs = 60'000.0;
-
 double Minutes(int64_t ms) { return std::round(static_cast<double>(ms) / 6'000.0) / 10.0; }  // to 0.1 min
 
 Json Rate(uint64_t part, uint64_t whole) {
@@ -94,12 +92,6 @@ struct Figures {
   }
 };
 
-std::string DateText(const CivilDate& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
-}
-
 Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(FormatRfc3339(ms)); }
 Json TextOrNull(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
 
@@ -174,16 +166,6 @@ Json GroupJson(std::map<Key, Figures>& groups, const std::function<Json(const Ke
 
 }  // namespace
 
-std::optional<CivilDate> ParseCivilDate(std::string_view text) {
-  // A date is a valid date when it round-trips through an RFC 3339 instant at local midnight.
-  if (text.size() != 10) return std::nullopt;
-  auto ms = ParseRfc3339(std::string(text) + "T00:00:00+08:00");
-  if (!ms) return std::nullopt;
-  CivilDate d = LocalDate(*ms);
-  if (DateText(d) != text) return std::nullopt;
-  return d;
-}
-
 Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   book.RequireComplete();
   Figures totals;
@@ -223,8 +205,8 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
                  {"hub", {{"role", book.hub().role}, {"county", book.hub().county}, {"name", book.hub().name}}},
                  {"at", FormatRfc3339(options.at_ms)},
                  {"simulation", book.hub().simulation},
-                 {"from", options.from ? Json(DateText(*options.from)) : Json(nullptr)},
-                 {"to", options.to ? Json(DateText(*options.to)) : Json(nullptr)},
+                 {"from", options.from ? Json(FormatCivilDate(*options.from)) : Json(nullptr)},
+                 {"to", options.to ? Json(FormatCivilDate(*options.to)) : Json(nullptr)},
                  {"rules", ProfileJson(*book.CurrentProfile())},
                  {"totals", totals.ToJson()},
                  {"unreceived", unreceived}};

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "review/case_book.h"
-#include "protocol/identifiers.h"  // CivilDate
+#include "protocol/civil_time.h"
 
 namespace bangban {
 
@@ -29,8 +29,5 @@ std::string FormatSlaReport(const Json& report, const Json& queue);
 // the applicant's resubmission.
 Json BuildQueue(const CaseBook& book, int64_t at_ms);
 std::string FormatQueue(const Json& queue);
-
-// "YYYY-MM-DD" (a real date), else nullopt.
-std::optional<CivilDate> ParseCivilDate(std::string_view text);
 
 }  // namespace bangban

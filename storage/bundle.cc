@@ -9,20 +9,13 @@
 #include <map>
 #include <set>
 
+#include "crypto/coding.h"
 #include "crypto/hash.h"
 #include "protocol/codec.h"
 
 namespace bangban {
 
 namespace {
-
-void PutU32(Bytes& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-uint32_t GetU32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
 
 void WriteFileDurably(const std::filesystem::path& path, ByteView data) {
   std::filesystem::path temp = path;
@@ -58,15 +51,13 @@ std::string At(size_t index, size_t offset) {
 void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& records) {
   Bytes out(kBundleMagic.begin(), kBundleMagic.end());
   for (const Record& r : records) {
-    PutU32(out, static_cast<uint32_t>(r.wire().size()));
-    out.insert(out.end(), r.wire().begin(), r.wire().end());
+    PutBigEndian32(out, static_cast<uint32_t>(r.wire().size()));
+    PutRaw(out, r.wire());
   }
   Hash32 digest = Blake2b256(out);
-  PutU32(out, 0);
-  uint8_t count[8];
-  PutBigEndian64(count, records.size());
-  out.insert(out.end(), count, count + 8);
-  out.insert(out.end(), digest.begin(), digest.end());
+  PutBigEndian32(out, 0);
+  PutBigEndian64(out, records.size());
+  PutRaw(out, digest);
   WriteFileDurably(path, out);
 }
 
@@ -79,51 +70,54 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
     throw Error("bundle", path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
   }
   BundleContents contents;
-  size_t pos = kBundleMagic.size();
+  const ByteView whole(data);
+  ByteView rest = whole.subspan(kBundleMagic.size());  // from the next frame's length on
   for (;;) {
-    if (pos == data.size()) {
+    const size_t pos = whole.size() - rest.size();
+    if (rest.empty()) {
       contents.problems.push_back("the bundle is truncated after " + std::to_string(contents.frames) +
                                   " frames: its end marker is missing");
       break;
     }
-    if (data.size() - pos < 4) {
+    std::optional<uint32_t> length = GetBigEndian32(rest);
+    if (!length) {
       contents.problems.push_back(At(contents.frames, pos) + ": truncated inside a frame length");
       break;
     }
-    uint32_t length = GetU32(data.data() + pos);
-    if (length == 0) {  // end marker
-      if (data.size() - pos != 4 + 8 + 32) {
+    if (*length == 0) {  // end marker: frame count, then the digest of everything before it
+      std::optional<uint64_t> count = GetBigEndian64(rest);
+      std::optional<ByteView> digest = GetRaw(rest, sizeof(Hash32));
+      if (!count || !digest || !rest.empty()) {
         contents.problems.push_back("the end marker at byte " + std::to_string(pos) + " is damaged or truncated");
         break;
       }
-      uint64_t count = GetBigEndian64(data.data() + pos + 4);
-      Hash32 digest = Blake2b256(ByteView(data.data(), pos));
-      if (count != contents.frames) {
-        contents.problems.push_back("the end marker says " + std::to_string(count) + " frames but " +
+      const Hash32 expected = Blake2b256(whole.first(pos));
+      if (*count != contents.frames) {
+        contents.problems.push_back("the end marker says " + std::to_string(*count) + " frames but " +
                                     std::to_string(contents.frames) + " were found");
-      } else if (!std::equal(digest.begin(), digest.end(), data.data() + pos + 12)) {
+      } else if (!std::equal(expected.begin(), expected.end(), digest->begin())) {
         contents.problems.push_back("the bundle checksum does not match: some bytes were altered");
       }
       break;
     }
-    if (length > kMaxRecordBytes) {
-      contents.problems.push_back(At(contents.frames, pos) + ": length " + std::to_string(length) +
+    if (*length > kMaxRecordBytes) {
+      contents.problems.push_back(At(contents.frames, pos) + ": length " + std::to_string(*length) +
                                   " exceeds the record limit; the rest of the file (" +
-                                  std::to_string(data.size() - pos) + " bytes) cannot be read");
+                                  std::to_string(whole.size() - pos) + " bytes) cannot be read");
       break;
     }
-    if (data.size() - pos - 4 < length) {
-      contents.problems.push_back(At(contents.frames, pos) + ": truncated (" + std::to_string(length) +
-                                  " bytes announced, " + std::to_string(data.size() - pos - 4) + " present)");
+    std::optional<ByteView> wire = GetRaw(rest, *length);
+    if (!wire) {
+      contents.problems.push_back(At(contents.frames, pos) + ": truncated (" + std::to_string(*length) +
+                                  " bytes announced, " + std::to_string(rest.size()) + " present)");
       break;
     }
     try {
-      contents.records.push_back(Record::Decode(ByteView(data.data() + pos + 4, length)));
+      contents.records.push_back(Record::Decode(*wire));
     } catch (const Error& e) {
       contents.problems.push_back(At(contents.frames, pos) + ": " + e.what());
     }
     ++contents.frames;
-    pos += 4 + length;
   }
   return contents;
 }

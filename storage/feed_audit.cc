@@ -2,6 +2,7 @@
 #include <cstring>
 #include <set>
 
+#include "crypto/coding.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
@@ -95,7 +96,7 @@ std::vector<std::string> FeedStore::Audit() const {
     for (bool ok = heads.First(); ok; ok = heads.Next()) {
       PublicKey author;
       std::memcpy(author.data(), heads.key().data(), 32);
-      uint64_t head_seq = GetBigEndian64(heads.value().data());
+      uint64_t head_seq = DecodeBigEndian64(heads.value().data());
       std::optional<RecordId> prev;
       for (uint64_t seq = 1; seq <= head_seq; ++seq) {
         auto id = txn.Get(feed_, FeedKeyOf(author, seq));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "crypto/coding.h"
 #include "protocol/clock.h"
 #include "protocol/codec.h"
 
@@ -24,15 +25,16 @@ Bytes FeedEntryKey(const PublicKey& author, uint64_t seq, const RecordId& id) {
 }
 
 Bytes HeadValue(uint64_t seq, const RecordId& id) {
-  Bytes value(40);
-  PutBigEndian64(value.data(), seq);
-  std::memcpy(value.data() + 8, id.data(), 32);
+  Bytes value;
+  value.reserve(40);
+  PutBigEndian64(value, seq);
+  PutRaw(value, id);
   return value;
 }
 
 FeedHead ParseHead(ByteView value) {
   FeedHead head;
-  head.seq = GetBigEndian64(value.data());
+  head.seq = DecodeBigEndian64(value.data());
   std::memcpy(head.id.data(), value.data() + 8, 32);
   return head;
 }
@@ -74,9 +76,10 @@ IngestOutcome Outcome(const Record& r, Kind kind, std::string code = {}, std::st
 }  // namespace
 
 Bytes FeedKeyOf(const PublicKey& author, uint64_t seq) {
-  Bytes key(40);
-  std::memcpy(key.data(), author.data(), 32);
-  PutBigEndian64(key.data() + 32, seq);
+  Bytes key;
+  key.reserve(40);
+  PutRaw(key, author);
+  PutBigEndian64(key, seq);
   return key;
 }
 
@@ -240,12 +243,12 @@ void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
   txn.PutIfAbsent(records_, r.id(), r.wire());
   txn.Put(feed_, FeedKey(r.author(), r.seq()), r.id());
   txn.Put(heads_, r.author(), HeadValue(r.seq(), r.id()));
-  uint8_t when[8];
+  Bytes when;
   PutBigEndian64(when, static_cast<uint64_t>(now));
-  if (txn.PutIfAbsent(received_, r.id(), ByteView(when, 8))) {
+  if (txn.PutIfAbsent(received_, r.id(), when)) {
     auto latest = txn.Get(meta_, AsBytes(kLatestReceipt));
-    if (!latest || latest->size() != 8 || static_cast<int64_t>(GetBigEndian64(latest->data())) < now) {
-      txn.Put(meta_, AsBytes(kLatestReceipt), ByteView(when, 8));
+    if (!latest || latest->size() != 8 || static_cast<int64_t>(DecodeBigEndian64(latest->data())) < now) {
+      txn.Put(meta_, AsBytes(kLatestReceipt), when);
     }
   }
   for (const StoreObserver& observer : observers_) observer(txn, r, now);
@@ -260,7 +263,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
       LmdbCursor cursor(txn, gaps_);
       Bytes prefix(author.begin(), author.end());
       for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
-        uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+        uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
         if (seq > head.seq + 1) break;
         waiting.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()),
                              Record::Decode(cursor.value()));
@@ -297,7 +300,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
 
 uint64_t FeedStore::GapCount(const LmdbTxn& txn, const PublicKey& author) const {
   auto value = txn.Get(gap_counts_, author);
-  return value ? GetBigEndian64(value->data()) : 0;
+  return value ? DecodeBigEndian64(value->data()) : 0;
 }
 
 void FeedStore::AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta) {
@@ -307,9 +310,9 @@ void FeedStore::AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta) {
     txn.Del(gap_counts_, author);
     return;
   }
-  uint8_t value[8];
+  Bytes value;
   PutBigEndian64(value, count);
-  txn.Put(gap_counts_, author, ByteView(value, 8));
+  txn.Put(gap_counts_, author, value);
 }
 
 IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record& other) {
@@ -499,7 +502,7 @@ void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
     Bytes prefix(author.begin(), author.end());
     for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
          ok = cursor.Next()) {
-      uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
       if (seq > to) break;
       std::optional<Record> record = DecodeStored(txn, author, seq, cursor.value(), on_damaged);
       if (record && !visit(*record)) break;
@@ -514,7 +517,7 @@ void FeedStore::ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to
     Bytes prefix(author.begin(), author.end());
     for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
          ok = cursor.Next()) {
-      uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
       if (seq > to || !visit(seq, *txn.Get(records_, cursor.value()))) break;
     }
   });
@@ -535,7 +538,7 @@ void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit, const D
 std::optional<int64_t> FeedStore::ReceivedAt(const RecordId& id) const {
   std::optional<int64_t> when;
   env_.Read([&](LmdbTxn& txn) {
-    if (auto value = txn.Get(received_, id)) when = static_cast<int64_t>(GetBigEndian64(value->data()));
+    if (auto value = txn.Get(received_, id)) when = static_cast<int64_t>(DecodeBigEndian64(value->data()));
   });
   return when;
 }

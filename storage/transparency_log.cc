@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "crypto/coding.h"
 #include "protocol/codec.h"
 
 namespace bangban {
@@ -23,15 +24,14 @@ constexpr std::string_view kFrontierKey = "frontier";
 // ---- storage keys -------------------------------------------------------------------------
 
 Bytes BigEndianKey(uint64_t value) {
-  Bytes key(8);
-  PutBigEndian64(key.data(), value);
+  Bytes key;
+  PutBigEndian64(key, value);
   return key;
 }
 
 Bytes SubtreeKey(unsigned level, uint64_t index) {
-  Bytes key(9);
-  key[0] = static_cast<uint8_t>(level);
-  PutBigEndian64(key.data() + 1, index);
+  Bytes key{static_cast<uint8_t>(level)};
+  PutBigEndian64(key, index);
   return key;
 }
 
@@ -63,7 +63,7 @@ LogEntry ParseLeaf(uint64_t index, ByteView leaf) {
     throw Error("log_corrupt", "transparency log leaf " + std::to_string(index) + " is " +
                                    std::to_string(leaf.size()) + " bytes, not 40");
   }
-  const auto when = static_cast<int64_t>(GetBigEndian64(leaf.data() + sizeof(RecordId)));
+  const auto when = static_cast<int64_t>(DecodeBigEndian64(leaf.data() + sizeof(RecordId)));
   return {index, ToArray<32>(leaf.first(sizeof(RecordId))), when};
 }
 
@@ -125,9 +125,10 @@ Json SignedArray(const TreeHead& head) {
 }  // namespace
 
 Bytes LogLeafBytes(const RecordId& id, int64_t received_ms) {
-  Bytes leaf(kLeafSize);
-  std::memcpy(leaf.data(), id.data(), id.size());
-  PutBigEndian64(leaf.data() + id.size(), static_cast<uint64_t>(received_ms));
+  Bytes leaf;
+  leaf.reserve(kLeafSize);
+  PutRaw(leaf, id);
+  PutBigEndian64(leaf, static_cast<uint64_t>(received_ms));
   return leaf;
 }
 
@@ -272,7 +273,7 @@ std::optional<uint64_t> TransparencyLog::IndexOf(const LmdbTxn& txn, const Recor
   if (value->size() != 8) {
     throw Error("log_corrupt", "log_index entry of record " + ToHex(id) + " is not 8 bytes");
   }
-  return GetBigEndian64(value->data());
+  return DecodeBigEndian64(value->data());
 }
 
 Bytes TransparencyLog::LeafAt(const LmdbTxn& txn, uint64_t index) const {
@@ -411,7 +412,7 @@ class TransparencyLogAuditor {
   }
 
   static std::string KeyText(ByteView key) {
-    return key.size() == 8 ? std::to_string(GetBigEndian64(key.data())) : "0x" + ToHex(key);
+    return key.size() == 8 ? std::to_string(DecodeBigEndian64(key.data())) : "0x" + ToHex(key);
   }
 
   void ReadHeads() {
@@ -428,7 +429,7 @@ class TransparencyLogAuditor {
   }
 
   void CheckHead(const std::string& where, ByteView key, const TreeHead& head) {
-    if (key.size() != 8 || GetBigEndian64(key.data()) != head.size) {
+    if (key.size() != 8 || DecodeBigEndian64(key.data()) != head.size) {
       Add(where + " claims size " + std::to_string(head.size));
     }
     if (head.hub != hub_) {
@@ -449,7 +450,7 @@ class TransparencyLogAuditor {
     LmdbCursor cursor(txn_, log_.leaves_);
     for (bool more = cursor.First(); more; more = cursor.Next()) {
       const uint64_t index = frontier_.size();
-      if (cursor.key().size() != 8 || GetBigEndian64(cursor.key().data()) != index) {
+      if (cursor.key().size() != 8 || DecodeBigEndian64(cursor.key().data()) != index) {
         Add("log_leaves holds key " + KeyText(cursor.key()) + " where leaf " +
             std::to_string(index) + " belongs; the leaves from there on are not checked");
         break;
@@ -484,7 +485,7 @@ class TransparencyLogAuditor {
     auto value = txn_.Get(log_.index_, id);
     if (!value) {
       Add(where + ": its record " + ToHex(id) + " is missing from log_index");
-    } else if (value->size() != 8 || GetBigEndian64(value->data()) != index) {
+    } else if (value->size() != 8 || DecodeBigEndian64(value->data()) != index) {
       Add(where + ": log_index maps its record " + ToHex(id) + " to " + KeyText(*value));
     }
   }
@@ -510,7 +511,7 @@ class TransparencyLogAuditor {
         Add(where + " is not an 8-byte index");
         continue;
       }
-      const uint64_t index = GetBigEndian64(cursor.value().data());
+      const uint64_t index = DecodeBigEndian64(cursor.value().data());
       if (index >= frontier_.size()) {
         Add(where + " points to leaf " + std::to_string(index) + ", beyond the log's " +
             std::to_string(frontier_.size()) + " leaves");

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "crypto/coding.h"
 #include "protocol/codec.h"
 #include "sync/zap_handler.h"
 
@@ -204,7 +205,11 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
   // answers each conflicting record with a fork outcome: that is the point, not a refusal.
   std::vector<Record> evidence = options_.store->ForkEvidence();
   auto sent = options_.store->GetMeta(kEvidenceSentMeta);
-  size_t next = sent ? GetBigEndian64(sent->data()) : 0;
+  size_t next = 0;
+  if (sent) {
+    ByteView in(*sent);
+    next = GetBigEndian64(in).value_or(0);
+  }
   // Only what was not sent yet, in pushes of bounded size like any other.
   while (next < evidence.size()) {
     PushMessage push;
@@ -220,9 +225,9 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
     for (const RecordRejection& r : ack.rejections) {
       if (r.code != "forked") result.refusals.push_back("fork evidence: " + r.code + ": " + r.message);
     }
-    uint8_t count[8];
+    Bytes count;
     PutBigEndian64(count, next);
-    options_.store->PutMeta(kEvidenceSentMeta, ByteView(count, 8));
+    options_.store->PutMeta(kEvidenceSentMeta, count);
   }
 }
 

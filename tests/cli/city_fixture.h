@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "crypto/bytes.h"
+#include "crypto/coding.h"
 #include "storage/bundle.h"
 #include "storage/lmdb.h"
 #include "storage/transparency_log.h"
@@ -191,7 +192,7 @@ inline uint64_t StoreHeadSeq(const fs::path& store_dir, const bangban::PublicKey
   MDB_dbi heads = env.OpenDb("heads");
   uint64_t seq = 0;
   env.Read([&](bangban::LmdbTxn& txn) {
-    if (auto value = txn.Get(heads, author); value && value->size() >= 8) seq = bangban::GetBigEndian64(value->data());
+    if (auto value = txn.Get(heads, author); value && value->size() >= 8) seq = bangban::DecodeBigEndian64(value->data());
   });
   return seq;
 }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 
 namespace bangban {
@@ -376,7 +377,7 @@ TEST(MerkleTest, FrontierSerializationRoundTrips) {
   for (uint64_t n = 0; n <= 70; ++n) {
     const Bytes bytes = frontier.Serialize();
     ASSERT_EQ(bytes.size(), 8 + 32 * static_cast<size_t>(std::popcount(n)));
-    EXPECT_EQ(GetBigEndian64(bytes.data()), n);
+    EXPECT_EQ(DecodeBigEndian64(bytes.data()), n);
 
     MerkleFrontier copy = MerkleFrontier::Deserialize(bytes);
     EXPECT_EQ(copy.size(), n);
@@ -405,7 +406,7 @@ TEST(MerkleTest, FrontierDeserializeRejectsWrongLength) {
   ExpectBadFrontier(bytes);
 
   Bytes huge(8);
-  PutBigEndian64(huge.data(), std::numeric_limits<uint64_t>::max());
+  EncodeBigEndian64(huge.data(), std::numeric_limits<uint64_t>::max());
   ExpectBadFrontier(huge);
 }
 

@@ -269,6 +269,10 @@ TEST_F(IntakeTest, HubRecordTypesRefused) {
 
 TEST_F(IntakeTest, UnknownOrMissingTypeRefused) {
   EXPECT_TRUE(Rejects({{"type", "app.delete"}, {"app_id", "A-1"}}, "unknown_type", "app.delete"));
+  // A store carries a later release's types (tests/storage), but a helper cannot write one: the
+  // node that writes a record must know what it means.
+  EXPECT_TRUE(Rejects({{"type", "outlet.survey"}, {"outlet_id", "YH-001"}, {"round", 1}}, "unknown_type",
+                      "outlet.survey"));
   Json no_type = SubmitInput();
   no_type.erase("type");
   EXPECT_TRUE(Rejects(no_type, "invalid_body", "type"));

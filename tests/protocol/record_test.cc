@@ -483,9 +483,11 @@ TEST_F(EnvelopeTest, WrongTypeAndTimestampShapes) {
   EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "type"));
   e.type = PackStr("");
   EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "type"));
-  e = raw_;
-  e.type = PackStr("app.delete");
-  EXPECT_TRUE(DecodeRejects(WireOf(e), "unknown_type", "app.delete"));
+  // Known or not, a type is a plain name (it is printed and served as JSON text).
+  for (std::string_view bad : {"App.Submit", "app submit", "app-submit", "\xff\xfe", "app.submit\n"}) {
+    e.type = PackStr(bad);
+    EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "type")) << bad;
+  }
   e = raw_;
   e.ts = PackStr("2026-03-02T09:00:00+08:00");
   EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "ts"));
@@ -494,6 +496,73 @@ TEST_F(EnvelopeTest, WrongTypeAndTimestampShapes) {
   e = raw_;
   e.body = Pack([](auto& p) { p.pack_array(0); });
   EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "body"));
+}
+
+// A type this build does not know (a later release's) decodes with its body opaque: the record
+// is kept byte for byte and verifies; the body is checked as msgpack, not against a schema.
+TEST_F(EnvelopeTest, UnknownTypeDecodesWithAnOpaqueBody) {
+  const Json body = {{"app_id", "A-0001"},
+                     {"evidence", Bin(5, 0xab)},
+                     {"nested", {{"keys", Json::array({Bin(2, 0x01), "text"})}, {"count", -3}}}};
+  RawEnvelope e = RawFor(key_, "app.withdraw", EncodeJson(body));
+  const Bytes wire = WireOf(e);
+  Record r = Record::Decode(wire);
+  EXPECT_EQ(FindSchema("app.withdraw"), nullptr);
+  EXPECT_EQ(r.type(), "app.withdraw");
+  EXPECT_EQ(r.wire(), wire);
+  EXPECT_TRUE(r.VerifySignature());
+  EXPECT_EQ(r.body(), body);
+  EXPECT_EQ(r.id(), Blake2b256(e.Assemble()));
+  // The text form shows every binary value as hex, wherever it is.
+  const Json j = r.ToJson();
+  EXPECT_EQ(j["type"], "app.withdraw");
+  EXPECT_EQ(j["body"]["evidence"], "ababababab");
+  EXPECT_EQ(j["body"]["nested"]["keys"][0], "0101");
+  EXPECT_EQ(j["body"]["nested"]["keys"][1], "text");
+  EXPECT_EQ(j["body"]["nested"]["count"], -3);
+  EXPECT_NO_THROW(j.dump());
+  // What needs no schema still applies to an unknown type's body.
+  e.body = Pack([](auto& p) { p.pack_array(0); });
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "body"));
+  e.body = Pack([](auto& p) {
+    p.pack_map(1);
+    p.pack(std::string("note"));
+    p.pack_nil();
+  });
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "note"));
+  e.body = Pack([](auto& p) {
+    p.pack_map(2);
+    p.pack(std::string("a"));
+    p.pack_uint64(1);
+    p.pack(std::string("a"));
+    p.pack_uint64(2);
+  });
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "twice"));
+  e.body = Pack([](auto& p) {
+    p.pack_map(1);
+    p.pack_uint64(1);
+    p.pack_uint64(2);
+  });
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "keys must be strings"));
+  e.body = EncodeJson({{"text", std::string("caf\xc3")}});
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "UTF-8"));
+  e.body = Pack([](auto& p) {
+    p.pack_map(1);
+    p.pack(std::string("score"));
+  });
+  Append(e.body, {0xCB, 0x40, 0x14, 0, 0, 0, 0, 0, 0});
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", "score"));
+  Json deep = Json::object();
+  for (int i = 0; i < 10; ++i) deep = Json{{"x", deep}};
+  e.body = EncodeJson(deep);
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "malformed", ""));
+  e.body = EncodeJson({{"blob", Bin(kMaxRecordBytes, 1)}});
+  EXPECT_TRUE(DecodeRejects(WireOf(e), "too_large", ""));
+  // Only a party that writes or acts on a type needs to know it.
+  SigningKey key = KeyFromByte(1);
+  EXPECT_TRUE(ThrowsError([&] { Record::Create(key, "app.withdraw", 1, std::nullopt, kTs, body); }, "unknown_type",
+                          "app.withdraw"));
+  EXPECT_TRUE(ThrowsError([&] { BodyFromText("app.withdraw", j["body"]); }, "unknown_type", "app.withdraw"));
 }
 
 TEST_F(EnvelopeTest, FloatInBody) {

@@ -55,8 +55,8 @@ TEST(CalendarLocalTime, RoundTripsAtUtcPlus8) {
   EXPECT_EQ(LocalDate(At("2026-03-02 00:00") - 1), (CivilDate{2026, 3, 1}));
   EXPECT_EQ(LocalMinuteOfDay(At("2026-03-02 00:00") - 1), 1439);
   // Before the epoch, division floors.
-  EXPECT_EQ(LocalDate(-8 * 3600 * 1000 - 1), (CivilDate{1969, 12, 31}));
-  EXPECT_EQ(LocalMinuteOfDay(-8 * 3600 * 1000 - 1), 1439);
+  EXPECT_EQ(LocalDate(-kChinaOffsetMs - 1), (CivilDate{1969, 12, 31}));
+  EXPECT_EQ(LocalMinuteOfDay(-kChinaOffsetMs - 1), 1439);
   EXPECT_EQ(LocalDate(At("2024-02-29 23:59")), (CivilDate{2024, 2, 29}));
 }
 

@@ -20,6 +20,7 @@
 #include "review/sla_report.h"
 #include "protocol/clock.h"
 
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -657,6 +658,32 @@ TEST_F(CaseBookTest, AProjectionOfTheOlderFormatIsRebuiltWhenTheHubOpens) {
   EXPECT_EQ(Summary("A-1").state, CaseState::kAccepted);
 }
 
+// The hub stores a later release's record types (a review type and an application type
+// among them) but the case book folds only the types it knows: the projection, incremental or
+// rebuilt, is what it was without them.
+TEST_F(CaseBookTest, RecordsOfUnknownTypesAreStoredButNotFolded) {
+  MakeHub();
+  Outlet& a = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-1"))});
+  const std::string before = book().Dump();
+  std::vector<Record> later;
+  for (const auto& [type, body] : std::vector<std::pair<std::string, Json>>{
+           {"review.escalate", {{"app_id", "A-1"}, {"reviewer", "r01"}}},
+           {"app.withdraw", {{"app_id", "A-1"}, {"reason", Json::binary(Bytes(8, 1))}}}}) {
+    later.push_back(test_support::SignForeignRecord(a.key, type, a.seq + 1, a.head, NowMs(), body));
+    ++a.seq;
+    a.head = later.back().id();
+  }
+  Deliver(later);
+  EXPECT_EQ(hub().store().Head(a.key.public_key()).seq, 3u);
+  EXPECT_EQ(book().Dump(), before);
+  book().Reindex();
+  EXPECT_EQ(book().Dump(), before);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kReceived);
+  EXPECT_TRUE(hub().store().Audit().empty());
+}
+
 TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {
   MakeHub();
   Outlet& o = AddOutlet("YH-001");
@@ -671,6 +698,68 @@ TEST_F(CaseBookTest, RebuildIsRefusedByReportsUntilItCompletes) {
   EXPECT_THROW(BuildQueue(book(), NowMs()), Error);
   book().Reindex();
   EXPECT_EQ(BuildSlaReport(book(), options)["totals"]["received"], 1);
+}
+
+// Every projection table and sla_profiles, byte for byte as the first release wrote them (keys
+// of random identities replaced by names): an existing data dir must read the same after an
+// upgrade.
+TEST_F(CaseBookTest, StoredProjectionBytesAreStable) {
+  MakeHub();
+  Outlet& a = AddOutlet("YH-001");
+  SetNow("2026-03-02T09:00:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-1", "establish", "hall_window", 500))});
+  SetNow("2026-03-02T09:10:00+08:00");
+  Act(CaseAction::kAccept, "A-1");
+  SetNow("2026-03-02T09:20:00+08:00");
+  Act(CaseAction::kCorrect, "A-1", "r01", "缺少材料");
+  SetNow("2026-03-02T10:00:00+08:00");
+  Deliver({a.Sign("app.resubmit", ResubmitBody("A-1"))});
+  SetNow("2026-03-02T10:30:00+08:00");
+  Act(CaseAction::kApprove, "A-1", "r01", "", kUscc);
+  SetNow("2026-03-02T11:00:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-2", "change"))});  // open: queued by deadline
+  SetNow("2026-03-02T11:05:00+08:00");
+  Deliver({a.Sign("app.submit", SubmitBody("A-3"))});
+  SetNow("2026-03-02T11:10:00+08:00");
+  Act(CaseAction::kAccept, "A-3");
+  SetNow("2026-03-02T11:15:00+08:00");
+  Act(CaseAction::kCorrect, "A-3", "r01", "年报数据不全");  // paused: queued last
+
+  std::string dump = book().Dump();
+  hub().store().env().Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, hub().store().env().OpenDb("sla_profiles"));
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) dump += "sla_profiles " + ToHex(cursor.key()) + "\n";
+  });
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t at = dump.find(from); at != std::string::npos; at = dump.find(from, at + to.size())) {
+      dump.replace(at, from.size(), to);
+    }
+  };
+  replace_all(ToHex(hub().key().public_key()), "<hub>");
+  replace_all(ToHex(a.key.public_key()), "<YH-001>");
+  EXPECT_EQ(dump,
+            "proj_cases 03412d31313430383032 01050101<YH-001>0659482d3030310965737461626c6973680a696e6469"
+            "76696475616c0b68616c6c5f77696e646f77e80703723031001239313335303130304d303030313030593433809a"
+            "f9c0956780b18cc6956780d4b0c4956780a4ecdf956780fff01280b18cc69567809bee020001000000050100<YH-"
+            "001>01809af9c09567809af9c0956700000659482d3030310965737461626c6973680a696e646976696475616c0b"
+            "68616c6c5f77696e646f77e8070300<hub>0280b9c2c1956780b9c2c1956703723031000500<hub>0380d88bc295"
+            "6780d88bc2956703723031000200<YH-001>0280d4b0c4956780d4b0c4956700000600<hub>0480b18cc6956780b"
+            "18cc69567037230311239313335303130304d303030313030593433\n"
+            "proj_cases 03412d32313430383032 01010001<YH-001>0659482d303031066368616e67650a696e6469766964"
+            "75616c066f75746c657400000000808ee8c79567808ee8c79567808ee8c7956780a4ecdf956780c5b90f00000000"
+            "000000010100<YH-001>03808ee8c79567808ee8c7956700000659482d303031066368616e67650a696e64697669"
+            "6475616c066f75746c657400\n"
+            "proj_cases 03412d33313430383032 01030001<YH-001>0659482d3030310965737461626c6973680a696e6469"
+            "76696475616c066f75746c657400037230310000c0dd8cc89567c0fcd5c89567c0dd8cc8956780a4ecdf9567c0f5"
+            "940f00809f490001000000030100<YH-001>04c0dd8cc89567c0dd8cc8956700000659482d303031096573746162"
+            "6c6973680a696e646976696475616c066f75746c6574000300<hub>0580adb1c8956780adb1c8956703723031000"
+            "500<hub>06c0fcd5c89567c0fcd5c895670372303100\n"
+            "proj_keys <YH-001>8000019cabd83800<hub>0000000000000001 066f75746c6574063134303830320659482d"
+            "303031\n"
+            "proj_meta 6c61746573745f7375626d69745f6d73 8000019cac819760\n"
+            "proj_open 8000019cadfd890003412d32313430383032 \n"
+            "proj_open ffffffffffffffff03412d33313430383032 \n"
+            "sla_profiles 8000019cabd8380000000001\n");
 }
 
 // DeriveCase sees a set: every arrival order of the same events gives the same bytes.
@@ -733,6 +822,64 @@ TEST(CaseFileTest, DerivationIsIndependentOfTheOrderEventsArrive) {
   // A damaged row is an error, never a wrong figure.
   Bytes damaged(expected.begin(), expected.end() - 3);
   EXPECT_THROW(DecodeCase(key, damaged), Error);
+}
+
+// The stored row of a case is read back by later releases: these bytes must never change
+// (they were produced by the first release's hand-written coder).
+TEST(CaseFileTest, RowBytesAreStable) {
+  auto profile = std::make_shared<SlaProfile>();
+  profile->calendar = WorkCalendar::FromTomlFile(Cal("cn-2026.toml"));
+  profile->fingerprint = profile->calendar.Fingerprint();
+  profile->id = 300;  // a two-byte varint
+  const ProfileAt at = [&](int64_t) { return profile; };
+  const SigningKey outlet = SigningKey::FromSeed(Bytes(32, 1)), hub = SigningKey::FromSeed(Bytes(32, 2));
+  const int64_t t9 = T("2026-03-02T09:00:00+08:00");
+  CaseEvent submit;
+  submit.action = CaseAction::kSubmit;
+  submit.author = outlet.public_key();
+  submit.seq = 1;
+  submit.received_ms = t9;
+  submit.ts_ms = t9 + 90'000;  // the outlet's clock is ahead: a negative transit delay
+  submit.outlet_id = "YH-001";
+  submit.app_kind = "establish";
+  submit.entity_type = "company";
+  submit.channel = "hall_window";
+  submit.fee_cents = 50'000;
+  CaseEvent accept;
+  accept.action = CaseAction::kAccept;
+  accept.author = hub.public_key();
+  accept.seq = 200;
+  accept.received_ms = t9 + 600'000;
+  accept.ts_ms = accept.received_ms;
+  accept.reviewer = "审核员01";
+  CaseEvent approve = accept;
+  approve.action = CaseAction::kApprove;
+  approve.seq = 201;
+  approve.received_ms = t9 + 1'200'000;
+  approve.ts_ms = approve.received_ms;
+  approve.uscc = kUscc;
+  CaseFile file{"140802", "A-1", {}, {submit, accept, approve}};
+  DeriveCase(file, at);
+  const Bytes row = EncodeCase(file);
+  EXPECT_EQ(ToHex(row),
+            "010505ac028a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c0659482d3030310965"
+            "737461626c69736807636f6d70616e790b68616c6c5f77696e646f77a08d060be5aea1e6a0b8e591983031001239"
+            "313335303130304d303030313030593433809af9c0956780d88bc29567809af9c0956780a4ecdf956780b9a81680"
+            "d88bc2956780be92019ffe0a000000000301008a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf37488"
+            "01b40f6f5c01809af9c09567a09884c1956700000659482d3030310965737461626c69736807636f6d70616e790b"
+            "68616c6c5f77696e646f77a08d0603008139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9"
+            "b394c80180b9c2c1956780b9c2c195670be5aea1e6a0b8e5919830310006008139770ea87d175f56a35466c34c7e"
+            "cccb8d8a91b4ee37a25df60f5b8fc9b394c90180d88bc2956780d88bc295670be5aea1e6a0b8e591983031123931"
+            "3335303130304d303030313030593433");
+  EXPECT_EQ(ToHex(CaseKey("A-1", "140802")), "03412d31313430383032");
+  const CaseFile decoded = DecodeCase(CaseKey("A-1", "140802"), row);
+  EXPECT_EQ(decoded.summary.transit_delay_ms, file.summary.transit_delay_ms);
+  EXPECT_LT(decoded.summary.transit_delay_ms, 0);
+  EXPECT_EQ(decoded.summary.fee_cents, 50'000);
+  EXPECT_EQ(decoded.summary.profile_id, 300u);
+  EXPECT_EQ(decoded.events.size(), 3u);
+  EXPECT_EQ(decoded.events[1].reviewer, "审核员01");
+  EXPECT_EQ(EncodeCase(decoded), row);
 }
 
 // ---- the live clock -----------------------------------------------------------------------

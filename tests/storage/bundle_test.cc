@@ -15,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "crypto/hash.h"
 #include "protocol/codec.h"
 
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -150,9 +152,18 @@ TEST_F(BundleTest, FileFollowsTheDocumentedFormat) {
   }
   size_t end = frame_end_.back();
   EXPECT_EQ((Bytes(data.begin() + end, data.begin() + end + 4)), (Bytes{0, 0, 0, 0}));
-  EXPECT_EQ(GetBigEndian64(data.data() + end + 4), records_.size());
+  EXPECT_EQ(DecodeBigEndian64(data.data() + end + 4), records_.size());
   Hash32 digest = Blake2b256(ByteView(data.data(), end));
   EXPECT_TRUE(std::equal(digest.begin(), digest.end(), data.begin() + end + 12));
+}
+
+// Bundles written by earlier releases must still read, and later releases must write the same
+// bytes: the records are deterministic (fixed keys and times), so is the whole file.
+TEST_F(BundleTest, FileBytesAreStable) {
+  WriteBundle(BundlePath(), records_);
+  const Bytes data = ReadFile(BundlePath());
+  EXPECT_EQ(data.size(), 824u);
+  EXPECT_EQ(ToHex(Blake2b256(data)), "1a8738b67f58a87f22e6f5253f60e14d3ee740b3604d04aa39793ec50c55b997");
 }
 
 TEST_F(BundleTest, EmptyBundleRoundTrips) {
@@ -320,6 +331,31 @@ TEST_F(BundleTest, NotABundle) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), "bundle");
   }
+}
+
+// Records of a type this build does not know travel in bundles like any other: written, read,
+// imported by a hub that does not know the type either, and exported again, bytes unchanged.
+TEST_F(BundleTest, RecordsOfAnUnknownTypeAreCarried) {
+  std::vector<Record> bundle = records_;
+  for (Record& r : test_support::ForeignChain(outlet_, 4, records_.back().id(), kTs, 2)) {
+    bundle.push_back(std::move(r));
+  }
+  WriteBundle(BundlePath(), bundle);
+  BundleContents contents = ReadBundle(BundlePath());
+  EXPECT_TRUE(contents.problems.empty()) << JoinLines(contents.problems);
+  ASSERT_EQ(contents.records.size(), bundle.size());
+  EXPECT_EQ(contents.records.back().type(), "outlet.survey");
+
+  TempDir hub_dir;
+  FeedStore hub(hub_dir.path(), HubOptions());
+  ImportReport report = ImportBundle(hub, BundlePath());
+  EXPECT_TRUE(report.clean()) << JoinLines(report.problems);
+  EXPECT_EQ(report.accepted, bundle.size());
+  EXPECT_EQ(hub.Head(outlet_.public_key()).seq, 5u);
+  EXPECT_TRUE(hub.Audit().empty()) << JoinLines(hub.Audit());
+  std::vector<Record> exported = AllRecordsForExport(hub);
+  ASSERT_EQ(exported.size(), bundle.size());
+  for (size_t i = 0; i < bundle.size(); ++i) EXPECT_EQ(exported[i].wire(), bundle[i].wire()) << i;
 }
 
 TEST_F(BundleTest, ImportIntoHubCountsAndNamesRejections) {

@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "protocol/clock.h"
 
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -828,7 +830,7 @@ TEST_F(FeedAuditTest, HeadAboveTheFeedIsNamed) {
   FeedHead head = store_->Head(outlet_.public_key());
   EditRaw("heads", [&](LmdbTxn& txn, MDB_dbi db) {
     Bytes value(40);
-    PutBigEndian64(value.data(), head.seq + 1);
+    EncodeBigEndian64(value.data(), head.seq + 1);
     std::copy(head.id.begin(), head.id.end(), value.begin() + 8);
     txn.Put(db, outlet_.public_key(), value);
   });
@@ -878,6 +880,40 @@ TEST_F(FeedAuditTest, ReopeningKeepsEverything) {
   EXPECT_EQ(IngestOne(*store_, fifth).kind, IngestOutcome::Kind::kAccepted);
   EXPECT_EQ(IngestOne(*store_, a.outlet_chain[0]).kind, IngestOutcome::Kind::kDuplicate);
   EXPECT_EQ(IngestOne(*store_, Chain(other_outlet_, 3, "p")[2]).code, "revoked");
+}
+
+// ---- record types of later releases -----------------------------------------------------
+
+// A hub that does not know a type still stores an enrolled author's records of it: signature,
+// chain and author are checked as always, the bytes are kept unchanged, the audit is clean.
+TEST_F(FeedStoreTest, RecordsOfAnUnknownTypeAreKeptWithTheirBytes) {
+  Enroll(outlet_.public_key());
+  std::vector<Record> chain = Chain(outlet_, 2);
+  for (Record& r : test_support::ForeignChain(outlet_, 3, chain.back().id(), 1772413200000, 3)) {
+    chain.push_back(std::move(r));
+  }
+  chain.push_back(Make(outlet_, 6, chain.back().id(), "6"));  // a known type after them
+  for (const IngestOutcome& o : store_->Ingest(chain)) {
+    EXPECT_EQ(o.kind, IngestOutcome::Kind::kAccepted) << Describe(o);
+  }
+  EXPECT_EQ(store_->Head(outlet_.public_key()).seq, 6u);
+  Reopen();
+  for (const Record& r : chain) {
+    std::optional<Record> stored = store_->Get(r.id());
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->wire(), r.wire());
+  }
+  EXPECT_EQ(store_->Get(chain[3].id())->type(), "outlet.survey");
+  EXPECT_TRUE(store_->Audit().empty()) << JoinLines(store_->Audit());
+
+  // Not a way around the usual checks: a bad signature, a stranger, a fork are refused alike.
+  Bytes wire = test_support::ForeignChain(outlet_, 7, chain.back().id(), 1772413200000, 1)[0].wire();
+  wire.back() ^= 1;
+  EXPECT_EQ(IngestOne(*store_, Record::Decode(wire)).code, "bad_signature");
+  EXPECT_EQ(IngestOne(*store_, test_support::ForeignChain(other_outlet_, 1, std::nullopt, 0, 1)[0]).code,
+            "unknown_author");
+  const Record other = test_support::ForeignChain(outlet_, 6, chain[4].id(), 1772413200001, 1)[0];
+  EXPECT_EQ(IngestOne(*store_, other).kind, IngestOutcome::Kind::kFork);
 }
 
 // ---- a node's store ------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 
 #include "tests/support/temp_dir.h"
@@ -46,7 +47,7 @@ Bytes ValueFor(uint64_t i, size_t size) {
 
 Bytes KeyFor(uint64_t i) {
   Bytes key(8);
-  PutBigEndian64(key.data(), i);
+  EncodeBigEndian64(key.data(), i);
   return key;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/coding.h"
 #include "crypto/error.h"
 #include "protocol/clock.h"
 #include "protocol/codec.h"
@@ -33,7 +34,7 @@ int64_t TimeOf(uint64_t i) { return 1'772'413'200'000 + static_cast<int64_t>(i) 
 
 Bytes BigEndian(uint64_t value) {
   Bytes out(8);
-  PutBigEndian64(out.data(), value);
+  EncodeBigEndian64(out.data(), value);
   return out;
 }
 

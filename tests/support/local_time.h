@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "review/calendar.h"
+#include "protocol/civil_time.h"
 
 namespace bangban::test_support {
 

@@ -13,6 +13,7 @@
 #include "sync/sync_server.h"
 #include "sync/zap_handler.h"
 #include "sync/messages.h"
+#include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
@@ -152,6 +153,43 @@ TEST(SyncProtocolTest, ManyFeedsAreNamedInSeveralHellos) {
   EXPECT_TRUE(result.complete);
   EXPECT_EQ(result.pushed, 0u);
   EXPECT_EQ(result.pulled, 0u);
+}
+
+// A later release's record type replicates through parties that do not know it: the relay
+// carries it, the county hub stores it, bytes unchanged, and both audit clean.
+TEST(SyncProtocolTest, RecordsOfAnUnknownTypeReplicate) {
+  TempDir tmp;
+  std::vector<SigningKey> outlets;
+  for (int i = 0; i < 2; ++i) outlets.push_back(SigningKey::Generate());
+  CountyServer county(tmp.path() / "county", outlets, kDefaultPushBudget);
+  FeedStore relay(tmp.path() / "relay", FeedStore::Options{.roots = {{county.key().public_key(), "county", kCounty}},
+                                                           .require_enrolment = false});
+  std::vector<Record> own = WriteFeed(relay, outlets[0], 2);
+  // Outlet 1 runs the later release: a known record, then two of a type this build lacks.
+  FeedStore upgraded(tmp.path() / "upgraded", FeedStore::Options{.require_enrolment = false});
+  std::vector<Record> feed = WriteFeed(upgraded, outlets[1], 1);
+  const int64_t ts = feed.back().envelope().ts;
+  for (Record& r : test_support::ForeignChain(outlets[1], 2, feed.back().id(), ts, 2)) feed.push_back(std::move(r));
+  for (const IngestOutcome& o : relay.Ingest(feed)) ASSERT_EQ(o.kind, IngestOutcome::Kind::kAccepted) << o.message;
+
+  SyncClient::Options options;
+  options.endpoint = county.endpoint();
+  options.upstream = county.key().public_key();
+  options.identity = &outlets[0];
+  options.store = &relay;
+  SyncClient client(std::move(options));
+  SyncClient::Result result = client.SyncOnce();
+  EXPECT_TRUE(result.complete) << (result.refusals.empty() ? "" : result.refusals.front());
+  EXPECT_TRUE(result.refusals.empty()) << result.refusals.front();
+  EXPECT_EQ(county.store().Head(outlets[1].public_key()).seq, 3u);
+  for (const Record& r : feed) {
+    std::optional<Record> stored = county.store().Get(r.id());
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->wire(), r.wire());
+  }
+  EXPECT_EQ(county.store().Get(feed.back().id())->type(), "outlet.survey");
+  EXPECT_TRUE(county.store().Audit().empty()) << county.store().Audit().front();
+  EXPECT_TRUE(relay.Audit().empty()) << relay.Audit().front();
 }
 
 TEST(SyncProtocolTest, PushesFollowTheServersGrant) {

@@ -235,7 +235,7 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
 int64_t FeedStore::ReceiptTime(const LmdbTxn& txn, int64_t now) const {
   auto latest = txn.Get(meta_, AsBytes(kLatestReceipt));
   if (!latest || latest->size() != 8) return now;
-  return std::max(now, static_cast<int64_t>(GetBigEndian64(latest->data())));
+  return std::max(now, static_cast<int64_t>(DecodeBigEndian64(latest->data())));
 }
 
 void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
@@ -528,7 +528,7 @@ void FeedStore::ScanAll(const std::function<bool(const Record&)>& visit, const D
     LmdbCursor cursor(txn, feed_);
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
       const PublicKey author = ToArray<32>(cursor.key().subspan(0, 32));
-      const uint64_t seq = GetBigEndian64(cursor.key().data() + 32);
+      const uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
       std::optional<Record> record = DecodeStored(txn, author, seq, cursor.value(), on_damaged);
       if (record && !visit(*record)) break;
     }

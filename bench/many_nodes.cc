@@ -258,7 +258,7 @@ Json Hello(const Node& node) {
 void TakeWelcome(Node& node, const Json& reply) {
   std::string type = reply.value("type", "");
   if (type != "welcome") {
-    throw Error("welcome", "node n" + std::to_string(node.number) + ": the hub answered hello with " + type + " " +
+    throw Error("malformed", "node n" + std::to_string(node.number) + ": the hub answered hello with " + type + " " +
                                reply.value("code", "") + " " + reply.value("message", ""));
   }
   // A hub may grant each peer less than the protocol's window and push size (admission
@@ -273,7 +273,7 @@ void TakeWelcome(Node& node, const Json& reply) {
     if (p.author == node.key.public_key() && p.seq > 0) {
       // Our records are signed afresh each run: pushing them after an earlier run's would fork
       // the feed and get the key quarantined.
-      throw Error("not_fresh", "the hub already holds seq " + std::to_string(p.seq) + " of node n" +
+      throw Error("usage", "the hub already holds seq " + std::to_string(p.seq) + " of node n" +
                                    std::to_string(node.number) +
                                    "'s feed (an earlier run with this --seed): use a fresh hub or another --seed");
     }

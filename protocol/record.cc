@@ -62,7 +62,7 @@ Envelope DecodeEnvelope(ByteView bytes) {
   try {
     e.body = ObjectToJson(item[6], "");
   } catch (const Error& error) {
-    throw Error(error.code(), e.type + ": body." + error.what());
+    throw Error::Reworded(error, e.type + ": body." + error.what());
   }
   ValidateBody(e.type, e.body);
   return e;

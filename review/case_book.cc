@@ -180,7 +180,7 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   const bool strict = IsReview(*action) && record.author() == options_.hub.own_key &&
                       reviewing_thread_.load() == std::this_thread::get_id();
   if (strict) {
-    std::string code;
+    ErrorCode code = ErrorCode::kInternal;
     std::string problem = ReviewProblem(txn, app_id, author->county, event, &code);
     if (!problem.empty()) throw Error(code, problem);  // aborts the append: nothing is written
   }
@@ -209,10 +209,10 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
 // ---- reviews ------------------------------------------------------------------------------
 
 std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
-                                    const CaseEvent& event, std::string* code) const {
+                                    const CaseEvent& event, ErrorCode* code) const {
   const std::string app = "app " + app_id;
   if (options_.hub.role != "county") {
-    *code = "not_county";
+    *code = ErrorCode::kNotCounty;
     return "only a county hub reviews applications; this is the city hub";
   }
   std::optional<CaseSummary> summary;
@@ -224,29 +224,29 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
       std::string other_app, other_county;
       ParseCaseKey(cursor.key(), other_app, other_county);
       if (other_county != county && DecodeSummary(cursor.value()).state != CaseState::kNone) {
-        *code = "other_county";
+        *code = ErrorCode::kOtherCounty;
         return app + " is a case of county " + other_county + "; this hub reviews the cases of county " + county +
                " only";
       }
     }
-    *code = "unknown_app";
+    *code = ErrorCode::kUnknownApp;
     return "no application '" + app_id + "' has been received by this hub (county " + county +
            "); import the outlet's records first";
   }
   std::string problem = WorkflowProblem(summary->state, event.action);
   if (!problem.empty()) {
-    *code = "workflow";
+    *code = ErrorCode::kWorkflow;
     return "cannot " + std::string(ToString(event.action)) + " " + app + ": " + problem;
   }
   const bool establish = summary->app_kind == "establish";
   if (event.action == CaseAction::kApprove && establish && event.uscc.empty()) {
-    *code = "workflow";
+    *code = ErrorCode::kWorkflow;
     return "cannot approve " + app +
            ": it is an establish application, and approving it issues the new entity's unified social credit "
            "code (统一社会信用代码); give --uscc CODE";
   }
   if (!event.uscc.empty() && !(event.action == CaseAction::kApprove && establish)) {
-    *code = "usage";
+    *code = ErrorCode::kUsage;
     return "--uscc is issued only when approving an establish application; " + app + " is a " +
            summary->app_kind + " application";
   }

@@ -154,7 +154,7 @@ class CaseBook {
   std::optional<KeyInfo> KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const;
   // Why the hub's own review `event` on (app_id, county) must be refused, or "".
   std::string ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
-                            const CaseEvent& event, std::string* code) const;
+                            const CaseEvent& event, ErrorCode* code) const;
   ProfileAt ProfileLookup(const LmdbTxn& txn) const;
   uint64_t FoldFeed(const PublicKey& author, bool key_records_only, std::vector<PublicKey>* enrollers);
   std::vector<MDB_dbi> ProjectionTables() const;

@@ -64,8 +64,8 @@ Enrolment DecodeEnrolment(ByteView key, ByteView value) {
   return e;
 }
 
-IngestOutcome Outcome(const Record& r, Kind kind, std::string code = {}, std::string message = {}) {
-  return {kind, std::move(code), std::move(message), r.id(), r.author(), r.seq()};
+IngestOutcome Outcome(const Record& r, Kind kind, std::string_view code = {}, std::string message = {}) {
+  return {kind, std::string(code), std::move(message), r.id(), r.author(), r.seq()};
 }
 
 }  // namespace
@@ -131,7 +131,7 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       std::optional<RecordId> prev;
       if (head.seq > 0) prev = head.id;
       Record record = Record::Create(author, type, head.seq + 1, prev, now, body);
-      std::string code;
+      ErrorCode code = ErrorCode::kInternal;
       std::string problem = AuthorProblem(txn, key, record.seq(), &code);
       if (!problem.empty()) throw Error(code, problem);
       problem = KeyRecordProblem(txn, record);
@@ -195,7 +195,7 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
     auto other = Record::Decode(*txn.Get(records_, *existing));
     return RecordFork(txn, r, other);
   }
-  std::string code;
+  ErrorCode code = ErrorCode::kInternal;
   std::string problem = AuthorProblem(txn, author, r.seq(), &code);
   if (!problem.empty()) return Outcome(r, Kind::kRejected, code, problem);
 
@@ -268,7 +268,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
       }
       // The author may have been revoked (or a key record be unauthorised) since it was
       // buffered: the same checks as a record arriving now. Refused ones are dropped.
-      std::string code;
+      ErrorCode code = ErrorCode::kInternal;
       if (!AuthorProblem(txn, author, record.seq(), &code).empty() ||
           !KeyRecordProblem(txn, record).empty()) {
         continue;
@@ -312,9 +312,9 @@ IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record&
 // ---- authority --------------------------------------------------------------------------
 
 std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                                     std::string* code) const {
+                                     ErrorCode* code) const {
   if (auto reason = txn.Get(quarantine_, author)) {
-    *code = "forked";
+    *code = ErrorCode::kForked;
     return "author " + KeyId(author) + " is quarantined after a fork (" +
            std::string(AsChars(*reason)) + ")";
   }
@@ -322,12 +322,12 @@ std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author
   auto value = txn.Get(enrolments_, author);
   if (!value) {
     if (!options_.require_enrolment) return "";
-    *code = "unknown_author";
+    *code = ErrorCode::kUnknownAuthor;
     return "key " + KeyId(author) + " is not enrolled here; enrol it at its county hub first";
   }
   Enrolment e = DecodeEnrolment(author, *value);
   if (e.revoked_after_seq && seq > *e.revoked_after_seq) {
-    *code = "revoked";
+    *code = ErrorCode::kRevoked;
     return "key " + KeyId(author) + " was revoked after seq " + std::to_string(*e.revoked_after_seq) +
            " (" + e.revoke_reason + ")";
   }

@@ -157,7 +157,7 @@ class FeedStore {
   IngestOutcome RecordFork(LmdbTxn& txn, const Record& record, const Record& other);
   // Why `author` may not write a record at `seq`, or "" if it may.
   std::string AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                            std::string* code) const;
+                            ErrorCode* code) const;
   // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);

@@ -25,10 +25,9 @@ class Error : public std::runtime_error {
   const std::string& code() const { return code_; }
   bool Is(ErrorCode code) const { return code_ == code.name(); }
 
-  // TRANSITIONAL until every literal code is converted to a catalogue constant.
+ private:
   Error(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
 
- private:
   std::string code_;
 };
 

@@ -75,7 +75,7 @@ inline int RunCommandLine(CLI::App& app, int argc, const char* const* argv, cons
     return kExitUsage;
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
-    return e.code() == "usage" ? kExitUsage : kExitError;
+    return e.Is(ErrorCode::kUsage) ? kExitUsage : kExitError;
   } catch (const std::exception& e) {
     err << "error: " << e.what() << "\n";
     return kExitError;

@@ -55,7 +55,7 @@ struct ControlReply {
   std::string err;
 };
 
-// ipc://DIR/control.sock for `data_dir` (made absolute). Error("control_socket") if the path is
+// ipc://DIR/control.sock for `data_dir` (made absolute). Error(ErrorCode::kControlSocket) if the path is
 // too long for a Unix socket (107 bytes).
 std::string ControlEndpoint(const std::filesystem::path& data_dir);
 
@@ -70,7 +70,7 @@ class ControlServer {
   // `commands` are run, by `handler`, each under a ScopedNow of the sender's clock and logged
   // with its name and exit code only (never its arguments or input: they may hold personal
   // data). Serving stops when `stop` is set or the server is destroyed, after the request in
-  // hand. Error("control_socket") if the socket cannot be bound.
+  // hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
   ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
                 const std::atomic<bool>& stop);
   // Finishes the request in hand, closes the socket and removes its file.
@@ -94,14 +94,14 @@ class ControlServer {
 
 // The command's side: sends `request` to the daemon holding `data_dir` (call it once
 // RunningDaemon said one does) and returns its reply. Waits as long as the daemon lives: a long
-// submit takes a while. Error("daemon_stopped") if the daemon ends before answering (or ended
+// submit takes a while. Error(ErrorCode::kDaemonStopped) if the daemon ends before answering (or ended
 // just before the request).
 ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request);
 
 // The request for this process's command line; with `input`, reads all of it as the input.
 ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input);
 
-// Error("data_dir") unless `asked` and `running` name the same directory: a daemon runs
+// Error(ErrorCode::kDataDir) unless `asked` and `running` name the same directory: a daemon runs
 // commands for its own data dir only.
 void RequireSameDataDir(const std::filesystem::path& asked, const std::filesystem::path& running);
 

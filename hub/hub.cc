@@ -26,10 +26,10 @@ FeedStore::Options StoreOptions(const HubConfig& config, const PublicKey& own_ke
 PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
                     const std::optional<std::filesystem::path>& key_file) {
   if (config.role != "county" && config.role != "city") {
-    throw Error("usage", "--role must be county or city");
+    throw Error(ErrorCode::kUsage, "--role must be county or city");
   }
   if (config.county.size() < 4 || config.county.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error("usage", "--county must be a division code such as 140802 (county) or 1408 (city)");
+    throw Error(ErrorCode::kUsage, "--county must be a division code such as 140802 (county) or 1408 (city)");
   }
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
@@ -92,7 +92,7 @@ std::optional<Receipt> Hub::ReceiptFor(const RecordId& id) {
 
 Json Hub::ReceiptMessage(const RecordId& id) {
   std::optional<Receipt> receipt = ReceiptFor(id);
-  if (!receipt) return ErrorMessage("not_found", "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
+  if (!receipt) return ErrorMessage(ErrorCode::kNotFound, "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
   return {{"type", "receipt"}, {"receipt", receipt->ToJson()}};
 }
 
@@ -103,7 +103,7 @@ Record Hub::Enrol(const EnrolRequest& r) {
                {"county", r.county}};
   if (!r.outlet_id.empty()) body["outlet_id"] = r.outlet_id;
   if (r.role == "outlet" && r.outlet_id.empty()) {
-    throw Error("usage", "--outlet-id is required to enrol an outlet");
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
   }
   return store_->AppendOwn(key_, {{"key.enroll", body}}).front();
 }

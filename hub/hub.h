@@ -37,7 +37,7 @@ class Hub {
 
   explicit Hub(const std::filesystem::path& dir);
 
-  // Writes key.enroll into the hub's feed. Error("not_authorized") if this hub may not enrol
+  // Writes key.enroll into the hub's feed. Error(ErrorCode::kNotAuthorized) if this hub may not enrol
   // that key (a county hub enrols outlets of its own county only).
   Record Enrol(const EnrolRequest& request);
   Record Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason);
@@ -56,7 +56,7 @@ class Hub {
   // One exchange with the city hub that also fetches this hub's own feed if the city holds
   // more of it (a county hub restored from an old backup): until then no record may be
   // appended (FeedStore's kBehindFlag), since it would fork the hub's feed. `run --upstream`
-  // does the same on its first exchange. Error("unreachable") / Error("refused") as SyncClient.
+  // does the same on its first exchange. Error(ErrorCode::kUnreachable) / Error(ErrorCode::kRefused) as SyncClient.
   SyncClient::Result Recover(const std::string& upstream, const PublicKey& upstream_key);
   // While Run replicates to an upstream hub: starts the next exchange now (e.g. the daemon just
   // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.

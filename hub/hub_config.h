@@ -15,7 +15,7 @@ struct HubConfig {
   std::string county;  // six-digit county code (county hubs); the city code for the city hub
   std::optional<PublicKey> city_key;  // the city root a county hub answers to
 
-  // Error("config", "<file>: <field>: <problem>").
+  // Error(ErrorCode::kConfig, "<file>: <field>: <problem>").
   static HubConfig Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;
 };

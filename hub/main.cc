@@ -41,13 +41,13 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd);
 
 PublicKey ParseKey(const std::string& hex, const std::string& option) {
   auto key = FromHexFixed<32>(hex);
-  if (!key) throw Error("usage", option + " must be 64 hex characters (a public key)");
+  if (!key) throw Error(ErrorCode::kUsage, option + " must be 64 hex characters (a public key)");
   return *key;
 }
 
 PublicKey UpstreamKey(const Hub& hub, const Args& a) {
   if (!a.upstream_key_hex.empty()) return ParseKey(a.upstream_key_hex, "--upstream-key");
-  if (!hub.config().city_key) throw Error("usage", "--upstream needs --upstream-key (or city_key in hub.toml)");
+  if (!hub.config().city_key) throw Error(ErrorCode::kUsage, "--upstream needs --upstream-key (or city_key in hub.toml)");
   return *hub.config().city_key;
 }
 
@@ -68,7 +68,7 @@ void Init(HubCommand& cmd, Args& a) {
 void Enroll(HubCommand& cmd, Args& a) {
   a.enrol.key = ParseKey(a.key_hex, "--key");
   if (a.enrol.role == "outlet" && a.enrol.outlet_id.empty()) {
-    throw Error("usage", "--outlet-id is required to enrol an outlet");
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
   }
   if (cmd.HandedOff(a.data)) return;
   Hub& hub = cmd.Open(a.data);

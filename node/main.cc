@@ -44,15 +44,15 @@ std::unique_ptr<CLI::App> BuildApp(Command& cmd);
 
 void Init(Command& cmd, Args& a) {
   auto county_key = FromHexFixed<32>(a.county_key);
-  if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
+  if (!county_key) throw Error(ErrorCode::kUsage, "--county-key must be 64 hex characters");
   a.config.county_key = *county_key;
   a.config.hub_key = *county_key;
   if (!a.hub_key.empty()) {
     auto hub_key = FromHexFixed<32>(a.hub_key);
-    if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
+    if (!hub_key) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
     a.config.hub_key = *hub_key;
   }
-  if (a.replacing && a.key_file.empty()) throw Error("usage", "--replacing needs --key (the identity being replaced)");
+  if (a.replacing && a.key_file.empty()) throw Error(ErrorCode::kUsage, "--replacing needs --key (the identity being replaced)");
   std::optional<std::filesystem::path> key_file;
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
   PublicKey key = OutletNode::Init(cmd.Path(a.data), a.config, key_file, a.replacing);
@@ -67,7 +67,7 @@ int Submit(Command& cmd, const Args& a) {
   std::ifstream file;
   if (a.file != "-" && !cmd.input_sent) {
     file.open(cmd.Path(a.file));
-    if (!file) throw Error("input", "cannot open " + a.file);
+    if (!file) throw Error(ErrorCode::kInput, "cannot open " + a.file);
   }
   std::istream& in = a.file == "-" || cmd.input_sent ? cmd.in : file;
   if (cmd.HandedOff(a.data, &in)) return cmd.exit_code;
@@ -122,7 +122,7 @@ void RunDaemon(Command& cmd, const Args& a) {
   DaemonLock lock(dir);
   OutletNode node(dir);
   if (node.config().hub_endpoint.empty() && a.listen.empty()) {
-    throw Error("usage", "nothing to run: no hub_endpoint in node.toml and no --listen");
+    throw Error(ErrorCode::kUsage, "nothing to run: no hub_endpoint in node.toml and no --listen");
   }
   const std::atomic<bool>& stop = StopOnSignals();
   // Handed-off commands run on the control socket's thread, against this node: its state is
@@ -159,17 +159,17 @@ int Recover(Command& cmd, const Args& a) {
 
 void PrintReceipt(Command& cmd, const Args& a) {
   auto id = FromHexFixed<32>(a.record_id);
-  if (!id) throw Error("usage", "record_id must be 64 hex characters");
+  if (!id) throw Error(ErrorCode::kUsage, "record_id must be 64 hex characters");
   cmd.out << cmd.Open(a.data).ReceiptFor(*id).ToJson().dump(2) << std::endl;
 }
 
 int VerifyReceipt(Command& cmd, const Args& a) {
   auto hub = FromHexFixed<32>(a.hub_key);
-  if (!hub) throw Error("usage", "--hub-key must be 64 hex characters");
+  if (!hub) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
   std::ifstream file;
   if (a.file != "-") file.open(cmd.Path(a.file));
   std::istream& in = a.file == "-" ? cmd.in : file;
-  if (!in) throw Error("input", "cannot open " + a.file);
+  if (!in) throw Error(ErrorCode::kInput, "cannot open " + a.file);
   Receipt r = Receipt::FromJson(Json::parse(in, nullptr, /*allow_exceptions=*/false));
   bool ok = r.Verify(*hub);
   cmd.out << (ok ? "valid" : "INVALID") << ": record " << ToHex(r.id) << " received " << FormatRfc3339(r.received_ms)

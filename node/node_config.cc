@@ -10,7 +10,7 @@ namespace bangban {
 namespace {
 std::string Required(const toml::table& t, const std::string& file, const char* field) {
   auto value = t[field].value<std::string>();
-  if (!value) throw Error("config", file + ": " + field + ": missing (a string is required)");
+  if (!value) throw Error(ErrorCode::kConfig, file + ": " + field + ": missing (a string is required)");
   return *value;
 }
 }  // namespace
@@ -35,21 +35,21 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
   try {
     t = toml::parse_file(file);
   } catch (const toml::parse_error& e) {
-    throw Error("config", file + ": " + std::string(e.description()));
+    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
   }
   NodeConfig c;
   c.outlet_id = Required(t, file, "outlet_id");
-  if (!IsValidLocalId(c.outlet_id)) throw Error("config", file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
+  if (!IsValidLocalId(c.outlet_id)) throw Error(ErrorCode::kConfig, file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
   c.county = Required(t, file, "county");
-  if (!IsValidCountyCode(c.county)) throw Error("config", file + ": county: must be a six-digit county code");
+  if (!IsValidCountyCode(c.county)) throw Error(ErrorCode::kConfig, file + ": county: must be a six-digit county code");
   auto key = FromHexFixed<32>(Required(t, file, "county_key"));
-  if (!key) throw Error("config", file + ": county_key: must be 64 hex characters");
+  if (!key) throw Error(ErrorCode::kConfig, file + ": county_key: must be 64 hex characters");
   c.county_key = *key;
   c.hub_endpoint = t["hub_endpoint"].value_or(std::string());
   c.hub_key = c.county_key;
   if (auto hex = t["hub_key"].value<std::string>(); hex && !hex->empty()) {
     auto hub = FromHexFixed<32>(*hex);
-    if (!hub) throw Error("config", file + ": hub_key: must be 64 hex characters");
+    if (!hub) throw Error(ErrorCode::kConfig, file + ": hub_key: must be 64 hex characters");
     c.hub_key = *hub;
   }
   return c;
@@ -63,7 +63,7 @@ void NodeConfig::Save(const std::filesystem::path& path) const {
                 {"hub_key", ToHex(hub_key)}};
   std::ofstream out(path);
   out << "# bangban outlet node configuration\n" << t << "\n";
-  if (!out) throw Error("config", "cannot write " + path.string());
+  if (!out) throw Error(ErrorCode::kConfig, "cannot write " + path.string());
 }
 
 }  // namespace bangban

@@ -15,7 +15,7 @@ struct NodeConfig {
   std::string hub_endpoint;  // upstream: the county hub or a relay, e.g. tcp://10.0.0.5:7100
   PublicKey hub_key{};       // upstream's identity (pinned CurveZMQ key); default county_key
 
-  // Error("config", "<file>: <field>: <problem>") for a missing or malformed field.
+  // Error(ErrorCode::kConfig, "<file>: <field>: <problem>") for a missing or malformed field.
   static NodeConfig Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;
 };

@@ -40,10 +40,10 @@ FeedStore::Options StoreOptions(const NodeConfig& config) {
 PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& config,
                            const std::optional<std::filesystem::path>& key_file, bool replacing) {
   if (!IsValidLocalId(config.outlet_id)) {
-    throw Error("usage", "--outlet: use 1-64 of A-Z a-z 0-9 . _ - (got '" + config.outlet_id + "')");
+    throw Error(ErrorCode::kUsage, "--outlet: use 1-64 of A-Z a-z 0-9 . _ - (got '" + config.outlet_id + "')");
   }
   if (!IsValidCountyCode(config.county)) {
-    throw Error("usage", "--county: must be a six-digit county code such as 140802");
+    throw Error(ErrorCode::kUsage, "--county: must be a six-digit county code such as 140802");
   }
   ToCurvePublicKey(config.county_key);  // refuses a key that cannot seal
   DataDir dir = DataDir::Create(path, "node");
@@ -114,7 +114,7 @@ std::vector<std::string> OutletNode::ReadSubmissions(std::istream& in,
 
 std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
   if (store_->GetMeta("behind")) {
-    throw Error("behind", "this node's feed is behind what the hub holds (restored or replaced); "
+    throw Error(ErrorCode::kBehind, "this node's feed is behind what the hub holds (restored or replaced); "
                           "nothing was stored: run `bangban-node recover --data DIR` first");
   }
   std::vector<std::pair<std::string, Json>> bodies;
@@ -177,7 +177,7 @@ Json OutletNode::Status() const {
 
 SyncClient::Options OutletNode::ClientOptions() {
   if (config_.hub_endpoint.empty()) {
-    throw Error("config", "no upstream: set hub_endpoint in node.toml (or init --hub ENDPOINT)");
+    throw Error(ErrorCode::kConfig, "no upstream: set hub_endpoint in node.toml (or init --hub ENDPOINT)");
   }
   SyncClient::Options options;
   options.endpoint = config_.hub_endpoint;
@@ -200,7 +200,7 @@ SyncClient::Result OutletNode::Recover() {
 }
 
 Receipt OutletNode::ReceiptFor(const RecordId& id) {
-  if (!store_->Get(id)) throw Error("not_found", "this node holds no record " + ToHex(id));
+  if (!store_->Get(id)) throw Error(ErrorCode::kNotFound, "this node holds no record " + ToHex(id));
   const std::string meta = "receipt/" + ToHex(id);
   Json json;
   try {
@@ -213,7 +213,7 @@ Receipt OutletNode::ReceiptFor(const RecordId& id) {
   }
   Receipt receipt = Receipt::FromJson(json);
   if (receipt.id != id || !receipt.Verify(config_.county_key)) {
-    throw Error("bad_receipt", "the receipt for " + ToHex(id).substr(0, 16) +
+    throw Error(ErrorCode::kBadReceipt, "the receipt for " + ToHex(id).substr(0, 16) +
                                    " does not verify against the county hub's key");
   }
   store_->PutMeta(meta, AsBytes(json.dump()));

@@ -11,7 +11,7 @@ namespace bangban {
 namespace {
 
 [[noreturn]] void Malformed(std::string_view what) {
-  throw Error("malformed", "record: " + std::string(what));
+  throw Error(ErrorCode::kMalformed, "record: " + std::string(what));
 }
 
 template <size_t N>
@@ -74,7 +74,7 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
                       std::optional<RecordId> prev, int64_t ts, Json body) {
   ValidateBody(type, body);
   if (seq == 0 || (seq == 1) != !prev.has_value()) {
-    throw Error("bad_chain", "a record's prev is absent exactly when its seq is 1");
+    throw Error(ErrorCode::kBadChain, "a record's prev is absent exactly when its seq is 1");
   }
   msgpack::sbuffer envelope;
   msgpack::packer<msgpack::sbuffer> p(envelope);
@@ -105,7 +105,7 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
   w.pack_bin(64);
   w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
   if (wire.size() > kMaxRecordBytes) {
-    throw Error("too_large", "record of " + std::to_string(wire.size()) +
+    throw Error(ErrorCode::kTooLarge, "record of " + std::to_string(wire.size()) +
                                  " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
   }
 

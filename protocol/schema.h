@@ -3,7 +3,7 @@
 // lowercase hex), which is what people and scripts read and write.
 //
 // A body is held as nlohmann::json whose binary fields are json::binary values. Every error is
-// Error("invalid_body", "<type>: body.<field path>: <what is wrong>").
+// Error(ErrorCode::kInvalidBody, "<type>: body.<field path>: <what is wrong>").
 #pragma once
 
 #include <string_view>
@@ -50,7 +50,7 @@ Json BodyFromText(std::string_view type, const Json& text);
 // Body -> JSON text form (binary fields as lowercase hex).
 Json BodyToText(std::string_view type, const Json& body);
 
-// Throws Error("invalid_body", ...) with the standard prefix.
+// Throws Error(ErrorCode::kInvalidBody, ...) with the standard prefix.
 [[noreturn]] void FailBody(std::string_view type, std::string_view path, std::string_view what);
 
 }  // namespace bangban

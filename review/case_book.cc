@@ -43,7 +43,7 @@ std::optional<Bytes> OpenKey(const CaseSummary& s, const Bytes& case_key) {
 Bytes EncodeKeyInfo(const std::string& role, const std::string& county, const std::string& outlet_id) {
   Bytes out;
   for (const std::string* s : {&role, &county, &outlet_id}) {
-    if (s->size() > 255) throw Error("invalid_body", "key.enroll: a field is longer than 255 bytes");
+    if (s->size() > 255) throw Error(ErrorCode::kInvalidBody, "key.enroll: a field is longer than 255 bytes");
     out.push_back(static_cast<uint8_t>(s->size()));
     out.insert(out.end(), s->begin(), s->end());
   }
@@ -120,7 +120,7 @@ std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const Publi
   size_t pos = 0;
   for (std::string* s : {&info.role, &info.county, &info.outlet_id}) {
     if (pos >= value->size() || pos + 1 + (*value)[pos] > value->size()) {
-      throw Error("projection", "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
+      throw Error(ErrorCode::kProjection, "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
     }
     s->assign(reinterpret_cast<const char*>(value->data() + pos + 1), (*value)[pos]);
     pos += 1 + (*value)[pos];
@@ -255,28 +255,28 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
 
 ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& request) {
   const std::string action(ToString(request.action));
-  if (!IsReview(request.action)) throw Error("usage", "'" + action + "' is not a review action");
+  if (!IsReview(request.action)) throw Error(ErrorCode::kUsage, "'" + action + "' is not a review action");
   // Checked here as well as in the fold: a city's own records never join a case, so the fold's
   // strict check would not see them.
   if (options_.hub.role != "county") {
-    throw Error("not_county", "only a county hub reviews applications; this is the city hub");
+    throw Error(ErrorCode::kNotCounty, "only a county hub reviews applications; this is the city hub");
   }
   if (request.reason.empty() && request.action == CaseAction::kCorrect) {
-    throw Error("usage", "review correct needs --reason: say what the applicant must correct (补正)");
+    throw Error(ErrorCode::kUsage, "review correct needs --reason: say what the applicant must correct (补正)");
   }
   if (request.reason.empty() && request.action == CaseAction::kReject) {
-    throw Error("usage", "review reject needs --reason: say why the application is rejected (驳回)");
+    throw Error(ErrorCode::kUsage, "review reject needs --reason: say why the application is rejected (驳回)");
   }
   if (!request.uscc.empty() && request.action != CaseAction::kApprove) {
-    throw Error("usage", "--uscc goes with approve only (the code issued to a new entity)");
+    throw Error(ErrorCode::kUsage, "--uscc goes with approve only (the code issued to a new entity)");
   }
   std::string reviewer = request.reviewer;
   if (request.auto_assign) {
-    if (request.action != CaseAction::kAssign) throw Error("usage", "--auto goes with assign only");
-    if (!reviewer.empty()) throw Error("usage", "give either --reviewer or --auto, not both");
+    if (request.action != CaseAction::kAssign) throw Error(ErrorCode::kUsage, "--auto goes with assign only");
+    if (!reviewer.empty()) throw Error(ErrorCode::kUsage, "give either --reviewer or --auto, not both");
     reviewer = PickReviewer(request.app_id);
   }
-  if (reviewer.empty()) throw Error("usage", "--reviewer is required: the reviewer who acts (or assign --auto)");
+  if (reviewer.empty()) throw Error(ErrorCode::kUsage, "--reviewer is required: the reviewer who acts (or assign --auto)");
 
   Json body = {{"app_id", request.app_id}, {"reviewer", reviewer}};
   if (!request.reason.empty()) body["reason"] = request.reason;
@@ -292,7 +292,7 @@ ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& r
 
 std::string CaseBook::PickReviewer(const std::string& app_id) const {
   if (review_.roster.empty()) {
-    throw Error("config",
+    throw Error(ErrorCode::kConfig,
                 "hub.toml [review] roster is empty: list the reviewers on duty (roster = [\"r01\", \"r02\"]), "
                 "or assign by hand with --reviewer");
   }
@@ -326,7 +326,7 @@ void CaseBook::ScanOpen(const CaseVisitor& visit) const {
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
       ByteView case_key = cursor.key().subspan(8);
       auto row = txn.Get(cases_, case_key);
-      if (!row) throw Error("projection", "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
+      if (!row) throw Error(ErrorCode::kProjection, "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
       visit(txn, case_key, *row);
     }
   });
@@ -400,7 +400,7 @@ void CaseBook::RequireComplete() const {
   bool rebuilding = false;
   store_.env().Read([&](LmdbTxn& txn) { rebuilding = txn.Get(meta_, AsBytes(kRebuilding)).has_value(); });
   if (rebuilding) {
-    throw Error("projection",
+    throw Error(ErrorCode::kProjection,
                 "the application projection is being rebuilt, or a rebuild was interrupted: run bangban-hub "
                 "reindex --data DIR, then ask again");
   }
@@ -442,7 +442,7 @@ uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std:
     std::vector<int64_t> received;
     for (const Record& r : chunk) {
       std::optional<int64_t> at = store_.ReceivedAt(r.id());
-      if (!at) throw Error("projection", "record " + ToHex(r.id()) + " has no receipt time in the store");
+      if (!at) throw Error(ErrorCode::kProjection, "record " + ToHex(r.id()) + " has no receipt time in the store");
       received.push_back(*at);
     }
     store_.env().Write([&](LmdbTxn& txn) {

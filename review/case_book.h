@@ -110,7 +110,7 @@ class CaseBook {
   // hub), "unknown_app", "other_county", "workflow" (the transition is not possible now).
   ReviewOutcome Review(const SigningKey& hub_key, const ReviewRequest& request);
   // The roster member with the fewest open assigned cases (ties: roster order), not counting
-  // `app_id` itself. Error("config") when the roster is empty.
+  // `app_id` itself. Error(ErrorCode::kConfig) when the roster is empty.
   std::string PickReviewer(const std::string& app_id) const;
 
   // Rebuilds the projection from the stored records. Safe to rerun after an interruption.
@@ -133,7 +133,7 @@ class CaseBook {
   std::shared_ptr<const SlaProfile> Profile(const LmdbTxn& txn, uint32_t id) const;
   // The rules this process runs with (registered at construction).
   std::shared_ptr<const SlaProfile> CurrentProfile() const;
-  // Error("projection") while a rebuild is incomplete: figures would be missing cases.
+  // Error(ErrorCode::kProjection) while a rebuild is incomplete: figures would be missing cases.
   void RequireComplete() const;
 
   // Every entry of every proj_ table, one line each ("table key_hex value_hex"), in key order:

@@ -335,7 +335,7 @@ class Reader {
   bool AtEnd() const { return pos_ == in_.size(); }
 
   [[noreturn]] static void Corrupt() {
-    throw Error("projection", "a case row in proj_cases is damaged; rebuild with bangban-hub reindex");
+    throw Error(ErrorCode::kProjection, "a case row in proj_cases is damaged; rebuild with bangban-hub reindex");
   }
 
  private:
@@ -408,7 +408,7 @@ CaseSummary ReadSummary(Reader& r) {
 }  // namespace
 
 Bytes CaseKeyPrefix(std::string_view app_id) {
-  if (app_id.size() > 255) throw Error("invalid_body", "app_id is longer than 255 bytes");
+  if (app_id.size() > 255) throw Error(ErrorCode::kInvalidBody, "app_id is longer than 255 bytes");
   Bytes key;
   key.push_back(static_cast<uint8_t>(app_id.size()));
   key.insert(key.end(), app_id.begin(), app_id.end());

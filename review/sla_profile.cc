@@ -60,7 +60,7 @@ std::vector<SlaProfileTable::Entry> SlaProfileTable::Entries(const LmdbTxn& txn)
   LmdbCursor cursor(txn, dbi_);
   for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
     ByteView key = cursor.key();
-    if (key.size() != 12) throw Error("projection", "sla_profiles: a key of the wrong size");
+    if (key.size() != 12) throw Error(ErrorCode::kProjection, "sla_profiles: a key of the wrong size");
     uint32_t id = 0;
     for (int i = 0; i < 4; ++i) id = id << 8 | key[8 + i];
     entries.push_back({static_cast<int64_t>(GetBigEndian64(key.data()) ^ kSignBit), id});
@@ -74,7 +74,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::Load(const LmdbTxn& txn, cons
     if (auto it = cache_.find(entry.id); it != cache_.end()) return it->second;
   }
   auto value = txn.Get(dbi_, EntryKey(entry.from_ms, entry.id));
-  if (!value) throw Error("projection", "sla_profiles: profile " + std::to_string(entry.id) + " is missing");
+  if (!value) throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(entry.id) + " is missing");
   Json j = Json::parse(AsChars(*value));
   auto profile = std::make_shared<SlaProfile>();
   profile->id = entry.id;
@@ -86,7 +86,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::Load(const LmdbTxn& txn, cons
   if (profile->fingerprint != j.at("fingerprint").get<std::string>()) {
     // The stored text no longer gives the stored fingerprint: the calendar code's notion of the
     // content changed. Refuse rather than silently compute deadlines with other rules.
-    throw Error("projection", "sla_profiles: profile " + std::to_string(entry.id) +
+    throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(entry.id) +
                                   " no longer gives its recorded calendar fingerprint");
   }
   std::lock_guard lock(mutex_);
@@ -158,7 +158,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::ById(const LmdbTxn& txn, uint
   for (const Entry& e : Entries(txn)) {
     if (e.id == id) return Load(txn, e);
   }
-  throw Error("projection", "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
+  throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
 }
 
 std::vector<std::shared_ptr<const SlaProfile>> SlaProfileTable::All(const LmdbTxn& txn) {

@@ -28,19 +28,19 @@ void WriteFileDurably(const std::filesystem::path& path, ByteView data) {
   std::filesystem::path temp = path;
   temp += ".partial";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error("bundle", "cannot create " + temp.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(ErrorCode::kBundle, "cannot create " + temp.string() + ": " + std::strerror(errno));
   size_t written = 0;
   while (written < data.size()) {
     ssize_t n = ::write(fd, data.data() + written, data.size() - written);
     if (n <= 0) {
       ::close(fd);
-      throw Error("bundle", "cannot write " + temp.string() + ": " + std::strerror(errno));
+      throw Error(ErrorCode::kBundle, "cannot write " + temp.string() + ": " + std::strerror(errno));
     }
     written += static_cast<size_t>(n);
   }
   bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (!synced) throw Error("bundle", "cannot sync " + temp.string());
+  if (!synced) throw Error(ErrorCode::kBundle, "cannot sync " + temp.string());
   std::filesystem::rename(temp, path);
 }
 
@@ -72,11 +72,11 @@ void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& r
 
 BundleContents ReadBundle(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("bundle", "cannot open bundle " + path.string());
+  if (!in) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string());
   Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (data.size() < kBundleMagic.size() ||
       !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
-    throw Error("bundle", path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
+    throw Error(ErrorCode::kBundle, path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
   }
   BundleContents contents;
   size_t pos = kBundleMagic.size();

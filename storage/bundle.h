@@ -32,7 +32,7 @@ struct BundleContents {
   size_t frames = 0;               // frames found (decoded or not)
 };
 
-// Reads a bundle. Throws Error("bundle") only if the file cannot be opened or is not a bundle
+// Reads a bundle. Throws Error(ErrorCode::kBundle) only if the file cannot be opened or is not a bundle
 // at all; every other problem is listed in `problems`.
 BundleContents ReadBundle(const std::filesystem::path& path);
 

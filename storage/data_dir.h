@@ -15,7 +15,7 @@ class DataDir {
  public:
   // Makes a new data dir for `kind` ("node" or "hub"). Refuses a dir that already holds one.
   static DataDir Create(const std::filesystem::path& root, const std::string& kind);
-  // Opens an existing data dir; Error("data_dir") with a hint if it was never initialised.
+  // Opens an existing data dir; Error(ErrorCode::kDataDir) with a hint if it was never initialised.
   static DataDir Open(const std::filesystem::path& root, const std::string& kind);
 
   const std::filesystem::path& root() const { return root_; }

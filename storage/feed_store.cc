@@ -118,10 +118,10 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
     appended.clear();
     const PublicKey& key = author.public_key();
     if (txn.Get(quarantine_, key)) {
-      throw Error("forked", "this feed is quarantined after a fork; it cannot be appended to");
+      throw Error(ErrorCode::kForked, "this feed is quarantined after a fork; it cannot be appended to");
     }
     if (txn.Get(meta_, AsBytes(kBehindFlag))) {
-      throw Error("behind", "this party's own feed is behind what its upstream holds (restored from an old "
+      throw Error(ErrorCode::kBehind, "this party's own feed is behind what its upstream holds (restored from an old "
                             "backup, or a replaced machine); nothing was stored: run `recover` first");
     }
     FeedHead head;
@@ -135,7 +135,7 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       std::string problem = AuthorProblem(txn, key, record.seq(), &code);
       if (!problem.empty()) throw Error(code, problem);
       problem = KeyRecordProblem(txn, record);
-      if (!problem.empty()) throw Error("not_authorized", problem);
+      if (!problem.empty()) throw Error(ErrorCode::kNotAuthorized, problem);
       Store(txn, record, now);
       head = {record.seq(), record.id()};
       appended.push_back(std::move(record));
@@ -156,7 +156,7 @@ std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bo
     int64_t now = NowMs();
     for (size_t i = 0; i < records.size(); ++i) {
       if (!signature_ok[i]) {
-        outcomes.push_back(Outcome(records[i], Kind::kRejected, "bad_signature",
+        outcomes.push_back(Outcome(records[i], Kind::kRejected, ErrorCode::kBadSignature,
                                    "the signature does not match the record's bytes and author " +
                                        KeyId(records[i].author())));
         continue;
@@ -204,14 +204,14 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   if (r.seq() > head.seq + 1) {
     if (r.seq() - head.seq > options_.max_buffered_per_author ||
         GapCount(txn, author) >= options_.max_buffered_per_author) {
-      return Outcome(r, Kind::kRejected, "gap_too_large",
+      return Outcome(r, Kind::kRejected, ErrorCode::kGapTooLarge,
                      "seq " + std::to_string(r.seq()) + " is too far ahead of the stored head " +
                          std::to_string(head.seq) + "; send the missing records first");
     }
     if (txn.PutIfAbsent(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire())) {
       AddGapCount(txn, author, +1);
     }
-    return Outcome(r, Kind::kBuffered, "gap",
+    return Outcome(r, Kind::kBuffered, ErrorCode::kGap,
                    "waiting for seq " + std::to_string(head.seq + 1) + ".." +
                        std::to_string(r.seq() - 1) + " of this feed");
   }
@@ -219,7 +219,7 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
     return RecordFork(txn, r, *GetBySeqIn(txn, author, head.seq));
   }
   problem = KeyRecordProblem(txn, r);
-  if (!problem.empty()) return Outcome(r, Kind::kRejected, "not_authorized", problem);
+  if (!problem.empty()) return Outcome(r, Kind::kRejected, ErrorCode::kNotAuthorized, problem);
   Store(txn, r, now);
   DrainGaps(txn, author, now);
   return Outcome(r, Kind::kAccepted);
@@ -304,7 +304,7 @@ IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record&
                        " here but seq " + std::to_string(other.seq()) + " " +
                        ToHex(other.id()).substr(0, 16) + " was stored before";
   txn.PutIfAbsent(quarantine_, r.author(), AsBytes(reason));
-  return Outcome(r, Kind::kFork, "forked",
+  return Outcome(r, Kind::kFork, ErrorCode::kForked,
                  "author " + KeyId(r.author()) + " signed two different records for one place in "
                  "its feed; both are kept as evidence and the author is quarantined");
 }

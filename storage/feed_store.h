@@ -89,7 +89,7 @@ class FeedStore {
   // Signs and appends records to `author`'s own feed in one transaction: seq = head + 1, prev =
   // head id, ts = NowMs(). Validation errors throw before anything is written. While the meta
   // flag kBehindFlag is set (upstream holds more of this party's feed than this store: a
-  // restored backup or a replaced machine), appending would fork the feed: Error("behind").
+  // restored backup or a replaced machine), appending would fork the feed: Error(ErrorCode::kBehind).
   std::vector<Record> AppendOwn(const SigningKey& author,
                                 const std::vector<std::pair<std::string, Json>>& entries);
 

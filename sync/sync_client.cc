@@ -87,7 +87,7 @@ void SyncClient::CheckRefused() {
   if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
   socket_.reset();
   monitor_.reset();
-  throw Error("refused", options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
+  throw Error(ErrorCode::kRefused, options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
                              ": it is not enrolled there (or was revoked); ask the county to enrol it");
 }
 
@@ -100,7 +100,7 @@ void SyncClient::Send(const Json& message) {
     CheckRefused();
     if (std::chrono::steady_clock::now() > deadline) {
       socket_.reset();
-      throw Error("unreachable", "no connection to " + options_.endpoint + " within " +
+      throw Error(ErrorCode::kUnreachable, "no connection to " + options_.endpoint + " within " +
                                      std::to_string(options_.timeout_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -114,7 +114,7 @@ Json SyncClient::Receive() {
   if (items[1].revents & ZMQ_POLLIN) CheckRefused();
   if ((items[0].revents & ZMQ_POLLIN) == 0) {
     socket_.reset();  // a late reply must never be taken for the next request's
-    throw Error("unreachable", options_.endpoint + " did not answer within " +
+    throw Error(ErrorCode::kUnreachable, options_.endpoint + " did not answer within " +
                                    std::to_string(options_.timeout_ms) + " ms");
   }
   zmq::message_t payload;
@@ -127,7 +127,7 @@ Json SyncClient::Request(const Json& message) {
   Send(message);
   Json reply = Receive();
   if (reply["type"] == "error") {
-    throw Error(reply.value("code", "error"), "upstream refused: " + reply.value("message", std::string()));
+    throw Error::Relayed(reply.value("code", "error"), "upstream refused: " + reply.value("message", std::string()));
   }
   return reply;
 }
@@ -149,7 +149,7 @@ Json SyncClient::Hello() {
   for (size_t first = 0; first < heads.size(); first += page_size) {
     std::vector<FeedPosition> page(heads.begin() + first, heads.begin() + std::min(heads.size(), first + page_size));
     welcome = Request({{"type", "hello"}, {"v", kSyncVersion}, {"heads", PositionsToJson(page)}});
-    if (welcome["type"] != "welcome") throw Error("malformed", "expected a welcome, got " + welcome["type"].get<std::string>());
+    if (welcome["type"] != "welcome") throw Error(ErrorCode::kMalformed, "expected a welcome, got " + welcome["type"].get<std::string>());
     for (Json& p : welcome.value("heads", Json::array())) upstream_heads.push_back(std::move(p));
   }
   welcome["heads"] = std::move(upstream_heads);
@@ -184,7 +184,7 @@ void SyncClient::HandleAck(const Json& ack, Result& result, std::map<PublicKey, 
                               ack.value("message", std::string()));
     return;
   }
-  if (ack["type"] != "ack") throw Error("malformed", "expected an ack, got " + ack["type"].get<std::string>());
+  if (ack["type"] != "ack") throw Error(ErrorCode::kMalformed, "expected an ack, got " + ack["type"].get<std::string>());
   result.accepted += ack.value("accepted", uint64_t{0});
   result.duplicate += ack.value("duplicate", uint64_t{0});
   for (const FeedPosition& p : PositionsFromJson(ack.value("heads", Json::array()), "heads")) {
@@ -215,7 +215,7 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
     }
     Json ack = Request({{"type", "push"}, {"batch", 0}, {"evidence", true}, {"records", std::move(list)}});
     for (const Json& r : ack.value("rejections", Json::array())) {
-      if (r.value("code", std::string()) != "forked") {
+      if (r.value("code", std::string()) != ErrorCode::kForked) {
         result.refusals.push_back("fork evidence: " + r.value("code", std::string()) + ": " + r.value("message", std::string()));
       }
     }
@@ -339,7 +339,7 @@ Json SyncClient::RequestReceipt(const RecordId& id) {
   if (!socket_) Connect();
   Json reply = Request({{"type", "prove"}, {"id", BinaryJson(id)}});
   if (reply["type"] != "receipt" || !reply.contains("receipt")) {
-    throw Error("malformed", "expected a receipt, got " + reply["type"].get<std::string>());
+    throw Error(ErrorCode::kMalformed, "expected a receipt, got " + reply["type"].get<std::string>());
   }
   return reply["receipt"];
 }

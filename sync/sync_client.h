@@ -46,7 +46,7 @@ class SyncClient {
   explicit SyncClient(Options options);
   ~SyncClient();
 
-  // One full exchange. Error("unreachable") if upstream does not answer within the timeout,
+  // One full exchange. Error(ErrorCode::kUnreachable) if upstream does not answer within the timeout,
   // Error(<code>) if it answers with an error.
   Result SyncOnce();
   // Exchanges until `stop`, pausing idle_ms between exchanges (or until Wake), backing off
@@ -58,7 +58,7 @@ class SyncClient {
   void Cancel();
 
   // Asks upstream (a hub) for the receipt of a record: the JSON form of storage/
-  // transparency_log.h's Receipt. Error("not_a_hub") from a relay, Error("not_found") if the
+  // transparency_log.h's Receipt. Error(ErrorCode::kNotAHub) from a relay, Error(ErrorCode::kNotFound) if the
   // hub does not hold the record.
   Json RequestReceipt(const RecordId& id);
 
@@ -70,7 +70,7 @@ class SyncClient {
   };
   void Connect();
   void Send(const Json& message);
-  Json Receive();  // next message, or Error("unreachable") after the timeout
+  Json Receive();  // next message, or Error(ErrorCode::kUnreachable) after the timeout
   Json Hello();  // one or more hello -> welcome, joined into one welcome
   Json Request(const Json& message);
   std::vector<Bytes> NextPush(std::vector<Range>& ranges, size_t push_bytes);
@@ -79,7 +79,7 @@ class SyncClient {
   void Pull(const Json& welcome, Result& result);
 
   Options options_;
-  // Error("refused") if the server turned our key away during the CurveZMQ handshake.
+  // Error(ErrorCode::kRefused) if the server turned our key away during the CurveZMQ handshake.
   void CheckRefused();
 
   zmq::context_t context_;

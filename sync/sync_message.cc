@@ -14,7 +14,7 @@ Json DecodeMessage(ByteView bytes) {
   auto handle = UnpackExactly(bytes, "sync message", kMaxMessageBytes);
   Json message = ObjectToJson(handle.get(), "");
   if (!message.is_object() || !message.contains("type") || !message["type"].is_string()) {
-    throw Error("malformed", "sync message: must be a map with a string \"type\"");
+    throw Error(ErrorCode::kMalformed, "sync message: must be a map with a string \"type\"");
   }
   return message;
 }
@@ -24,7 +24,7 @@ Json BinaryJson(ByteView bytes) { return Json::binary(Bytes(bytes.begin(), bytes
 template <size_t N>
 std::array<uint8_t, N> FixedFromJson(const Json& value, std::string_view field) {
   if (!value.is_binary() || value.get_binary().size() != N) {
-    throw Error("malformed", std::string(field) + ": must be " + std::to_string(N) + " bytes");
+    throw Error(ErrorCode::kMalformed, std::string(field) + ": must be " + std::to_string(N) + " bytes");
   }
   std::array<uint8_t, N> out;
   std::memcpy(out.data(), value.get_binary().data(), N);
@@ -42,11 +42,11 @@ Json PositionsToJson(const std::vector<FeedPosition>& positions) {
 }
 
 std::vector<FeedPosition> PositionsFromJson(const Json& list, std::string_view field) {
-  if (!list.is_array()) throw Error("malformed", std::string(field) + ": must be a list");
+  if (!list.is_array()) throw Error(ErrorCode::kMalformed, std::string(field) + ": must be a list");
   std::vector<FeedPosition> out;
   for (const Json& item : list) {
     if (!item.is_array() || item.size() != 3 || !item[1].is_number_unsigned()) {
-      throw Error("malformed", std::string(field) + ": each entry is [author, seq, id]");
+      throw Error(ErrorCode::kMalformed, std::string(field) + ": each entry is [author, seq, id]");
     }
     out.push_back({FixedFromJson<32>(item[0], field), item[1].get<uint64_t>(), FixedFromJson<32>(item[2], field)});
   }

@@ -44,7 +44,7 @@ inline constexpr size_t kDefaultPushBudget = 64 * 1024 * 1024;
 PushGrant GrantPushes(size_t active_peers, size_t budget, size_t granted_to_others);
 
 Bytes EncodeMessage(const Json& message);
-// Error("malformed", ...) unless the bytes are one msgpack map with a string "type".
+// Error(ErrorCode::kMalformed, ...) unless the bytes are one msgpack map with a string "type".
 Json DecodeMessage(ByteView bytes);
 
 struct FeedPosition {
@@ -54,7 +54,7 @@ struct FeedPosition {
 };
 
 Json PositionsToJson(const std::vector<FeedPosition>& positions);
-// Error("malformed", "<field>: ...") on a bad list.
+// Error(ErrorCode::kMalformed, "<field>: ...") on a bad list.
 std::vector<FeedPosition> PositionsFromJson(const Json& list, std::string_view field);
 
 Json BinaryJson(ByteView bytes);

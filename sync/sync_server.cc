@@ -149,7 +149,7 @@ void SyncServer::Bind() {
       return;
     } catch (const zmq::error_t& e) {
       // A just-closed socket may hold the port for a moment after a rebind.
-      if (attempt >= 40) throw Error("bind", "cannot listen on " + options_.endpoint + ": " + e.what());
+      if (attempt >= 40) throw Error(ErrorCode::kBind, "cannot listen on " + options_.endpoint + ": " + e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
@@ -304,7 +304,7 @@ void SyncServer::HandleMessages() {
         Reply(routing_id, Pull(*peer, message));
       } else if (type == "prove") {
         if (!options_.receipt) {
-          Reply(routing_id, ErrorMessage("not_a_hub", "receipts come from a hub; ask the county hub"));
+          Reply(routing_id, ErrorMessage(ErrorCode::kNotAHub, "receipts come from a hub; ask the county hub"));
         } else {
           Reply(routing_id, options_.receipt(FixedFromJson<32>(message.value("id", Json()), "id")));
         }
@@ -316,7 +316,7 @@ void SyncServer::HandleMessages() {
           pushes.push_back(Push{std::move(routing_id), *peer, std::move(message), {}, {}, {}});
         }
       } else {
-        Reply(routing_id, ErrorMessage("unknown_message", "unknown message type \"" + type + "\""));
+        Reply(routing_id, ErrorMessage(ErrorCode::kUnknownMessage, "unknown message type \"" + type + "\""));
       }
     } catch (const Error& e) {
       Reply(routing_id, ErrorMessage(e.code(), e.what()));
@@ -333,7 +333,7 @@ void SyncServer::HandleMessages() {
 Json SyncServer::Welcome(const PublicKey& peer, const Json& hello) {
   std::vector<FeedPosition> claimed = PositionsFromJson(hello.value("heads", Json::array()), "heads");
   if (claimed.size() > kMaxHeadsPerHello) {
-    return ErrorMessage("too_large", "hello: at most " + std::to_string(kMaxHeadsPerHello) +
+    return ErrorMessage(ErrorCode::kTooLarge, "hello: at most " + std::to_string(kMaxHeadsPerHello) +
                                          " heads per hello; send the rest in further hellos");
   }
   PeerStats& stats = stats_[peer];
@@ -383,13 +383,13 @@ std::optional<Json> SyncServer::RefusePush(const PublicKey& peer, const Json& pu
   // largest grant, and its pushes do not count in the budget: ZeroMQ's queue bounds them.
   const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
   if (pushes_this_round > grant.window) {
-    return ErrorMessage("over_window", "more than " + std::to_string(grant.window) +
+    return ErrorMessage(ErrorCode::kOverWindow, "more than " + std::to_string(grant.window) +
                                            " pushes unacknowledged: wait for an ack before the next push");
   }
   const Json& list = push.value("records", Json::array());
   size_t bytes = PushedBytes(push);
   if (bytes > grant.push_bytes && list.is_array() && list.size() > 1) {
-    return ErrorMessage("too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
+    return ErrorMessage(ErrorCode::kTooLarge, "push of " + std::to_string(bytes) + " bytes of records; at most " +
                                          std::to_string(grant.push_bytes) + " were granted (one record always fits)");
   }
   return std::nullopt;
@@ -405,7 +405,7 @@ Json SyncServer::Pull(const PublicKey& peer, const Json& request) {
     bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
                    options_.store->IsRoot(want.author);
     if (!allowed) {
-      return ErrorMessage("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
+      return ErrorMessage(ErrorCode::kNotAllowed, "feed " + KeyId(want.author) + " cannot be pulled from here");
     }
     FeedHead head = options_.store->Head(want.author);
     if (want.seq >= head.seq) continue;
@@ -429,18 +429,18 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   for (Push& push : pushes) {
     const Json& list = push.batch.value("records", Json::array());
     if (!list.is_array()) {
-      push.rejections.push_back({{"index", 0}, {"code", "malformed"}, {"message", "push: records must be a list"}});
+      push.rejections.push_back({{"index", 0}, {"code", ErrorCode::kMalformed.name()}, {"message", "push: records must be a list"}});
       continue;
     }
     for (size_t i = 0; i < list.size(); ++i) {
       try {
-        if (!list[i].is_binary()) throw Error("malformed", "push: each record must be binary");
+        if (!list[i].is_binary()) throw Error(ErrorCode::kMalformed, "push: each record must be binary");
         Record r = Record::Decode(list[i].get_binary());
         if (options_.check_authors && !options_.store->IsRoot(r.author())) {
           auto e = options_.store->FindEnrolment(r.author());
-          if (!e) throw Error("unknown_author", "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
+          if (!e) throw Error(ErrorCode::kUnknownAuthor, "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
           if (e->revoked_after_seq && r.seq() > *e->revoked_after_seq) {
-            throw Error("revoked", "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
+            throw Error(ErrorCode::kRevoked, "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
           }
         }
         push.records.push_back(std::move(r));
@@ -461,7 +461,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   for (size_t p = 0; p < pushes.size(); ++p) {
     for (const Record& r : pushes[p].records) {
       if (!signature_ok[k++]) {
-        pushes[p].rejections.push_back({{"id", BinaryJson(r.id())}, {"seq", r.seq()}, {"code", "bad_signature"},
+        pushes[p].rejections.push_back({{"id", BinaryJson(r.id())}, {"seq", r.seq()}, {"code", ErrorCode::kBadSignature.name()},
                                         {"message", "the signature does not match the record's bytes and author " + KeyId(r.author())}});
         continue;
       }
@@ -482,7 +482,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     if (stats) stats_written_ms_ = NowMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
-    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage("storage", e.what()));
+    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage(ErrorCode::kStorage, e.what()));
     return;
   }
   for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);

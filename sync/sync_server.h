@@ -56,7 +56,7 @@ class SyncServer {
   explicit SyncServer(Options options);
   ~SyncServer();
 
-  // Binds and serves until `stop` is set. Error("bind") if the endpoint cannot be bound.
+  // Binds and serves until `stop` is set. Error(ErrorCode::kBind) if the endpoint cannot be bound.
   void Run(const std::atomic<bool>& stop);
 
  private:

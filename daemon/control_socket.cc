@@ -75,7 +75,9 @@ std::string Join(const std::set<std::string>& names) {
 }
 
 ControlReply ErrorReply(const Error& e) {
-  return {e.Is(ErrorCode::kUsage) ? kExitUsage : kExitError, "", std::string("error: ") + e.what() + "\n"};
+  std::ostringstream out, err;
+  PrintError(out, err, false, e.code(), e.what());
+  return {e.Is(ErrorCode::kUsage) ? kExitUsage : kExitError, out.str(), err.str()};
 }
 
 }  // namespace

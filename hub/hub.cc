@@ -25,12 +25,6 @@ FeedStore::Options StoreOptions(const HubConfig& config, const PublicKey& own_ke
 
 PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
                     const std::optional<std::filesystem::path>& key_file) {
-  if (config.role != "county" && config.role != "city") {
-    throw Error(ErrorCode::kUsage, "--role must be county or city");
-  }
-  if (config.county.size() < 4 || config.county.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error(ErrorCode::kUsage, "--county must be a division code such as 140802 (county) or 1408 (city)");
-  }
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
@@ -153,8 +147,9 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       return;
     }
     for (const ColourChange& c : changes) {
-      spdlog::warn("case {}: {} -> {} (deadline {}, reviewer {})", c.app_id, ToString(c.from), ToString(c.to),
-                   FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
+      spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info, "case {}: {} -> {} (deadline {}, reviewer {})",
+                  c.app_id, ToString(c.from), ToString(c.to), FormatRfc3339(c.deadline_ms),
+                  c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
   SyncServer server(std::move(options));

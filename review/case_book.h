@@ -74,6 +74,12 @@ struct ColourChange {
   std::string reviewer;
 };
 
+// Whether a colour change needs the review desk (the running hub logs it as a warning): a case
+// turning yellow or red. A case green again, paused or done is news, logged as such.
+inline bool NeedsTheDesk(const ColourChange& change) {
+  return change.to == SlaColour::kYellow || change.to == SlaColour::kRed;
+}
+
 struct ReindexStats {
   uint64_t records = 0;  // records folded
   uint64_t cases = 0;    // case files afterwards

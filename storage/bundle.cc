@@ -44,14 +44,20 @@ void WriteFileDurably(const std::filesystem::path& path, ByteView data) {
   std::filesystem::rename(temp, path);
 }
 
-std::string Where(const IngestOutcome& o) {
-  return "record " + KeyId(o.author) + " seq " + std::to_string(o.seq) + " (id " +
-         ToHex(o.id).substr(0, 16) + ")";
+ImportProblem Refused(const IngestOutcome& o) {
+  ImportProblem p{o.code, o.message, ToHex(o.author), o.seq, std::nullopt, {}};
+  p.where = "record " + KeyId(o.author) + " seq " + std::to_string(o.seq) + " (id " + ToHex(o.id).substr(0, 16) + ")";
+  return p;
 }
 
-std::string At(size_t index, size_t offset) {
-  return "frame " + std::to_string(index + 1) + " at byte " + std::to_string(offset);
+// A problem with frame `index` (from 0) at byte `offset`.
+ImportProblem AtFrame(size_t index, size_t offset, std::string_view code, std::string message) {
+  return {std::string(code), std::move(message), {}, 0, index + 1,
+          "frame " + std::to_string(index + 1) + " at byte " + std::to_string(offset)};
 }
+
+// A problem with the file as a whole.
+ImportProblem InFile(std::string message) { return {std::string(ErrorCode::kBundle.name()), std::move(message)}; }
 
 }  // namespace
 
@@ -82,45 +88,47 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
   size_t pos = kBundleMagic.size();
   for (;;) {
     if (pos == data.size()) {
-      contents.problems.push_back("the bundle is truncated after " + std::to_string(contents.frames) +
-                                  " frames: its end marker is missing");
+      contents.problems.push_back(InFile("the bundle is truncated after " + std::to_string(contents.frames) +
+                                         " frames: its end marker is missing"));
       break;
     }
     if (data.size() - pos < 4) {
-      contents.problems.push_back(At(contents.frames, pos) + ": truncated inside a frame length");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle, "truncated inside a frame length"));
       break;
     }
     uint32_t length = GetU32(data.data() + pos);
     if (length == 0) {  // end marker
       if (data.size() - pos != 4 + 8 + 32) {
-        contents.problems.push_back("the end marker at byte " + std::to_string(pos) + " is damaged or truncated");
+        contents.problems.push_back(InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
         break;
       }
       uint64_t count = GetBigEndian64(data.data() + pos + 4);
       Hash32 digest = Blake2b256(ByteView(data.data(), pos));
       if (count != contents.frames) {
-        contents.problems.push_back("the end marker says " + std::to_string(count) + " frames but " +
-                                    std::to_string(contents.frames) + " were found");
+        contents.problems.push_back(InFile("the end marker says " + std::to_string(count) + " frames but " +
+                                           std::to_string(contents.frames) + " were found"));
       } else if (!std::equal(digest.begin(), digest.end(), data.data() + pos + 12)) {
-        contents.problems.push_back("the bundle checksum does not match: some bytes were altered");
+        contents.problems.push_back(InFile("the bundle checksum does not match: some bytes were altered"));
       }
       break;
     }
     if (length > kMaxRecordBytes) {
-      contents.problems.push_back(At(contents.frames, pos) + ": length " + std::to_string(length) +
-                                  " exceeds the record limit; the rest of the file (" +
-                                  std::to_string(data.size() - pos) + " bytes) cannot be read");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kTooLarge,
+                                          "length " + std::to_string(length) +
+                                              " exceeds the record limit; the rest of the file (" +
+                                              std::to_string(data.size() - pos) + " bytes) cannot be read"));
       break;
     }
     if (data.size() - pos - 4 < length) {
-      contents.problems.push_back(At(contents.frames, pos) + ": truncated (" + std::to_string(length) +
-                                  " bytes announced, " + std::to_string(data.size() - pos - 4) + " present)");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle,
+                                          "truncated (" + std::to_string(length) + " bytes announced, " +
+                                              std::to_string(data.size() - pos - 4) + " present)"));
       break;
     }
     try {
       contents.records.push_back(Record::Decode(ByteView(data.data() + pos + 4, length)));
     } catch (const Error& e) {
-      contents.problems.push_back(At(contents.frames, pos) + ": " + e.what());
+      contents.problems.push_back(AtFrame(contents.frames, pos, e.code(), e.what()));
     }
     ++contents.frames;
     pos += 4 + length;
@@ -145,7 +153,7 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
         case IngestOutcome::Kind::kFork:
         case IngestOutcome::Kind::kRejected:
           ++(o.kind == IngestOutcome::Kind::kFork ? report.forks : report.rejected);
-          report.problems.push_back(Where(o) + ": " + o.code + ": " + o.message);
+          report.problems.push_back(Refused(o));
           break;
       }
     }

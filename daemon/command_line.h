@@ -137,7 +137,8 @@ class Subcommand {
   static void Invoke(State& s, CLI::App& app) {
     if (!s.run) return;  // a group such as `report`: its subcommand runs
     if (s.check) s.check();
-    const bool writes = s.writes.kind == Writes::Kind::kViaDaemon || s.writes.kind == Writes::Kind::kNotBesideDaemon;
+    const bool writes =
+        s.writes.kind == Writes::Kind::kViaDaemon || s.writes.kind == Writes::Kind::kNotBesideDaemon;
     if (writes && s.cmd.beside_daemon) {
       std::istream* input = s.input ? &s.input() : nullptr;
       if (s.cmd.beside_daemon(s.cmd.Path(app.get_option("--data")->template as<std::string>()), s.writes, input)) {

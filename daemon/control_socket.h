@@ -68,9 +68,9 @@ class ControlServer {
 
   // Removes a socket file left by a daemon that was killed (the caller holds the lock, so it is
   // stale), binds (file mode 0600) and starts serving on its own thread: only the subcommands in
-  // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler`, each under a ScopedNow of the sender's clock and logged
-  // with its name and exit code only (never its arguments or input: they may hold personal
-  // data). Serving stops when `stop` is set or the server is destroyed, after the request in
+  // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler`, each
+  // under a ScopedNow of the sender's clock and logged with its name and exit code only (never its
+  // arguments or input: they may hold personal data). Serving stops when `stop` is set or the server is destroyed, after the request in
   // hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
   ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
                 const std::atomic<bool>& stop);
@@ -117,9 +117,9 @@ void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
     std::optional<pid_t> daemon = RunningDaemon(data);
     if (!daemon) return false;  // before reading the input: a local run needs it
     if (writes.kind != Writes::Kind::kViaDaemon) {
-      throw Error(ErrorCode::kDaemonRunning,
-                  "a daemon" + (*daemon > 0 ? " (pid " + std::to_string(*daemon) + ")" : std::string()) +
-                      " holds " + data.string() + ": " + (writes.why_not.empty() ? "stop it first" : writes.why_not));
+      const std::string pid = *daemon > 0 ? " (pid " + std::to_string(*daemon) + ")" : "";
+      const std::string advice = writes.why_not.empty() ? "stop it first" : writes.why_not;
+      throw Error(ErrorCode::kDaemonRunning, "a daemon" + pid + " holds " + data.string() + ": " + advice);
     }
     ControlReply reply = HandToDaemon(data, RequestFromProcess(argc, argv, input));
     cmd.out << reply.out << std::flush;

@@ -147,9 +147,9 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       return;
     }
     for (const ColourChange& c : changes) {
-      spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info, "case {}: {} -> {} (deadline {}, reviewer {})",
-                  c.app_id, ToString(c.from), ToString(c.to), FormatRfc3339(c.deadline_ms),
-                  c.reviewer.empty() ? "unassigned" : c.reviewer);
+      spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info,
+                  "case {}: {} -> {} (deadline {}, reviewer {})", c.app_id, ToString(c.from), ToString(c.to),
+                  FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
   SyncServer server(std::move(options));

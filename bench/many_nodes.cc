@@ -323,7 +323,7 @@ Json Hello(const Node& node) {
 void TakeWelcome(Node& node, const Json& reply) {
   std::string type = reply.value("type", "");
   if (type != "welcome") {
-    throw Error("welcome", "node n" + std::to_string(node.number) + ": the hub answered hello with " + type + " " +
+    throw Error(ErrorCode::kMalformed, "node n" + std::to_string(node.number) + ": the hub answered hello with " + type + " " +
                                reply.value("code", "") + " " + reply.value("message", ""));
   }
   // A hub may grant each peer less than the protocol's window and push size (admission
@@ -338,7 +338,7 @@ void TakeWelcome(Node& node, const Json& reply) {
     if (p.author == node.key.public_key() && p.seq > 0) {
       // Our records are signed afresh each run: pushing them after an earlier run's would fork
       // the feed and get the key quarantined.
-      throw Error("not_fresh", "the hub already holds seq " + std::to_string(p.seq) + " of node n" +
+      throw Error(ErrorCode::kUsage, "the hub already holds seq " + std::to_string(p.seq) + " of node n" +
                                    std::to_string(node.number) +
                                    "'s feed (an earlier run with this --seed): use a fresh hub or another --seed");
     }
@@ -635,10 +635,10 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
 
 int Run(const RunOptions& o) {
   auto hub_key = FromHexFixed<32>(o.hub_key_hex);
-  if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
+  if (!hub_key) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
   bool steady = o.backlog == 0;
-  if (steady && (o.rate <= 0 || o.seconds <= 0)) throw Error("usage", "give --rate and --seconds, or --backlog");
-  if (!steady && o.rate > 0) throw Error("usage", "--backlog and --rate exclude each other");
+  if (steady && (o.rate <= 0 || o.seconds <= 0)) throw Error(ErrorCode::kUsage, "give --rate and --seconds, or --backlog");
+  if (!steady && o.rate > 0) throw Error(ErrorCode::kUsage, "--backlog and --rate exclude each other");
   RaiseFileLimit(o.count);
 
   HubWatch hub(o.hub_pid);

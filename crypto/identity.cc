@@ -146,7 +146,7 @@ class FieldElement {
 void EnsureSodium() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (sodium_init() < 0) throw Error("sodium_init", "libsodium could not be initialised");
+    if (sodium_init() < 0) throw Error(ErrorCode::kSodiumInit, "libsodium could not be initialised");
   });
 }
 
@@ -159,7 +159,7 @@ SigningKey SigningKey::Generate() {
 
 SigningKey SigningKey::FromSeed(ByteView seed) {
   EnsureSodium();
-  if (seed.size() != crypto_sign_SEEDBYTES) throw Error("bad_key", "a key seed must be 32 bytes");
+  if (seed.size() != crypto_sign_SEEDBYTES) throw Error(ErrorCode::kBadKey, "a key seed must be 32 bytes");
   SigningKey key;
   crypto_sign_seed_keypair(key.public_key_.data(), key.secret_.data(), seed.data());
   return key;
@@ -168,29 +168,29 @@ SigningKey SigningKey::FromSeed(ByteView seed) {
 SigningKey SigningKey::Load(const std::filesystem::path& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    throw Error("key_file_missing", "key file " + path.string() + " does not exist");
+    throw Error(ErrorCode::kKeyFileMissing, "key file " + path.string() + " does not exist");
   }
   if ((st.st_mode & 077) != 0) {
-    throw Error("key_file_mode", "key file " + path.string() +
+    throw Error(ErrorCode::kKeyFileMode, "key file " + path.string() +
                                      " is readable by group or others; run: chmod 600 " +
                                      path.string());
   }
   std::ifstream in(path);
   if (!in) {
-    throw Error("key_file_unreadable", "cannot read key file " + path.string() + ": " + std::strerror(errno) +
+    throw Error(ErrorCode::kKeyFileUnreadable, "cannot read key file " + path.string() + ": " + std::strerror(errno) +
                                            " (run the command as the data dir's owner)");
   }
   std::string header, hex;
   std::getline(in, header);
   std::getline(in, hex);
   if (header != kKeyFileHeader) {
-    throw Error("key_file_format", "key file " + path.string() + " is not a bangban identity key");
+    throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " is not a bangban identity key");
   }
   Secret<32> seed;
   if (hex.size() != 64 || sodium_hex2bin(seed.data(), seed.size(), hex.data(), hex.size(), nullptr,
                                          nullptr, nullptr) != 0) {
     sodium_memzero(hex.data(), hex.size());
-    throw Error("key_file_format", "key file " + path.string() + " has a malformed key line");
+    throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " has a malformed key line");
   }
   sodium_memzero(hex.data(), hex.size());
   return FromSeed({seed.data(), seed.size()});
@@ -208,14 +208,14 @@ void SigningKey::Save(const std::filesystem::path& path) const {
   if (file == nullptr) {
     if (fd >= 0) ::close(fd);
     sodium_memzero(text.data(), text.size());
-    throw Error("key_file_write", "cannot create key file " + path.string() + ": " +
+    throw Error(ErrorCode::kKeyFileWrite, "cannot create key file " + path.string() + ": " +
                                       std::strerror(errno) + " (an existing key is never overwritten)");
   }
   bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
   ok = (std::fflush(file) == 0) && ok && (::fsync(fd) == 0);
   std::fclose(file);
   sodium_memzero(text.data(), text.size());
-  if (!ok) throw Error("key_file_write", "cannot write key file " + path.string());
+  if (!ok) throw Error(ErrorCode::kKeyFileWrite, "cannot write key file " + path.string());
 }
 
 Signature SigningKey::Sign(std::string_view domain, ByteView message) const {
@@ -245,7 +245,7 @@ CurvePublicKey ToCurvePublicKey(const PublicKey& key) {
   EnsureSodium();
   CurvePublicKey out;
   if (crypto_sign_ed25519_pk_to_curve25519(out.data(), key.data()) != 0) {
-    throw Error("bad_key", "public key " + KeyId(key) + " is not a valid Ed25519 key");
+    throw Error(ErrorCode::kBadKey, "public key " + KeyId(key) + " is not a valid Ed25519 key");
   }
   return out;
 }
@@ -253,7 +253,7 @@ CurvePublicKey ToCurvePublicKey(const PublicKey& key) {
 PublicKey IdentityOfCurveKey(const CurvePublicKey& key) {
   FieldElement u = FieldElement::FromBytes(key);
   FieldElement denominator = u + FieldElement::One();
-  if (denominator.IsZero()) throw Error("bad_key", "X25519 key " + ToHex(key) + " has no Ed25519 form");
+  if (denominator.IsZero()) throw Error(ErrorCode::kBadKey, "X25519 key " + ToHex(key) + " has no Ed25519 form");
   return ((u - FieldElement::One()) * denominator.Inverse()).ToBytes();  // y < p: the sign bit is clear
 }
 

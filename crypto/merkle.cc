@@ -103,7 +103,7 @@ std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size,
                                          const MerkleHashSource& source) {
   // Indices may come from a remote request, so a bad one is bad input, not a bug.
   if (index >= size) {
-    throw Error("bad_proof_request", "inclusion proof asked for a leaf beyond the tree size");
+    throw Error(ErrorCode::kBadProofRequest, "inclusion proof asked for a leaf beyond the tree size");
   }
   std::vector<Hash32> proof;
   AppendInclusionPath(index, 0, size, source, proof);
@@ -133,7 +133,7 @@ bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t siz
 std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size,
                                            const MerkleHashSource& source) {
   if (old_size > new_size) {
-    throw Error("bad_proof_request", "consistency proof asked from a larger tree to a smaller one");
+    throw Error(ErrorCode::kBadProofRequest, "consistency proof asked from a larger tree to a smaller one");
   }
   // The empty tree and an unchanged tree need no proof (RFC 9162 2.1.4).
   std::vector<Hash32> proof;
@@ -224,13 +224,13 @@ Bytes MerkleFrontier::Serialize() const {
 MerkleFrontier MerkleFrontier::Deserialize(ByteView bytes) {
   ByteView in = bytes;
   auto size = GetBigEndian64(in);
-  if (!size) throw Error("bad_frontier", "a Merkle frontier is shorter than its size field");
+  if (!size) throw Error(ErrorCode::kBadFrontier, "a Merkle frontier is shorter than its size field");
   MerkleFrontier frontier;
   frontier.size_ = *size;
   // One hash per set bit of the size, no more and no less.
   const auto count = static_cast<size_t>(std::popcount(frontier.size_));
   if (bytes.size() != 8 + count * sizeof(Hash32)) {
-    throw Error("bad_frontier", "a Merkle frontier's length does not match its size");
+    throw Error(ErrorCode::kBadFrontier, "a Merkle frontier's length does not match its size");
   }
   for (size_t i = 0; i < count; ++i) {
     Hash32 node;

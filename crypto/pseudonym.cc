@@ -16,7 +16,7 @@ PseudonymKey PseudonymKey::Generate() {
 
 PseudonymKey PseudonymKey::FromBytes(ByteView bytes) {
   EnsureSodium();
-  if (bytes.size() != 32) throw Error("bad_key", "a pseudonym key must be 32 bytes");
+  if (bytes.size() != 32) throw Error(ErrorCode::kBadKey, "a pseudonym key must be 32 bytes");
   PseudonymKey key;
   std::memcpy(key.key_.data(), bytes.data(), 32);
   return key;

@@ -15,13 +15,13 @@ Bytes Seal(const PublicKey& recipient, ByteView plaintext) {
 
 Bytes Unseal(const SigningKey& recipient, ByteView box) {
   if (box.size() < crypto_box_SEALBYTES) {
-    throw Error("unseal_failed", "sealed box is shorter than its overhead");
+    throw Error(ErrorCode::kUnsealFailed, "sealed box is shorter than its overhead");
   }
   CurveSecretKey secret = recipient.curve_secret_key();
   CurvePublicKey curve = recipient.curve_public_key();
   Bytes plain(box.size() - crypto_box_SEALBYTES);
   if (crypto_box_seal_open(plain.data(), box.data(), box.size(), curve.data(), secret.data()) != 0) {
-    throw Error("unseal_failed", "sealed box was not sealed to this hub's key or was altered");
+    throw Error(ErrorCode::kUnsealFailed, "sealed box was not sealed to this hub's key or was altered");
   }
   return plain;
 }

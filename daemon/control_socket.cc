@@ -44,13 +44,13 @@ void RequireShallow(const zmq::message_t& message, std::string_view what) {
   UnpackExactly(ByteView(data, message.size()), what, message.size());
 }
 
-// Error("control_socket") if the bytes are not a request of this version.
+// Error(ErrorCode::kControlSocket) if the bytes are not a request of this version.
 ControlRequest DecodeRequest(const zmq::message_t& message) {
   RequireShallow(message, "control request");
   const auto* data = static_cast<const uint8_t*>(message.data());
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion) {
-    throw Error("control_socket", "the command is another version of bangban than the running daemon: "
+    throw Error(ErrorCode::kControlSocket, "the command is another version of bangban than the running daemon: "
                                   "restart the daemon after an upgrade");
   }
   ControlRequest r;
@@ -72,7 +72,7 @@ ControlReply DecodeReply(const zmq::message_t& message) {
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion || !j.value("exit", Json()).is_number_integer() ||
       !j.value("out", Json()).is_binary() || !j.value("err", Json()).is_binary()) {
-    throw Error("control_socket", "the daemon's answer could not be read (another version of bangban?): "
+    throw Error(ErrorCode::kControlSocket, "the daemon's answer could not be read (another version of bangban?): "
                                   "restart the daemon after an upgrade");
   }
   return {j["exit"].get<int>(), Text(j["out"]), Text(j["err"])};
@@ -85,7 +85,9 @@ std::string Join(const std::set<std::string>& names) {
 }
 
 ControlReply ErrorReply(const Error& e) {
-  return {e.code() == "usage" ? kExitUsage : kExitError, "", std::string("error: ") + e.what() + "\n"};
+  std::ostringstream out, err;
+  PrintError(out, err, false, e.code(), e.what());
+  return {e.Is(ErrorCode::kUsage) ? kExitUsage : kExitError, out.str(), err.str()};
 }
 
 }  // namespace
@@ -93,7 +95,7 @@ ControlReply ErrorReply(const Error& e) {
 std::string ControlEndpoint(const std::filesystem::path& data_dir) {
   const std::string file = (std::filesystem::absolute(data_dir) / "control.sock").string();
   if (file.size() >= sizeof(sockaddr_un::sun_path)) {
-    throw Error("control_socket", "the control socket " + file + " would be " + std::to_string(file.size()) +
+    throw Error(ErrorCode::kControlSocket, "the control socket " + file + " would be " + std::to_string(file.size()) +
                                       " bytes long, more than a Unix socket allows (" +
                                       std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
                                       "): use a data dir with a shorter path");
@@ -124,10 +126,10 @@ ControlServer::ControlServer(const std::filesystem::path& data_dir, std::set<std
     socket_.bind(endpoint);
   } catch (const zmq::error_t& e) {
     ::umask(old_umask);
-    throw Error("control_socket", "cannot serve " + endpoint + ": " + e.what());
+    throw Error(ErrorCode::kControlSocket, "cannot serve " + endpoint + ": " + e.what());
   }
   ::umask(old_umask);
-  if (::chmod(file_.c_str(), 0600) != 0) throw Error("control_socket", "cannot chmod 0600 " + file_.string());
+  if (::chmod(file_.c_str(), 0600) != 0) throw Error(ErrorCode::kControlSocket, "cannot chmod 0600 " + file_.string());
   thread_ = std::thread([this] { Serve(); });
 }
 
@@ -165,12 +167,12 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
   } catch (const Error& e) {
     return ErrorReply(e);
   } catch (const std::exception& e) {
-    return ErrorReply(Error("control_socket", std::string("unreadable request: ") + e.what()));
+    return ErrorReply(Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what()));
   }
   const std::string command = request.argv.size() > 1 ? request.argv[1] : "";
   if (!commands_.count(command)) {
     spdlog::warn("control socket: refused a request for a command the daemon does not run");
-    return ErrorReply(Error("usage", "the daemon runs only these commands for others: " + Join(commands_)));
+    return ErrorReply(Error(ErrorCode::kUsage, "the daemon runs only these commands for others: " + Join(commands_)));
   }
   ControlReply reply;
   try {
@@ -182,7 +184,7 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
   } catch (const Error& e) {
     reply = ErrorReply(e);
   } catch (const std::exception& e) {
-    reply = ErrorReply(Error("internal", e.what()));
+    reply = ErrorReply(Error(ErrorCode::kInternal, e.what()));
   }
   spdlog::info("control socket: ran `{}`, exit {}", command, reply.exit_code);
   return reply;
@@ -193,7 +195,7 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
 ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request) {
   std::optional<pid_t> daemon = RunningDaemon(data_dir);
   if (!daemon) {  // it ended since the caller looked; standard input may be read already
-    throw Error("daemon_stopped", "the daemon on " + data_dir.string() +
+    throw Error(ErrorCode::kDaemonStopped, "the daemon on " + data_dir.string() +
                                       " stopped as this command started; nothing was done: run the command again");
   }
   zmq::context_t context(1);
@@ -204,7 +206,7 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
   socket.connect(ControlEndpoint(data_dir));
   Bytes bytes = EncodeRequest(request);
   if (bytes.size() > kMaxControlRequestBytes) {
-    throw Error("too_large", "the command is larger than a running daemon takes (" +
+    throw Error(ErrorCode::kTooLarge, "the command is larger than a running daemon takes (" +
                                  std::to_string(kMaxControlRequestBytes / (1024 * 1024)) + " MiB); nothing was done");
   }
   socket.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
@@ -217,14 +219,14 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
     if (now && *daemon == 0) daemon = now;  // it had not written its pid yet
     if (now && (*now == *daemon || *now == 0)) continue;
     if (zmq::poll(&item, 1, std::chrono::milliseconds(0)) > 0) break;  // it answered as it ended
-    throw Error("daemon_stopped",
+    throw Error(ErrorCode::kDaemonStopped,
                 "the daemon on " + data_dir.string() + (*daemon > 0 ? " (pid " + std::to_string(*daemon) + ")" : "") +
                     " stopped before it answered, so what this command did is unknown; whatever it stored is "
                     "kept. Check with `status` before running the command again: a repeated submit would file "
                     "the same records twice");
   }
   zmq::message_t reply;
-  if (!socket.recv(reply, zmq::recv_flags::none)) throw Error("control_socket", "no answer from the daemon");
+  if (!socket.recv(reply, zmq::recv_flags::none)) throw Error(ErrorCode::kControlSocket, "no answer from the daemon");
   return DecodeReply(reply);
 }
 
@@ -237,7 +239,7 @@ std::string ReadInputForDaemon(std::istream& input) {
   while (input.read(chunk, sizeof chunk) || input.gcount() > 0) {
     text.append(chunk, static_cast<size_t>(input.gcount()));
     if (text.size() > kRoom) {
-      throw Error("too_large", "the input is larger than a running daemon takes in one command (" +
+      throw Error(ErrorCode::kTooLarge, "the input is larger than a running daemon takes in one command (" +
                                    std::to_string(kRoom / (1024 * 1024)) + " MiB): split it into several files");
     }
   }
@@ -257,7 +259,7 @@ ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input) {
 void RequireSameDataDir(const std::filesystem::path& asked, const std::filesystem::path& running) {
   std::error_code ec;
   if (!std::filesystem::equivalent(asked, running, ec)) {
-    throw Error("data_dir", "this daemon runs " + running.string() + ", not " + asked.string());
+    throw Error(ErrorCode::kDataDir, "this daemon runs " + running.string() + ", not " + asked.string());
   }
 }
 

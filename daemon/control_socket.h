@@ -3,10 +3,11 @@
 //
 // While `run` holds DIR's DaemonLock (daemon/daemon_lock.h) it serves a ZeroMQ REP socket at
 // ipc://DIR/control.sock: a Unix socket file, mode 0600 in the owner-only data dir, so only
-// the daemon's own user (and root) can reach it, and never over the network. A command that
-// changes state (`submit`, `enroll`, `review`, ...) checks the lock first: if a daemon runs, it
-// sends its command line and prints exactly what the daemon answers; if none runs, it opens the
-// store itself. The daemon runs the request with the same CLI code as a command run from the
+// the daemon's own user (and root) can reach it, and never over the network. A command declared
+// as writing (daemon/command_line.h Writes: `submit`, `enroll`, `review`, ...) checks the lock
+// first: if a daemon runs, it sends its command line and prints exactly what the daemon answers
+// (or, for the few that cannot run inside a daemon, is refused); if none runs, it opens the store
+// itself. The daemon runs the request with the same CLI code as a command run from the
 // shell (daemon/command_line.h CommandContext), against its own open node or hub, so the
 // result is the same either way.
 //
@@ -16,7 +17,7 @@
 // see the sender's files: under systemd it has its own /tmp and no /home); and the sender's
 // BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
 // had none: protocol/clock.h; a party that is not a simulation party refuses a fixed one when
-// the command opens it, Error("fixed_clock_refused")). Bundles for `import` are opened by the daemon, by path. Requests
+// the command opens it, Error(ErrorCode::kFixedClockRefused)). Bundles for `import` are opened by the daemon, by path. Requests
 // are served one at a time on the server's own thread.
 //
 // Wire form (msgpack maps): request {v: 1, argv: [str], cwd: str, input: bin | nil,
@@ -62,7 +63,7 @@ struct ControlReply {
   std::string err;
 };
 
-// ipc://DIR/control.sock for `data_dir` (made absolute). Error("control_socket") if the path is
+// ipc://DIR/control.sock for `data_dir` (made absolute). Error(ErrorCode::kControlSocket) if the path is
 // too long for a Unix socket (107 bytes).
 std::string ControlEndpoint(const std::filesystem::path& data_dir);
 
@@ -74,10 +75,10 @@ class ControlServer {
 
   // Removes a socket file left by a daemon that was killed (the caller holds the lock, so it is
   // stale), binds (file mode 0600) and starts serving on its own thread: only the subcommands in
-  // `commands` are run, by `handler`, each under a ScopedNow of the sender's clock and logged
-  // with its name and exit code only (never its arguments or input: they may hold personal
-  // data). Serving stops when `stop` is set or the server is destroyed, after the request in
-  // hand. Error("control_socket") if the socket cannot be bound.
+  // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler`, each
+  // under a ScopedNow of the sender's clock and logged with its name and exit code only (never its
+  // arguments or input: they may hold personal data). Serving stops when `stop` is set or the server is destroyed, after the request in
+  // hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
   ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
                 const std::atomic<bool>& stop);
   // Finishes the request in hand, closes the socket and removes its file.
@@ -101,23 +102,32 @@ class ControlServer {
 
 // The command's side: sends `request` to the daemon holding `data_dir` (call it once
 // RunningDaemon said one does) and returns its reply. Waits as long as the daemon lives: a long
-// submit takes a while. Error("daemon_stopped") if the daemon ends before answering (or ended
+// submit takes a while. Error(ErrorCode::kDaemonStopped) if the daemon ends before answering (or ended
 // just before the request).
 ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request);
 
 // The request for this process's command line; with `input`, reads all of it as the input.
 ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input);
 
-// Error("data_dir") unless `asked` and `running` name the same directory: a daemon runs
+// Error(ErrorCode::kDataDir) unless `asked` and `running` name the same directory: a daemon runs
 // commands for its own data dir only.
 void RequireSameDataDir(const std::filesystem::path& asked, const std::filesystem::path& running);
 
-// For a command run from the shell: hand state-changing commands to a daemon when one runs
-// (CommandContext::HandedOff).
+// For a command run from the shell: what a command declared as writing does when a daemon holds
+// its data dir (CommandContext::beside_daemon). Writes::ViaDaemon: hands the command to the
+// daemon and prints its answer; Writes::NotBesideDaemon (and `run`): refused, Error
+// kDaemonRunning "a daemon (pid N) holds DIR: ...", before anything is written.
 template <typename Party>
 void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
-  cmd.hand_off = [&cmd, argc, argv](const std::filesystem::path& data, std::istream* input) {
-    if (!RunningDaemon(data)) return false;  // before reading the input: a local run needs it
+  cmd.beside_daemon = [&cmd, argc, argv](const std::filesystem::path& data, const Writes& writes,
+                                         std::istream* input) {
+    std::optional<pid_t> daemon = RunningDaemon(data);
+    if (!daemon) return false;  // before reading the input: a local run needs it
+    if (writes.kind != Writes::Kind::kViaDaemon) {
+      const std::string pid = *daemon > 0 ? " (pid " + std::to_string(*daemon) + ")" : "";
+      const std::string advice = writes.why_not.empty() ? "stop it first" : writes.why_not;
+      throw Error(ErrorCode::kDaemonRunning, "a daemon" + pid + " holds " + data.string() + ": " + advice);
+    }
     ControlReply reply = HandToDaemon(data, RequestFromProcess(argc, argv, input));
     cmd.out << reply.out << std::flush;
     cmd.err << reply.err << std::flush;
@@ -127,7 +137,8 @@ void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
 }
 
 // A command run from the shell: opens the node or hub (`Party`) when a callback asks for it,
-// hands state-changing commands to a running daemon, and maps errors to exit codes.
+// hands the commands declared as writing to a running daemon (or refuses them), and maps errors
+// to exit codes.
 template <typename Party>
 int RunFromShell(int argc, char** argv,
                  const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {

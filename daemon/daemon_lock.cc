@@ -48,7 +48,7 @@ pid_t ReadPid(int fd) {
 bool TryLock(int fd, int operation, const std::filesystem::path& file) {
   while (::flock(fd, operation | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return false;
-    if (errno != EINTR) throw Error("data_dir", "cannot lock " + file.string() + ": " + std::strerror(errno));
+    if (errno != EINTR) throw Error(ErrorCode::kDataDir, "cannot lock " + file.string() + ": " + std::strerror(errno));
   }
   return true;
 }
@@ -58,7 +58,7 @@ bool TryLock(int fd, int operation, const std::filesystem::path& file) {
 DaemonLock::DaemonLock(const std::filesystem::path& data_dir) {
   const std::filesystem::path file = LockFile(data_dir);
   Fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (fd.get() < 0) throw Error("data_dir", "cannot open " + file.string() + ": " + std::strerror(errno));
+  if (fd.get() < 0) throw Error(ErrorCode::kDataDir, "cannot open " + file.string() + ": " + std::strerror(errno));
   ::fchmod(fd.get(), 0600);  // also a file left by an older version or copied with other modes
   // A command probing for a daemon (RunningDaemon) holds a shared lock for an instant: retry a
   // little before deciding that a daemon runs.
@@ -68,12 +68,12 @@ DaemonLock::DaemonLock(const std::filesystem::path& data_dir) {
     if (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!locked) {
-    throw Error("daemon_running", "another bangban daemon already runs on " + data_dir.string() + " (pid " +
+    throw Error(ErrorCode::kDaemonRunning, "another bangban daemon already runs on " + data_dir.string() + " (pid " +
                                       std::to_string(ReadPid(fd.get())) + ")");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    throw Error("data_dir", "cannot write " + file.string() + ": " + std::strerror(errno));
+    throw Error(ErrorCode::kDataDir, "cannot write " + file.string() + ": " + std::strerror(errno));
   }
   fd_ = fd.release();
 }
@@ -87,7 +87,7 @@ std::optional<pid_t> RunningDaemon(const std::filesystem::path& data_dir) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
-    throw Error("data_dir", "cannot open " + file.string() + ": " + std::strerror(errno));
+    throw Error(ErrorCode::kDataDir, "cannot open " + file.string() + ": " + std::strerror(errno));
   }
   if (TryLock(fd.get(), LOCK_SH, file)) return std::nullopt;  // released when fd closes
   return ReadPid(fd.get());

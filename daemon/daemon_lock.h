@@ -16,9 +16,9 @@ namespace bangban {
 
 class DaemonLock {
  public:
-  // Takes the lock on `data_dir` (creating the lock file). Errors: Error("daemon_running",
+  // Takes the lock on `data_dir` (creating the lock file). Errors: Error(ErrorCode::kDaemonRunning,
   // "another bangban daemon already runs on DIR (pid N)") while another process holds it;
-  // Error("data_dir", ...) if the lock file cannot be created or locked.
+  // Error(ErrorCode::kDataDir, ...) if the lock file cannot be created or locked.
   explicit DaemonLock(const std::filesystem::path& data_dir);
   ~DaemonLock();  // releases the lock (closing the file is enough)
   DaemonLock(const DaemonLock&) = delete;

@@ -33,12 +33,6 @@ HubConfig LoadConfig(const DataDir& dir) {
 
 PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
                     const std::optional<std::filesystem::path>& key_file) {
-  if (config.role != "county" && config.role != "city") {
-    throw Error("usage", "--role must be county or city");
-  }
-  if (config.county.size() < 4 || config.county.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error("usage", "--county must be a division code such as 140802 (county) or 1408 (city)");
-  }
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
@@ -104,7 +98,7 @@ std::optional<Receipt> Hub::ReceiptFor(const RecordId& id) {
 
 Receipt Hub::ProveReceipt(const RecordId& id) {
   std::optional<Receipt> receipt = ReceiptFor(id);
-  if (!receipt) throw Error("not_found", "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
+  if (!receipt) throw Error(ErrorCode::kNotFound, "record " + ToHex(id).substr(0, 16) + " is not held by this hub");
   return *receipt;
 }
 
@@ -115,7 +109,7 @@ Record Hub::Enrol(const EnrolRequest& r) {
                {"county", r.county}};
   if (!r.outlet_id.empty()) body["outlet_id"] = r.outlet_id;
   if (r.role == "outlet" && r.outlet_id.empty()) {
-    throw Error("usage", "--outlet-id is required to enrol an outlet");
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
   }
   return store_->AppendOwn(key_, {{"key.enroll", body}}).front();
 }
@@ -125,7 +119,7 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   // changes nothing while the operator believes it did.
   if (auto enrolled = store_->FindEnrolment(key); enrolled && enrolled->revoked_after_seq &&
                                                   after_seq >= *enrolled->revoked_after_seq) {
-    throw Error("already_revoked", "key " + KeyId(key) + " is already revoked after seq " +
+    throw Error(ErrorCode::kAlreadyRevoked, "key " + KeyId(key) + " is already revoked after seq " +
                                        std::to_string(*enrolled->revoked_after_seq) +
                                        ", which stays in force; a later limit would change nothing, so nothing was "
                                        "written (an earlier --after-seq tightens it)");
@@ -151,7 +145,7 @@ ReviewOutcome Hub::Review(const ReviewRequest& request) {
   std::optional<TreeHead> head;
   store_->env().Read([&](LmdbTxn& txn) { head = log_->LatestHead(txn); });
   if (head && now < head->timestamp_ms) {
-    throw Error("backdated", "this review would be dated " + FormatRfc3339(now) + ", before the tree head this hub "
+    throw Error(ErrorCode::kBackdated, "this review would be dated " + FormatRfc3339(now) + ", before the tree head this hub "
                              "signed at " + FormatRfc3339(head->timestamp_ms) +
                              ": a decision is never dated before what the hub already attested; nothing was written "
                              "(check the clock)");
@@ -191,9 +185,10 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       return;
     }
     for (const ColourChange& c : changes) {
-      spdlog::warn("case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id,
-                   ToString(c.from), ToString(c.to),
-                   FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
+      spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info,
+                  "case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id,
+                  ToString(c.from), ToString(c.to), FormatRfc3339(c.deadline_ms),
+                  c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
   SyncServer server(std::move(options));

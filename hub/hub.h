@@ -36,13 +36,13 @@ class Hub {
   static PublicKey Init(const std::filesystem::path& dir, const HubConfig& config,
                         const std::optional<std::filesystem::path>& key_file);
 
-  // Error("fixed_clock_refused") if the clock is fixed (BANGBAN_NOW) and hub.toml does not say
+  // Error(ErrorCode::kFixedClockRefused) if the clock is fixed (BANGBAN_NOW) and hub.toml does not say
   // this is a simulation party; checked before anything reads the clock.
   explicit Hub(const std::filesystem::path& dir);
   // The same check for a command the running daemon runs under its sender's clock.
   void CheckClock() const;
 
-  // Writes key.enroll into the hub's feed. Error("not_authorized") if this hub may not enrol
+  // Writes key.enroll into the hub's feed. Error(ErrorCode::kNotAuthorized) if this hub may not enrol
   // that key (a county hub enrols outlets of its own county only).
   Record Enrol(const EnrolRequest& request);
   Record Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason);
@@ -50,7 +50,7 @@ class Hub {
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
   // in the report's warnings (stored all the same: each outlet's application is its own case).
   ImportReport Import(const std::filesystem::path& file);
-  // A county hub's review (CaseBook::Review with this hub's key). Error("backdated") if the
+  // A county hub's review (CaseBook::Review with this hub's key). Error(ErrorCode::kBackdated) if the
   // clock is before the latest tree head this hub signed: a decision is never dated before
   // what the hub already attested.
   ReviewOutcome Review(const ReviewRequest& request);
@@ -67,7 +67,7 @@ class Hub {
   // One exchange with the city hub that also fetches this hub's own feed if the city holds
   // more of it (a county hub restored from an old backup): until then no record may be
   // appended (kBehindFlag in storage/meta_keys.h), since it would fork the hub's feed. `run --upstream`
-  // does the same on its first exchange. Error("unreachable") / Error("refused") as SyncClient.
+  // does the same on its first exchange. Error(ErrorCode::kUnreachable) / Error(ErrorCode::kRefused) as SyncClient.
   SyncClient::Result Recover(const std::string& upstream, const PublicKey& upstream_key);
   // While Run replicates to an upstream hub: starts the next exchange now (e.g. the daemon just
   // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.
@@ -100,7 +100,7 @@ class Hub {
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<Bytes> LatestTreeHead() const;  // binary form
   std::vector<PeerReport> PeerReports() const;
-  // ReceiptFor, or Error("not_found"): the answer to a prove.
+  // ReceiptFor, or Error(ErrorCode::kNotFound): the answer to a prove.
   Receipt ProveReceipt(const RecordId& id);
 };
 

@@ -12,14 +12,14 @@ namespace {
 bool ClockSimulation(const toml::table& t, const std::string& file) {
   const toml::node_view<const toml::node> clock = t["clock"];
   if (!clock) return false;
-  if (!clock.is_table()) throw Error("config", file + ": clock: must be a section ([clock])");
+  if (!clock.is_table()) throw Error(ErrorCode::kConfig, file + ": clock: must be a section ([clock])");
   for (auto&& [key, node] : *clock.as_table()) {
     if (key.str() != "simulation") {
-      throw Error("config", file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+      throw Error(ErrorCode::kConfig, file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
     }
   }
   auto simulation = clock["simulation"].value_exact<bool>();
-  if (!simulation && clock["simulation"]) throw Error("config", file + ": clock.simulation: must be true or false");
+  if (!simulation && clock["simulation"]) throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
   return simulation.value_or(false);
 }
 }  // namespace
@@ -30,22 +30,22 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
   try {
     t = toml::parse_file(file);
   } catch (const toml::parse_error& e) {
-    throw Error("config", file + ": " + std::string(e.description()));
+    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
   }
   HubConfig c;
   c.role = t["role"].value_or(std::string());
   if (c.role != "county" && c.role != "city") {
-    throw Error("config", file + ": role: must be \"county\" or \"city\"");
+    throw Error(ErrorCode::kConfig, file + ": role: must be \"county\" or \"city\"");
   }
   c.name = t["name"].value_or(std::string());
-  if (c.name.empty()) throw Error("config", file + ": name: missing");
+  if (c.name.empty()) throw Error(ErrorCode::kConfig, file + ": name: missing");
   c.county = t["county"].value_or(std::string());
   if (c.county.size() < 4 || c.county.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error("config", file + ": county: must be a division code such as 140802 (county) or 1408 (city)");
+    throw Error(ErrorCode::kConfig, file + ": county: must be a division code such as 140802 (county) or 1408 (city)");
   }
   if (auto hex = t["city_key"].value<std::string>(); hex && !hex->empty()) {
     auto key = FromHexFixed<32>(*hex);
-    if (!key) throw Error("config", file + ": city_key: must be 64 hex characters");
+    if (!key) throw Error(ErrorCode::kConfig, file + ": city_key: must be 64 hex characters");
     c.city_key = *key;
   }
   c.simulation = ClockSimulation(t, file);
@@ -58,7 +58,7 @@ void HubConfig::Save(const std::filesystem::path& path) const {
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   std::ofstream out(path);
   out << "# bangban hub configuration\n" << t << "\n";
-  if (!out) throw Error("config", "cannot write " + path.string());
+  if (!out) throw Error(ErrorCode::kConfig, "cannot write " + path.string());
 }
 
 }  // namespace bangban

@@ -18,7 +18,7 @@ struct HubConfig {
   // (BANGBAN_NOW); every other hub refuses one (storage/data_dir.h).
   bool simulation = false;
 
-  // Error("config", "<file>: <field>: <problem>").
+  // Error(ErrorCode::kConfig, "<file>: <field>: <problem>").
   static HubConfig Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;
 };

@@ -1,13 +1,12 @@
 // bangban-hub: a county hub or the city hub. See `bangban-hub --help` and docs/operations.md.
 //
 // The same commands serve the shell and the daemon: while `run` holds a data dir, the commands
-// that change it (kDaemonCommands) are handed to the daemon over its control socket
-// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open hub.
+// declared as writing (AddCommand's Writes) are handed to the daemon over its control socket
+// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open hub,
+// or refused.
 #include <iostream>
 #include <memory>
-#include <set>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "hub/hub.h"
@@ -21,13 +20,10 @@ using namespace bangban;
 
 namespace {
 
-// The commands that change the hub's state: run by the daemon while one holds the data dir.
-const std::set<std::string> kDaemonCommands = {"enroll", "revoke", "import", "review", "reindex"};
-
 // Option values for every subcommand; the callbacks share ownership, since CLI11 binds options
 // to variables that must outlive the parse.
 struct Args {
-  std::string data, file, out, key_hex, key_file, city_key_hex, upstream_key_hex, reason;
+  std::string data, file, out, key_hex, key_file, city_key_hex, upstream_key_hex, reason, city_code;
   bool json = false;
   HubConfig config;
   std::vector<std::filesystem::path> calendars;
@@ -39,22 +35,46 @@ using ArgsPtr = std::shared_ptr<Args>;
 
 std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd);
 
-PublicKey ParseKey(const std::string& hex, const std::string& option) {
-  auto key = FromHexFixed<32>(hex);
-  if (!key) throw Error("usage", option + " must be 64 hex characters (a public key)");
-  return *key;
+// A division code: a county's (140802) or a city's (1408).
+CLI::Validator DivisionCodeValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.size() >= 4 && text.find_first_not_of("0123456789") == std::string::npos
+                   ? ""
+                   : "must be a division code such as 140802 (county) or 1408 (city)";
+      },
+      "CODE");
 }
 
+// A key option's value, checked by the CLI (HexKey).
+PublicKey KeyOption(const std::string& hex) { return *FromHexFixed<32>(hex); }
+
 PublicKey UpstreamKey(const Hub& hub, const Args& a) {
-  if (!a.upstream_key_hex.empty()) return ParseKey(a.upstream_key_hex, "--upstream-key");
-  if (!hub.config().city_key) throw Error("usage", "--upstream needs --upstream-key (or city_key in hub.toml)");
+  if (!a.upstream_key_hex.empty()) return KeyOption(a.upstream_key_hex);
+  if (!hub.config().city_key) throw Error(ErrorCode::kUsage, "--upstream needs --upstream-key (or city_key in hub.toml)");
   return *hub.config().city_key;
 }
 
 // ---- what each command does ------------------------------------------------------------------
 
+// init's options beyond CLI11's checks: a county hub has a --county code, a city hub a --city
+// code (or, the old spelling, --county).
+void CheckInit(Args& a) {
+  if (a.config.role == "county" && !a.city_code.empty()) {
+    throw Error(ErrorCode::kUsage, "--city is the code of a city hub; a county hub is created with --county CODE");
+  }
+  if (a.config.role == "city" && !a.city_code.empty() && !a.config.county.empty()) {
+    throw Error(ErrorCode::kUsage, "give the city's code once: --city CODE (--county is its old spelling)");
+  }
+  if (a.config.role == "city" && !a.city_code.empty()) a.config.county = a.city_code;
+  if (a.config.county.empty()) {
+    throw Error(ErrorCode::kUsage, a.config.role == "city" ? "--city is required: the city's division code, e.g. 1408"
+                                                           : "--county is required: the county's code, e.g. 140802");
+  }
+}
+
 void Init(HubCommand& cmd, Args& a) {
-  if (!a.city_key_hex.empty()) a.config.city_key = ParseKey(a.city_key_hex, "--city-key");
+  if (!a.city_key_hex.empty()) a.config.city_key = KeyOption(a.city_key_hex);
   std::vector<std::filesystem::path> calendars;
   for (const std::filesystem::path& file : a.calendars) calendars.push_back(cmd.Path(file.string()));
   CalendarInstall calendar_install(calendars);  // checked before anything is created
@@ -65,26 +85,21 @@ void Init(HubCommand& cmd, Args& a) {
   cmd.out << ToHex(key) << "\n";
 }
 
-void Enroll(HubCommand& cmd, Args& a) {
-  a.enrol.key = ParseKey(a.key_hex, "--key");
+void CheckEnroll(const Args& a) {
   if (a.enrol.role == "outlet" && a.enrol.outlet_id.empty()) {
-    throw Error("usage", "--outlet-id is required to enrol an outlet");
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
   }
-  if (cmd.HandedOff(a.data)) return;
+}
+
+void Enroll(HubCommand& cmd, Args& a) {
+  a.enrol.key = KeyOption(a.key_hex);
   Hub& hub = cmd.Open(a.data);
   if (a.enrol.county.empty()) a.enrol.county = hub.config().county;
   cmd.out << ToHex(hub.Enrol(a.enrol).id()) << "\n";
 }
 
 void Revoke(HubCommand& cmd, const Args& a) {
-  PublicKey key = ParseKey(a.key_hex, "--key");
-  if (cmd.HandedOff(a.data)) return;
-  cmd.out << ToHex(cmd.Open(a.data).Revoke(key, a.after_seq, a.reason).id()) << "\n";
-}
-
-int Import(HubCommand& cmd, const Args& a) {
-  if (cmd.HandedOff(a.data)) return cmd.exit_code;
-  return PrintImportReport(cmd.out, cmd.Open(a.data).Import(cmd.Path(a.file)), a.json);
+  cmd.out << ToHex(cmd.Open(a.data).Revoke(KeyOption(a.key_hex), a.after_seq, a.reason).id()) << "\n";
 }
 
 // `run`: holds the data dir (DaemonLock), serves the control socket and the nodes until stopped.
@@ -101,7 +116,7 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   // TransparencyLog keep nothing in memory; CaseBook's memory is fixed at start or guarded (the
   // profile cache, the live clock watch); and only this thread calls CaseBook::Review, one
   // request at a time (its strict workflow check keys on the calling thread).
-  ControlServer control(dir, kDaemonCommands, [&](const ControlRequest& request) {
+  ControlServer control(dir, CommandsForDaemon<Hub>(BuildApp), [&](const ControlRequest& request) {
     ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
     hub.WakeUpstream();  // what it stored reaches the city now
     return reply;
@@ -161,50 +176,61 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
 
 void AddInit(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto* init = app.add_subcommand("init", "Create a hub data dir and print the hub's public key");
+  auto init = AddCommand(app, cmd, "init", "Create a hub data dir and print the hub's public key",
+                         Writes::NotBesideDaemon("it is a hub's data dir already"));
   init->add_option("--data", a.data, "Data dir to create")->required();
   init->add_option("--role", a.config.role, "county or city")->required()->check(CLI::IsMember({"county", "city"}));
   init->add_option("--name", a.config.name, "The operating bureau, e.g. 盐湖区行政审批服务管理局")->required();
-  init->add_option("--county", a.config.county, "Division code: the county's (140802) or the city's (1408)")->required();
-  init->add_option("--city-key", a.city_key_hex, "The city hub's public key (county hubs)");
+  init->add_option("--county", a.config.county,
+                   "A county hub's county code, e.g. 140802 (for a city hub: the old spelling of --city)")
+      ->check(DivisionCodeValidator());
+  init->add_option("--city", a.city_code, "A city hub's division code, e.g. 1408")->check(DivisionCodeValidator());
+  init->add_option("--city-key", a.city_key_hex, "The city hub's public key (county hubs)")->check(HexKey());
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
   init->add_option("--calendar", a.calendars, "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
   init->add_flag("--simulation", a.config.simulation,
                  "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
                  "and every report and status says so. Never for a real hub");
-  init->callback([&cmd, args] { Init(cmd, *args); });
+  init.Check([args] { CheckInit(*args); });
+  init.Does([&cmd, args] { Init(cmd, *args); });
 }
 
 void AddKeyCommands(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto* enroll = app.add_subcommand("enroll", "Enrol a key (writes a signed key.enroll record)");
+  auto enroll = AddCommand(app, cmd, "enroll", "Enrol a key (writes a signed key.enroll record)", Writes::ViaDaemon());
   enroll->add_option("--data", a.data, "Hub data dir")->required();
-  enroll->add_option("--key", a.key_hex, "The public key to enrol (hex)")->required();
+  enroll->add_option("--key", a.key_hex, "The public key to enrol (hex)")->required()->check(HexKey());
   enroll->add_option("--role", a.enrol.role, "outlet, county or city")->required()->check(CLI::IsMember({"outlet", "county", "city"}));
   enroll->add_option("--name", a.enrol.name, "Who holds the key, e.g. the outlet's name")->required();
   enroll->add_option("--county", a.enrol.county, "County code (default: this hub's)");
-  enroll->add_option("--outlet-id", a.enrol.outlet_id, "Outlet id (required for outlets)");
-  enroll->callback([&cmd, args] { Enroll(cmd, *args); });
+  enroll->add_option("--outlet-id,--outlet", a.enrol.outlet_id,
+                     "Outlet id (required for outlets; --outlet: the spelling bangban-node init had)");
+  enroll.Check([args] { CheckEnroll(*args); });
+  enroll.Does([&cmd, args] { Enroll(cmd, *args); });
 
-  auto* revoke = app.add_subcommand("revoke", "Revoke a key: its records after --after-seq are refused everywhere");
+  auto revoke = AddCommand(app, cmd, "revoke", "Revoke a key: its records after --after-seq are refused everywhere",
+                           Writes::ViaDaemon());
   revoke->add_option("--data", a.data, "Hub data dir")->required();
-  revoke->add_option("--key", a.key_hex, "The public key to revoke (hex)")->required();
+  revoke->add_option("--key", a.key_hex, "The public key to revoke (hex)")->required()->check(HexKey());
   revoke->add_option("--after-seq", a.after_seq, "Last seq of that key that stays valid")->required();
   revoke->add_option("--reason", a.reason, "Why (recorded in the signed record)")->required();
-  revoke->callback([&cmd, args] { Revoke(cmd, *args); });
+  revoke.Does([&cmd, args] { Revoke(cmd, *args); });
 }
 
 void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
-  auto* import_cmd = app.add_subcommand("import", "Verify and store the records of a bundle file");
+  auto import_cmd = AddCommand(app, cmd, "import", "Verify and store the records of a bundle file", Writes::ViaDaemon());
   import_cmd->add_option("--data", args->data, "Hub data dir")->required();
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
-  import_cmd->callback([&cmd, args] { cmd.exit_code = Import(cmd, *args); });
+  import_cmd.Does([&cmd, args] {
+    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
+  });
 
-  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file (e.g. for the city)");
+  auto export_cmd = AddCommand(app, cmd, "export", "Write every record held to a bundle file (e.g. for the city)",
+                               Writes::Nothing());
   export_cmd->add_option("--data", args->data, "Hub data dir")->required();
   export_cmd->add_option("--out", args->out, "Bundle file to write")->required();
-  export_cmd->callback([&cmd, args] {
+  export_cmd.Does([&cmd, args] {
     size_t count = cmd.Open(args->data).Export(cmd.Path(args->out));
     cmd.out << "exported " << count << " records to " << args->out << "\n";
   });
@@ -212,31 +238,40 @@ void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 
 void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto* run = app.add_subcommand("run", "Serve outlet nodes over ZeroMQ/CurveZMQ (and replicate to the city with --upstream)");
+  auto run = AddCommand(app, cmd, "run",
+                        "Serve outlet nodes over ZeroMQ/CurveZMQ (and replicate to the city with --upstream)",
+                        Writes::IsTheDaemon());
   run->add_option("--data", a.data, "Hub data dir")->required();
   run->add_option("--listen", a.run_options.listen, "Endpoint to serve, e.g. tcp://0.0.0.0:7100")->required();
   run->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint (county hubs)");
-  run->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (hex)");
-  run->callback([&cmd, args] { RunDaemon(cmd, *args); });
+  run->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (hex)")->check(HexKey());
+  run.Does([&cmd, args] { RunDaemon(cmd, *args); });
 
-  auto* recover = app.add_subcommand(
-      "recover", "After restoring a county hub from an old backup: fetch its own feed from the city before anything is written");
+  // Not run by a daemon: recovering fetches the hub's own feed before it writes anything, and a
+  // running hub writes (it ingests, enrols, reviews) as it serves.
+  auto recover = AddCommand(
+      app, cmd, "recover",
+      "After restoring a county hub from an old backup: fetch its own feed from the city before anything is written",
+      Writes::NotBesideDaemon("stop it first: recover must run before the hub writes anything"));
   recover->add_option("--data", a.data, "Hub data dir")->required();
   recover->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint")->required();
-  recover->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (default: city_key in hub.toml)");
-  recover->callback([&cmd, args] { cmd.exit_code = Recover(cmd, *args); });
+  recover->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (default: city_key in hub.toml)")
+      ->check(HexKey());
+  recover.Does([&cmd, args] { return Recover(cmd, *args); });
 }
 
 void AddChecks(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
-  auto* audit = app.add_subcommand("audit", "Re-verify every signature, chain and enrolment; exit 1 naming each problem");
+  auto audit = AddCommand(app, cmd, "audit",
+                          "Re-verify every signature, chain and enrolment; exit 1 naming each problem",
+                          Writes::Nothing());
   audit->add_option("--data", args->data, "Hub data dir")->required();
   audit->add_flag("--json", args->json, "Print one JSON document");
-  audit->callback([&cmd, args] { cmd.exit_code = Audit(cmd, *args); });
+  audit.Does([&cmd, args] { return Audit(cmd, *args); });
 
-  auto* status = app.add_subcommand("status", "Show what the hub holds");
+  auto status = AddCommand(app, cmd, "status", "Show what the hub holds", Writes::Nothing());
   status->add_option("--data", args->data, "Hub data dir")->required();
   status->add_flag("--json", args->json, "Print one JSON document");
-  status->callback([&cmd, args] { PrintStatus(cmd, *args); });
+  status.Does([&cmd, args] { PrintStatus(cmd, *args); });
 }
 
 // The whole command line, writing to `cmd`'s streams. `cmd` must outlive the app.
@@ -245,7 +280,7 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
       "bangban-hub: a county hub (review queue, SLA) or the city hub (oversight, audit).");
   app->require_subcommand(1);
   auto args = std::make_shared<Args>();
-  AddKeygenCommand(*app, cmd.out, cmd.cwd);
+  AddKeygenCommand(*app, cmd);
   AddInit(*app, cmd, args);
   AddKeyCommands(*app, cmd, args);
   AddBundles(*app, cmd, args);
@@ -258,6 +293,6 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-hub"));
+  SetUpLog("bangban-hub");
   return RunFromShell<Hub>(argc, argv, BuildApp);
 }

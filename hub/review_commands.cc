@@ -33,6 +33,24 @@ CLI::Validator DateValidator() {
       "DATE");
 }
 
+// review's options beyond CLI11's checks, made before the store is opened or the daemon asked.
+void CheckReview(const Args& a) {
+  const CaseAction action = *ParseReviewAction(a.action);
+  if ((action == CaseAction::kCorrect || action == CaseAction::kReject) && a.reason.empty()) {
+    throw Error(ErrorCode::kUsage, "--reason is required for " + a.action + ": say " +
+                                       (action == CaseAction::kCorrect ? "what the applicant must correct"
+                                                                       : "why it is rejected"));
+  }
+  if (!a.uscc.empty() && action != CaseAction::kApprove) {
+    throw Error(ErrorCode::kUsage, "--uscc goes with approve only (the code issued to a new entity)");
+  }
+  if (a.auto_assign && action != CaseAction::kAssign) throw Error(ErrorCode::kUsage, "--auto goes with assign only");
+  if (a.auto_assign == !a.reviewer.empty()) {
+    throw Error(ErrorCode::kUsage, action == CaseAction::kAssign ? "--reviewer: give either --reviewer ID or --auto"
+                                                                 : "--reviewer is required: the reviewer who acts");
+  }
+}
+
 int64_t AtOrNow(const std::string& at) { return at.empty() ? NowMs() : *ParseRfc3339(at); }
 
 void AddQueueOptions(CLI::App* cmd, Args& a) {
@@ -55,11 +73,12 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
   auto args = std::make_shared<Args>();
   Args& a = *args;
 
-  auto* review = app.add_subcommand(
-      "review",
+  auto review = AddCommand(
+      app, cmd, "review",
       "Act on an application as the county approval bureau: accept (受理), correct (补正, returns it to the "
       "applicant), approve (核准), reject (驳回) or assign it to a reviewer. Writes a signed review record into "
-      "the hub's feed; refuses what the workflow does not allow now.");
+      "the hub's feed; refuses what the workflow does not allow now.",
+      Writes::ViaDaemon());
   review->add_option("--data", a.data, "Hub data dir")->required();
   review->add_option("action", a.action, "accept | correct | approve | reject | assign")
       ->required()
@@ -76,24 +95,10 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
   review->add_option("--uscc", a.uscc,
                      "approve only: the unified social credit code issued; required to approve an establish");
   review->add_flag("--json", a.json, "Print one JSON document");
-  review->callback([args, &cmd] {
+  review.Check([args] { CheckReview(*args); });
+  review.Does([args, &cmd] {
     Args& a = *args;
     const CaseAction action = *ParseReviewAction(a.action);
-    // Usage mistakes are caught here, before the store is opened (exit 2).
-    if ((action == CaseAction::kCorrect || action == CaseAction::kReject) && a.reason.empty()) {
-      throw CLI::ValidationError("--reason", "is required for " + a.action + ": say " +
-                                                 (action == CaseAction::kCorrect ? "what the applicant must correct"
-                                                                                 : "why it is rejected"));
-    }
-    if (!a.uscc.empty() && action != CaseAction::kApprove) {
-      throw CLI::ValidationError("--uscc", "goes with approve only (the code issued to a new entity)");
-    }
-    if (a.auto_assign && action != CaseAction::kAssign) throw CLI::ValidationError("--auto", "goes with assign only");
-    if (a.auto_assign == !a.reviewer.empty()) {
-      throw CLI::ValidationError("--reviewer", action == CaseAction::kAssign ? "give either --reviewer ID or --auto"
-                                                                             : "is required: the reviewer who acts");
-    }
-    if (cmd.HandedOff(a.data)) return;
     Hub& hub = cmd.Open(a.data);
     ReviewOutcome outcome = hub.Review({action, a.app_id, a.reviewer, a.reason, a.uscc, a.auto_assign, a.outlet});
     if (a.json) {
@@ -109,16 +114,17 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
               << a.action << " by " << outcome.reviewer << "; the case is now "
               << ToString(outcome.state) << "\n";
     }
-    cmd.exit_code = kExitOk;
   });
 
-  auto* report = app.add_subcommand("report", "Print the hub's projections (computed from them alone)");
+  auto report = AddCommand(app, cmd, "report", "Print the hub's projections (computed from them alone)",
+                           Writes::Nothing());
   report->require_subcommand(1);
-  auto* sla = report->add_subcommand(
-      "sla",
+  auto sla = AddCommand(
+      *report.app(), cmd, "sla",
       "SLA figures per county, outlet, reviewer, kind and channel: received, completed, on time, breached, "
       "yellow/red, rates, median and p90 working minutes, returns, statutory breaches, transit delay "
-      "(docs/sla.md defines each); without --json, a table and the review queue");
+      "(docs/sla.md defines each); without --json, a table and the review queue",
+      Writes::Nothing());
   sla->add_option("--data", a.data, "Hub data dir")->required();
   sla->add_option("--at", a.at, "Evaluate open cases at this instant (RFC 3339; default: now; a fixed clock only at a simulation party)")
       ->check(TimeValidator());
@@ -128,15 +134,17 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       ->check(DateValidator());
   sla->add_flag("--apps", a.apps, "Also list every application: state, deadline, elapsed working minutes, colour");
   sla->add_flag("--json", a.json, "Print one JSON document");
-  sla->callback([args, &cmd] {
+  sla.Check([args] {
+    if (!args->from.empty() && !args->to.empty() && *ParseCivilDate(args->to) < *ParseCivilDate(args->from)) {
+      throw Error(ErrorCode::kUsage, "--to is before --from");
+    }
+  });
+  sla.Does([args, &cmd] {
     Args& a = *args;
     SlaReportOptions options;
     options.at_ms = AtOrNow(a.at);
     if (!a.from.empty()) options.from = ParseCivilDate(a.from);
     if (!a.to.empty()) options.to = ParseCivilDate(a.to);
-    if (options.from && options.to && *options.to < *options.from) {
-      throw CLI::ValidationError("--to", "is before --from");
-    }
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
     Json result = BuildSlaReport(hub.cases(), options);
@@ -153,27 +161,31 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       }
     }
   });
-  auto* report_queue = report->add_subcommand("queue", "The review queue: open cases by deadline, with colours");
-  AddQueueOptions(report_queue, a);
-  report_queue->callback([args, &cmd] { PrintQueue(cmd, *args); });
+  auto report_queue = AddCommand(*report.app(), cmd, "queue",
+                                 "The review queue: open cases by deadline, with colours", Writes::Nothing());
+  AddQueueOptions(report_queue.app(), a);
+  report_queue.Does([args, &cmd] { PrintQueue(cmd, *args); });
 
-  auto* queue = app.add_subcommand(
-      "queue", "The review queue: open cases by deadline (earliest first) with colours, then those waiting for "
-               "the applicant (same as report queue)");
-  AddQueueOptions(queue, a);
-  queue->callback([args, &cmd] { PrintQueue(cmd, *args); });
+  auto queue = AddCommand(
+      app, cmd, "queue",
+      "The review queue: open cases by deadline (earliest first) with colours, then those waiting for the applicant "
+      "(same as report queue)",
+      Writes::Nothing());
+  AddQueueOptions(queue.app(), a);
+  queue.Does([args, &cmd] { PrintQueue(cmd, *args); });
 
-  auto* reindex = app.add_subcommand(
-      "reindex", "Rebuild the projections (review queue, SLA figures) from the stored records; gives exactly "
-                 "what the hub built as the records arrived");
+  auto reindex = AddCommand(
+      app, cmd, "reindex",
+      "Rebuild the projections (review queue, SLA figures) from the stored records; gives exactly what the hub "
+      "built as the records arrived",
+      Writes::ViaDaemon());
   reindex->add_option("--data", a.data, "Hub data dir")->required();
   reindex->add_flag("--json", a.json, "Print one JSON document");
   reindex->add_flag("--leave-out-damaged", a.leave_out_damaged,
                     "Rebuild from the readable records when some stored records are damaged (audit names them); "
                     "without it such a reindex changes nothing");
-  reindex->callback([args, &cmd] {
+  reindex.Does([args, &cmd] {
     Args& a = *args;
-    if (cmd.HandedOff(a.data)) return;
     ReindexStats stats = cmd.Open(a.data).cases().Reindex(a.leave_out_damaged);
     if (a.json) {
       return PrintJson(cmd.out, {{"records", stats.records}, {"applications", stats.cases}, {"damaged", stats.damaged}});

@@ -13,8 +13,8 @@ class Hub;
 using HubCommand = CommandContext<Hub>;
 
 // Adds the subcommands to `app`, writing to `cmd`'s streams and reporting exit codes through
-// cmd.exit_code; `cmd` must outlive the app. `review` and `reindex` change the hub's state, so
-// while a daemon holds the data dir they are handed to it (CommandContext::HandedOff).
+// cmd.exit_code; `cmd` must outlive the app. `review` and `reindex` are declared as writing
+// (Writes::ViaDaemon), so while a daemon holds the data dir they are handed to it.
 void AddReviewCommands(CLI::App& app, HubCommand& cmd);
 
 }  // namespace bangban

@@ -27,7 +27,7 @@ void SealApplicant(Json& body, const PublicKey& county_key, CivilDate today) {
   }
   std::string problem = CheckIdNumber(id->get_ref<const std::string&>(), today);
   if (!problem.empty()) {
-    throw Error("invalid_id_number", "app.submit: body.applicant.id_number: " + problem);
+    throw Error(ErrorCode::kInvalidIdNumber, "app.submit: body.applicant.id_number: " + problem);
   }
   Json clear = {{"id_number", *id}, {"name", *name}};
   std::string plaintext = clear.dump();
@@ -57,18 +57,18 @@ bool IsOutletRecordType(std::string_view type) {
 }
 
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {
-  if (!input.is_object()) throw Error("invalid_body", "each line must be a JSON object");
+  if (!input.is_object()) throw Error(ErrorCode::kInvalidBody, "each line must be a JSON object");
   auto type_field = input.find("type");
   if (type_field == input.end() || !type_field->is_string()) {
-    throw Error("invalid_body", "missing \"type\" (e.g. \"app.submit\")");
+    throw Error(ErrorCode::kInvalidBody, "missing \"type\" (e.g. \"app.submit\")");
   }
   IntakeEntry entry;
   entry.type = type_field->get<std::string>();
   if (FindSchema(entry.type) == nullptr) {
-    throw Error("unknown_type", "\"" + entry.type + "\" is not a bangban record type");
+    throw Error(ErrorCode::kUnknownType, "\"" + entry.type + "\" is not a bangban record type");
   }
   if (!IsOutletRecordType(entry.type)) {
-    throw Error("not_outlet_type", "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
+    throw Error(ErrorCode::kNotOutletType, "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
   }
   Json body = input;
   body.erase("type");

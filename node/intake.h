@@ -20,7 +20,15 @@ struct IntakeEntry {
   std::string warning;  // e.g. a fee charged (S1): stored, but surfaced to the helper
 };
 
-// Error("invalid_body" | "unknown_type" | "not_outlet_type" | "invalid_id_number", ...) naming
+// A line of input that was refused: its number (from 1), its code (crypto/error_code.h) and a
+// sentence naming the field (never repeating an ID number).
+struct LineProblem {
+  size_t line = 0;
+  std::string code;
+  std::string message;
+};
+
+// Error(ErrorCode::kInvalidBody | kUnknownType | kNotOutletType | kInvalidIdNumber, ...) naming
 // the field; messages never repeat an ID number.
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today);
 

@@ -1,14 +1,13 @@
 // bangban-node: the edge node at an outlet. See `bangban-node --help` and docs/operations.md.
 //
 // The same commands serve the shell and the daemon: while `run` holds a data dir, the commands
-// that change it (kDaemonCommands) are handed to the daemon over its control socket
-// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open node.
+// declared as writing (AddCommand's Writes) are handed to the daemon over its control socket
+// (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open node,
+// or refused.
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <set>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/control_socket.h"
@@ -24,35 +23,41 @@ namespace {
 
 using Command = CommandContext<OutletNode>;
 
-// The commands that change the node's state: run by the daemon while one holds the data dir.
-const std::set<std::string> kDaemonCommands = {"submit", "import", "recover"};
-
 constexpr size_t kSubmitBatch = 1000;
 
 // Option values for every subcommand; the callbacks share ownership, since CLI11 binds options
 // to variables that must outlive the parse.
 struct Args {
-  std::string data, file, out, county_key, hub_key, key_file, listen, record_id;
+  std::string data, file, out, county_key, upstream_key, key_file, listen, record_id;
   bool json = false, once = false, replacing = false;
   NodeConfig config;
+  std::ifstream input;  // submit's FILE, opened where the command was given
 };
 using ArgsPtr = std::shared_ptr<Args>;
 
 std::unique_ptr<CLI::App> BuildApp(Command& cmd);
 
+CLI::Validator OutletIdValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return IsValidLocalId(text) ? "" : "use 1-64 of A-Z a-z 0-9 . _ - (got '" + text + "')";
+      },
+      "OUTLET_ID");
+}
+
+CLI::Validator CountyCodeValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return IsValidCountyCode(text) ? "" : "must be a six-digit county code such as 140802";
+      },
+      "CODE");
+}
+
 // ---- what each command does ------------------------------------------------------------------
 
 void Init(Command& cmd, Args& a) {
-  auto county_key = FromHexFixed<32>(a.county_key);
-  if (!county_key) throw Error("usage", "--county-key must be 64 hex characters");
-  a.config.county_key = *county_key;
-  a.config.hub_key = *county_key;
-  if (!a.hub_key.empty()) {
-    auto hub_key = FromHexFixed<32>(a.hub_key);
-    if (!hub_key) throw Error("usage", "--hub-key must be 64 hex characters");
-    a.config.hub_key = *hub_key;
-  }
-  if (a.replacing && a.key_file.empty()) throw Error("usage", "--replacing needs --key (the identity being replaced)");
+  a.config.county_key = *FromHexFixed<32>(a.county_key);  // checked by the CLI (HexKey)
+  a.config.hub_key = a.upstream_key.empty() ? a.config.county_key : *FromHexFixed<32>(a.upstream_key);
   std::optional<std::filesystem::path> key_file;
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
   PublicKey key = OutletNode::Init(cmd.Path(a.data), a.config, key_file, a.replacing);
@@ -62,23 +67,35 @@ void Init(Command& cmd, Args& a) {
           << " --name NAME\n";
 }
 
-int Submit(Command& cmd, const Args& a) {
-  // Opened here, also when a daemon does the work: it gets the text, not the path.
-  std::ifstream file;
-  if (a.file != "-" && !cmd.input_sent) {
-    file.open(cmd.Path(a.file));
-    if (!file) throw Error("input", "cannot open " + a.file);
+// submit's input: FILE, or standard input for `-` (in the daemon: the text the sender read).
+std::istream& SubmitInput(Command& cmd, Args& a) {
+  if (a.file == "-" || cmd.input_sent) return cmd.in;
+  a.input.open(cmd.Path(a.file));
+  if (!a.input) throw Error(ErrorCode::kInput, "cannot open " + a.file);
+  return a.input;
+}
+
+// Every bad line with its code; with --json, one document naming them (nothing was stored).
+int PrintRejectedLines(Command& cmd, const Args& a, const std::vector<LineProblem>& problems) {
+  Json lines = Json::array();
+  for (const LineProblem& p : problems) {
+    cmd.err << "error: " << p.code << ": line " << p.line << ": " << p.message << "\n";
+    lines.push_back({{"line", p.line}, {"code", p.code}, {"message", p.message}});
   }
-  std::istream& in = a.file == "-" || cmd.input_sent ? cmd.in : file;
-  if (cmd.HandedOff(a.data, &in)) return cmd.exit_code;
+  const std::string summary = std::to_string(problems.size()) + " line(s) rejected; nothing was stored";
+  cmd.err << "error: " << problems.front().code << ": " << summary << "\n";
+  if (a.json) {
+    PrintJson(cmd.out, {{"error", {{"code", problems.front().code}, {"message", summary}, {"lines", lines}}}});
+  }
+  return kExitError;
+}
+
+int Submit(Command& cmd, Args& a) {
+  std::istream& in = a.input.is_open() ? static_cast<std::istream&>(a.input) : cmd.in;
   OutletNode& node = cmd.Open(a.data);
   std::vector<IntakeEntry> entries;
-  std::vector<std::string> errors = node.ReadSubmissions(in, entries);
-  if (!errors.empty()) {
-    for (const std::string& e : errors) cmd.err << "error: " << e << "\n";
-    cmd.err << "error: " << errors.size() << " line(s) rejected; nothing was stored\n";
-    return kExitError;
-  }
+  std::vector<LineProblem> problems = node.ReadSubmissions(in, entries);
+  if (!problems.empty()) return PrintRejectedLines(cmd, a, problems);
   for (const IntakeEntry& e : entries) {
     if (!e.warning.empty()) cmd.err << "warning: " << e.warning << "\n";
   }
@@ -121,13 +138,13 @@ void RunDaemon(Command& cmd, const Args& a) {
   DaemonLock lock(dir);
   OutletNode node(dir);
   if (node.config().hub_endpoint.empty() && a.listen.empty()) {
-    throw Error("usage", "nothing to run: no hub_endpoint in node.toml and no --listen");
+    throw Error(ErrorCode::kUsage, "nothing to run: no hub_endpoint in node.toml and no --listen");
   }
   const std::atomic<bool>& stop = StopOnSignals();
   // Handed-off commands run on the control socket's thread, against this node: its state is
   // all in LMDB (writers serialised there, no caches in memory), as when a command runs in
   // another process; WakeReplication may be called from any thread.
-  ControlServer control(dir, kDaemonCommands, [&](const ControlRequest& request) {
+  ControlServer control(dir, CommandsForDaemon<OutletNode>(BuildApp), [&](const ControlRequest& request) {
     ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp);
     node.WakeReplication();  // what it stored leaves now
     return reply;
@@ -149,118 +166,139 @@ int PrintSync(Command& cmd, const Args& a, const SyncClient::Result& r) {
   return r.complete ? kExitOk : kExitError;
 }
 
-int Recover(Command& cmd, const Args& a) {
-  if (cmd.HandedOff(a.data)) return cmd.exit_code;
-  return PrintSync(cmd, a, cmd.Open(a.data).Recover());
-}
-
 void PrintReceipt(Command& cmd, const Args& a) {
-  auto id = FromHexFixed<32>(a.record_id);
-  if (!id) throw Error("usage", "record_id must be 64 hex characters");
-  cmd.out << cmd.Open(a.data).ReceiptFor(*id).ToJson().dump(2) << std::endl;
+  cmd.out << cmd.Open(a.data).ReceiptFor(*FromHexFixed<32>(a.record_id)).ToJson().dump(2) << std::endl;
 }
 
 int VerifyReceipt(Command& cmd, const Args& a) {
-  auto hub = FromHexFixed<32>(a.hub_key);
-  if (!hub) throw Error("usage", "--hub-key must be 64 hex characters");
   std::ifstream file;
   if (a.file != "-") file.open(cmd.Path(a.file));
   std::istream& in = a.file == "-" ? cmd.in : file;
-  if (!in) throw Error("input", "cannot open " + a.file);
+  if (!in) throw Error(ErrorCode::kInput, "cannot open " + a.file);
   Receipt r = Receipt::FromJson(Json::parse(in, nullptr, /*allow_exceptions=*/false));
-  bool ok = r.Verify(*hub);
+  bool ok = r.Verify(*FromHexFixed<32>(a.upstream_key));
   cmd.out << (ok ? "valid" : "INVALID") << ": record " << ToHex(r.id) << " received " << FormatRfc3339(r.received_ms)
           << ", leaf " << r.index << " of " << r.head.size << "\n";
   return ok ? kExitOk : kExitError;
 }
 
-int Import(Command& cmd, const Args& a) {
-  if (cmd.HandedOff(a.data)) return cmd.exit_code;
-  return PrintImportReport(cmd.out, cmd.Open(a.data).Import(cmd.Path(a.file)), a.json);
-}
-
 // ---- the command line ------------------------------------------------------------------------
+//
+// Each subcommand declares here, once, whether it writes (daemon/command_line.h Writes).
 
 void AddInit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto* init = app.add_subcommand("init", "Create a node data dir and print the node's public key");
+  auto init = AddCommand(app, cmd, "init", "Create a node data dir and print the node's public key",
+                         Writes::NotBesideDaemon("it is a node's data dir already"));
   init->add_option("--data", a.data, "Data dir to create")->required();
-  init->add_option("--outlet", a.config.outlet_id, "Outlet id, e.g. YH-001")->required();
-  init->add_option("--county", a.config.county, "County code, e.g. 140802")->required();
-  init->add_option("--county-key", a.county_key, "The county hub's public key (hex)")->required();
-  init->add_option("--hub", a.config.hub_endpoint, "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100");
-  init->add_option("--hub-key", a.hub_key, "Upstream's public key when it is a relay node (default: --county-key)");
+  init->add_option("--outlet-id,--outlet", a.config.outlet_id, "Outlet id, e.g. YH-001 (--outlet: the old spelling)")
+      ->required()
+      ->check(OutletIdValidator());
+  init->add_option("--county", a.config.county, "County code, e.g. 140802")->required()->check(CountyCodeValidator());
+  init->add_option("--county-key", a.county_key, "The county hub's public key (hex)")->required()->check(HexKey());
+  init->add_option("--upstream,--hub", a.config.hub_endpoint,
+                   "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100 (--hub: the old "
+                   "spelling)");
+  init->add_option("--upstream-key,--hub-key", a.upstream_key,
+                   "Upstream's public key when it is a relay node (default: --county-key; --hub-key: the old "
+                   "spelling)")
+      ->check(HexKey());
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
-  init->add_flag("--replacing", a.replacing, "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its feed");
+  init->add_flag("--replacing", a.replacing,
+                 "The key was in use on another machine (a replaced PC): refuse to write until `recover` fetched its "
+                 "feed")
+      ->needs("--key");
   init->add_flag("--simulation", a.config.simulation,
                  "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
                  "and every status says so. Never for a real outlet");
-  init->callback([&cmd, args] { Init(cmd, *args); });
+  init.Does([&cmd, args] { Init(cmd, *args); });
 }
 
 void AddSubmit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* submit = app.add_subcommand("submit", "Sign and store records from JSON lines (one body per line, with \"type\")");
+  auto submit = AddCommand(app, cmd, "submit", "Sign and store records from JSON lines (one body per line, with \"type\")",
+                           Writes::ViaDaemon());
   submit->add_option("--data", args->data, "Node data dir")->required();
   submit->add_option("file", args->file, "JSON-lines file, or - for standard input")->required();
   submit->add_flag("--json", args->json, "Print one JSON document");
-  submit->callback([&cmd, args] { cmd.exit_code = Submit(cmd, *args); });
+  // Opened here, also when a daemon does the work: it gets the text, not the path.
+  submit.Reads([&cmd, args]() -> std::istream& { return SubmitInput(cmd, *args); });
+  submit.Does([&cmd, args] { return Submit(cmd, *args); });
 }
 
 void AddStatus(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* status = app.add_subcommand("status", "Show the node's feed, what it holds, and its applications");
+  auto status = AddCommand(app, cmd, "status", "Show the node's feed, what it holds, and its applications",
+                           Writes::Nothing());
   status->add_option("--data", args->data, "Node data dir")->required();
   status->add_flag("--json", args->json, "Print one JSON document");
-  status->callback([&cmd, args] { PrintStatus(cmd, *args); });
+  status.Does([&cmd, args] { PrintStatus(cmd, *args); });
 }
 
 void AddRun(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* run = app.add_subcommand("run", "Replicate continuously with the upstream hub (and relay for nearby outlets with --listen)");
+  auto run = AddCommand(app, cmd, "run",
+                        "Replicate continuously with the upstream hub (and relay for nearby outlets with --listen)",
+                        Writes::IsTheDaemon());
   run->add_option("--data", args->data, "Node data dir")->required();
   run->add_option("--listen", args->listen, "Also serve nearby outlets on this endpoint, e.g. tcp://0.0.0.0:7200");
-  run->callback([&cmd, args] { RunDaemon(cmd, *args); });
+  run.Does([&cmd, args] { RunDaemon(cmd, *args); });
 }
 
 void AddSync(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* sync = app.add_subcommand("sync", "One full exchange with the upstream hub; exit 0 only when everything is acknowledged");
+  // Beside a daemon, the daemon does the exchange (as a second process once did beside it): its
+  // background replication goes on, and the command still answers whether everything is
+  // acknowledged now.
+  auto sync = AddCommand(app, cmd, "sync",
+                         "One full exchange with the upstream hub; exit 0 only when everything is acknowledged",
+                         Writes::ViaDaemon());
   sync->add_option("--data", args->data, "Node data dir")->required();
-  sync->add_flag("--once", args->once, "Do one exchange and exit (the only mode; `run` replicates continuously)");
+  sync->add_flag("--once", args->once, "Accepted for old scripts: sync always does one exchange");
   sync->add_flag("--json", args->json, "Print one JSON document");
-  sync->callback([&cmd, args] { cmd.exit_code = PrintSync(cmd, *args, cmd.Open(args->data).SyncOnce()); });
+  sync.Does([&cmd, args] { return PrintSync(cmd, *args, cmd.Open(args->data).SyncOnce()); });
 }
 
 void AddRecover(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* recover = app.add_subcommand("recover", "Fetch this node's own feed from the hub before writing again (after a restore or a replacement)");
+  auto recover = AddCommand(app, cmd, "recover",
+                            "Fetch this node's own feed from the hub before writing again (after a restore or a "
+                            "replacement)",
+                            Writes::ViaDaemon());
   recover->add_option("--data", args->data, "Node data dir")->required();
   recover->add_flag("--json", args->json, "Print one JSON document");
-  recover->callback([&cmd, args] { cmd.exit_code = Recover(cmd, *args); });
+  recover.Does([&cmd, args] { return PrintSync(cmd, *args, cmd.Open(args->data).Recover()); });
 }
 
 void AddReceipts(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* receipt = app.add_subcommand("receipt", "Print the hub's receipt for a record (signed tree head + inclusion proof), verified");
+  // Writes: the receipt fetched is kept for when the hub cannot be reached.
+  auto receipt = AddCommand(app, cmd, "receipt",
+                            "Print the hub's receipt for a record (signed tree head + inclusion proof), verified",
+                            Writes::ViaDaemon());
   receipt->add_option("--data", args->data, "Node data dir")->required();
-  receipt->add_option("record_id", args->record_id, "Record id (64 hex)")->required();
-  receipt->callback([&cmd, args] { PrintReceipt(cmd, *args); });
+  receipt->add_option("record_id", args->record_id, "Record id (64 hex)")->required()->check(HexKey());
+  receipt.Does([&cmd, args] { PrintReceipt(cmd, *args); });
 
-  auto* verify = app.add_subcommand("verify-receipt", "Check a receipt offline: exit 0 if the hub's signature and the inclusion proof hold");
-  verify->add_option("--hub-key", args->hub_key, "The hub's public key (hex)")->required();
+  auto verify = AddCommand(app, cmd, "verify-receipt",
+                           "Check a receipt offline: exit 0 if the hub's signature and the inclusion proof hold",
+                           Writes::Nothing());
+  verify->add_option("--hub-key", args->upstream_key, "The hub's public key (hex)")->required()->check(HexKey());
   verify->add_option("file", args->file, "Receipt JSON (as printed by `receipt`), or - for standard input")->required();
-  verify->callback([&cmd, args] { cmd.exit_code = VerifyReceipt(cmd, *args); });
+  verify.Does([&cmd, args] { return VerifyReceipt(cmd, *args); });
 }
 
 void AddBundles(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto* export_cmd = app.add_subcommand("export", "Write every record held to a bundle file");
+  auto export_cmd = AddCommand(app, cmd, "export", "Write every record held to a bundle file", Writes::Nothing());
   export_cmd->add_option("--data", args->data, "Node data dir")->required();
   export_cmd->add_option("--out", args->out, "Bundle file to write")->required();
-  export_cmd->callback([&cmd, args] {
+  export_cmd.Does([&cmd, args] {
     size_t count = cmd.Open(args->data).Export(cmd.Path(args->out));
     cmd.out << "exported " << count << " records to " << args->out << "\n";
   });
 
-  auto* import_cmd = app.add_subcommand("import", "Carry the records of a bundle file (verified, then stored)");
+  auto import_cmd = AddCommand(app, cmd, "import", "Carry the records of a bundle file (verified, then stored)",
+                               Writes::ViaDaemon());
   import_cmd->add_option("--data", args->data, "Node data dir")->required();
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
-  import_cmd->callback([&cmd, args] { cmd.exit_code = Import(cmd, *args); });
+  import_cmd.Does([&cmd, args] {
+    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
+  });
 }
 
 // The whole command line, writing to `cmd`'s streams. `cmd` must outlive the app.
@@ -270,7 +308,7 @@ std::unique_ptr<CLI::App> BuildApp(Command& cmd) {
       "Signs records, keeps them in its store, and carries them to the county hub.");
   app->require_subcommand(1);
   auto args = std::make_shared<Args>();
-  AddKeygenCommand(*app, cmd.out, cmd.cwd);
+  AddKeygenCommand(*app, cmd);
   AddInit(*app, cmd, args);
   AddSubmit(*app, cmd, args);
   AddStatus(*app, cmd, args);
@@ -285,6 +323,6 @@ std::unique_ptr<CLI::App> BuildApp(Command& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt("bangban-node"));
+  SetUpLog("bangban-node");
   return RunFromShell<OutletNode>(argc, argv, BuildApp);
 }

@@ -10,7 +10,7 @@ namespace bangban {
 namespace {
 std::string Required(const toml::table& t, const std::string& file, const char* field) {
   auto value = t[field].value<std::string>();
-  if (!value) throw Error("config", file + ": " + field + ": missing (a string is required)");
+  if (!value) throw Error(ErrorCode::kConfig, file + ": " + field + ": missing (a string is required)");
   return *value;
 }
 
@@ -18,14 +18,14 @@ std::string Required(const toml::table& t, const std::string& file, const char* 
 bool ClockSimulation(const toml::table& t, const std::string& file) {
   const toml::node_view<const toml::node> clock = t["clock"];
   if (!clock) return false;
-  if (!clock.is_table()) throw Error("config", file + ": clock: must be a section ([clock])");
+  if (!clock.is_table()) throw Error(ErrorCode::kConfig, file + ": clock: must be a section ([clock])");
   for (auto&& [key, node] : *clock.as_table()) {
     if (key.str() != "simulation") {
-      throw Error("config", file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+      throw Error(ErrorCode::kConfig, file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
     }
   }
   auto simulation = clock["simulation"].value_exact<bool>();
-  if (!simulation && clock["simulation"]) throw Error("config", file + ": clock.simulation: must be true or false");
+  if (!simulation && clock["simulation"]) throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
   return simulation.value_or(false);
 }
 }  // namespace
@@ -50,21 +50,21 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
   try {
     t = toml::parse_file(file);
   } catch (const toml::parse_error& e) {
-    throw Error("config", file + ": " + std::string(e.description()));
+    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
   }
   NodeConfig c;
   c.outlet_id = Required(t, file, "outlet_id");
-  if (!IsValidLocalId(c.outlet_id)) throw Error("config", file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
+  if (!IsValidLocalId(c.outlet_id)) throw Error(ErrorCode::kConfig, file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
   c.county = Required(t, file, "county");
-  if (!IsValidCountyCode(c.county)) throw Error("config", file + ": county: must be a six-digit county code");
+  if (!IsValidCountyCode(c.county)) throw Error(ErrorCode::kConfig, file + ": county: must be a six-digit county code");
   auto key = FromHexFixed<32>(Required(t, file, "county_key"));
-  if (!key) throw Error("config", file + ": county_key: must be 64 hex characters");
+  if (!key) throw Error(ErrorCode::kConfig, file + ": county_key: must be 64 hex characters");
   c.county_key = *key;
   c.hub_endpoint = t["hub_endpoint"].value_or(std::string());
   c.hub_key = c.county_key;
   if (auto hex = t["hub_key"].value<std::string>(); hex && !hex->empty()) {
     auto hub = FromHexFixed<32>(*hex);
-    if (!hub) throw Error("config", file + ": hub_key: must be 64 hex characters");
+    if (!hub) throw Error(ErrorCode::kConfig, file + ": hub_key: must be 64 hex characters");
     c.hub_key = *hub;
   }
   c.simulation = ClockSimulation(t, file);
@@ -80,7 +80,7 @@ void NodeConfig::Save(const std::filesystem::path& path) const {
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   std::ofstream out(path);
   out << "# bangban outlet node configuration\n" << t << "\n";
-  if (!out) throw Error("config", "cannot write " + path.string());
+  if (!out) throw Error(ErrorCode::kConfig, "cannot write " + path.string());
 }
 
 }  // namespace bangban

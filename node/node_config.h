@@ -18,7 +18,7 @@ struct NodeConfig {
   // (BANGBAN_NOW); every other node refuses one (storage/data_dir.h).
   bool simulation = false;
 
-  // Error("config", "<file>: <field>: <problem>") for a missing or malformed field.
+  // Error(ErrorCode::kConfig, "<file>: <field>: <problem>") for a missing or malformed field.
   static NodeConfig Load(const std::filesystem::path& file);
   void Save(const std::filesystem::path& file) const;
 };

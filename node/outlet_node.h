@@ -24,21 +24,22 @@ namespace bangban {
 class OutletNode {
  public:
   // Creates a data dir: identity (generated, or taken from `key_file`), config, empty store.
+  // `config` holds what the command line checked (outlet id, county code, keys).
   // `replacing`: the identity wrote records elsewhere before (a replaced PC); the node refuses
   // to write until Recover has fetched that feed, so it cannot fork it.
   static PublicKey Init(const std::filesystem::path& dir, const NodeConfig& config,
                         const std::optional<std::filesystem::path>& key_file, bool replacing = false);
 
-  // Error("fixed_clock_refused") if the clock is fixed (BANGBAN_NOW) and node.toml does not say
+  // Error(ErrorCode::kFixedClockRefused) if the clock is fixed (BANGBAN_NOW) and node.toml does not say
   // this is a simulation party.
   explicit OutletNode(const std::filesystem::path& dir);
   // The same check for a command the running daemon runs under its sender's clock.
   void CheckClock() const;
 
   // Reads JSON lines and turns each into a record body. All lines are read before anything is
-  // stored: if any line is wrong, returns one message per bad line ("line N: ...") and
+  // stored: if any line is wrong, returns one problem per bad line (malformed: not JSON) and
   // `entries` must not be stored.
-  std::vector<std::string> ReadSubmissions(std::istream& in, std::vector<IntakeEntry>& entries) const;
+  std::vector<LineProblem> ReadSubmissions(std::istream& in, std::vector<IntakeEntry>& entries) const;
   // Signs and stores entries in one durable transaction.
   std::vector<Record> Append(std::span<const IntakeEntry> entries);
 

@@ -95,7 +95,7 @@ ScopedNow::~ScopedNow() {
 int64_t ParseNowSetting(std::string_view text) {
   auto parsed = ParseRfc3339(text);
   if (!parsed) {
-    throw Error("bad_now", "BANGBAN_NOW '" + std::string(text) +
+    throw Error(ErrorCode::kBadNow, "BANGBAN_NOW '" + std::string(text) +
                                "' is not an RFC 3339 time such as 2026-03-02T09:00:00+08:00");
   }
   return *parsed;

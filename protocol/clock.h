@@ -10,7 +10,7 @@
 namespace bangban {
 
 // Milliseconds since the Unix epoch: the calling thread's ScopedNow if one is in force, else
-// BANGBAN_NOW if set, else the system clock. Throws Error("bad_now") if BANGBAN_NOW is set but
+// BANGBAN_NOW if set, else the system clock. Throws Error(ErrorCode::kBadNow) if BANGBAN_NOW is set but
 // is not RFC 3339.
 int64_t NowMs();
 
@@ -19,7 +19,7 @@ int64_t NowMs();
 // fixed clock unless its configuration says it is a simulation party (docs/operations.md).
 bool ClockIsFixed();
 
-// Parses a BANGBAN_NOW value as NowMs does; Error("bad_now") (the message NowMs gives) if it is
+// Parses a BANGBAN_NOW value as NowMs does; Error(ErrorCode::kBadNow) (the message NowMs gives) if it is
 // not RFC 3339.
 int64_t ParseNowSetting(std::string_view text);
 

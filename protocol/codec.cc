@@ -66,10 +66,10 @@ void PackJson(msgpack::packer<msgpack::sbuffer>& packer, const Json& value) {
       return;
     }
     case Json::value_t::number_float:
-      throw Error("malformed", "fractional numbers are not used in bangban records");
+      throw Error(ErrorCode::kMalformed, "fractional numbers are not used in bangban records");
     case Json::value_t::null:
     case Json::value_t::discarded:
-      throw Error("malformed", "null values are not used in bangban records");
+      throw Error(ErrorCode::kMalformed, "null values are not used in bangban records");
   }
 }
 
@@ -82,7 +82,7 @@ Bytes EncodeJson(const Json& value) {
 
 namespace {
 [[noreturn]] void Malformed(const std::string& path, std::string_view what) {
-  throw Error("malformed", (path.empty() ? std::string("value") : path) + ": " + std::string(what));
+  throw Error(ErrorCode::kMalformed, (path.empty() ? std::string("value") : path) + ": " + std::string(what));
 }
 }  // namespace
 
@@ -135,7 +135,7 @@ Json ObjectToJson(const msgpack::object& o, const std::string& path) {
 
 msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size_t max_bytes) {
   if (bytes.size() > max_bytes) {
-    throw Error("too_large", std::string(what) + ": " + std::to_string(bytes.size()) +
+    throw Error(ErrorCode::kTooLarge, std::string(what) + ": " + std::to_string(bytes.size()) +
                                  " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   // Every container and string is bounded by the input size; nesting is bounded explicitly.
@@ -149,12 +149,12 @@ msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size
     handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
                              reference_all, nullptr, limit);
   } catch (const msgpack::insufficient_bytes&) {
-    throw Error("malformed", std::string(what) + ": truncated msgpack");
+    throw Error(ErrorCode::kMalformed, std::string(what) + ": truncated msgpack");
   } catch (const std::exception& e) {
-    throw Error("malformed", std::string(what) + ": invalid msgpack (" + e.what() + ")");
+    throw Error(ErrorCode::kMalformed, std::string(what) + ": invalid msgpack (" + e.what() + ")");
   }
   if (offset != bytes.size()) {
-    throw Error("malformed", std::string(what) + ": " + std::to_string(bytes.size() - offset) +
+    throw Error(ErrorCode::kMalformed, std::string(what) + ": " + std::to_string(bytes.size() - offset) +
                                  " trailing bytes after the msgpack value");
   }
   return handle;

@@ -25,11 +25,11 @@ void PackJson(msgpack::packer<msgpack::sbuffer>& packer, const Json& value);
 Bytes EncodeJson(const Json& value);
 
 // Converts a decoded msgpack object to Json. Refuses floats, nil, extension types, non-string
-// map keys and duplicate keys: Error("malformed", "<path>: <what>").
+// map keys and duplicate keys: Error(ErrorCode::kMalformed, "<path>: <what>").
 Json ObjectToJson(const msgpack::object& object, const std::string& path);
 
 // Unpacks exactly one msgpack value occupying all of `bytes` (no trailing bytes) under the
-// limits above; Error("malformed", "<what>: <why>") otherwise. Strings and bins in the result
+// limits above; Error(ErrorCode::kMalformed, "<what>: <why>") otherwise. Strings and bins in the result
 // point into `bytes`, which must outlive the handle.
 msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what,
                                      size_t max_bytes = kMaxRecordBytes);

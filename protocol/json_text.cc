@@ -61,7 +61,7 @@ class BoundedBuilder : public nlohmann::json_sax<Json> {
   };
 
   [[noreturn]] void Fail(const std::string& why) const {
-    throw Error("malformed", what_.empty() ? why : std::string(what_) + ": " + why);
+    throw Error(ErrorCode::kMalformed, what_.empty() ? why : std::string(what_) + ": " + why);
   }
 
   std::string Where() const {

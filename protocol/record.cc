@@ -12,7 +12,7 @@ namespace bangban {
 namespace {
 
 [[noreturn]] void Malformed(std::string_view what) {
-  throw Error("malformed", "record: " + std::string(what));
+  throw Error(ErrorCode::kMalformed, "record: " + std::string(what));
 }
 
 // Every type, known or yet to come, is a plain name such as "review.accept": it is printed and
@@ -72,7 +72,7 @@ Envelope DecodeEnvelope(ByteView bytes) {
   try {
     e.body = ObjectToJson(item[6], "");
   } catch (const Error& error) {
-    throw Error(error.code(), e.type + ": body." + error.what());
+    throw Error::Reworded(error, e.type + ": body." + error.what());
   }
   // A type this build does not know is carried with its body opaque (checked above as msgpack,
   // not against a schema): a later release's records must pass through every party that has not
@@ -87,7 +87,7 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
                       std::optional<RecordId> prev, int64_t ts, Json body) {
   ValidateBody(type, body);
   if (seq == 0 || (seq == 1) != !prev.has_value()) {
-    throw Error("bad_chain", "a record's prev is absent exactly when its seq is 1");
+    throw Error(ErrorCode::kBadChain, "a record's prev is absent exactly when its seq is 1");
   }
   msgpack::sbuffer envelope;
   msgpack::packer<msgpack::sbuffer> p(envelope);
@@ -118,7 +118,7 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
   w.pack_bin(64);
   w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
   if (wire.size() > kMaxRecordBytes) {
-    throw Error("too_large", "record of " + std::to_string(wire.size()) +
+    throw Error(ErrorCode::kTooLarge, "record of " + std::to_string(wire.size()) +
                                  " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
   }
 

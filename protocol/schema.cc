@@ -253,7 +253,7 @@ void EveryBinaryToHex(Json& value) {
 const RecordSchema& SchemaOrFail(std::string_view type) {
   const RecordSchema* schema = FindSchema(type);
   if (schema == nullptr) {
-    throw Error("unknown_type", "'" + std::string(type) + "' is not a bangban record type");
+    throw Error(ErrorCode::kUnknownType, "'" + std::string(type) + "' is not a bangban record type");
   }
   return *schema;
 }
@@ -261,7 +261,7 @@ const RecordSchema& SchemaOrFail(std::string_view type) {
 }  // namespace
 
 void FailBody(std::string_view type, std::string_view path, std::string_view what) {
-  throw Error("invalid_body",
+  throw Error(ErrorCode::kInvalidBody,
               std::string(type) + ": body." + std::string(path) + ": " + std::string(what));
 }
 

@@ -3,7 +3,7 @@
 // lowercase hex), which is what people and scripts read and write.
 //
 // A body is held as nlohmann::json whose binary fields are json::binary values. Every error is
-// Error("invalid_body", "<type>: body.<field path>: <what is wrong>").
+// Error(ErrorCode::kInvalidBody, "<type>: body.<field path>: <what is wrong>").
 #pragma once
 
 #include <string_view>
@@ -44,17 +44,17 @@ const std::vector<RecordSchema>& AllSchemas();
 
 // Validates a body against its type's schema: required fields present, no unknown fields,
 // every value of the right kind and within limits, then the type's own checks.
-// Error("unknown_type") for a type this build does not know.
+// Error(ErrorCode::kUnknownType) for a type this build does not know.
 void ValidateBody(std::string_view type, const Json& body);
 
 // JSON text form -> body: hex strings in binary fields become bytes; then validates.
-// Error("unknown_type") for a type this build does not know: its binary fields are unknown.
+// Error(ErrorCode::kUnknownType) for a type this build does not know: its binary fields are unknown.
 Json BodyFromText(std::string_view type, const Json& text);
 // Body -> JSON text form (binary fields as lowercase hex). The body of a type this build does
 // not know (carried opaque, see Record::Decode) has every binary value, at any depth, as hex.
 Json BodyToText(std::string_view type, const Json& body);
 
-// Throws Error("invalid_body", ...) with the standard prefix.
+// Throws Error(ErrorCode::kInvalidBody, ...) with the standard prefix.
 [[noreturn]] void FailBody(std::string_view type, std::string_view path, std::string_view what);
 
 }  // namespace bangban

@@ -77,7 +77,7 @@ class Reader {
     if (node != nullptr && node->source().begin.line > 0) {
       where += "line " + std::to_string(node->source().begin.line) + ": ";
     }
-    throw Error("calendar", where + what);
+    throw Error(ErrorCode::kCalendar, where + what);
   }
 
   // An entry as written, for messages: strings quoted, other values in TOML syntax.
@@ -153,10 +153,10 @@ bool SeasonsOverlap(int from_a, int to_a, int from_b, int to_b) {
 
 WorkCalendar WorkCalendar::FromTomlFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("calendar", path.string() + ": cannot open the calendar file");
+  if (!in) throw Error(ErrorCode::kCalendar, path.string() + ": cannot open the calendar file");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw Error("calendar", path.string() + ": cannot read the calendar file");
+  if (in.bad()) throw Error(ErrorCode::kCalendar, path.string() + ": cannot read the calendar file");
   return FromTomlString(text.str(), path.string());
 }
 
@@ -167,7 +167,7 @@ WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_vie
   try {
     table = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    throw Error("calendar", source + ": line " + std::to_string(e.source().begin.line) + ": " +
+    throw Error(ErrorCode::kCalendar, source + ": line " + std::to_string(e.source().begin.line) + ": " +
                                 std::string(e.description()));
   }
 
@@ -276,7 +276,7 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
   WorkCalendar merged = *this;  // all or nothing: *this is untouched if the merge fails
   if (other.hours_set_) {
     if (merged.hours_set_ && merged.default_sessions_ != other.default_sessions_) {
-      throw Error("calendar", "merge: two different working hours (" + SessionsText(merged.default_sessions_) +
+      throw Error(ErrorCode::kCalendar, "merge: two different working hours (" + SessionsText(merged.default_sessions_) +
                                   " and " + SessionsText(other.default_sessions_) + ")");
     }
     merged.default_sessions_ = other.default_sessions_;
@@ -290,7 +290,7 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
       if (same) {
         duplicate = true;
       } else if (SeasonsOverlap(mine.from_month_day, mine.to_month_day, season.from_month_day, season.to_month_day)) {
-        throw Error("calendar", "merge: season " + MonthDayText(season.from_month_day) + ".." +
+        throw Error(ErrorCode::kCalendar, "merge: season " + MonthDayText(season.from_month_day) + ".." +
                                     MonthDayText(season.to_month_day) + " overlaps season " +
                                     MonthDayText(mine.from_month_day) + ".." + MonthDayText(mine.to_month_day));
       }
@@ -299,13 +299,13 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
   }
   for (const CivilDate& date : other.holidays_) {
     if (merged.workdays_.contains(date)) {
-      throw Error("calendar", "merge: " + FormatCivilDate(date) + " is a working day in one calendar and a holiday in another");
+      throw Error(ErrorCode::kCalendar, "merge: " + FormatCivilDate(date) + " is a working day in one calendar and a holiday in another");
     }
     merged.holidays_.insert(date);
   }
   for (const CivilDate& date : other.workdays_) {
     if (merged.holidays_.contains(date)) {
-      throw Error("calendar", "merge: " + FormatCivilDate(date) + " is a holiday in one calendar and a working day in another");
+      throw Error(ErrorCode::kCalendar, "merge: " + FormatCivilDate(date) + " is a holiday in one calendar and a working day in another");
     }
     merged.workdays_.insert(date);
   }
@@ -359,7 +359,7 @@ int64_t WorkCalendar::WorkingMillisBetween(int64_t from_ms, int64_t to_ms) const
 int64_t WorkCalendar::AddWorkingMillis(int64_t from_ms, int64_t working_ms) const {
   if (working_ms <= 0) return from_ms;
   if (working_ms > kMaxWorkingMs) {
-    throw Error("calendar", "cannot add " + std::to_string(working_ms) + " ms of working time (over 1000 years)");
+    throw Error(ErrorCode::kCalendar, "cannot add " + std::to_string(working_ms) + " ms of working time (over 1000 years)");
   }
   int64_t remaining = working_ms;
   for (int64_t day = LocalDays(from_ms);; ++day) {

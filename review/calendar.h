@@ -35,7 +35,7 @@ class WorkCalendar {
   //   to = "09-30"
   //   hours = ["08:30-12:00", "15:00-18:30"]
   // Several files may be merged (Merge) so that a county can load cn-2025 and cn-2026.
-  // Throws Error("calendar", "<file>: <what is wrong>") naming the bad entry: malformed time,
+  // Throws Error(ErrorCode::kCalendar, "<file>: <what is wrong>") naming the bad entry: malformed time,
   // overlapping or unordered sessions, a holiday that is not a date, a date outside `years`.
   static WorkCalendar FromTomlFile(const std::filesystem::path& path);
   static WorkCalendar FromTomlString(std::string_view text, std::string_view source_name);

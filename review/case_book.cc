@@ -40,7 +40,7 @@ std::optional<Bytes> OpenKey(const CaseSummary& s, const Bytes& case_key) {
 Bytes EncodeKeyInfo(const std::string& role, const std::string& county, const std::string& outlet_id) {
   Bytes out;
   for (const std::string* s : {&role, &county, &outlet_id}) {
-    if (s->size() > 255) throw Error("invalid_body", "key.enroll: a field is longer than 255 bytes");
+    if (s->size() > 255) throw Error(ErrorCode::kInvalidBody, "key.enroll: a field is longer than 255 bytes");
     PutShortString(out, *s);
   }
   return out;
@@ -154,7 +154,7 @@ std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const Publi
   ByteView in(*value);
   for (std::string* s : {&info.role, &info.county, &info.outlet_id}) {
     std::optional<std::string> text = GetShortString(in);
-    if (!text) throw Error("projection", "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
+    if (!text) throw Error(ErrorCode::kProjection, "proj_keys: a damaged entry; rebuild with bangban-hub reindex");
     *s = std::move(*text);
   }
   return info;
@@ -214,7 +214,7 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   const bool strict = IsReview(*action) && record.author() == options_.hub.own_key &&
                       reviewing_thread_.load() == std::this_thread::get_id();
   if (strict) {
-    std::string code;
+    ErrorCode code = ErrorCode::kInternal;
     std::string problem = ReviewProblem(txn, app_id, author->county, event, &code);
     if (!problem.empty()) throw Error(code, problem);  // aborts the append: nothing is written
   }
@@ -260,10 +260,10 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
 // ---- reviews ------------------------------------------------------------------------------
 
 std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
-                                    const CaseEvent& event, std::string* code) const {
+                                    const CaseEvent& event, ErrorCode* code) const {
   const std::string app = "app " + app_id;
   if (options_.hub.role != "county") {
-    *code = "not_county";
+    *code = ErrorCode::kNotCounty;
     return "only a county hub reviews applications; this is the city hub";
   }
   std::optional<CaseSummary> summary;
@@ -279,12 +279,12 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
       if (other_county == county) {
         here.push_back(other_outlet);
       } else {
-        *code = "other_county";
+        *code = ErrorCode::kOtherCounty;
         return app + " is a case of county " + other_county + "; this hub reviews the cases of county " + county +
                " only";
       }
     }
-    *code = "unknown_app";
+    *code = ErrorCode::kUnknownApp;
     if (!here.empty()) {
       return "no application '" + app_id + "' of outlet " + event.outlet_id +
              " has been received by this hub; it was filed by " + JoinOutlets(here) + ": give --outlet with one of them";
@@ -294,18 +294,18 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
   }
   std::string problem = WorkflowProblem(summary->state, event.action);
   if (!problem.empty()) {
-    *code = "workflow";
+    *code = ErrorCode::kWorkflow;
     return "cannot " + std::string(ToString(event.action)) + " " + app + ": " + problem;
   }
   const bool establish = summary->app_kind == "establish";
   if (event.action == CaseAction::kApprove && establish && event.uscc.empty()) {
-    *code = "workflow";
+    *code = ErrorCode::kWorkflow;
     return "cannot approve " + app +
            ": it is an establish application, and approving it issues the new entity's unified social credit "
            "code (统一社会信用代码); give --uscc CODE";
   }
   if (!event.uscc.empty() && !(event.action == CaseAction::kApprove && establish)) {
-    *code = "usage";
+    *code = ErrorCode::kUsage;
     return "--uscc is issued only when approving an establish application; " + app + " is a " +
            summary->app_kind + " application";
   }
@@ -314,29 +314,29 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
 
 ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& request) {
   const std::string action(ToString(request.action));
-  if (!IsReview(request.action)) throw Error("usage", "'" + action + "' is not a review action");
+  if (!IsReview(request.action)) throw Error(ErrorCode::kUsage, "'" + action + "' is not a review action");
   // Checked here as well as in the fold: a city's own records never join a case, so the fold's
   // strict check would not see them.
   if (options_.hub.role != "county") {
-    throw Error("not_county", "only a county hub reviews applications; this is the city hub");
+    throw Error(ErrorCode::kNotCounty, "only a county hub reviews applications; this is the city hub");
   }
   if (request.reason.empty() && request.action == CaseAction::kCorrect) {
-    throw Error("usage", "review correct needs --reason: say what the applicant must correct (补正)");
+    throw Error(ErrorCode::kUsage, "review correct needs --reason: say what the applicant must correct (补正)");
   }
   if (request.reason.empty() && request.action == CaseAction::kReject) {
-    throw Error("usage", "review reject needs --reason: say why the application is rejected (驳回)");
+    throw Error(ErrorCode::kUsage, "review reject needs --reason: say why the application is rejected (驳回)");
   }
   if (!request.uscc.empty() && request.action != CaseAction::kApprove) {
-    throw Error("usage", "--uscc goes with approve only (the code issued to a new entity)");
+    throw Error(ErrorCode::kUsage, "--uscc goes with approve only (the code issued to a new entity)");
   }
   const std::string outlet = ResolveOutlet(request.app_id, request.outlet_id);
   std::string reviewer = request.reviewer;
   if (request.auto_assign) {
-    if (request.action != CaseAction::kAssign) throw Error("usage", "--auto goes with assign only");
-    if (!reviewer.empty()) throw Error("usage", "give either --reviewer or --auto, not both");
+    if (request.action != CaseAction::kAssign) throw Error(ErrorCode::kUsage, "--auto goes with assign only");
+    if (!reviewer.empty()) throw Error(ErrorCode::kUsage, "give either --reviewer or --auto, not both");
     reviewer = PickReviewer(request.app_id, outlet);
   }
-  if (reviewer.empty()) throw Error("usage", "--reviewer is required: the reviewer who acts (or assign --auto)");
+  if (reviewer.empty()) throw Error(ErrorCode::kUsage, "--reviewer is required: the reviewer who acts (or assign --auto)");
 
   Json body = {{"app_id", request.app_id}, {"reviewer", reviewer}};
   if (!outlet.empty()) body["outlet_id"] = outlet;  // the very application, whoever else filed its app_id
@@ -364,14 +364,14 @@ std::string CaseBook::ResolveOutlet(const std::string& app_id, const std::string
   const std::vector<std::string> filed_by = FiledBy(app_id, options_.hub.county);
   if (!outlet_id.empty()) {
     if (!filed_by.empty() && std::find(filed_by.begin(), filed_by.end(), outlet_id) == filed_by.end()) {
-      throw Error("unknown_app", "no application '" + app_id + "' of outlet " + outlet_id +
+      throw Error(ErrorCode::kUnknownApp, "no application '" + app_id + "' of outlet " + outlet_id +
                                      " has been received by this hub; it was filed by " + JoinOutlets(filed_by) +
                                      ": give --outlet with one of them");
     }
     return outlet_id;
   }
   if (filed_by.size() > 1) {
-    throw Error("ambiguous_app", "app_id " + app_id + " was filed by " + std::to_string(filed_by.size()) +
+    throw Error(ErrorCode::kAmbiguousApp, "app_id " + app_id + " was filed by " + std::to_string(filed_by.size()) +
                                      " outlets of county " + options_.hub.county + ": " + JoinOutlets(filed_by) +
                                      "; they are different applications: say which with --outlet OUTLET_ID");
   }
@@ -380,7 +380,7 @@ std::string CaseBook::ResolveOutlet(const std::string& app_id, const std::string
 
 std::string CaseBook::PickReviewer(const std::string& app_id, const std::string& outlet_id) const {
   if (review_.roster.empty()) {
-    throw Error("config",
+    throw Error(ErrorCode::kConfig,
                 "hub.toml [review] roster is empty: list the reviewers on duty (roster = [\"r01\", \"r02\"]), "
                 "or assign by hand with --reviewer");
   }
@@ -414,7 +414,7 @@ void CaseBook::ScanOpen(const CaseVisitor& visit) const {
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
       ByteView case_key = cursor.key().subspan(8);
       auto row = txn.Get(cases_, case_key);
-      if (!row) throw Error("projection", "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
+      if (!row) throw Error(ErrorCode::kProjection, "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
       visit(txn, case_key, *row);
     }
   });
@@ -513,7 +513,7 @@ void CaseBook::RequireComplete() const {
   bool rebuilding = false;
   store_.env().Read([&](LmdbTxn& txn) { rebuilding = txn.Get(meta_, AsBytes(kRebuilding)).has_value(); });
   if (rebuilding) {
-    throw Error("projection",
+    throw Error(ErrorCode::kProjection,
                 "the application projection is being rebuilt, or a rebuild was interrupted: run bangban-hub "
                 "reindex --data DIR, then ask again");
   }
@@ -560,7 +560,7 @@ uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std:
     std::vector<int64_t> received;
     for (const Record& r : chunk) {
       std::optional<int64_t> at = store_.ReceivedAt(r.id());
-      if (!at) throw Error("projection", "record " + ToHex(r.id()) + " has no receipt time in the store");
+      if (!at) throw Error(ErrorCode::kProjection, "record " + ToHex(r.id()) + " has no receipt time in the store");
       received.push_back(*at);
     }
     store_.env().Write([&](LmdbTxn& txn) {
@@ -592,7 +592,7 @@ ReindexStats CaseBook::Reindex(bool leave_out_damaged) {
     if (!damaged.empty()) {
       std::string list;
       for (size_t i = 0; i < damaged.size() && i < 20; ++i) list += "\n  " + damaged[i];
-      throw Error("corrupt_record", std::to_string(damaged.size()) +
+      throw Error(ErrorCode::kCorruptRecord, std::to_string(damaged.size()) +
                                         " stored record(s) are damaged, so reindex changed nothing and the queue and "
                                         "reports are as they were; restore the store from a backup, or rebuild "
                                         "without them with `reindex --leave-out-damaged`:" + list);

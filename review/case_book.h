@@ -78,6 +78,12 @@ struct ColourChange {
   std::string reviewer;
 };
 
+// Whether a colour change needs the review desk (the running hub logs it as a warning): a case
+// turning yellow or red. A case green again, paused or done is news, logged as such.
+inline bool NeedsTheDesk(const ColourChange& change) {
+  return change.to == SlaColour::kYellow || change.to == SlaColour::kRed;
+}
+
 struct ReindexStats {
   uint64_t records = 0;  // records folded
   uint64_t cases = 0;    // case files afterwards
@@ -120,7 +126,7 @@ class CaseBook {
   // "workflow" (the transition is not possible now).
   ReviewOutcome Review(const SigningKey& hub_key, const ReviewRequest& request);
   // The roster member with the fewest open assigned cases (ties: roster order), not counting
-  // the case (app_id, outlet_id) itself. Error("config") when the roster is empty.
+  // the case (app_id, outlet_id) itself. Error(ErrorCode::kConfig) when the roster is empty.
   std::string PickReviewer(const std::string& app_id, const std::string& outlet_id = "") const;
 
   // Reports collisions (an app_id filed by one more outlet of a county) found while folding
@@ -140,7 +146,7 @@ class CaseBook {
 
   // Rebuilds the projection from the stored records. Safe to rerun after an interruption. If a
   // stored record is damaged (its bytes no longer decode), it changes nothing and throws
-  // Error("corrupt_record") naming the damaged records, so the projection stays as good as it
+  // Error(ErrorCode::kCorruptRecord) naming the damaged records, so the projection stays as good as it
   // was; with `leave_out_damaged` it rebuilds from the readable records and counts the others.
   ReindexStats Reindex(bool leave_out_damaged = false);
 
@@ -167,7 +173,7 @@ class CaseBook {
   std::shared_ptr<const SlaProfile> Profile(const LmdbTxn& txn, uint32_t id) const;
   // The rules this process runs with (registered at construction).
   std::shared_ptr<const SlaProfile> CurrentProfile() const;
-  // Error("projection") while a rebuild is incomplete: figures would be missing cases.
+  // Error(ErrorCode::kProjection) while a rebuild is incomplete: figures would be missing cases.
   void RequireComplete() const;
 
   // Every entry of every proj_ table, one line each ("table key_hex value_hex"), in key order:
@@ -188,7 +194,7 @@ class CaseBook {
   std::optional<KeyInfo> KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const;
   // Why the hub's own review `event` on (app_id, county, event.outlet_id) must be refused, or "".
   std::string ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
-                            const CaseEvent& event, std::string* code) const;
+                            const CaseEvent& event, ErrorCode* code) const;
   ProfileAt ProfileLookup(const LmdbTxn& txn) const;
   // The outlet a review names: `outlet_id` if given (Error "unknown_app" if it did not file
   // app_id but others did), else the one outlet that filed it (Error "ambiguous_app" if

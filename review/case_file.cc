@@ -349,7 +349,7 @@ class Reader {
   bool AtEnd() const { return in_.empty(); }
 
   [[noreturn]] static void Corrupt() {
-    throw Error("projection", "a case row in proj_cases is damaged; rebuild with bangban-hub reindex");
+    throw Error(ErrorCode::kProjection, "a case row in proj_cases is damaged; rebuild with bangban-hub reindex");
   }
 
  private:
@@ -428,14 +428,14 @@ CaseSummary ReadSummary(Reader& r) {
 }  // namespace
 
 Bytes CaseKeyPrefix(std::string_view app_id) {
-  if (app_id.size() > 255) throw Error("invalid_body", "app_id is longer than 255 bytes");
+  if (app_id.size() > 255) throw Error(ErrorCode::kInvalidBody, "app_id is longer than 255 bytes");
   Bytes key;
   PutShortString(key, app_id);
   return key;
 }
 
 Bytes CaseGroupKey(std::string_view app_id, std::string_view county) {
-  if (county.size() > 255) throw Error("invalid_body", "county is longer than 255 bytes");
+  if (county.size() > 255) throw Error(ErrorCode::kInvalidBody, "county is longer than 255 bytes");
   Bytes key = CaseKeyPrefix(app_id);
   PutShortString(key, county);
   return key;

@@ -13,10 +13,10 @@ namespace {
 
 std::string ReadText(const std::filesystem::path& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("config", what + ": cannot open " + path.string());
+  if (!in) throw Error(ErrorCode::kConfig, what + ": cannot open " + path.string());
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw Error("config", what + ": cannot read " + path.string());
+  if (in.bad()) throw Error(ErrorCode::kConfig, what + ": cannot read " + path.string());
   return text.str();
 }
 
@@ -26,7 +26,7 @@ int IntField(const toml::table& sla, std::string_view key, int fallback, const s
   if (node == nullptr) return fallback;
   auto value = node->value_exact<int64_t>();
   if (!value || *value < INT32_MIN || *value > INT32_MAX) {
-    throw Error("config", where + "sla." + std::string(key) + ": must be a whole number");
+    throw Error(ErrorCode::kConfig, where + "sla." + std::string(key) + ": must be a whole number");
   }
   return static_cast<int>(*value);
 }
@@ -36,7 +36,7 @@ double RatioField(const toml::table& sla, std::string_view key, double fallback,
   if (node == nullptr) return fallback;
   if (auto d = node->value_exact<double>()) return *d;
   if (auto i = node->value_exact<int64_t>()) return static_cast<double>(*i);
-  throw Error("config", where + "sla." + std::string(key) + ": must be a number such as 0.75");
+  throw Error(ErrorCode::kConfig, where + "sla." + std::string(key) + ": must be a number such as 0.75");
 }
 
 std::vector<std::string> StringList(const toml::table& table, std::string_view section, std::string_view key,
@@ -46,10 +46,10 @@ std::vector<std::string> StringList(const toml::table& table, std::string_view s
   if (node == nullptr) return out;
   const toml::array* array = node->as_array();
   const std::string name = std::string(section) + "." + std::string(key);
-  if (array == nullptr) throw Error("config", where + name + ": must be a list of strings");
+  if (array == nullptr) throw Error(ErrorCode::kConfig, where + name + ": must be a list of strings");
   for (const toml::node& item : *array) {
     auto text = item.value_exact<std::string>();
-    if (!text || text->empty()) throw Error("config", where + name + ": every entry must be a non-empty string");
+    if (!text || text->empty()) throw Error(ErrorCode::kConfig, where + name + ": every entry must be a non-empty string");
     out.push_back(*text);
   }
   return out;
@@ -59,7 +59,7 @@ void RefuseUnknownKeys(const toml::table& table, std::string_view section, const
                        const std::string& where) {
   for (auto&& [key, node] : table) {
     if (!known.count(std::string(key.str()))) {
-      throw Error("config", where + std::string(section) + "." + std::string(key.str()) +
+      throw Error(ErrorCode::kConfig, where + std::string(section) + "." + std::string(key.str()) +
                                 ": unknown setting (see docs/sla.md)");
     }
   }
@@ -79,12 +79,12 @@ ReviewConfig ReviewConfig::Load(const std::filesystem::path& path) {
   try {
     t = toml::parse_file(path.string());
   } catch (const toml::parse_error& e) {
-    throw Error("config", where + std::string(e.description()));
+    throw Error(ErrorCode::kConfig, where + std::string(e.description()));
   }
   ReviewConfig c;
   if (const toml::node* node = t.get("sla")) {
     const toml::table* sla = node->as_table();
-    if (sla == nullptr) throw Error("config", where + "sla: must be a table ([sla])");
+    if (sla == nullptr) throw Error(ErrorCode::kConfig, where + "sla: must be a table ([sla])");
     RefuseUnknownKeys(*sla, "sla",
                       {"policy", "target_minutes", "warn_ratio", "late_return_ratio", "statutory_working_days",
                        "working_day_minutes", "calendars"},
@@ -92,7 +92,7 @@ ReviewConfig ReviewConfig::Load(const std::filesystem::path& path) {
     if (const toml::node* policy = sla->get("policy")) {
       auto name = policy->value_exact<std::string>();
       auto parsed = name ? ParseSlaPolicy(*name) : std::nullopt;
-      if (!parsed) throw Error("config", where + "sla.policy: must be \"session\" or \"minutes\"");
+      if (!parsed) throw Error(ErrorCode::kConfig, where + "sla.policy: must be \"session\" or \"minutes\"");
       c.sla.policy = *parsed;
     }
     c.sla.target_minutes = IntField(*sla, "target_minutes", c.sla.target_minutes, where);
@@ -102,18 +102,18 @@ ReviewConfig ReviewConfig::Load(const std::filesystem::path& path) {
     c.sla.working_day_minutes = IntField(*sla, "working_day_minutes", c.sla.working_day_minutes, where);
     c.calendars = StringList(*sla, "sla", "calendars", where);
     std::string problem = CheckSlaSettings(c.sla);
-    if (!problem.empty()) throw Error("config", where + "sla: " + problem);
+    if (!problem.empty()) throw Error(ErrorCode::kConfig, where + "sla: " + problem);
   }
   if (const toml::node* node = t.get("review")) {
     const toml::table* review = node->as_table();
-    if (review == nullptr) throw Error("config", where + "review: must be a table ([review])");
+    if (review == nullptr) throw Error(ErrorCode::kConfig, where + "review: must be a table ([review])");
     RefuseUnknownKeys(*review, "review", {"roster"}, where);
     c.roster = StringList(*review, "review", "roster", where);
     std::set<std::string> seen;
     for (const std::string& reviewer : c.roster) {
-      if (reviewer.size() > 64) throw Error("config", where + "review.roster: '" + reviewer + "' is longer than 64 bytes");
+      if (reviewer.size() > 64) throw Error(ErrorCode::kConfig, where + "review.roster: '" + reviewer + "' is longer than 64 bytes");
       if (!seen.insert(reviewer).second) {
-        throw Error("config", where + "review.roster: '" + reviewer + "' is listed twice");
+        throw Error(ErrorCode::kConfig, where + "review.roster: '" + reviewer + "' is listed twice");
       }
     }
   }
@@ -131,7 +131,7 @@ std::vector<CalendarSource> ReadCalendarSources(const std::filesystem::path& dat
   try {
     CalendarFromSources(sources);
   } catch (const Error& e) {
-    throw Error("config", std::string("sla.calendars: ") + e.what());
+    throw Error(ErrorCode::kConfig, std::string("sla.calendars: ") + e.what());
   }
   return sources;
 }
@@ -150,14 +150,14 @@ CalendarInstall::CalendarInstall(const std::vector<std::filesystem::path>& files
   for (const std::filesystem::path& file : files) {
     const std::string name = file.filename().string();
     if (name.empty() || !names.insert(name).second) {
-      throw Error("config", "--calendar " + file.string() + ": two calendar files share the name '" + name + "'");
+      throw Error(ErrorCode::kConfig, "--calendar " + file.string() + ": two calendar files share the name '" + name + "'");
     }
     sources_.push_back({"calendars/" + name, ReadText(file, "--calendar")});
   }
   try {
     CalendarFromSources(sources_);
   } catch (const Error& e) {
-    throw Error("config", std::string("--calendar: ") + e.what());
+    throw Error(ErrorCode::kConfig, std::string("--calendar: ") + e.what());
   }
 }
 
@@ -165,13 +165,13 @@ void CalendarInstall::Install(const std::filesystem::path& data_dir) const {
   if (!sources_.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(data_dir / "calendars", ec);
-    if (ec) throw Error("config", "cannot create " + (data_dir / "calendars").string() + ": " + ec.message());
+    if (ec) throw Error(ErrorCode::kConfig, "cannot create " + (data_dir / "calendars").string() + ": " + ec.message());
   }
   std::string listed;
   for (const CalendarSource& source : sources_) {
     std::ofstream out(data_dir / source.name, std::ios::binary | std::ios::trunc);
     out << source.text;
-    if (!out.flush()) throw Error("config", "cannot write " + (data_dir / source.name).string());
+    if (!out.flush()) throw Error(ErrorCode::kConfig, "cannot write " + (data_dir / source.name).string());
     listed += (listed.empty() ? "" : ", ") + TomlString(source.name);
   }
   const SlaSettings defaults;
@@ -191,7 +191,7 @@ void CalendarInstall::Install(const std::filesystem::path& data_dir) const {
             "# assigned cases; ties by this order).\n"
             "[review]\n"
             "roster = []\n";
-  if (!config.flush()) throw Error("config", "cannot write " + (data_dir / "hub.toml").string());
+  if (!config.flush()) throw Error(ErrorCode::kConfig, "cannot write " + (data_dir / "hub.toml").string());
 }
 
 }  // namespace bangban

@@ -39,13 +39,13 @@ struct ReviewConfig {
   std::vector<std::string> calendars;  // as written in hub.toml
   std::vector<std::string> roster;
 
-  // Error("config", "<file>: <section.key>: <problem>"). Unknown keys in [sla] or [review]
+  // Error(ErrorCode::kConfig, "<file>: <section.key>: <problem>"). Unknown keys in [sla] or [review]
   // are refused, so that a typo cannot silently fall back to a default.
   static ReviewConfig Load(const std::filesystem::path& hub_toml);
 };
 
 // Reads the listed calendar files (relative paths against `data_dir`) and checks that they
-// parse and merge. Error("config", ...) naming the file and the entry.
+// parse and merge. Error(ErrorCode::kConfig, ...) naming the file and the entry.
 std::vector<CalendarSource> ReadCalendarSources(const std::filesystem::path& data_dir,
                                                 const std::vector<std::string>& paths);
 
@@ -57,7 +57,7 @@ WorkCalendar CalendarFromSources(const std::vector<CalendarSource>& sources);
 // default [sla] section (listing them) and an empty [review] roster to DIR/hub.toml.
 class CalendarInstall {
  public:
-  // Error("config") if a file is unreadable, does not parse, does not merge with the others, or
+  // Error(ErrorCode::kConfig) if a file is unreadable, does not parse, does not merge with the others, or
   // two files share a name.
   explicit CalendarInstall(const std::vector<std::filesystem::path>& files);
   void Install(const std::filesystem::path& data_dir) const;

@@ -59,7 +59,7 @@ std::vector<SlaProfileTable::Entry> SlaProfileTable::Entries(const LmdbTxn& txn)
   LmdbCursor cursor(txn, dbi_);
   for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
     ByteView key = cursor.key();
-    if (key.size() != 12) throw Error("projection", "sla_profiles: a key of the wrong size");
+    if (key.size() != 12) throw Error(ErrorCode::kProjection, "sla_profiles: a key of the wrong size");
     entries.push_back({SignedFromSortable(DecodeBigEndian64(key.data())), DecodeBigEndian32(key.data() + 8)});
   }
   return entries;
@@ -71,7 +71,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::Load(const LmdbTxn& txn, cons
     if (auto it = cache_.find(entry.id); it != cache_.end()) return it->second;
   }
   auto value = txn.Get(dbi_, EntryKey(entry.from_ms, entry.id));
-  if (!value) throw Error("projection", "sla_profiles: profile " + std::to_string(entry.id) + " is missing");
+  if (!value) throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(entry.id) + " is missing");
   Json j = Json::parse(AsChars(*value));
   auto profile = std::make_shared<SlaProfile>();
   profile->id = entry.id;
@@ -83,7 +83,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::Load(const LmdbTxn& txn, cons
   if (profile->fingerprint != j.at("fingerprint").get<std::string>()) {
     // The stored text no longer gives the stored fingerprint: the calendar code's notion of the
     // content changed. Refuse rather than silently compute deadlines with other rules.
-    throw Error("projection", "sla_profiles: profile " + std::to_string(entry.id) +
+    throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(entry.id) +
                                   " no longer gives its recorded calendar fingerprint");
   }
   std::lock_guard lock(mutex_);
@@ -155,7 +155,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::ById(const LmdbTxn& txn, uint
   for (const Entry& e : Entries(txn)) {
     if (e.id == id) return Load(txn, e);
   }
-  throw Error("projection", "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
+  throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
 }
 
 std::vector<std::shared_ptr<const SlaProfile>> SlaProfileTable::All(const LmdbTxn& txn) {

@@ -21,30 +21,36 @@ void WriteFileDurably(const std::filesystem::path& path, ByteView data) {
   std::filesystem::path temp = path;
   temp += ".partial";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error("bundle", "cannot create " + temp.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw Error(ErrorCode::kBundle, "cannot create " + temp.string() + ": " + std::strerror(errno));
   size_t written = 0;
   while (written < data.size()) {
     ssize_t n = ::write(fd, data.data() + written, data.size() - written);
     if (n <= 0) {
       ::close(fd);
-      throw Error("bundle", "cannot write " + temp.string() + ": " + std::strerror(errno));
+      throw Error(ErrorCode::kBundle, "cannot write " + temp.string() + ": " + std::strerror(errno));
     }
     written += static_cast<size_t>(n);
   }
   bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (!synced) throw Error("bundle", "cannot sync " + temp.string());
+  if (!synced) throw Error(ErrorCode::kBundle, "cannot sync " + temp.string());
   std::filesystem::rename(temp, path);
 }
 
-std::string Where(const IngestOutcome& o) {
-  return "record " + KeyId(o.author) + " seq " + std::to_string(o.seq) + " (id " +
-         ToHex(o.id).substr(0, 16) + ")";
+ImportProblem Refused(const IngestOutcome& o) {
+  ImportProblem p{o.code, o.message, ToHex(o.author), o.seq, std::nullopt, {}};
+  p.where = "record " + KeyId(o.author) + " seq " + std::to_string(o.seq) + " (id " + ToHex(o.id).substr(0, 16) + ")";
+  return p;
 }
 
-std::string At(size_t index, size_t offset) {
-  return "frame " + std::to_string(index + 1) + " at byte " + std::to_string(offset);
+// A problem with frame `index` (from 0) at byte `offset`.
+ImportProblem AtFrame(size_t index, size_t offset, std::string_view code, std::string message) {
+  return {std::string(code), std::move(message), {}, 0, index + 1,
+          "frame " + std::to_string(index + 1) + " at byte " + std::to_string(offset)};
 }
+
+// A problem with the file as a whole.
+ImportProblem InFile(std::string message) { return {std::string(ErrorCode::kBundle.name()), std::move(message)}; }
 
 }  // namespace
 
@@ -63,11 +69,11 @@ void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& r
 
 BundleContents ReadBundle(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("bundle", "cannot open bundle " + path.string());
+  if (!in) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string());
   Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (data.size() < kBundleMagic.size() ||
       !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
-    throw Error("bundle", path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
+    throw Error(ErrorCode::kBundle, path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
   }
   BundleContents contents;
   const ByteView whole(data);
@@ -75,47 +81,49 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
   for (;;) {
     const size_t pos = whole.size() - rest.size();
     if (rest.empty()) {
-      contents.problems.push_back("the bundle is truncated after " + std::to_string(contents.frames) +
-                                  " frames: its end marker is missing");
+      contents.problems.push_back(InFile("the bundle is truncated after " + std::to_string(contents.frames) +
+                                         " frames: its end marker is missing"));
       break;
     }
     std::optional<uint32_t> length = GetBigEndian32(rest);
     if (!length) {
-      contents.problems.push_back(At(contents.frames, pos) + ": truncated inside a frame length");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle, "truncated inside a frame length"));
       break;
     }
     if (*length == 0) {  // end marker: frame count, then the digest of everything before it
       std::optional<uint64_t> count = GetBigEndian64(rest);
       std::optional<ByteView> digest = GetRaw(rest, sizeof(Hash32));
       if (!count || !digest || !rest.empty()) {
-        contents.problems.push_back("the end marker at byte " + std::to_string(pos) + " is damaged or truncated");
+        contents.problems.push_back(InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
         break;
       }
       const Hash32 expected = Blake2b256(whole.first(pos));
       if (*count != contents.frames) {
-        contents.problems.push_back("the end marker says " + std::to_string(*count) + " frames but " +
-                                    std::to_string(contents.frames) + " were found");
+        contents.problems.push_back(InFile("the end marker says " + std::to_string(*count) + " frames but " +
+                                           std::to_string(contents.frames) + " were found"));
       } else if (!std::equal(expected.begin(), expected.end(), digest->begin())) {
-        contents.problems.push_back("the bundle checksum does not match: some bytes were altered");
+        contents.problems.push_back(InFile("the bundle checksum does not match: some bytes were altered"));
       }
       break;
     }
     if (*length > kMaxRecordBytes) {
-      contents.problems.push_back(At(contents.frames, pos) + ": length " + std::to_string(*length) +
-                                  " exceeds the record limit; the rest of the file (" +
-                                  std::to_string(whole.size() - pos) + " bytes) cannot be read");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kTooLarge,
+                                          "length " + std::to_string(*length) +
+                                              " exceeds the record limit; the rest of the file (" +
+                                              std::to_string(whole.size() - pos) + " bytes) cannot be read"));
       break;
     }
     std::optional<ByteView> wire = GetRaw(rest, *length);
     if (!wire) {
-      contents.problems.push_back(At(contents.frames, pos) + ": truncated (" + std::to_string(*length) +
-                                  " bytes announced, " + std::to_string(rest.size()) + " present)");
+      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle,
+                                          "truncated (" + std::to_string(*length) + " bytes announced, " +
+                                              std::to_string(rest.size()) + " present)"));
       break;
     }
     try {
       contents.records.push_back(Record::Decode(*wire));
     } catch (const Error& e) {
-      contents.problems.push_back(At(contents.frames, pos) + ": " + e.what());
+      contents.problems.push_back(AtFrame(contents.frames, pos, e.code(), e.what()));
     }
     ++contents.frames;
   }
@@ -139,7 +147,7 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
         case IngestOutcome::Kind::kFork:
         case IngestOutcome::Kind::kRejected:
           ++(o.kind == IngestOutcome::Kind::kFork ? report.forks : report.rejected);
-          report.problems.push_back(Where(o) + ": " + o.code + ": " + o.message);
+          report.problems.push_back(Refused(o));
           break;
       }
     }
@@ -174,7 +182,7 @@ std::vector<Record> AllRecordsForExport(const FeedStore& store, std::vector<Feed
     }
     return true;
   }, [&](const FeedStore::DamagedRecord& d) {
-    if (damaged == nullptr) throw Error("corrupt_record", "feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
+    if (damaged == nullptr) throw Error(ErrorCode::kCorruptRecord, "feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
     damaged->push_back(d);
   });
   std::vector<Record> out;
@@ -196,7 +204,7 @@ size_t ExportStore(const FeedStore& store, const std::filesystem::path& file) {
               damaged[i].problem;
     }
     if (damaged.size() > 20) list += "\n  ... and " + std::to_string(damaged.size() - 20) + " more";
-    throw Error("corrupt_record", file.string() + " holds the " + std::to_string(records.size()) +
+    throw Error(ErrorCode::kCorruptRecord, file.string() + " holds the " + std::to_string(records.size()) +
                                       " readable records; " + std::to_string(damaged.size()) +
                                       " damaged stored record(s) were left out (run audit):" + list);
   }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,27 @@ inline constexpr std::string_view kBundleMagic = "bangban-bundle v1\n";
 // Writes records to `path` atomically (temporary file, fsync, rename).
 void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& records);
 
+// One part of a bundle that was not stored, for a person and a script: its code
+// (crypto/error_code.h, or a refused record's outcome code), where it was, and a sentence.
+struct ImportProblem {
+  std::string code;
+  std::string message;
+  std::string feed;             // a refused record's author (hex), else empty
+  uint64_t seq = 0;             // a refused record's seq, else 0
+  std::optional<size_t> frame;  // an unreadable frame's number (from 1), else none
+  std::string where;            // the same as words: "frame 17 at byte 5230", "record 1a2b… seq 3 (id …)"
+
+  // "CODE: WHERE: MESSAGE", one line.
+  std::string ToString() const { return code + ": " + (where.empty() ? "" : where + ": ") + message; }
+};
+
 struct BundleContents {
   std::vector<Record> records;     // every frame that decoded, in file order
-  std::vector<std::string> problems;  // one sentence per unreadable frame or damaged part
+  std::vector<ImportProblem> problems;  // one per unreadable frame or damaged part
   size_t frames = 0;               // frames found (decoded or not)
 };
 
-// Reads a bundle. Throws Error("bundle") only if the file cannot be opened or is not a bundle
+// Reads a bundle. Throws Error(ErrorCode::kBundle) only if the file cannot be opened or is not a bundle
 // at all; every other problem is listed in `problems`.
 BundleContents ReadBundle(const std::filesystem::path& path);
 
@@ -40,7 +55,7 @@ BundleContents ReadBundle(const std::filesystem::path& path);
 struct ImportReport {
   size_t accepted = 0, duplicate = 0, buffered = 0, forks = 0, rejected = 0;
   size_t unreadable = 0;  // frames that did not decode as records
-  std::vector<std::string> problems;  // damaged parts of the file and each rejection's reason
+  std::vector<ImportProblem> problems;  // damaged parts of the file and each rejection
   // Notes on what was stored (e.g. an app_id filed by a second outlet): not refusals.
   std::vector<std::string> warnings;
   bool clean() const { return problems.empty(); }
@@ -57,7 +72,7 @@ std::vector<Record> AllRecordsForExport(const FeedStore& store,
 
 // `export`: writes every readable stored record to `file` and returns how many. A damaged record
 // does not stop it: the bundle is complete with every good record, and then
-// Error("corrupt_record") names each damaged one, so the command still fails visibly.
+// Error(ErrorCode::kCorruptRecord) names each damaged one, so the command still fails visibly.
 size_t ExportStore(const FeedStore& store, const std::filesystem::path& file);
 
 }  // namespace bangban

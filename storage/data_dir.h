@@ -15,8 +15,8 @@ class DataDir {
  public:
   // Makes a new data dir for `kind` ("node" or "hub"). Refuses a dir that already holds one.
   static DataDir Create(const std::filesystem::path& root, const std::string& kind);
-  // Opens an existing data dir; Error("data_dir") with a hint if it was never initialised;
-  // Error("unsafe_permissions") if the dir, its configuration or its store can be changed by
+  // Opens an existing data dir; Error(ErrorCode::kDataDir) with a hint if it was never initialised;
+  // Error(ErrorCode::kUnsafePermissions) if the dir, its configuration or its store can be changed by
   // group or others or belong to another user (the identity key has its own, stricter check).
   static DataDir Open(const std::filesystem::path& root, const std::string& kind);
 
@@ -32,7 +32,7 @@ class DataDir {
 };
 
 // A party of production never runs on a fixed clock: a record or review dated by BANGBAN_NOW
-// would look genuine. Error("fixed_clock_refused", naming `config_file` and the setting) when
+// would look genuine. Error(ErrorCode::kFixedClockRefused, naming `config_file` and the setting) when
 // the calling thread's clock is fixed (protocol/clock.h ClockIsFixed) and `simulation` (the
 // party's `[clock] simulation = true`, set by `init --simulation`) is false.
 void RequireRealClockUnlessSimulation(bool simulation, const std::filesystem::path& config_file);

@@ -69,8 +69,8 @@ Enrolment DecodeEnrolment(ByteView key, ByteView value) {
   return e;
 }
 
-IngestOutcome Outcome(const Record& r, Kind kind, std::string code = {}, std::string message = {}) {
-  return {kind, std::move(code), std::move(message), r.id(), r.author(), r.seq()};
+IngestOutcome Outcome(const Record& r, Kind kind, std::string_view code = {}, std::string message = {}) {
+  return {kind, std::string(code), std::move(message), r.id(), r.author(), r.seq()};
 }
 
 }  // namespace
@@ -124,10 +124,10 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
     appended.clear();
     const PublicKey& key = author.public_key();
     if (txn.Get(quarantine_, key)) {
-      throw Error("forked", "this feed is quarantined after a fork; it cannot be appended to");
+      throw Error(ErrorCode::kForked, "this feed is quarantined after a fork; it cannot be appended to");
     }
     if (txn.Get(meta_, AsBytes(kBehindFlag))) {
-      throw Error("behind", "this party's own feed is behind what its upstream holds (restored from an old "
+      throw Error(ErrorCode::kBehind, "this party's own feed is behind what its upstream holds (restored from an old "
                             "backup, or a replaced machine); nothing was stored: run `recover` first");
     }
     FeedHead head;
@@ -138,11 +138,11 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       std::optional<RecordId> prev;
       if (head.seq > 0) prev = head.id;
       Record record = Record::Create(author, type, head.seq + 1, prev, now, body);
-      std::string code;
+      ErrorCode code = ErrorCode::kInternal;
       std::string problem = AuthorProblem(txn, key, record.seq(), &code);
       if (!problem.empty()) throw Error(code, problem);
       problem = KeyRecordProblem(txn, record);
-      if (!problem.empty()) throw Error("not_authorized", problem);
+      if (!problem.empty()) throw Error(ErrorCode::kNotAuthorized, problem);
       Store(txn, record, received);
       head = {record.seq(), record.id()};
       appended.push_back(std::move(record));
@@ -163,7 +163,7 @@ std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bo
     const int64_t now = ReceiptTime(txn, NowMs());
     for (size_t i = 0; i < records.size(); ++i) {
       if (!signature_ok[i]) {
-        outcomes.push_back(Outcome(records[i], Kind::kRejected, "bad_signature",
+        outcomes.push_back(Outcome(records[i], Kind::kRejected, ErrorCode::kBadSignature,
                                    "the signature does not match the record's bytes and author " +
                                        KeyId(records[i].author())));
         continue;
@@ -202,7 +202,7 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
     auto other = Record::Decode(*txn.Get(records_, *existing));
     return RecordFork(txn, r, other);
   }
-  std::string code;
+  ErrorCode code = ErrorCode::kInternal;
   std::string problem = AuthorProblem(txn, author, r.seq(), &code);
   if (!problem.empty()) return Outcome(r, Kind::kRejected, code, problem);
 
@@ -211,14 +211,14 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   if (r.seq() > head.seq + 1) {
     if (r.seq() - head.seq > options_.max_buffered_per_author ||
         GapCount(txn, author) >= options_.max_buffered_per_author) {
-      return Outcome(r, Kind::kRejected, "gap_too_large",
+      return Outcome(r, Kind::kRejected, ErrorCode::kGapTooLarge,
                      "seq " + std::to_string(r.seq()) + " is too far ahead of the stored head " +
                          std::to_string(head.seq) + "; send the missing records first");
     }
     if (txn.PutIfAbsent(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire())) {
       AddGapCount(txn, author, +1);
     }
-    return Outcome(r, Kind::kBuffered, "gap",
+    return Outcome(r, Kind::kBuffered, ErrorCode::kGap,
                    "waiting for seq " + std::to_string(head.seq + 1) + ".." +
                        std::to_string(r.seq() - 1) + " of this feed");
   }
@@ -226,7 +226,7 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
     return RecordFork(txn, r, *GetBySeqIn(txn, author, head.seq));
   }
   problem = KeyRecordProblem(txn, r);
-  if (!problem.empty()) return Outcome(r, Kind::kRejected, "not_authorized", problem);
+  if (!problem.empty()) return Outcome(r, Kind::kRejected, ErrorCode::kNotAuthorized, problem);
   Store(txn, r, now);
   DrainGaps(txn, author, now);
   return Outcome(r, Kind::kAccepted);
@@ -286,7 +286,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
       }
       // The author may have been revoked (or a key record be unauthorised) since it was
       // buffered: the same checks as a record arriving now. Refused ones are dropped.
-      std::string code;
+      ErrorCode code = ErrorCode::kInternal;
       if (!AuthorProblem(txn, author, record.seq(), &code).empty() ||
           !KeyRecordProblem(txn, record).empty()) {
         continue;
@@ -322,7 +322,7 @@ IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record&
                        " here but seq " + std::to_string(other.seq()) + " " +
                        ToHex(other.id()).substr(0, 16) + " was stored before";
   txn.PutIfAbsent(quarantine_, r.author(), AsBytes(reason));
-  return Outcome(r, Kind::kFork, "forked",
+  return Outcome(r, Kind::kFork, ErrorCode::kForked,
                  "author " + KeyId(r.author()) + " signed two different records for one place in "
                  "its feed; both are kept as evidence and the author is quarantined");
 }
@@ -330,9 +330,9 @@ IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record&
 // ---- authority --------------------------------------------------------------------------
 
 std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                                     std::string* code) const {
+                                     ErrorCode* code) const {
   if (auto reason = txn.Get(quarantine_, author)) {
-    *code = "forked";
+    *code = ErrorCode::kForked;
     return "author " + KeyId(author) + " is quarantined after a fork (" +
            std::string(AsChars(*reason)) + ")";
   }
@@ -340,12 +340,12 @@ std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author
   auto value = txn.Get(enrolments_, author);
   if (!value) {
     if (!options_.require_enrolment) return "";
-    *code = "unknown_author";
+    *code = ErrorCode::kUnknownAuthor;
     return "key " + KeyId(author) + " is not enrolled here; enrol it at its county hub first";
   }
   Enrolment e = DecodeEnrolment(author, *value);
   if (e.revoked_after_seq && seq > *e.revoked_after_seq) {
-    *code = "revoked";
+    *code = ErrorCode::kRevoked;
     return "key " + KeyId(author) + " was revoked after seq " + std::to_string(*e.revoked_after_seq) +
            " (" + e.revoke_reason + ")";
   }
@@ -487,7 +487,7 @@ std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& aut
     problem = "the record bytes are missing";
   }
   if (!on_damaged) {
-    throw Error("corrupt_record", "feed " + KeyId(author) + " seq " + std::to_string(seq) +
+    throw Error(ErrorCode::kCorruptRecord, "feed " + KeyId(author) + " seq " + std::to_string(seq) +
                                       ": the stored record is damaged (" + problem +
                                       "); `audit` lists every damaged record");
   }

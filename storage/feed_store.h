@@ -86,7 +86,7 @@ class FeedStore {
   // Signs and appends records to `author`'s own feed in one transaction: seq = head + 1, prev =
   // head id, ts = NowMs(). Validation errors throw before anything is written. While the meta
   // flag kBehindFlag is set (upstream holds more of this party's feed than this store: a
-  // restored backup or a replaced machine), appending would fork the feed: Error("behind").
+  // restored backup or a replaced machine), appending would fork the feed: Error(ErrorCode::kBehind).
   std::vector<Record> AppendOwn(const SigningKey& author,
                                 const std::vector<std::pair<std::string, Json>>& entries);
 
@@ -114,7 +114,7 @@ class FeedStore {
   std::optional<RecordId> IdAt(const PublicKey& author, uint64_t seq) const;
   // A stored record whose bytes no longer decode (a damaged disk or file): where it is and why.
   // Scans hand these to `on_damaged` and go on with the next record; with no `on_damaged` they
-  // throw Error("corrupt_record") naming the feed and seq.
+  // throw Error(ErrorCode::kCorruptRecord) naming the feed and seq.
   struct DamagedRecord {
     PublicKey author{};
     uint64_t seq = 0;
@@ -160,7 +160,7 @@ class FeedStore {
 
  private:
   // The record of `author` at `seq` whose id is `id`, decoded; nullopt after telling
-  // `on_damaged` (or Error("corrupt_record") without one) when its bytes are missing or damaged.
+  // `on_damaged` (or Error(ErrorCode::kCorruptRecord) without one) when its bytes are missing or damaged.
   std::optional<Record> DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView id,
                                      const DamageVisitor& on_damaged) const;
   struct Dbs;
@@ -175,7 +175,7 @@ class FeedStore {
   IngestOutcome RecordFork(LmdbTxn& txn, const Record& record, const Record& other);
   // Why `author` may not write a record at `seq`, or "" if it may.
   std::string AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                            std::string* code) const;
+                            ErrorCode* code) const;
   // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);

@@ -22,14 +22,14 @@ void ThrowLmdb(std::string_view operation, int rc) {
     hint = "; the disk holding the store is probably full or failing: check free space (df -h) and the "
            "system log, then run the command again (nothing of this write was stored)";
   }
-  throw Error("storage", "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc) + hint);
+  throw Error(ErrorCode::kStorage, "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc) + hint);
 }
 
 LmdbEnv::LmdbEnv(const std::filesystem::path& dir, Options options)
     : map_bytes_(options.initial_map_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error("storage", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec) throw Error(ErrorCode::kStorage, "cannot create " + dir.string() + ": " + ec.message());
   int rc = mdb_env_create(&env_);
   if (rc != 0) ThrowLmdb("env_create", rc);
   mdb_env_set_maxdbs(env_, options.max_dbs);
@@ -39,7 +39,7 @@ LmdbEnv::LmdbEnv(const std::filesystem::path& dir, Options options)
   if (rc != 0) {
     mdb_env_close(env_);
     env_ = nullptr;
-    throw Error("storage", "cannot open the store in " + dir.string() + ": " + mdb_strerror(rc));
+    throw Error(ErrorCode::kStorage, "cannot open the store in " + dir.string() + ": " + mdb_strerror(rc));
   }
   // Another process may have grown the map; adopt its size.
   MDB_envinfo info;

@@ -20,7 +20,7 @@ namespace bangban {
 
 class LmdbTxn;
 
-// Error("storage", ...) naming the operation and LMDB's reason.
+// Error(ErrorCode::kStorage, ...) naming the operation and LMDB's reason.
 [[noreturn]] void ThrowLmdb(std::string_view operation, int rc);
 
 class LmdbEnv {

@@ -13,7 +13,7 @@
 namespace bangban {
 
 // Set while this party's own feed is behind what upstream holds (a restored backup, a replaced
-// machine): appending would fork the feed (Error("behind")). The sync client sets it when a
+// machine): appending would fork the feed (Error(ErrorCode::kBehind)). The sync client sets it when a
 // welcome shows more of the feed upstream and clears it once it pulled it all; `bangban-node
 // init --replacing` sets it and `recover` clears it. Its value is a note for people.
 inline constexpr std::string_view kBehindFlag = "behind";

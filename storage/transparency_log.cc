@@ -60,7 +60,7 @@ std::optional<ByteView> LastValue(const LmdbTxn& txn, MDB_dbi db) {
 
 LogEntry ParseLeaf(uint64_t index, ByteView leaf) {
   if (leaf.size() != kLeafSize) {
-    throw Error("log_corrupt", "transparency log leaf " + std::to_string(index) + " is " +
+    throw Error(ErrorCode::kLogCorrupt, "transparency log leaf " + std::to_string(index) + " is " +
                                    std::to_string(leaf.size()) + " bytes, not 40");
   }
   const auto when = static_cast<int64_t>(DecodeBigEndian64(leaf.data() + sizeof(RecordId)));
@@ -70,7 +70,7 @@ LogEntry ParseLeaf(uint64_t index, ByteView leaf) {
 // ---- reading untrusted values (decoded msgpack or JSON) -----------------------------------
 
 [[noreturn]] void Malformed(std::string_view what, std::string_view field, std::string_view why) {
-  throw Error("malformed", std::string(what) + ": " + std::string(field) + ": " + std::string(why));
+  throw Error(ErrorCode::kMalformed, std::string(what) + ": " + std::string(field) + ": " + std::string(why));
 }
 
 const Json& Member(const Json& object, std::string_view what, const char* field) {
@@ -271,7 +271,7 @@ std::optional<uint64_t> TransparencyLog::IndexOf(const LmdbTxn& txn, const Recor
   auto value = txn.Get(index_, id);
   if (!value) return std::nullopt;
   if (value->size() != 8) {
-    throw Error("log_corrupt", "log_index entry of record " + ToHex(id) + " is not 8 bytes");
+    throw Error(ErrorCode::kLogCorrupt, "log_index entry of record " + ToHex(id) + " is not 8 bytes");
   }
   return DecodeBigEndian64(value->data());
 }
@@ -279,7 +279,7 @@ std::optional<uint64_t> TransparencyLog::IndexOf(const LmdbTxn& txn, const Recor
 Bytes TransparencyLog::LeafAt(const LmdbTxn& txn, uint64_t index) const {
   auto value = txn.Get(leaves_, BigEndianKey(index));
   if (!value) {
-    throw Error("log_corrupt", "the transparency log has no leaf " + std::to_string(index));
+    throw Error(ErrorCode::kLogCorrupt, "the transparency log has no leaf " + std::to_string(index));
   }
   return Bytes(value->begin(), value->end());
 }
@@ -315,7 +315,7 @@ uint64_t TransparencyLog::Append(LmdbTxn& txn, const RecordId& id, int64_t recei
   const Bytes key = BigEndianKey(index);
   const Bytes leaf = LogLeafBytes(id, received_ms);
   if (!txn.PutIfAbsent(leaves_, key, leaf)) {
-    throw Error("log_corrupt", "log_leaves already holds leaf " + std::to_string(index) +
+    throw Error(ErrorCode::kLogCorrupt, "log_leaves already holds leaf " + std::to_string(index) +
                                    ", beyond the frontier; run the audit");
   }
   txn.Put(index_, id, key);
@@ -358,13 +358,13 @@ std::optional<Receipt> TransparencyLog::Prove(const LmdbTxn& txn, const RecordId
   if (!entry) return std::nullopt;
   const uint64_t size = Size(txn);
   if (head.size <= entry->index || head.size > size) {
-    throw Error("bad_proof_request",
+    throw Error(ErrorCode::kBadProofRequest,
                 "a tree head of size " + std::to_string(head.size) + " cannot prove leaf " +
                     std::to_string(entry->index) + " of a log of " + std::to_string(size) + " leaves");
   }
   const HashSource source(*this, txn);
   if (MerkleRoot(head.size, source) != head.root) {
-    throw Error("bad_proof_request", "the tree head's root is not this log's root at size " +
+    throw Error(ErrorCode::kBadProofRequest, "the tree head's root is not this log's root at size " +
                                          std::to_string(head.size));
   }
   return Receipt{head, entry->index, id, entry->received_ms,
@@ -375,7 +375,7 @@ std::vector<Hash32> TransparencyLog::ProveConsistency(const LmdbTxn& txn, uint64
                                                       uint64_t new_size) const {
   const uint64_t size = Size(txn);
   if (old_size > new_size || new_size > size) {
-    throw Error("bad_proof_request", "no consistency proof from size " + std::to_string(old_size) +
+    throw Error(ErrorCode::kBadProofRequest, "no consistency proof from size " + std::to_string(old_size) +
                                          " to " + std::to_string(new_size) + " in a log of " +
                                          std::to_string(size) + " leaves");
   }

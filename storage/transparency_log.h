@@ -57,13 +57,13 @@ struct TreeHead {
 
   // Storage and wire form: SignedBytes' array with the signature appended as a sixth element,
   // [1, hub, size, root, timestamp_ms, signature: bin(64)]. Decode checks shape, types, sizes,
-  // the version and that nothing trails, throwing Error("malformed", ...); it does not verify
+  // the version and that nothing trails, throwing Error(ErrorCode::kMalformed, ...); it does not verify
   // the signature.
   Bytes Encode() const;
   static TreeHead Decode(ByteView bytes);
 
   // {"hub": hex, "size": uint, "root": hex, "timestamp_ms": int, "signature": hex}. FromJson
-  // throws Error("malformed", "tree head: <field>: <why>") for a missing or mistyped field;
+  // throws Error(ErrorCode::kMalformed, "tree head: <field>: <why>") for a missing or mistyped field;
   // unknown fields are ignored; the signature is not verified.
   Json ToJson() const;
   static TreeHead FromJson(const Json& json);
@@ -87,7 +87,7 @@ struct Receipt {
   bool Verify(const PublicKey& expected_hub) const;
 
   // {"head": TreeHead::ToJson, "index": uint, "id": hex, "received_ms": int, "path": [hex]}.
-  // FromJson throws Error("malformed", "receipt: <field>: <why>"); a path longer than 64
+  // FromJson throws Error(ErrorCode::kMalformed, "receipt: <field>: <why>"); a path longer than 64
   // entries (no tree can need more) is refused.
   Json ToJson() const;
   static Receipt FromJson(const Json& json);
@@ -109,9 +109,9 @@ struct LogEntry {
 // the log moves in step with the records; the object itself holds no state but the handles
 // and may be shared between threads (LMDB serialises writers).
 //
-// Errors: Error("bad_proof_request", ...) for a proof asked of sizes or heads this log cannot
-// answer; Error("log_corrupt", ...) when the stored log is missing an entry it must have (the
-// Audit names such damage); Error("storage", ...) from LMDB.
+// Errors: Error(ErrorCode::kBadProofRequest, ...) for a proof asked of sizes or heads this log cannot
+// answer; Error(ErrorCode::kLogCorrupt, ...) when the stored log is missing an entry it must have (the
+// Audit names such damage); Error(ErrorCode::kStorage, ...) from LMDB.
 class TransparencyLog {
  public:
   // Opens (creating if needed) the databases above in `env`, which must outlive the log.

@@ -9,13 +9,13 @@ namespace bangban {
 namespace {
 
 [[noreturn]] void Malformed(std::string_view field, std::string_view why) {
-  throw Error("malformed", std::string(field) + ": " + std::string(why));
+  throw Error(ErrorCode::kMalformed, std::string(field) + ": " + std::string(why));
 }
 
 void ExpectType(const Json& message, std::string_view type) {
   const std::string& got = MessageType(message);
   if (got != type) {
-    throw Error("malformed", "expected a \"" + std::string(type) + "\" message, got \"" + got + "\"");
+    throw Error(ErrorCode::kMalformed, "expected a \"" + std::string(type) + "\" message, got \"" + got + "\"");
   }
 }
 
@@ -130,7 +130,7 @@ HelloMessage HelloMessage::FromJson(const Json& message) {
   hello.version = Uint(message, "v");
   hello.heads = Positions(message, "heads");
   if (hello.heads.size() > kMaxHeadsPerHello) {
-    throw Error("too_large", "hello: at most " + std::to_string(kMaxHeadsPerHello) +
+    throw Error(ErrorCode::kTooLarge, "hello: at most " + std::to_string(kMaxHeadsPerHello) +
                                  " heads per hello; send the rest in further hellos");
   }
   return hello;

@@ -5,10 +5,10 @@
 //
 // ToJson writes exactly the protocol's fields, an optional one only when it is set; the codec
 // sorts the keys (the canonical form). FromJson:
-// - refuses a message of another type: Error("malformed", "expected a \"welcome\" message, ...");
+// - refuses a message of another type: Error(ErrorCode::kMalformed, "expected a \"welcome\" message, ...");
 // - ignores fields it does not know (a newer peer may send more);
 // - takes a missing field as empty (0, false, no entries), unless its struct says it is required;
-// - refuses a field of the wrong type or size: Error("malformed", "<field>: <why>").
+// - refuses a field of the wrong type or size: Error(ErrorCode::kMalformed, "<field>: <why>").
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ struct HelloMessage {
   std::vector<FeedPosition> heads;   // every feed the client holds (and always its own)
 
   Json ToJson() const;
-  // Also Error("too_large") for more than kMaxHeadsPerHello heads: send them in several hellos.
+  // Also Error(ErrorCode::kTooLarge) for more than kMaxHeadsPerHello heads: send them in several hellos.
   static HelloMessage FromJson(const Json& message);
 };
 
@@ -145,6 +145,9 @@ struct ErrorMessage {
   static constexpr std::string_view kType = "error";
   std::string code;     // stable (docs/protocol.md, "Errors and refusals"); "error" if missing
   std::string message;  // a sentence for a person, naming the field or feed
+
+  // This party's refusal: its code is always one of the catalogue's.
+  static ErrorMessage Of(ErrorCode code, std::string message) { return {std::string(code.name()), std::move(message)}; }
 
   Json ToJson() const;
   static ErrorMessage FromJson(const Json& message);

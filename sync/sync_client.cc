@@ -92,7 +92,7 @@ void SyncClient::CheckRefused() {
   if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
   socket_.reset();
   monitor_.reset();
-  throw Error("refused", options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
+  throw Error(ErrorCode::kRefused, options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
                              ": it is not enrolled there (or was revoked); ask the county to enrol it");
 }
 
@@ -105,7 +105,7 @@ void SyncClient::Send(const Json& message) {
     CheckRefused();
     if (std::chrono::steady_clock::now() > deadline) {
       socket_.reset();
-      throw Error("unreachable", "no connection to " + options_.endpoint + " within " +
+      throw Error(ErrorCode::kUnreachable, "no connection to " + options_.endpoint + " within " +
                                      std::to_string(options_.timeout_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -119,7 +119,7 @@ Json SyncClient::Receive() {
   if (items[1].revents & ZMQ_POLLIN) CheckRefused();
   if ((items[0].revents & ZMQ_POLLIN) == 0) {
     socket_.reset();  // a late reply must never be taken for the next request's
-    throw Error("unreachable", options_.endpoint + " did not answer within " +
+    throw Error(ErrorCode::kUnreachable, options_.endpoint + " did not answer within " +
                                    std::to_string(options_.timeout_ms) + " ms");
   }
   zmq::message_t payload;
@@ -133,7 +133,7 @@ Json SyncClient::Request(const Json& message) {
   Json reply = Receive();
   if (MessageType(reply) == ErrorMessage::kType) {
     ErrorMessage error = ErrorMessage::FromJson(reply);
-    throw Error(error.code, "upstream refused: " + error.message);
+    throw Error::Relayed(error.code, "upstream refused: " + error.message);
   }
   return reply;
 }
@@ -223,7 +223,7 @@ void SyncClient::PushForkEvidence(Result& result, size_t push_bytes) {
     }
     AckMessage ack = AckMessage::FromJson(Request(push.ToJson()));
     for (const RecordRejection& r : ack.rejections) {
-      if (r.code != "forked") result.refusals.push_back("fork evidence: " + r.code + ": " + r.message);
+      if (r.code != ErrorCode::kForked.name()) result.refusals.push_back("fork evidence: " + r.code + ": " + r.message);
     }
     Bytes count;
     PutBigEndian64(count, next);

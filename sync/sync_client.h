@@ -51,7 +51,7 @@ class SyncClient {
   explicit SyncClient(Options options);
   ~SyncClient();
 
-  // One full exchange. Error("unreachable") if upstream does not answer within the timeout,
+  // One full exchange. Error(ErrorCode::kUnreachable) if upstream does not answer within the timeout,
   // Error(<code>) if it answers with an error.
   Result SyncOnce();
   // Exchanges until `stop`, pausing idle_ms between exchanges (or until Wake), backing off
@@ -63,7 +63,7 @@ class SyncClient {
   void Cancel();
 
   // Asks upstream (a hub) for the receipt of a record, as the hub sent it (not verified here).
-  // Error("not_a_hub") from a relay, Error("not_found") if the hub does not hold the record.
+  // Error(ErrorCode::kNotAHub) from a relay, Error(ErrorCode::kNotFound) if the hub does not hold the record.
   Receipt RequestReceipt(const RecordId& id);
 
  private:
@@ -74,7 +74,7 @@ class SyncClient {
   };
   void Connect();
   void Send(const Json& message);
-  Json Receive();  // next message, or Error("unreachable") after the timeout
+  Json Receive();  // next message, or Error(ErrorCode::kUnreachable) after the timeout
   WelcomeMessage Hello();  // one or more hello -> welcome, joined into one welcome
   // Sends `message` and returns the answer; an error answer is thrown as Error(its code).
   Json Request(const Json& message);
@@ -84,7 +84,7 @@ class SyncClient {
   void Pull(const WelcomeMessage& welcome, Result& result);
 
   Options options_;
-  // Error("refused") if the server turned our key away during the CurveZMQ handshake.
+  // Error(ErrorCode::kRefused) if the server turned our key away during the CurveZMQ handshake.
   void CheckRefused();
 
   zmq::context_t context_;

@@ -13,7 +13,7 @@ Json DecodeMessage(ByteView bytes) {
   auto handle = UnpackExactly(bytes, "sync message", kMaxMessageBytes);
   Json message = ObjectToJson(handle.get(), "");
   if (!message.is_object() || !message.contains("type") || !message["type"].is_string()) {
-    throw Error("malformed", "sync message: must be a map with a string \"type\"");
+    throw Error(ErrorCode::kMalformed, "sync message: must be a map with a string \"type\"");
   }
   return message;
 }

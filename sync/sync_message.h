@@ -45,7 +45,7 @@ PushGrant GrantPushes(size_t active_peers, size_t budget, size_t granted_to_othe
 
 // One frame: the canonical msgpack of a message's JSON form (a sync/messages.h ToJson).
 Bytes EncodeMessage(const Json& message);
-// Error("malformed", ...) unless the bytes are one msgpack map with a string "type", at most
+// Error(ErrorCode::kMalformed, ...) unless the bytes are one msgpack map with a string "type", at most
 // kMaxMessageBytes; the caller hands it to the FromJson of that type (sync/messages.h).
 Json DecodeMessage(ByteView bytes);
 

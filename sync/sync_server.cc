@@ -100,7 +100,7 @@ void SyncServer::Bind() {
       return;
     } catch (const zmq::error_t& e) {
       // A just-closed socket may hold the port for a moment after a rebind.
-      if (attempt >= 40) throw Error("bind", "cannot listen on " + options_.endpoint + ": " + e.what());
+      if (attempt >= 40) throw Error(ErrorCode::kBind, "cannot listen on " + options_.endpoint + ": " + e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
@@ -255,7 +255,7 @@ void SyncServer::HandleMessages() {
         Reply(routing_id, Pull(*peer, PullMessage::FromJson(message)).ToJson());
       } else if (type == ProveMessage::kType) {
         if (!options_.receipt) {
-          Reply(routing_id, ErrorMessage{"not_a_hub", "receipts come from a hub; ask the county hub"}.ToJson());
+          Reply(routing_id, ErrorMessage::Of(ErrorCode::kNotAHub, "receipts come from a hub; ask the county hub").ToJson());
         } else {
           Reply(routing_id, ReceiptMessage{options_.receipt(ProveMessage::FromJson(message).id)}.ToJson());
         }
@@ -268,7 +268,7 @@ void SyncServer::HandleMessages() {
           pushes.push_back(Push{std::move(routing_id), *peer, std::move(push), {}, {}, {}});
         }
       } else {
-        Reply(routing_id, ErrorMessage{"unknown_message", "unknown message type \"" + type + "\""}.ToJson());
+        Reply(routing_id, ErrorMessage::Of(ErrorCode::kUnknownMessage, "unknown message type \"" + type + "\"").ToJson());
       }
     } catch (const Error& e) {
       Reply(routing_id, ErrorMessage{e.code(), e.what()}.ToJson());
@@ -326,13 +326,13 @@ std::optional<ErrorMessage> SyncServer::RefusePush(const PublicKey& peer, const 
   // largest grant, and its pushes do not count in the budget: ZeroMQ's queue bounds them.
   const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
   if (pushes_this_round > grant.window) {
-    return ErrorMessage{"over_window", "more than " + std::to_string(grant.window) +
-                                           " pushes unacknowledged: wait for an ack before the next push"};
+    return ErrorMessage::Of(ErrorCode::kOverWindow, "more than " + std::to_string(grant.window) +
+                                           " pushes unacknowledged: wait for an ack before the next push");
   }
   size_t bytes = push.RecordBytes();
   if (bytes > grant.push_bytes && push.records.size() > 1) {
-    return ErrorMessage{"too_large", "push of " + std::to_string(bytes) + " bytes of records; at most " +
-                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)"};
+    return ErrorMessage::Of(ErrorCode::kTooLarge, "push of " + std::to_string(bytes) + " bytes of records; at most " +
+                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)");
   }
   return std::nullopt;
 }
@@ -345,7 +345,7 @@ RecordsMessage SyncServer::Pull(const PublicKey& peer, const PullMessage& reques
     bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
                    options_.store->IsRoot(want.author);
     if (!allowed) {
-      throw Error("not_allowed", "feed " + KeyId(want.author) + " cannot be pulled from here");
+      throw Error(ErrorCode::kNotAllowed, "feed " + KeyId(want.author) + " cannot be pulled from here");
     }
     FeedHead head = options_.store->Head(want.author);
     if (want.seq >= head.seq) continue;
@@ -378,9 +378,9 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
         Record r = Record::Decode(push.message.records[i]);
         if (options_.check_authors && !options_.store->IsRoot(r.author())) {
           auto e = options_.store->FindEnrolment(r.author());
-          if (!e) throw Error("unknown_author", "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
+          if (!e) throw Error(ErrorCode::kUnknownAuthor, "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
           if (e->revoked_after_seq && r.seq() > *e->revoked_after_seq) {
-            throw Error("revoked", "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
+            throw Error(ErrorCode::kRevoked, "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
           }
         }
         push.records.push_back(std::move(r));
@@ -404,7 +404,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     for (const Record& r : pushes[p].records) {
       if (!signature_ok[k++]) {
         pushes[p].rejections.push_back(RecordRejection::OfRecord(
-            r.id(), r.seq(), "bad_signature", "the signature does not match the record's bytes and author " + KeyId(r.author())));
+            r.id(), r.seq(), std::string(ErrorCode::kBadSignature.name()), "the signature does not match the record's bytes and author " + KeyId(r.author())));
         continue;
       }
       batch.push_back(r);
@@ -424,7 +424,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     if (stats) stats_written_ms_ = NowMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
-    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage{"storage", e.what()}.ToJson());
+    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage::Of(ErrorCode::kStorage, e.what()).ToJson());
     return;
   }
   for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);

@@ -48,7 +48,7 @@ class SyncServer {
   explicit SyncServer(Options options);
   ~SyncServer();
 
-  // Binds and serves until `stop` is set. Error("bind") if the endpoint cannot be bound.
+  // Binds and serves until `stop` is set. Error(ErrorCode::kBind) if the endpoint cannot be bound.
   void Run(const std::atomic<bool>& stop);
 
  private:
@@ -68,7 +68,7 @@ class SyncServer {
   WelcomeMessage Welcome(const PublicKey& peer, const HelloMessage& hello);
   PushGrant Grant(const PublicKey& peer);
   std::optional<ErrorMessage> RefusePush(const PublicKey& peer, const PushMessage& push, size_t pushes_this_round);
-  // Error("not_allowed") for a feed that may not be pulled from here.
+  // Error(ErrorCode::kNotAllowed) for a feed that may not be pulled from here.
   RecordsMessage Pull(const PublicKey& peer, const PullMessage& request);
   void ProcessPushes(std::vector<Push>& pushes);
   void FlushStats();

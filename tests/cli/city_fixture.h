@@ -355,7 +355,7 @@ class CityFixture : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     if (r.exit_code != 0) return {};
     bangban::BundleContents contents = bangban::ReadBundle(Path(file));
-    EXPECT_TRUE(contents.problems.empty()) << contents.problems.front();
+    EXPECT_TRUE(contents.problems.empty()) << contents.problems.front().ToString();
     fs::remove(Path(file));
     return std::move(contents.records);
   }

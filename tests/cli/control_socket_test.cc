@@ -470,7 +470,7 @@ TEST_F(ControlSocketTest, UsageErrorsStayInTheClientAndTheDaemonsErrorsComeBackA
   // A file the command cannot open is its own error: the daemon never sees it.
   cli::Result missing = Node({"submit", "--data", "N", "missing.jsonl"});
   EXPECT_EQ(missing.exit_code, 1) << missing.Describe();
-  EXPECT_EQ(missing.err, "error: cannot open missing.jsonl\n");
+  EXPECT_EQ(missing.err, "error: input: cannot open missing.jsonl\n");
   EXPECT_EQ(Ran(node, "submit", 1), 1u) << node.Log();
 
   // ...exactly as the same commands print it with no daemon running.

@@ -141,7 +141,7 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
   cli::Result exp = run({cli::kNodeBin, "export", "--data", "N", "--out", "n.bundle"});
   ASSERT_EQ(exp.exit_code, 0) << exp.Describe();
   bangban::BundleContents bundle = bangban::ReadBundle(tmp / "n.bundle");
-  EXPECT_TRUE(bundle.problems.empty()) << bundle.problems.front();
+  EXPECT_TRUE(bundle.problems.empty()) << bundle.problems.front().ToString();
   EXPECT_EQ(bundle.records.size(), seq);
   std::set<std::string> exported;
   for (const bangban::Record& r : bundle.records) exported.insert(bangban::ToHex(r.id()));

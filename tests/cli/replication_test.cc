@@ -318,7 +318,9 @@ TEST_F(ReplicationTest, UnknownKeyIsRefused) {
   // The running hub admits a key enrolled a moment ago once it has re-read its enrolments
   // (at most a second: sync/sync_server.cc); until then the handshake is refused.
   Sync carried;
-  ASSERT_TRUE(WaitFor([&] { return (carried = SyncOnce("M")).doc.is_object(); }, seconds(30), std::chrono::milliseconds(300)))
+  // (A refused handshake prints an error document: wait for an exchange's report.)
+  ASSERT_TRUE(WaitFor([&] { return (carried = SyncOnce("M")).doc.is_object() && !carried.doc.contains("error"); },
+                      seconds(30), std::chrono::milliseconds(300)))
       << carried.result.Describe();
   EXPECT_FALSE(carried.complete()) << carried.result.Describe();
   EXPECT_NE(carried.Refusals().find("unknown_author"), std::string::npos) << carried.result.Describe();

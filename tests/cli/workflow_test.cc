@@ -519,7 +519,7 @@ TEST_F(CliTest, UsageErrorsExit2) {
 }
 
 // Regression: a malformed option value is bad usage (DESIGN.md "Command line": "exit ... 2 on bad
-// usage"), and the code itself throws these as Error("usage", ...) (node/main.cc --county-key,
+// usage"), and the code itself throws these as Error(ErrorCode::kUsage, ...) (node/main.cc --county-key,
 // hub/main.cc ParseKey, node/outlet_node.cc --outlet/--county, hub/hub.cc --county and
 // --outlet-id), but RunCommandLine in daemon/command_line.h maps every bangban::Error to
 // kExitError (1) whatever its code(), so all of these exit 1 instead of 2.

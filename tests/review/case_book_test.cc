@@ -1118,3 +1118,21 @@ TEST(CaseFileTest, CasesOfAnAppIdAreIndependentOfTheOrderEventsArrive) {
 
 }  // namespace
 }  // namespace bangban
+
+namespace bangban {
+namespace {
+
+// The running hub logs a colour change as a warning only when the review desk must act.
+TEST(ColourChangeTest, OnlyYellowAndRedNeedTheDesk) {
+  auto change = [](SlaColour from, SlaColour to) { return ColourChange{"140802", "A-1", from, to, 0, ""}; };
+  EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kGreen, SlaColour::kYellow)));
+  EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kYellow, SlaColour::kRed)));
+  EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kNone, SlaColour::kRed)));
+  EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kNone, SlaColour::kGreen)));
+  EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kPaused, SlaColour::kGreen)));
+  EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kRed, SlaColour::kDone)));
+  EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kYellow, SlaColour::kPaused)));
+}
+
+}  // namespace
+}  // namespace bangban

@@ -67,14 +67,20 @@ void WriteFile(const fs::path& path, ByteView data) {
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
 }
 
-bool Mentions(const std::vector<std::string>& problems, std::string_view needle) {
+bool Mentions(const std::vector<ImportProblem>& problems, std::string_view needle) {
   return std::any_of(problems.begin(), problems.end(),
-                     [&](const std::string& p) { return p.find(needle) != std::string::npos; });
+                     [&](const ImportProblem& p) { return p.ToString().find(needle) != std::string::npos; });
 }
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += "  " + l + "\n";
+  return out;
+}
+
+std::string JoinLines(const std::vector<ImportProblem>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += "  " + l.ToString() + "\n";
   return out;
 }
 

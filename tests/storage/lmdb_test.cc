@@ -195,7 +195,7 @@ TEST_F(LmdbTest, ExceptionInsideWriteLeavesNothing) {
                std::runtime_error);
   EXPECT_THROW(env.Write([&](LmdbTxn& txn) {
     txn.Put(db, AsBytes("new"), AsBytes("value"));
-    throw Error("test", "refused");
+    throw Error(ErrorCode::kInternal, "refused");
   }),
                Error);
   EXPECT_EQ(GetCopy(env, db, "new"), std::nullopt);

@@ -71,7 +71,7 @@ TEST(MessagesTest, AckCarriesBothFormsOfRejection) {
                      RecordRejection::OfRecord(id, 2, "forked", "two records at seq 2")};
   Json wire = OverTheWire(sent.ToJson());
   EXPECT_FALSE(wire.contains("tree_head"));
-  EXPECT_EQ(wire["rejections"][0], Json({{"code", "malformed"}, {"index", 4}, {"message", "push: each record must be binary"}}));
+  EXPECT_EQ(wire["rejections"][0], Json({{"code", ErrorCode::kMalformed.name()}, {"index", 4}, {"message", "push: each record must be binary"}}));
   EXPECT_EQ(wire["rejections"][1].size(), 4u);
   AckMessage got = AckMessage::FromJson(wire);
   EXPECT_EQ(got.batch, 7u);

@@ -132,7 +132,7 @@ Json RoundTrip(const Json& message) {
   if (type == ProveMessage::kType) return ProveMessage::FromJson(message).ToJson();
   if (type == ReceiptMessage::kType) return ReceiptMessage::FromJson(message).ToJson();
   if (type == ErrorMessage::kType) return ErrorMessage::FromJson(message).ToJson();
-  throw Error("malformed", "no message type \"" + type + "\"");
+  throw Error(ErrorCode::kMalformed, "no message type \"" + type + "\"");
 }
 
 // A value's kind as the wire sees it (a non-negative integer is always a uint there), with a

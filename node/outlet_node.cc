@@ -264,7 +264,7 @@ void OutletNode::Run(const std::string& listen, const std::atomic<bool>& stop) {
         SyncClient upstream(ClientOptions());
         return upstream.RequestReceipt(id);
       } catch (const Error& e) {
-        throw Error(e.code(), std::string("relay could not ask the hub: ") + e.what());
+        throw Error::Reworded(e, std::string("relay could not ask the hub: ") + e.what());
       }
     };
   }

@@ -1008,7 +1008,7 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
   Write("again.jsonl", JsonLines({AppSubmit("B-1"), AppSubmit("A-1")}));
   cli::Result again = Node({"submit", "--data", "N1", "again.jsonl"});
   EXPECT_EQ(again.exit_code, 1) << again.Describe();
-  EXPECT_NE(again.err.find("line 2: duplicate_app: app_id A-1 was already submitted by this outlet"), std::string::npos)
+  EXPECT_NE(again.err.find("duplicate_app: line 2: app_id A-1 was already submitted by this outlet"), std::string::npos)
       << again.Describe();
   EXPECT_EQ(NodeStatus("N1")["feed"]["seq"], 1) << "a refused submit stored something";
   ASSERT_EQ(Submit("N2", {AppSubmit("A-1")}, "n2.jsonl").size(), 1u);  // another outlet may

@@ -1124,7 +1124,7 @@ namespace {
 
 // The running hub logs a colour change as a warning only when the review desk must act.
 TEST(ColourChangeTest, OnlyYellowAndRedNeedTheDesk) {
-  auto change = [](SlaColour from, SlaColour to) { return ColourChange{"140802", "A-1", from, to, 0, ""}; };
+  auto change = [](SlaColour from, SlaColour to) { return ColourChange{"140802", "A-1", "YH-001", from, to, 0, ""}; };
   EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kGreen, SlaColour::kYellow)));
   EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kYellow, SlaColour::kRed)));
   EXPECT_TRUE(NeedsTheDesk(change(SlaColour::kNone, SlaColour::kRed)));

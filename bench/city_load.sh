@@ -38,4 +38,4 @@ t3=$(now)
 total=$((nodes * records))
 awk -v n="$total" -v a="$t2" -v b="$t3" -v k="$nodes" 'BEGIN { printf "hub ingest: %d records from %d nodes in %.2f s = %.0f records/s (acknowledged, durable)\n", n, k, b - a, n / (b - a) }'
 held=$("$hub" status --data "$work/hub" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p')
-echo "hub holds $held records (expected $((total + nodes)) incl. enrolments)"
+echo "hub holds $held records (expected $((total + nodes)) incl. enrollments)"

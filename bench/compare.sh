@@ -280,7 +280,7 @@ new_hub() {  # DATA COUNT SEED
   local key
   key=$("$hub_bin" init --data "$1" --role county --name compare --county 140802)
   "$load_bin" keys --count "$2" --seed "$3" > "$1.keys"
-  # Four at a time: each enrolment is a write transaction, and LMDB serialises writers.
+  # Four at a time: each enrollment is a write transaction, and LMDB serialises writers.
   HUB_BIN=$hub_bin DATA=$1 xargs -P 4 -n 2 sh -c \
     '"$HUB_BIN" enroll --data "$DATA" --key "$2" --role outlet --name "n$1" --outlet-id "YH-$1" >/dev/null' _ \
     < <(awk '{ print NR, $1 }' "$1.keys")

@@ -2,18 +2,18 @@
 //
 // Each simulated node has its own identity (derived from --seed, so `keys` and `run` agree
 // without key files), its own DEALER socket with CurveZMQ, and its own feed of signed records
-// (outlet.training, or with --mix day a working day's applications, resubmissions and ratings). One thread drives every socket with zmq::poll: a thread per node
-// would measure the load generator's scheduler, not the hub.
+// (outlet.training, or with --mix day a working day's applications, resubmissions and ratings). One thread drives every
+// socket with zmq::poll: a thread per node would measure the load generator's scheduler, not the hub.
 //
-//   bangban-many-nodes keys --count N --seed TEXT      the nodes' public keys, to enrol at the hub
+//   bangban-many-nodes keys --count N --seed TEXT      the nodes' public keys, to enroll at the hub
 //   bangban-many-nodes run --hub EP --hub-key HEX --count N --seed TEXT
 //                          (--rate R --seconds S | --backlog B) [--mix training|day] [--hub-pid PID]
 //
 // Steady mode: the nodes together create R records/s, each pushed alone as soon as it is
-// created, and the time from push to ack is recorded (DESIGN.md: ack p99 <= 20 ms). Backlog
+// created, and the time from push to ack is recorded (docs/performance.md has the targets). Backlog
 // mode: every node pushes B records as fast as its window allows (the hub's durable ingest
 // rate with N peers at once). With --hub-pid the hub's memory is sampled every second.
-// bench/many_nodes.sh sets up a hub, enrols the nodes and runs this.
+// bench/many_nodes.sh sets up a hub, enrolls the nodes and runs this.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -37,12 +37,12 @@
 #include <zmq.hpp>
 
 #include "crypto/hash.h"
-#include "sync/zap_handler.h"
+#include "daemon/command_line.h"
+#include "node/intake.h"
 #include "protocol/clock.h"
 #include "protocol/record.h"
 #include "sync/messages.h"
-#include "daemon/command_line.h"
-#include "node/intake.h"
+#include "sync/zap_handler.h"
 
 using namespace bangban;
 using Clock = std::chrono::steady_clock;
@@ -135,8 +135,8 @@ std::pair<std::string, Json> FeedEntry(Mix mix, size_t number, uint64_t seq, con
              {"materials", {"id_card", "lease", "lease_corrected"}},
              {"note", "补正：租赁合同已补盖出租方印章"}}};
   }
-  return {"feedback.rating", {{"app_id", AppId(number, first + slot - kDayApplications - kDayResubmissions)},
-                              {"score", uint64_t{5}}}};
+  return {"feedback.rating",
+          {{"app_id", AppId(number, first + slot - kDayApplications - kDayResubmissions)}, {"score", uint64_t{5}}}};
 }
 
 // `count` records of node `number`'s feed, signed and chained up front so that signing does
@@ -186,8 +186,8 @@ struct Tally {
   uint64_t accepted = 0;
   uint64_t duplicate = 0;
   uint64_t buffered = 0;
-  uint64_t unexpected_replies = 0;       // a reply with no push in flight
-  uint64_t held_by_window = 0;           // steady: records created while the window was full
+  uint64_t unexpected_replies = 0;          // a reply with no push in flight
+  uint64_t held_by_window = 0;              // steady: records created while the window was full
   std::map<std::string, uint64_t> refused;  // records refused (or pushes failed), by code
   std::vector<std::string> refusal_messages;
   std::vector<double> ack_ms;  // per push: sent -> ack received
@@ -323,8 +323,8 @@ Json Hello(const Node& node) {
 void TakeWelcome(Node& node, const Json& reply) {
   std::string type = reply.value("type", "");
   if (type != "welcome") {
-    throw Error(ErrorCode::kMalformed, "node n" + std::to_string(node.number) + ": the hub answered hello with " + type + " " +
-                               reply.value("code", "") + " " + reply.value("message", ""));
+    throw Error(ErrorCode::kMalformed, "node n" + std::to_string(node.number) + ": the hub answered hello with " +
+                                           type + " " + reply.value("code", "") + " " + reply.value("message", ""));
   }
   // A hub may grant each peer less than the protocol's window and push size (admission
   // control); one that says nothing expects the protocol's. Like sync/sync_client.cc.
@@ -338,9 +338,9 @@ void TakeWelcome(Node& node, const Json& reply) {
     if (p.author == node.key.public_key() && p.seq > 0) {
       // Our records are signed afresh each run: pushing them after an earlier run's would fork
       // the feed and get the key quarantined.
-      throw Error(ErrorCode::kUsage, "the hub already holds seq " + std::to_string(p.seq) + " of node n" +
-                                   std::to_string(node.number) +
-                                   "'s feed (an earlier run with this --seed): use a fresh hub or another --seed");
+      throw Error(ErrorCode::kUsage,
+                  "the hub already holds seq " + std::to_string(p.seq) + " of node n" + std::to_string(node.number) +
+                      "'s feed (an earlier run with this --seed): use a fresh hub or another --seed");
     }
   }
   node.welcomed = true;
@@ -425,8 +425,8 @@ void TakeReply(Node& node, const Json& reply, Tally& tally) {
   tally.duplicate += reply.value("duplicate", uint64_t{0});
   tally.buffered += reply.value("buffered", uint64_t{0});
   for (const Json& r : reply.value("rejections", Json::array())) {
-    tally.Refuse(r.value("code", ""), 1, who + " seq " + std::to_string(r.value("seq", uint64_t{0})) + ": " +
-                                             r.value("message", ""));
+    tally.Refuse(r.value("code", ""), 1,
+                 who + " seq " + std::to_string(r.value("seq", uint64_t{0})) + ": " + r.value("message", ""));
   }
   for (const FeedPosition& p : AckMessage::FromJson(reply).heads) {
     if (p.author == node.key.public_key()) node.acked = std::max(node.acked, p.seq);
@@ -555,15 +555,15 @@ std::vector<Node> MakeNodes(const RunOptions& o, const PublicKey& hub_key) {
     std::vector<Bytes> feed = MakeFeed(key, i, per_node, o.mix, hub_key);
     nodes.push_back(Node{.number = i, .key = std::move(key), .feed = std::move(feed)});
   }
-  std::cout << std::fixed << std::setprecision(2) << "signed " << o.count * per_node << " records ("
-            << per_node << " per node) in " << Seconds(Clock::now() - start) << " s, before the measured phase\n";
+  std::cout << std::fixed << std::setprecision(2) << "signed " << o.count * per_node << " records (" << per_node
+            << " per node) in " << Seconds(Clock::now() - start) << " s, before the measured phase\n";
   return nodes;
 }
 
 // The windows and push sizes the hub granted, e.g. "window 4, push_bytes 262144" or ranges.
 std::string Grants(const std::vector<Node>& nodes) {
-  auto [window_min, window_max] = std::minmax_element(
-      nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.window < b.window; });
+  auto [window_min, window_max] =
+      std::minmax_element(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.window < b.window; });
   auto [bytes_min, bytes_max] = std::minmax_element(
       nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.push_bytes < b.push_bytes; });
   auto range = [](size_t low, size_t high) {
@@ -596,8 +596,8 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
     created += node.ready;
     acked += node.acked;
   }
-  std::cout << std::fixed << std::setprecision(0) << "records acknowledged: " << acked << " of " << created
-            << " in " << std::setprecision(2) << elapsed << " s = " << std::setprecision(0)
+  std::cout << std::fixed << std::setprecision(0) << "records acknowledged: " << acked << " of " << created << " in "
+            << std::setprecision(2) << elapsed << " s = " << std::setprecision(0)
             << static_cast<double>(acked) / elapsed << " records/s (" << tally.pushes << " pushes; accepted "
             << tally.accepted << ", duplicate " << tally.duplicate << ", buffered " << tally.buffered << ")\n";
   if (tally.refused.empty()) {
@@ -610,7 +610,8 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
   }
   // In backlog mode every push queues behind everyone else's: this is mostly time in the queue.
   std::cout << "ack latency (push sent -> ack received, " << tally.ack_ms.size() << " pushes"
-            << (o.backlog > 0 ? ", queued behind the whole backlog" : "") << "): " << Distribution(tally.ack_ms) << "\n";
+            << (o.backlog > 0 ? ", queued behind the whole backlog" : "") << "): " << Distribution(tally.ack_ms)
+            << "\n";
   if (o.backlog == 0) {
     std::cout << "push lag behind schedule (load generator): " << Distribution(tally.lag_ms)
               << "; records held back by a full window: " << tally.held_by_window << "\n";
@@ -637,7 +638,8 @@ int Run(const RunOptions& o) {
   auto hub_key = FromHexFixed<32>(o.hub_key_hex);
   if (!hub_key) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
   bool steady = o.backlog == 0;
-  if (steady && (o.rate <= 0 || o.seconds <= 0)) throw Error(ErrorCode::kUsage, "give --rate and --seconds, or --backlog");
+  if (steady && (o.rate <= 0 || o.seconds <= 0))
+    throw Error(ErrorCode::kUsage, "give --rate and --seconds, or --backlog");
   if (!steady && o.rate > 0) throw Error(ErrorCode::kUsage, "--backlog and --rate exclude each other");
   RaiseFileLimit(o.count);
 
@@ -653,13 +655,13 @@ int Run(const RunOptions& o) {
   if (welcome_ms.size() < nodes.size()) {
     std::cerr << "error: " << nodes.size() - welcome_ms.size() << " of " << nodes.size()
               << " nodes got no welcome within " << Seconds(kWelcomeTimeout)
-              << " s: not enrolled at the hub (enrol the keys of `keys`), the hub is unreachable, or it has "
+              << " s: not enrolled at the hub (enroll the keys of `keys`), the hub is unreachable, or it has "
                  "run out of file descriptors (one per node: raise its `ulimit -n`)\n";
     return kExitError;
   }
   std::cout << std::fixed << std::setprecision(2) << "nodes: " << nodes.size()
-            << " connected (CurveZMQ + ZAP) and welcomed in " << welcome_ms.back() / 1000
-            << " s; half of them within " << Percentile(welcome_ms, 0.5) / 1000 << " s\n"
+            << " connected (CurveZMQ + ZAP) and welcomed in " << welcome_ms.back() / 1000 << " s; half of them within "
+            << Percentile(welcome_ms, 0.5) / 1000 << " s\n"
             << "granted: " << Grants(nodes) << "\n";
   hub.SampleNow();
   PrintMemory("with every node connected", hub);
@@ -667,8 +669,8 @@ int Run(const RunOptions& o) {
   Tally tally;
   std::optional<Schedule> schedule;
   if (steady) {
-    std::cout << std::defaultfloat << std::setprecision(6) << "steady: " << o.rate << " records/s for "
-              << o.seconds << " s, " << o.rate / o.count << " records/s per node, one record per push\n";
+    std::cout << std::defaultfloat << std::setprecision(6) << "steady: " << o.rate << " records/s for " << o.seconds
+              << " s, " << o.rate / o.count << " records/s per node, one record per push\n";
     schedule.emplace(o.rate, nodes.size() * RecordsPerNode(o));
     schedule->Start();
   } else {
@@ -683,8 +685,8 @@ int Run(const RunOptions& o) {
 
   int code = Report(o, nodes, tally, elapsed, !finished);
   PrintHub(hub, hub.CpuSeconds() - hub_cpu, elapsed);
-  std::cout << std::fixed << std::setprecision(1) << "load generator CPU in the measured phase: "
-            << OwnCpuSeconds() - own_cpu << " s\n";
+  std::cout << std::fixed << std::setprecision(1)
+            << "load generator CPU in the measured phase: " << OwnCpuSeconds() - own_cpu << " s\n";
   return code;
 }
 
@@ -697,7 +699,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   RunOptions o;
 
-  auto* keys = app.add_subcommand("keys", "Print the nodes' public keys (hex), one a line, to enrol at the hub");
+  auto* keys = app.add_subcommand("keys", "Print the nodes' public keys (hex), one a line, to enroll at the hub");
   keys->add_option("--count", o.count, "Number of nodes")->required();
   keys->add_option("--seed", o.seed, "Text the node keys are derived from")->required();
   keys->callback([&] {
@@ -712,8 +714,9 @@ int main(int argc, char** argv) {
   run->add_option("--rate", o.rate, "Steady mode: records per second, all nodes together");
   run->add_option("--seconds", o.seconds, "Steady mode: how long");
   run->add_option("--backlog", o.backlog, "Backlog mode: records each node pushes at once");
-  run->add_option("--mix", o.mix, "What the feeds hold: training (outlet.training only) or day (per 10 records: "
-                                 "5 app.submit, 2 app.resubmit, 3 feedback.rating)")
+  run->add_option("--mix", o.mix,
+                  "What the feeds hold: training (outlet.training only) or day (per 10 records: "
+                  "5 app.submit, 2 app.resubmit, 3 feedback.rating)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Mix>{{"training", Mix::kTraining}, {"day", Mix::kDay}}))
       ->default_str("training");
   run->add_option("--hub-pid", o.hub_pid, "The hub's process id: sample its memory and CPU from /proc");

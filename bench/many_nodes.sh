@@ -31,12 +31,12 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) bef
 hub_key=$("$hub" init --data "$work/hub" --role county --name load --county 140802)
 "$load" keys --count "$nodes" --seed "$seed" > "$work/keys"
 
-# Enrol every node. Four at a time: each enrolment appends to the hub's feed inside its own LMDB
+# Enroll every node. Four at a time: each enrollment appends to the hub's feed inside its own LMDB
 # write transaction, and LMDB serialises writers across processes.
 t0=$(now)
-enrol() { "$hub" enroll --data "$work/hub" --key "$2" --role outlet --name "n$1" --outlet-id "YH-$1" >/dev/null; }
-export -f enrol; export hub work
-awk '{ print NR, $1 }' "$work/keys" | xargs -P 4 -n 2 bash -c 'enrol "$@"' _
+enroll() { "$hub" enroll --data "$work/hub" --key "$2" --role outlet --name "n$1" --outlet-id "YH-$1" >/dev/null; }
+export -f enroll; export hub work
+awk '{ print NR, $1 }' "$work/keys" | xargs -P 4 -n 2 bash -c 'enroll "$@"' _
 t1=$(now)
 awk -v n="$nodes" -v a="$t0" -v b="$t1" 'BEGIN { printf "enrolled %d nodes in %.1f s\n", n, b - a }'
 before=$(held)

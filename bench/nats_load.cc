@@ -23,11 +23,11 @@
 //       stream holds N messages (M before the restart): the catch-up time after a hub restart
 //
 // Every figure is printed as `name value unit`, one a line, for bench/compare.sh to collect.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -93,7 +93,8 @@ class NatsConnection {
     }
     std::string info = ReadLine(Clock::now() + std::chrono::seconds(5));
     if (info.rfind("INFO ", 0) != 0) throw Failure(address + " greeted with '" + info + "', not INFO");
-    Write("CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false,\"lang\":\"c++\",\"version\":\"0\"}\r\nPING\r\n");
+    Write(
+        "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":false,\"lang\":\"c++\",\"version\":\"0\"}\r\nPING\r\n");
     Flush();
     for (;;) {
       std::string line = ReadLine(Clock::now() + std::chrono::seconds(5));
@@ -109,9 +110,7 @@ class NatsConnection {
   // Whether a line was read but not taken yet: poll() on fd() cannot tell.
   bool buffered() const { return in_.find("\r\n", in_pos_) != std::string::npos; }
 
-  void Subscribe(const std::string& subject, int sid) {
-    Write("SUB " + subject + " " + std::to_string(sid) + "\r\n");
-  }
+  void Subscribe(const std::string& subject, int sid) { Write("SUB " + subject + " " + std::to_string(sid) + "\r\n"); }
 
   void Publish(const std::string& subject, const std::string& reply, std::string_view payload) {
     Write("PUB " + subject + " " + reply + " " + std::to_string(payload.size()) + "\r\n");
@@ -264,8 +263,9 @@ void Setup(const std::string& edge_address, const std::string& hub_address, cons
   hub.Subscribe("_INBOX.setup.>", 1);
   std::string hub_config = std::string("{\"name\":\"") + kHubStream +
                            "\",\"storage\":\"file\",\"retention\":\"limits\",\"discard\":\"old\",\"num_replicas\":1,"
-                           "\"sources\":[{\"name\":\"" + kEdgeStream + "\",\"external\":{\"api\":\"$JS." +
-                           edge_domain + ".API\",\"deliver\":\"\"}}]}";
+                           "\"sources\":[{\"name\":\"" +
+                           kEdgeStream + "\",\"external\":{\"api\":\"$JS." + edge_domain +
+                           ".API\",\"deliver\":\"\"}}]}";
   ThrowIfApiError("create " + std::string(kHubStream),
                   hub.Request(std::string("$JS.API.STREAM.CREATE.") + kHubStream, "_INBOX.setup.hub", hub_config));
   std::cout << "streams: " << kEdgeStream << " on the edge, " << kHubStream << " on the hub sourcing it\n";
@@ -341,8 +341,8 @@ void Publish(const PublishOptions& o, bool replicate) {
       }
     }
     if (Clock::now() - last_progress > kStallTimeout) {
-      throw Failure("stalled: " + std::to_string(acked) + " of " + std::to_string(o.count) + " acknowledged, hub holds " +
-                    std::to_string(held));
+      throw Failure("stalled: " + std::to_string(acked) + " of " + std::to_string(o.count) +
+                    " acknowledged, hub holds " + std::to_string(held));
     }
     if (Seconds(Clock::now() - start) > o.timeout) throw Failure("timed out");
   }

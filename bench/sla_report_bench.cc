@@ -1,4 +1,4 @@
-// SLA report over a large county (DESIGN.md "Scale": a report over 1,000,000 applications in at
+// SLA report over a large county (docs/performance.md, targets: a report over 1,000,000 applications in at
 // most 2 s). The case rows are synthesised straight into proj_cases, as the projection would
 // hold them (DeriveCase + EncodeCase), because the report reads the projection only; signing and
 // ingesting a million records is what the ingest benchmarks measure.
@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <random>
 
-#include "review/case_file.h"
 #include "hub/hub.h"
-#include "review/sla_report.h"
 #include "protocol/clock.h"
+#include "review/case_file.h"
+#include "review/sla_report.h"
 
 namespace bangban {
 namespace {

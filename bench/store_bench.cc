@@ -6,8 +6,8 @@
 #include <random>
 
 #include "hub/hub.h"
-#include "sync/messages.h"
 #include "storage/feed_store.h"
+#include "sync/messages.h"
 
 namespace bangban {
 namespace {
@@ -20,8 +20,10 @@ std::filesystem::path FreshDir(const std::string& name) {
 }
 
 Json Training(int i) {
-  return {{"outlet_id", "YH-001"}, {"staff", "helper-" + std::to_string(i % 50)},
-          {"course", "全程电子化登记操作"}, {"hours", 4}};
+  return {{"outlet_id", "YH-001"},
+          {"staff", "helper-" + std::to_string(i % 50)},
+          {"course", "全程电子化登记操作"},
+          {"hours", 4}};
 }
 
 // An outlet's submit: records per durable batch = range(0).
@@ -29,7 +31,7 @@ void BM_AppendOwn(benchmark::State& state) {
   auto dir = FreshDir("append");
   SigningKey outlet = SigningKey::Generate();
   {
-    FeedStore store(dir, FeedStore::Options{.require_enrolment = false});
+    FeedStore store(dir, FeedStore::Options{.require_enrollment = false});
     std::vector<std::pair<std::string, Json>> batch;
     for (int i = 0; i < state.range(0); ++i) batch.emplace_back("outlet.training", Training(i));
     for (auto _ : state) store.AppendOwn(outlet, batch);
@@ -40,7 +42,7 @@ void BM_AppendOwn(benchmark::State& state) {
 BENCHMARK(BM_AppendOwn)->Arg(1)->Arg(100)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // A county hub's ingest of pre-verified records from many outlets, in batches of range(0):
-// chain checks, enrolment checks, transparency log, projections, one fsync per batch.
+// chain checks, enrollment checks, transparency log, projections, one fsync per batch.
 void BM_HubIngest(benchmark::State& state) {
   auto dir = FreshDir("hub");
   HubConfig config{"county", "bench county", "140802", std::nullopt};
@@ -51,7 +53,7 @@ void BM_HubIngest(benchmark::State& state) {
     std::vector<SigningKey> outlets;
     for (int i = 0; i < kOutlets; ++i) {
       outlets.push_back(SigningKey::Generate());
-      hub.Enrol({outlets.back().public_key(), "outlet", "outlet", "140802", "YH-" + std::to_string(i)});
+      hub.Enroll({outlets.back().public_key(), "outlet", "outlet", "140802", "YH-" + std::to_string(i)});
     }
     // Pre-build records outside the timed loop: seq advances per outlet.
     std::vector<FeedHead> heads(kOutlets);
@@ -64,14 +66,14 @@ void BM_HubIngest(benchmark::State& state) {
         int o = next_outlet++ % kOutlets;
         std::optional<RecordId> prev;
         if (heads[o].seq > 0) prev = heads[o].id;
-        Record r = Record::Create(outlets[o], "outlet.training", heads[o].seq + 1, prev, 1'772'000'000'000, Training(i));
+        Record r =
+            Record::Create(outlets[o], "outlet.training", heads[o].seq + 1, prev, 1'772'000'000'000, Training(i));
         heads[o] = {r.seq(), r.id()};
         batch.push_back(std::move(r));
       }
       state.ResumeTiming();
-      auto outcomes = hub.store().Ingest(batch, /*signatures_checked=*/true, [&](LmdbTxn& txn) {
-        hub.log().SignHead(txn, hub.key(), 1'772'000'000'000);
-      });
+      auto outcomes = hub.store().Ingest(batch, /*signatures_checked=*/true,
+                                         [&](LmdbTxn& txn) { hub.log().SignHead(txn, hub.key(), 1'772'000'000'000); });
       benchmark::DoNotOptimize(outcomes);
     }
     state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -82,7 +84,6 @@ BENCHMARK(BM_HubIngest)->Arg(100)->Arg(1000)->Arg(4000)->UseRealTime()->Unit(ben
 
 }  // namespace
 }  // namespace bangban
-
 
 namespace bangban {
 namespace {

@@ -14,12 +14,8 @@ namespace bangban {
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
 
-inline ByteView AsBytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view AsChars(ByteView b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+inline ByteView AsBytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+inline std::string_view AsChars(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 // Lowercase hex.
 std::string ToHex(ByteView bytes);

@@ -171,14 +171,13 @@ SigningKey SigningKey::Load(const std::filesystem::path& path) {
     throw Error(ErrorCode::kKeyFileMissing, "key file " + path.string() + " does not exist");
   }
   if ((st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::kKeyFileMode, "key file " + path.string() +
-                                     " is readable by group or others; run: chmod 600 " +
-                                     path.string());
+    throw Error(ErrorCode::kKeyFileMode,
+                "key file " + path.string() + " is readable by group or others; run: chmod 600 " + path.string());
   }
   std::ifstream in(path);
   if (!in) {
     throw Error(ErrorCode::kKeyFileUnreadable, "cannot read key file " + path.string() + ": " + std::strerror(errno) +
-                                           " (run the command as the data dir's owner)");
+                                                   " (run the command as the data dir's owner)");
   }
   std::string header, hex;
   std::getline(in, header);
@@ -187,8 +186,8 @@ SigningKey SigningKey::Load(const std::filesystem::path& path) {
     throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " is not a bangban identity key");
   }
   Secret<32> seed;
-  if (hex.size() != 64 || sodium_hex2bin(seed.data(), seed.size(), hex.data(), hex.size(), nullptr,
-                                         nullptr, nullptr) != 0) {
+  if (hex.size() != 64 ||
+      sodium_hex2bin(seed.data(), seed.size(), hex.data(), hex.size(), nullptr, nullptr, nullptr) != 0) {
     sodium_memzero(hex.data(), hex.size());
     throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " has a malformed key line");
   }
@@ -208,8 +207,8 @@ void SigningKey::Save(const std::filesystem::path& path) const {
   if (file == nullptr) {
     if (fd >= 0) ::close(fd);
     sodium_memzero(text.data(), text.size());
-    throw Error(ErrorCode::kKeyFileWrite, "cannot create key file " + path.string() + ": " +
-                                      std::strerror(errno) + " (an existing key is never overwritten)");
+    throw Error(ErrorCode::kKeyFileWrite, "cannot create key file " + path.string() + ": " + std::strerror(errno) +
+                                              " (an existing key is never overwritten)");
   }
   bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
   ok = (std::fflush(file) == 0) && ok && (::fsync(fd) == 0);
@@ -233,12 +232,10 @@ CurveSecretKey SigningKey::curve_secret_key() const {
   return out;
 }
 
-bool Verify(const PublicKey& key, std::string_view domain, ByteView message,
-            const Signature& signature) {
+bool Verify(const PublicKey& key, std::string_view domain, ByteView message, const Signature& signature) {
   EnsureSodium();
   Bytes buffer = Prefixed(domain, message);
-  return crypto_sign_verify_detached(signature.data(), buffer.data(), buffer.size(),
-                                     key.data()) == 0;
+  return crypto_sign_verify_detached(signature.data(), buffer.data(), buffer.size(), key.data()) == 0;
 }
 
 CurvePublicKey ToCurvePublicKey(const PublicKey& key) {

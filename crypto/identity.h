@@ -46,8 +46,7 @@ class SigningKey {
   PublicKey public_key_{};
 };
 
-bool Verify(const PublicKey& key, std::string_view domain, ByteView message,
-            const Signature& signature);
+bool Verify(const PublicKey& key, std::string_view domain, ByteView message, const Signature& signature);
 
 // The X25519 public key matching an Ed25519 public key; Error "bad_key" for a key that is not a
 // valid curve point.

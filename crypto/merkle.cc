@@ -35,8 +35,8 @@ Hash32 RangeHash(uint64_t begin, uint64_t end, const MerkleHashSource& source) {
 }
 
 // PATH(index, D[begin:end]) of RFC 9162 2.1.3.1, appended deepest sibling first.
-void AppendInclusionPath(uint64_t index, uint64_t begin, uint64_t end,
-                         const MerkleHashSource& source, std::vector<Hash32>& out) {
+void AppendInclusionPath(uint64_t index, uint64_t begin, uint64_t end, const MerkleHashSource& source,
+                         std::vector<Hash32>& out) {
   if (end - begin == 1) return;
   const uint64_t mid = begin + SplitPoint(end - begin);
   if (index < mid) {
@@ -79,16 +79,13 @@ void SkipLoneLevels(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
-std::optional<Hash32> MerkleHashSource::SubtreeHash(unsigned /*level*/,
-                                                    uint64_t /*index*/) const {
+std::optional<Hash32> MerkleHashSource::SubtreeHash(unsigned /*level*/, uint64_t /*index*/) const {
   return std::nullopt;
 }
 
 Hash32 MerkleLeafHash(ByteView leaf) { return Blake2b256({kLeafPrefix, leaf}); }
 
-Hash32 MerkleNodeHash(const Hash32& left, const Hash32& right) {
-  return Blake2b256({kNodePrefix, left, right});
-}
+Hash32 MerkleNodeHash(const Hash32& left, const Hash32& right) { return Blake2b256({kNodePrefix, left, right}); }
 
 Hash32 MerkleEmptyRoot() {
   static const Hash32 root = Blake2b256(ByteView{});
@@ -99,8 +96,7 @@ Hash32 MerkleRoot(uint64_t size, const MerkleHashSource& source) {
   return size == 0 ? MerkleEmptyRoot() : RangeHash(0, size, source);
 }
 
-std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size,
-                                         const MerkleHashSource& source) {
+std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size, const MerkleHashSource& source) {
   // Indices may come from a remote request, so a bad one is bad input, not a bug.
   if (index >= size) {
     throw Error(ErrorCode::kBadProofRequest, "inclusion proof asked for a leaf beyond the tree size");
@@ -110,8 +106,8 @@ std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size,
   return proof;
 }
 
-bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t size,
-                           std::span<const Hash32> proof, const Hash32& root) {
+bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t size, std::span<const Hash32> proof,
+                           const Hash32& root) {
   if (index >= size) return false;
   uint64_t fn = index;
   uint64_t sn = size - 1;
@@ -130,8 +126,7 @@ bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t siz
   return sn == 0 && r == root;  // sn != 0: the proof stopped short of the root
 }
 
-std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size,
-                                           const MerkleHashSource& source) {
+std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size, const MerkleHashSource& source) {
   if (old_size > new_size) {
     throw Error(ErrorCode::kBadProofRequest, "consistency proof asked from a larger tree to a smaller one");
   }
@@ -142,13 +137,12 @@ std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size,
   return proof;
 }
 
-bool VerifyMerkleConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old_root,
-                             const Hash32& new_root, std::span<const Hash32> proof) {
+bool VerifyMerkleConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old_root, const Hash32& new_root,
+                             std::span<const Hash32> proof) {
   if (old_size > new_size) return false;
   if (old_size == new_size) {
     // Nothing was appended: the roots must simply agree (and an empty tree has one root).
-    return proof.empty() && old_root == new_root &&
-           (old_size != 0 || old_root == MerkleEmptyRoot());
+    return proof.empty() && old_root == new_root && (old_size != 0 || old_root == MerkleEmptyRoot());
   }
   // Every tree extends the empty one; still insist the claimed old root is the empty root so a
   // caller cannot get an arbitrary root vouched for.

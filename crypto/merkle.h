@@ -35,18 +35,16 @@ class MerkleHashSource {
 Hash32 MerkleRoot(uint64_t size, const MerkleHashSource& source);
 
 // Inclusion proof (audit path) of leaf `index` in the tree of `size` leaves (RFC 9162 2.1.3.1).
-std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size,
-                                         const MerkleHashSource& source);
+std::vector<Hash32> MerkleInclusionProof(uint64_t index, uint64_t size, const MerkleHashSource& source);
 // RFC 9162 2.1.3.2 verification. False for index >= size or a proof of the wrong length.
-bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t size,
-                           std::span<const Hash32> proof, const Hash32& root);
+bool VerifyMerkleInclusion(const Hash32& leaf_hash, uint64_t index, uint64_t size, std::span<const Hash32> proof,
+                           const Hash32& root);
 
 // Consistency proof between the trees of old_size and new_size leaves (RFC 9162 2.1.4.1).
-std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size,
-                                           const MerkleHashSource& source);
+std::vector<Hash32> MerkleConsistencyProof(uint64_t old_size, uint64_t new_size, const MerkleHashSource& source);
 // RFC 9162 2.1.4.2 verification.
-bool VerifyMerkleConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old_root,
-                             const Hash32& new_root, std::span<const Hash32> proof);
+bool VerifyMerkleConsistency(uint64_t old_size, uint64_t new_size, const Hash32& old_root, const Hash32& new_root,
+                             std::span<const Hash32> proof);
 
 // The right edge of an append-only tree: one hash per set bit of size, so the root after each
 // append costs O(log n) without re-reading leaves. Append reports the complete subtrees it

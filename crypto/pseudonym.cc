@@ -24,8 +24,7 @@ PseudonymKey PseudonymKey::FromBytes(ByteView bytes) {
 
 Hash32 PseudonymKey::Pseudonym(ByteView personal_data) const {
   Hash32 out;
-  crypto_generichash(out.data(), out.size(), personal_data.data(), personal_data.size(),
-                     key_.data(), key_.size());
+  crypto_generichash(out.data(), out.size(), personal_data.data(), personal_data.size(), key_.data(), key_.size());
   return out;
 }
 

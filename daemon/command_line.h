@@ -10,9 +10,9 @@
 // same callbacks, or are refused.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -137,8 +137,7 @@ class Subcommand {
   static void Invoke(State& s, CLI::App& app) {
     if (!s.run) return;  // a group such as `report`: its subcommand runs
     if (s.check) s.check();
-    const bool writes =
-        s.writes.kind == Writes::Kind::kViaDaemon || s.writes.kind == Writes::Kind::kNotBesideDaemon;
+    const bool writes = s.writes.kind == Writes::Kind::kViaDaemon || s.writes.kind == Writes::Kind::kNotBesideDaemon;
     if (writes && s.cmd.beside_daemon) {
       std::istream* input = s.input ? &s.input() : nullptr;
       if (s.cmd.beside_daemon(s.cmd.Path(app.get_option("--data")->template as<std::string>()), s.writes, input)) {
@@ -166,8 +165,7 @@ Subcommand<Party> AddCommand(CLI::App& parent, CommandContext<Party>& cmd, const
 // The subcommands a daemon runs for others: those declared Writes::ViaDaemon by the app `build`
 // makes.
 template <typename Party>
-std::set<std::string> CommandsForDaemon(
-    const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+std::set<std::string> CommandsForDaemon(const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
   std::istringstream in;
   std::ostringstream sink;
   CommandContext<Party> cmd{in, sink, sink};
@@ -229,8 +227,8 @@ inline bool WantsJson(CLI::App& app, int argc, const char* const* argv) {
 // codes (an Error with code kUsage, or a CLI11 parse error, is bad usage: exit 2) and writing
 // help and error messages to `out` and `err`. Subcommand callbacks return their exit code
 // through `exit_code`.
-inline int RunCommandLine(CLI::App& app, int argc, const char* const* argv, const int& exit_code,
-                          std::ostream& out, std::ostream& err) {
+inline int RunCommandLine(CLI::App& app, int argc, const char* const* argv, const int& exit_code, std::ostream& out,
+                          std::ostream& err) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -290,14 +288,18 @@ inline Json ProblemsToJson(const std::vector<ImportProblem>& problems) {
 // Prints what an import did; exit 1 if anything was refused or unreadable.
 inline int PrintImportReport(std::ostream& out, const ImportReport& report, bool json) {
   if (json) {
-    PrintJson(out, {{"accepted", report.accepted}, {"duplicate", report.duplicate},
-                    {"buffered", report.buffered}, {"forks", report.forks},
-                    {"rejected", report.rejected}, {"unreadable", report.unreadable},
-                    {"problems", ProblemsToJson(report.problems)}, {"warnings", report.warnings}});
+    PrintJson(out, {{"accepted", report.accepted},
+                    {"duplicate", report.duplicate},
+                    {"buffered", report.buffered},
+                    {"forks", report.forks},
+                    {"rejected", report.rejected},
+                    {"unreadable", report.unreadable},
+                    {"problems", ProblemsToJson(report.problems)},
+                    {"warnings", report.warnings}});
   } else {
-    out << "accepted " << report.accepted << ", duplicate " << report.duplicate << ", buffered "
-        << report.buffered << ", forks " << report.forks << ", rejected " << report.rejected
-        << ", unreadable " << report.unreadable << "\n";
+    out << "accepted " << report.accepted << ", duplicate " << report.duplicate << ", buffered " << report.buffered
+        << ", forks " << report.forks << ", rejected " << report.rejected << ", unreadable " << report.unreadable
+        << "\n";
     for (const ImportProblem& p : report.problems) out << "  " << p.ToString() << "\n";
     for (const std::string& w : report.warnings) out << "  warning: " << w << "\n";
   }

@@ -50,8 +50,9 @@ ControlRequest DecodeRequest(const zmq::message_t& message) {
   const auto* data = static_cast<const uint8_t*>(message.data());
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion) {
-    throw Error(ErrorCode::kControlSocket, "the command is another version of bangban than the running daemon: "
-                                  "restart the daemon after an upgrade");
+    throw Error(ErrorCode::kControlSocket,
+                "the command is another version of bangban than the running daemon: "
+                "restart the daemon after an upgrade");
   }
   ControlRequest r;
   r.argv = j.at("argv").get<std::vector<std::string>>();
@@ -72,8 +73,9 @@ ControlReply DecodeReply(const zmq::message_t& message) {
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
   if (!j.is_object() || j.value("v", 0) != kVersion || !j.value("exit", Json()).is_number_integer() ||
       !j.value("out", Json()).is_binary() || !j.value("err", Json()).is_binary()) {
-    throw Error(ErrorCode::kControlSocket, "the daemon's answer could not be read (another version of bangban?): "
-                                  "restart the daemon after an upgrade");
+    throw Error(ErrorCode::kControlSocket,
+                "the daemon's answer could not be read (another version of bangban?): "
+                "restart the daemon after an upgrade");
   }
   return {j["exit"].get<int>(), Text(j["out"]), Text(j["err"])};
 }
@@ -96,9 +98,9 @@ std::string ControlEndpoint(const std::filesystem::path& data_dir) {
   const std::string file = (std::filesystem::absolute(data_dir) / "control.sock").string();
   if (file.size() >= sizeof(sockaddr_un::sun_path)) {
     throw Error(ErrorCode::kControlSocket, "the control socket " + file + " would be " + std::to_string(file.size()) +
-                                      " bytes long, more than a Unix socket allows (" +
-                                      std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                                      "): use a data dir with a shorter path");
+                                               " bytes long, more than a Unix socket allows (" +
+                                               std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                               "): use a data dir with a shorter path");
   }
   return "ipc://" + file;
 }
@@ -195,8 +197,9 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
 ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRequest& request) {
   std::optional<pid_t> daemon = RunningDaemon(data_dir);
   if (!daemon) {  // it ended since the caller looked; standard input may be read already
-    throw Error(ErrorCode::kDaemonStopped, "the daemon on " + data_dir.string() +
-                                      " stopped as this command started; nothing was done: run the command again");
+    throw Error(ErrorCode::kDaemonStopped,
+                "the daemon on " + data_dir.string() +
+                    " stopped as this command started; nothing was done: run the command again");
   }
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::req);
@@ -207,7 +210,8 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
   Bytes bytes = EncodeRequest(request);
   if (bytes.size() > kMaxControlRequestBytes) {
     throw Error(ErrorCode::kTooLarge, "the command is larger than a running daemon takes (" +
-                                 std::to_string(kMaxControlRequestBytes / (1024 * 1024)) + " MiB); nothing was done");
+                                          std::to_string(kMaxControlRequestBytes / (1024 * 1024)) +
+                                          " MiB); nothing was done");
   }
   socket.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
   zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
@@ -240,7 +244,8 @@ std::string ReadInputForDaemon(std::istream& input) {
     text.append(chunk, static_cast<size_t>(input.gcount()));
     if (text.size() > kRoom) {
       throw Error(ErrorCode::kTooLarge, "the input is larger than a running daemon takes in one command (" +
-                                   std::to_string(kRoom / (1024 * 1024)) + " MiB): split it into several files");
+                                            std::to_string(kRoom / (1024 * 1024)) +
+                                            " MiB): split it into several files");
     }
   }
   return text;

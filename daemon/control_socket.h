@@ -1,5 +1,5 @@
 // The control socket: how a command hands its work to the daemon that holds its data dir
-// (DESIGN principle 5: one writer of record per data dir).
+// (docs/architecture.md, principle 5: one writer of record per data dir).
 //
 // While `run` holds DIR's DaemonLock (daemon/daemon_lock.h) it serves a ZeroMQ REP socket at
 // ipc://DIR/control.sock: a Unix socket file, mode 0600 in the owner-only data dir, so only
@@ -17,8 +17,8 @@
 // see the sender's files: under systemd it has its own /tmp and no /home); and the sender's
 // BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
 // had none: protocol/clock.h; a party that is not a simulation party refuses a fixed one when
-// the command opens it, Error(ErrorCode::kFixedClockRefused)). Bundles for `import` are opened by the daemon, by path. Requests
-// are served one at a time on the server's own thread.
+// the command opens it, Error(ErrorCode::kFixedClockRefused)). Bundles for `import` are opened by the daemon, by path.
+// Requests are served one at a time on the server's own thread.
 //
 // Wire form (msgpack maps): request {v: 1, argv: [str], cwd: str, input: bin | nil,
 // now: str | nil}; reply {v: 1, exit: int, out: bin, err: bin}.
@@ -41,8 +41,8 @@
 
 #include <zmq.hpp>
 
-#include "daemon/daemon_lock.h"
 #include "daemon/command_line.h"
+#include "daemon/daemon_lock.h"
 
 namespace bangban {
 
@@ -54,7 +54,7 @@ struct ControlRequest {
   std::vector<std::string> argv;  // argv[0] is the program, argv[1] the subcommand
   std::string cwd;
   std::optional<std::string> input;  // what the command reads, read by the sender
-  std::optional<std::string> now;  // the sender's BANGBAN_NOW
+  std::optional<std::string> now;    // the sender's BANGBAN_NOW
 };
 
 struct ControlReply {
@@ -77,8 +77,8 @@ class ControlServer {
   // stale), binds (file mode 0600) and starts serving on its own thread: only the subcommands in
   // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler`, each
   // under a ScopedNow of the sender's clock and logged with its name and exit code only (never its
-  // arguments or input: they may hold personal data). Serving stops when `stop` is set or the server is destroyed, after the request in
-  // hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
+  // arguments or input: they may hold personal data). Serving stops when `stop` is set or the server is destroyed,
+  // after the request in hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
   ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
                 const std::atomic<bool>& stop);
   // Finishes the request in hand, closes the socket and removes its file.
@@ -119,8 +119,7 @@ void RequireSameDataDir(const std::filesystem::path& asked, const std::filesyste
 // kDaemonRunning "a daemon (pid N) holds DIR: ...", before anything is written.
 template <typename Party>
 void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
-  cmd.beside_daemon = [&cmd, argc, argv](const std::filesystem::path& data, const Writes& writes,
-                                         std::istream* input) {
+  cmd.beside_daemon = [&cmd, argc, argv](const std::filesystem::path& data, const Writes& writes, std::istream* input) {
     std::optional<pid_t> daemon = RunningDaemon(data);
     if (!daemon) return false;  // before reading the input: a local run needs it
     if (writes.kind != Writes::Kind::kViaDaemon) {
@@ -140,8 +139,7 @@ void HandOffWhenDaemonRuns(CommandContext<Party>& cmd, int argc, char** argv) {
 // hands the commands declared as writing to a running daemon (or refuses them), and maps errors
 // to exit codes.
 template <typename Party>
-int RunFromShell(int argc, char** argv,
-                 const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+int RunFromShell(int argc, char** argv, const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
   // Everything a party creates (its store, configuration, exported bundles) is its owner's
   // alone, whatever umask the shell had: data dirs that others can write are refused on open.
   ::umask(0077);

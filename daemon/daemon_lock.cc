@@ -69,10 +69,11 @@ DaemonLock::DaemonLock(const std::filesystem::path& data_dir) {
   }
   if (!locked) {
     throw Error(ErrorCode::kDaemonRunning, "another bangban daemon already runs on " + data_dir.string() + " (pid " +
-                                      std::to_string(ReadPid(fd.get())) + ")");
+                                               std::to_string(ReadPid(fd.get())) + ")");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     throw Error(ErrorCode::kDataDir, "cannot write " + file.string() + ": " + std::strerror(errno));
   }
   fd_ = fd.release();

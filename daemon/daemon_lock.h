@@ -1,5 +1,5 @@
 // DaemonLock: at most one daemon (`run`) per data dir, and a way for commands to see whether
-// one runs (DESIGN principle 5: one writer of record per data dir).
+// one runs (docs/architecture.md, principle 5: one writer of record per data dir).
 //
 // The daemon holds an exclusive flock(2) on DIR/daemon.lock (mode 0600) for as long as it runs,
 // and writes its pid into the file for messages. The kernel drops the lock when the process

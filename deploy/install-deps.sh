@@ -8,6 +8,7 @@ packages=(
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-cxx-dev
   libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libbenchmark-dev
+  clang-format
   iproute2 procps
 )
 

@@ -117,7 +117,7 @@ say "Decisions flow back: the bank branch syncs and sees its application approve
 "$node" sync --data "$work/bank" --once >/dev/null
 "$node" status --data "$work/bank" | tail -2
 
-say "Audit: every party re-verifies every signature, chain, enrolment and its transparency log"
+say "Audit: every party re-verifies every signature, chain, enrollment and its transparency log"
 wait_for "$(records "$work/county")" records "$work/city"
 for party in city county; do printf '%-7s' "$party"; "$hub" audit --data "$work/$party"; done
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <thread>
 
-#include "protocol/clock.h"
 #include "crypto/coding.h"
+#include "protocol/clock.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 
@@ -18,7 +18,7 @@ FeedStore::Options StoreOptions(const HubConfig& config, const PublicKey& own_ke
   FeedStore::Options options;
   options.roots.push_back({own_key, config.role, config.county});
   if (config.city_key && *config.city_key != own_key) options.roots.push_back({*config.city_key, "city", ""});
-  options.require_enrolment = true;
+  options.require_enrollment = true;
   return options;
 }
 
@@ -47,8 +47,9 @@ Hub::Hub(const std::filesystem::path& path)
       key_(SigningKey::Load(dir_.key_file())),
       store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))),
       cases_(std::make_unique<CaseBook>(
-          *store_, CaseBook::Options{dir_.root(), {config_.role, config_.name, config_.county, config_.city_key,
-                                                   key_.public_key(), config_.simulation}})) {
+          *store_, CaseBook::Options{dir_.root(),
+                                     {config_.role, config_.name, config_.county, config_.city_key, key_.public_key(),
+                                      config_.simulation}})) {
   store_->AddObserver(cases_->Observer());
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
@@ -102,14 +103,14 @@ Receipt Hub::ProveReceipt(const RecordId& id) {
   return *receipt;
 }
 
-Record Hub::Enrol(const EnrolRequest& r) {
+Record Hub::Enroll(const EnrollRequest& r) {
   Json body = {{"key", Json::binary(Bytes(r.key.begin(), r.key.end()))},
                {"role", r.role},
                {"name", r.name},
                {"county", r.county}};
   if (!r.outlet_id.empty()) body["outlet_id"] = r.outlet_id;
   if (r.role == "outlet" && r.outlet_id.empty()) {
-    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
   return store_->AppendOwn(key_, {{"key.enroll", body}}).front();
 }
@@ -117,16 +118,14 @@ Record Hub::Enrol(const EnrolRequest& r) {
 Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason) {
   // The earliest limit stays in force (docs/operations.md), so a later one would be a record that
   // changes nothing while the operator believes it did.
-  if (auto enrolled = store_->FindEnrolment(key); enrolled && enrolled->revoked_after_seq &&
-                                                  after_seq >= *enrolled->revoked_after_seq) {
-    throw Error(ErrorCode::kAlreadyRevoked, "key " + KeyId(key) + " is already revoked after seq " +
-                                       std::to_string(*enrolled->revoked_after_seq) +
-                                       ", which stays in force; a later limit would change nothing, so nothing was "
-                                       "written (an earlier --after-seq tightens it)");
+  if (auto enrolled = store_->FindEnrollment(key);
+      enrolled && enrolled->revoked_after_seq && after_seq >= *enrolled->revoked_after_seq) {
+    throw Error(ErrorCode::kAlreadyRevoked,
+                "key " + KeyId(key) + " is already revoked after seq " + std::to_string(*enrolled->revoked_after_seq) +
+                    ", which stays in force; a later limit would change nothing, so nothing was "
+                    "written (an earlier --after-seq tightens it)");
   }
-  Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))},
-               {"after_seq", after_seq},
-               {"reason", reason}};
+  Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))}, {"after_seq", after_seq}, {"reason", reason}};
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
 }
 
@@ -145,10 +144,13 @@ ReviewOutcome Hub::Review(const ReviewRequest& request) {
   std::optional<TreeHead> head;
   store_->env().Read([&](LmdbTxn& txn) { head = log_->LatestHead(txn); });
   if (head && now < head->timestamp_ms) {
-    throw Error(ErrorCode::kBackdated, "this review would be dated " + FormatRfc3339(now) + ", before the tree head this hub "
-                             "signed at " + FormatRfc3339(head->timestamp_ms) +
-                             ": a decision is never dated before what the hub already attested; nothing was written "
-                             "(check the clock)");
+    throw Error(ErrorCode::kBackdated,
+                "this review would be dated " + FormatRfc3339(now) +
+                    ", before the tree head this hub "
+                    "signed at " +
+                    FormatRfc3339(head->timestamp_ms) +
+                    ": a decision is never dated before what the hub already attested; nothing was written "
+                    "(check the clock)");
   }
   return cases_->Review(key_, request);
 }
@@ -186,9 +188,8 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
     }
     for (const ColourChange& c : changes) {
       spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info,
-                  "case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id,
-                  ToString(c.from), ToString(c.to), FormatRfc3339(c.deadline_ms),
-                  c.reviewer.empty() ? "unassigned" : c.reviewer);
+                  "case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id, ToString(c.from),
+                  ToString(c.to), FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
   SyncServer server(std::move(options));
@@ -217,18 +218,21 @@ std::vector<std::string> Hub::Audit() const {
     for (std::string& p : log_->Audit(txn, key_.public_key())) problems.push_back("transparency log: " + p);
   });
   // Every stored record is in the log with the receipt time the store recorded.
-  store_->ScanAll([&](const Record& r) {
-    std::optional<LogEntry> entry;
-    store_->env().Read([&](LmdbTxn& txn) { entry = log_->Find(txn, r.id()); });
-    auto received = store_->ReceivedAt(r.id());
-    if (!entry) {
-      problems.push_back("record " + ToHex(r.id()).substr(0, 16) + " (feed " + KeyId(r.author()) + " seq " +
-                         std::to_string(r.seq()) + ") is missing from the transparency log");
-    } else if (received && entry->received_ms != *received) {
-      problems.push_back("record " + ToHex(r.id()).substr(0, 16) + ": the log's receipt time differs from the store's");
-    }
-    return problems.size() < 200;
-  }, [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
+  store_->ScanAll(
+      [&](const Record& r) {
+        std::optional<LogEntry> entry;
+        store_->env().Read([&](LmdbTxn& txn) { entry = log_->Find(txn, r.id()); });
+        auto received = store_->ReceivedAt(r.id());
+        if (!entry) {
+          problems.push_back("record " + ToHex(r.id()).substr(0, 16) + " (feed " + KeyId(r.author()) + " seq " +
+                             std::to_string(r.seq()) + ") is missing from the transparency log");
+        } else if (received && entry->received_ms != *received) {
+          problems.push_back("record " + ToHex(r.id()).substr(0, 16) +
+                             ": the log's receipt time differs from the store's");
+        }
+        return problems.size() < 200;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
   return problems;
 }
 
@@ -241,7 +245,7 @@ HubStatus Hub::Status() const {
   status.simulation = config_.simulation;
   status.records = store_->RecordCount();
   status.feeds = store_->Heads().size();
-  status.enrolled = store_->Enrolments().size();
+  status.enrolled = store_->Enrollments().size();
   status.buffered = store_->BufferedCount();
   for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
   store_->env().Read([&](LmdbTxn& txn) {
@@ -253,7 +257,7 @@ HubStatus Hub::Status() const {
   status.peers = PeerReports();
   // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
   for (const auto& [author, head] : store_->Heads()) {
-    auto e = store_->FindEnrolment(author);
+    auto e = store_->FindEnrollment(author);
     status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
                             e ? e->role : (author == key_.public_key() ? config_.role : "")});
   }
@@ -271,9 +275,9 @@ std::vector<PeerReport> Hub::PeerReports() const {
       uint64_t ours = store_->Head(author).seq;
       if (seq > ours) peer.backlog += seq - ours;
     }
-    if (auto enrolment = store_->FindEnrolment(key)) {
-      peer.name = enrolment->name;
-      peer.outlet_id = enrolment->outlet_id;
+    if (auto enrollment = store_->FindEnrollment(key)) {
+      peer.name = enrollment->name;
+      peer.outlet_id = enrollment->outlet_id;
     }
     peer.last_contact_ms = s.last_contact_ms;
     peer.pushes = s.pushes;

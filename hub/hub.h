@@ -1,5 +1,5 @@
 // Hub: a county hub (review queue, SLA accounting) or the city hub (oversight, audit). It
-// verifies and stores the records of everyone it trusts, enrols and revokes keys by writing
+// verifies and stores the records of everyone it trusts, enrolls and revokes keys by writing
 // records into its own feed, and can prove its store is intact (Audit).
 #pragma once
 
@@ -10,20 +10,20 @@
 #include <string>
 #include <vector>
 
-#include "review/case_book.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
-#include "sync/sync_client.h"
+#include "review/case_book.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
+#include "sync/sync_client.h"
 
 namespace bangban {
 
 class SyncClient;
 
-struct EnrolRequest {
+struct EnrollRequest {
   PublicKey key{};
   std::string role;  // outlet | county | city
   std::string name;
@@ -42,9 +42,9 @@ class Hub {
   // The same check for a command the running daemon runs under its sender's clock.
   void CheckClock() const;
 
-  // Writes key.enroll into the hub's feed. Error(ErrorCode::kNotAuthorized) if this hub may not enrol
-  // that key (a county hub enrols outlets of its own county only).
-  Record Enrol(const EnrolRequest& request);
+  // Writes key.enroll into the hub's feed. Error(ErrorCode::kNotAuthorized) if this hub may not enroll
+  // that key (a county hub enrolls outlets of its own county only).
+  Record Enroll(const EnrollRequest& request);
   Record Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason);
 
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
@@ -92,10 +92,10 @@ class Hub {
   HubConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
-  std::unique_ptr<CaseBook> cases_;  // folds every record store_ keeps (its observer)
+  std::unique_ptr<CaseBook> cases_;       // folds every record store_ keeps (its observer)
   std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
-  BackgroundSync upstream_;  // Run's replication to the city, while it runs
+  BackgroundSync upstream_;               // Run's replication to the city, while it runs
 
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<Bytes> LatestTreeHead() const;  // binary form

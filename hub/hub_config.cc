@@ -1,7 +1,7 @@
 #include "hub/hub_config.h"
 
-#include <fstream>
 #include <toml++/toml.h>
+#include <fstream>
 
 #include "crypto/error.h"
 
@@ -15,11 +15,13 @@ bool ClockSimulation(const toml::table& t, const std::string& file) {
   if (!clock.is_table()) throw Error(ErrorCode::kConfig, file + ": clock: must be a section ([clock])");
   for (auto&& [key, node] : *clock.as_table()) {
     if (key.str() != "simulation") {
-      throw Error(ErrorCode::kConfig, file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+      throw Error(ErrorCode::kConfig,
+                  file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
     }
   }
   auto simulation = clock["simulation"].value_exact<bool>();
-  if (!simulation && clock["simulation"]) throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
+  if (!simulation && clock["simulation"])
+    throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
   return simulation.value_or(false);
 }
 }  // namespace

@@ -10,9 +10,9 @@
 namespace bangban {
 
 struct HubConfig {
-  std::string role;    // county | city
-  std::string name;    // e.g. 盐湖区行政审批服务管理局
-  std::string county;  // six-digit county code (county hubs); the city code for the city hub
+  std::string role;                   // county | city
+  std::string name;                   // e.g. 盐湖区行政审批服务管理局
+  std::string county;                 // six-digit county code (county hubs); the city code for the city hub
   std::optional<PublicKey> city_key;  // the city root a county hub answers to
   // [clock] simulation = true: a test or simulation party, which may run on a fixed clock
   // (BANGBAN_NOW); every other hub refuses one (storage/data_dir.h).

@@ -7,14 +7,10 @@ namespace bangban {
 std::string PeerReport::LastContact() const { return FormatRfc3339(last_contact_ms); }
 
 Json PeerReport::ToJson() const {
-  return {{"key", ToHex(key)},
-          {"name", name},
-          {"outlet_id", outlet_id},
-          {"last_contact", LastContact()},
-          {"pushes", pushes},
-          {"records_received", records_received},
-          {"duplicates", duplicates},
-          {"backlog", backlog},
+  return {{"key", ToHex(key)},        {"name", name},
+          {"outlet_id", outlet_id},   {"last_contact", LastContact()},
+          {"pushes", pushes},         {"records_received", records_received},
+          {"duplicates", duplicates}, {"backlog", backlog},
           {"rejections", rejections}};
 }
 

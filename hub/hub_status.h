@@ -18,7 +18,7 @@ namespace bangban {
 // A key that connected to this hub's sync server: what it told us it holds against what we hold.
 struct PeerReport {
   PublicKey key{};
-  std::string name;       // from its enrolment; empty if none
+  std::string name;       // from its enrollment; empty if none
   std::string outlet_id;  // likewise
   int64_t last_contact_ms = 0;
   uint64_t pushes = 0;
@@ -38,7 +38,7 @@ struct FeedReport {
   PublicKey author{};
   uint64_t seq = 0;
   RecordId head{};
-  std::string outlet_id;  // from the author's enrolment; empty if none
+  std::string outlet_id;  // from the author's enrollment; empty if none
   std::string role;       // likewise, or this hub's role for its own feed
 
   // {"author", "seq", "head", "outlet_id", "role"}

@@ -9,12 +9,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "hub/hub.h"
-#include "hub/review_commands.h"
+#include "daemon/command_line.h"
 #include "daemon/control_socket.h"
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
-#include "daemon/command_line.h"
+#include "hub/hub.h"
+#include "hub/review_commands.h"
 
 using namespace bangban;
 
@@ -27,7 +27,7 @@ struct Args {
   bool json = false;
   HubConfig config;
   std::vector<std::filesystem::path> calendars;
-  EnrolRequest enrol;
+  EnrollRequest enroll;
   uint64_t after_seq = 0;
   Hub::RunOptions run_options;
 };
@@ -51,7 +51,8 @@ PublicKey KeyOption(const std::string& hex) { return *FromHexFixed<32>(hex); }
 
 PublicKey UpstreamKey(const Hub& hub, const Args& a) {
   if (!a.upstream_key_hex.empty()) return KeyOption(a.upstream_key_hex);
-  if (!hub.config().city_key) throw Error(ErrorCode::kUsage, "--upstream needs --upstream-key (or city_key in hub.toml)");
+  if (!hub.config().city_key)
+    throw Error(ErrorCode::kUsage, "--upstream needs --upstream-key (or city_key in hub.toml)");
   return *hub.config().city_key;
 }
 
@@ -86,16 +87,16 @@ void Init(HubCommand& cmd, Args& a) {
 }
 
 void CheckEnroll(const Args& a) {
-  if (a.enrol.role == "outlet" && a.enrol.outlet_id.empty()) {
-    throw Error(ErrorCode::kUsage, "--outlet-id is required to enrol an outlet");
+  if (a.enroll.role == "outlet" && a.enroll.outlet_id.empty()) {
+    throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
 }
 
 void Enroll(HubCommand& cmd, Args& a) {
-  a.enrol.key = KeyOption(a.key_hex);
+  a.enroll.key = KeyOption(a.key_hex);
   Hub& hub = cmd.Open(a.data);
-  if (a.enrol.county.empty()) a.enrol.county = hub.config().county;
-  cmd.out << ToHex(hub.Enrol(a.enrol).id()) << "\n";
+  if (a.enroll.county.empty()) a.enroll.county = hub.config().county;
+  cmd.out << ToHex(hub.Enroll(a.enroll).id()) << "\n";
 }
 
 void Revoke(HubCommand& cmd, const Args& a) {
@@ -116,11 +117,14 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   // TransparencyLog keep nothing in memory; CaseBook's memory is fixed at start or guarded (the
   // profile cache, the live clock watch); and only this thread calls CaseBook::Review, one
   // request at a time (its strict workflow check keys on the calling thread).
-  ControlServer control(dir, CommandsForDaemon<Hub>(BuildApp), [&](const ControlRequest& request) {
-    ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
-    hub.WakeUpstream();  // what it stored reaches the city now
-    return reply;
-  }, stop);
+  ControlServer control(
+      dir, CommandsForDaemon<Hub>(BuildApp),
+      [&](const ControlRequest& request) {
+        ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
+        hub.WakeUpstream();  // what it stored reaches the city now
+        return reply;
+      },
+      stop);
   spdlog::info("{} hub {} running", hub.config().role, hub.config().name);
   hub.Run(a.run_options, stop);
   spdlog::info("stopped");
@@ -131,8 +135,7 @@ int Recover(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
   SyncClient::Result r = hub.Recover(a.run_options.upstream, UpstreamKey(hub, a));
   cmd.out << (r.complete ? "complete" : "INCOMPLETE") << ": pushed " << r.pushed << ", accepted " << r.accepted
-          << ", pulled " << r.pulled << (r.recovered ? "; this hub's own feed was fetched from upstream" : "")
-          << "\n";
+          << ", pulled " << r.pulled << (r.recovered ? "; this hub's own feed was fetched from upstream" : "") << "\n";
   for (const std::string& refusal : r.refusals) cmd.out << "  refused: " << refusal << "\n";
   return r.complete ? kExitOk : kExitError;
 }
@@ -144,8 +147,12 @@ int Audit(HubCommand& cmd, const Args& a) {
   if (a.json) {
     Json quarantined = Json::array();
     for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
-    PrintJson(cmd.out, {{"clean", problems.empty()}, {"problems", problems}, {"records", status.records},
-                        {"feeds", status.feeds}, {"quarantined", quarantined}, {"simulation", status.simulation}});
+    PrintJson(cmd.out, {{"clean", problems.empty()},
+                        {"problems", problems},
+                        {"records", status.records},
+                        {"feeds", status.feeds},
+                        {"quarantined", quarantined},
+                        {"simulation", status.simulation}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
     for (const QuarantineReport& q : status.quarantined) {
@@ -166,9 +173,8 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
           << ", quarantined " << s.quarantined.size() << "\n";
   if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
   for (const PeerReport& p : s.peers) {
-    cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact "
-            << p.LastContact() << "  received " << p.records_received << "  backlog " << p.backlog
-            << "\n";
+    cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact " << p.LastContact()
+            << "  received " << p.records_received << "  backlog " << p.backlog << "\n";
   }
 }
 
@@ -187,7 +193,8 @@ void AddInit(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   init->add_option("--city", a.city_code, "A city hub's division code, e.g. 1408")->check(DivisionCodeValidator());
   init->add_option("--city-key", a.city_key_hex, "The city hub's public key (county hubs)")->check(HexKey());
   init->add_option("--key", a.key_file, "Use this existing identity key file instead of a new one");
-  init->add_option("--calendar", a.calendars, "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
+  init->add_option("--calendar", a.calendars,
+                   "Working calendar file (repeatable), copied into DIR/calendars/ and listed in [sla]");
   init->add_flag("--simulation", a.config.simulation,
                  "A test or simulation party ([clock] simulation = true): may run on a fixed clock (BANGBAN_NOW), "
                  "and every report and status says so. Never for a real hub");
@@ -197,13 +204,15 @@ void AddInit(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 
 void AddKeyCommands(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto enroll = AddCommand(app, cmd, "enroll", "Enrol a key (writes a signed key.enroll record)", Writes::ViaDaemon());
+  auto enroll = AddCommand(app, cmd, "enroll", "Enroll a key (writes a signed key.enroll record)", Writes::ViaDaemon());
   enroll->add_option("--data", a.data, "Hub data dir")->required();
-  enroll->add_option("--key", a.key_hex, "The public key to enrol (hex)")->required()->check(HexKey());
-  enroll->add_option("--role", a.enrol.role, "outlet, county or city")->required()->check(CLI::IsMember({"outlet", "county", "city"}));
-  enroll->add_option("--name", a.enrol.name, "Who holds the key, e.g. the outlet's name")->required();
-  enroll->add_option("--county", a.enrol.county, "County code (default: this hub's)");
-  enroll->add_option("--outlet-id,--outlet", a.enrol.outlet_id,
+  enroll->add_option("--key", a.key_hex, "The public key to enroll (hex)")->required()->check(HexKey());
+  enroll->add_option("--role", a.enroll.role, "outlet, county or city")
+      ->required()
+      ->check(CLI::IsMember({"outlet", "county", "city"}));
+  enroll->add_option("--name", a.enroll.name, "Who holds the key, e.g. the outlet's name")->required();
+  enroll->add_option("--county", a.enroll.county, "County code (default: this hub's)");
+  enroll->add_option("--outlet-id,--outlet", a.enroll.outlet_id,
                      "Outlet id (required for outlets; --outlet: the spelling bangban-node init had)");
   enroll.Check([args] { CheckEnroll(*args); });
   enroll.Does([&cmd, args] { Enroll(cmd, *args); });
@@ -218,7 +227,8 @@ void AddKeyCommands(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 }
 
 void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
-  auto import_cmd = AddCommand(app, cmd, "import", "Verify and store the records of a bundle file", Writes::ViaDaemon());
+  auto import_cmd =
+      AddCommand(app, cmd, "import", "Verify and store the records of a bundle file", Writes::ViaDaemon());
   import_cmd->add_option("--data", args->data, "Hub data dir")->required();
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
@@ -226,8 +236,8 @@ void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
     return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
   });
 
-  auto export_cmd = AddCommand(app, cmd, "export", "Write every record held to a bundle file (e.g. for the city)",
-                               Writes::Nothing());
+  auto export_cmd =
+      AddCommand(app, cmd, "export", "Write every record held to a bundle file (e.g. for the city)", Writes::Nothing());
   export_cmd->add_option("--data", args->data, "Hub data dir")->required();
   export_cmd->add_option("--out", args->out, "Bundle file to write")->required();
   export_cmd.Does([&cmd, args] {
@@ -238,9 +248,9 @@ void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 
 void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   Args& a = *args;
-  auto run = AddCommand(app, cmd, "run",
-                        "Serve outlet nodes over ZeroMQ/CurveZMQ (and replicate to the city with --upstream)",
-                        Writes::IsTheDaemon());
+  auto run =
+      AddCommand(app, cmd, "run", "Serve outlet nodes over ZeroMQ/CurveZMQ (and replicate to the city with --upstream)",
+                 Writes::IsTheDaemon());
   run->add_option("--data", a.data, "Hub data dir")->required();
   run->add_option("--listen", a.run_options.listen, "Endpoint to serve, e.g. tcp://0.0.0.0:7100")->required();
   run->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint (county hubs)");
@@ -248,7 +258,7 @@ void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   run.Does([&cmd, args] { RunDaemon(cmd, *args); });
 
   // Not run by a daemon: recovering fetches the hub's own feed before it writes anything, and a
-  // running hub writes (it ingests, enrols, reviews) as it serves.
+  // running hub writes (it ingests, enrolls, reviews) as it serves.
   auto recover = AddCommand(
       app, cmd, "recover",
       "After restoring a county hub from an old backup: fetch its own feed from the city before anything is written",
@@ -261,9 +271,9 @@ void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 }
 
 void AddChecks(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
-  auto audit = AddCommand(app, cmd, "audit",
-                          "Re-verify every signature, chain and enrolment; exit 1 naming each problem",
-                          Writes::Nothing());
+  auto audit =
+      AddCommand(app, cmd, "audit", "Re-verify every signature, chain and enrollment; exit 1 naming each problem",
+                 Writes::Nothing());
   audit->add_option("--data", args->data, "Hub data dir")->required();
   audit->add_flag("--json", args->json, "Print one JSON document");
   audit.Does([&cmd, args] { return Audit(cmd, *args); });
@@ -276,8 +286,8 @@ void AddChecks(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
 
 // The whole command line, writing to `cmd`'s streams. `cmd` must outlive the app.
 std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
-  auto app = std::make_unique<CLI::App>(
-      "bangban-hub: a county hub (review queue, SLA) or the city hub (oversight, audit).");
+  auto app =
+      std::make_unique<CLI::App>("bangban-hub: a county hub (review queue, SLA) or the city hub (oversight, audit).");
   app->require_subcommand(1);
   auto args = std::make_shared<Args>();
   AddKeygenCommand(*app, cmd);

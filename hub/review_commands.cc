@@ -2,10 +2,10 @@
 
 #include <memory>
 
-#include "hub/hub.h"
-#include "review/sla_report.h"
-#include "protocol/clock.h"
 #include "daemon/command_line.h"
+#include "hub/hub.h"
+#include "protocol/clock.h"
+#include "review/sla_report.h"
 
 namespace bangban {
 namespace {
@@ -27,9 +27,7 @@ CLI::Validator TimeValidator() {
 
 CLI::Validator DateValidator() {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return ParseCivilDate(text) ? "" : "must be a date such as 2026-03-02";
-      },
+      [](std::string& text) -> std::string { return ParseCivilDate(text) ? "" : "must be a date such as 2026-03-02"; },
       "DATE");
 }
 
@@ -37,9 +35,9 @@ CLI::Validator DateValidator() {
 void CheckReview(const Args& a) {
   const CaseAction action = *ParseReviewAction(a.action);
   if ((action == CaseAction::kCorrect || action == CaseAction::kReject) && a.reason.empty()) {
-    throw Error(ErrorCode::kUsage, "--reason is required for " + a.action + ": say " +
-                                       (action == CaseAction::kCorrect ? "what the applicant must correct"
-                                                                       : "why it is rejected"));
+    throw Error(ErrorCode::kUsage,
+                "--reason is required for " + a.action + ": say " +
+                    (action == CaseAction::kCorrect ? "what the applicant must correct" : "why it is rejected"));
   }
   if (!a.uscc.empty() && action != CaseAction::kApprove) {
     throw Error(ErrorCode::kUsage, "--uscc goes with approve only (the code issued to a new entity)");
@@ -111,22 +109,23 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     } else {
       cmd.out << ToHex(outcome.record.id()) << "\n"
               << "app " << a.app_id << (outcome.outlet_id.empty() ? "" : " of outlet " + outcome.outlet_id) << ": "
-              << a.action << " by " << outcome.reviewer << "; the case is now "
-              << ToString(outcome.state) << "\n";
+              << a.action << " by " << outcome.reviewer << "; the case is now " << ToString(outcome.state) << "\n";
     }
   });
 
-  auto report = AddCommand(app, cmd, "report", "Print the hub's projections (computed from them alone)",
-                           Writes::Nothing());
+  auto report =
+      AddCommand(app, cmd, "report", "Print the hub's projections (computed from them alone)", Writes::Nothing());
   report->require_subcommand(1);
-  auto sla = AddCommand(
-      *report.app(), cmd, "sla",
-      "SLA figures per county, outlet, reviewer, kind and channel: received, completed, on time, breached, "
-      "yellow/red, rates, median and p90 working minutes, returns, statutory breaches, transit delay "
-      "(docs/sla.md defines each); without --json, a table and the review queue",
-      Writes::Nothing());
+  auto sla =
+      AddCommand(*report.app(), cmd, "sla",
+                 "SLA figures per county, outlet, reviewer, kind and channel: received, completed, on time, breached, "
+                 "yellow/red, rates, median and p90 working minutes, returns, statutory breaches, transit delay "
+                 "(docs/sla.md defines each); without --json, a table and the review queue",
+                 Writes::Nothing());
   sla->add_option("--data", a.data, "Hub data dir")->required();
-  sla->add_option("--at", a.at, "Evaluate open cases at this instant (RFC 3339; default: now; a fixed clock only at a simulation party)")
+  sla->add_option(
+         "--at", a.at,
+         "Evaluate open cases at this instant (RFC 3339; default: now; a fixed clock only at a simulation party)")
       ->check(TimeValidator());
   sla->add_option("--from", a.from, "Only applications received on or after this date (YYYY-MM-DD, China time)")
       ->check(DateValidator());
@@ -154,15 +153,14 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       cmd.out << "\n";
       for (const Json& app : result["apps"]) {
         cmd.out << app["app_id"].get<std::string>() << "  " << app["outlet_id"].get<std::string>() << "  "
-                << app["state"].get<std::string>() << "  "
-                  << app["colour"].get<std::string>() << "  deadline "
-                  << (app["deadline"].is_null() ? "-" : app["deadline"].get<std::string>()) << "  elapsed "
-                  << app["elapsed_working_minutes"] << " min\n";
+                << app["state"].get<std::string>() << "  " << app["colour"].get<std::string>() << "  deadline "
+                << (app["deadline"].is_null() ? "-" : app["deadline"].get<std::string>()) << "  elapsed "
+                << app["elapsed_working_minutes"] << " min\n";
       }
     }
   });
-  auto report_queue = AddCommand(*report.app(), cmd, "queue",
-                                 "The review queue: open cases by deadline, with colours", Writes::Nothing());
+  auto report_queue = AddCommand(*report.app(), cmd, "queue", "The review queue: open cases by deadline, with colours",
+                                 Writes::Nothing());
   AddQueueOptions(report_queue.app(), a);
   report_queue.Does([args, &cmd] { PrintQueue(cmd, *args); });
 
@@ -188,7 +186,8 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     Args& a = *args;
     ReindexStats stats = cmd.Open(a.data).cases().Reindex(a.leave_out_damaged);
     if (a.json) {
-      return PrintJson(cmd.out, {{"records", stats.records}, {"applications", stats.cases}, {"damaged", stats.damaged}});
+      return PrintJson(cmd.out,
+                       {{"records", stats.records}, {"applications", stats.cases}, {"damaged", stats.damaged}});
     }
     cmd.out << "reindexed " << stats.records << " records: " << stats.cases << " applications";
     if (stats.damaged > 0) cmd.out << "; left out " << stats.damaged << " damaged record(s): run audit";

@@ -68,7 +68,8 @@ IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, Civil
     throw Error(ErrorCode::kUnknownType, "\"" + entry.type + "\" is not a bangban record type");
   }
   if (!IsOutletRecordType(entry.type)) {
-    throw Error(ErrorCode::kNotOutletType, "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
+    throw Error(ErrorCode::kNotOutletType,
+                "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
   }
   Json body = input;
   body.erase("type");

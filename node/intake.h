@@ -16,7 +16,7 @@ namespace bangban {
 
 struct IntakeEntry {
   std::string type;
-  Json body;  // validated, personal data sealed
+  Json body;            // validated, personal data sealed
   std::string warning;  // e.g. a fee charged (S1): stored, but surfaced to the helper
 };
 
@@ -32,7 +32,7 @@ struct LineProblem {
 // the field; messages never repeat an ID number.
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today);
 
-// Record types an outlet node may write (review decisions and enrolments are the hub's).
+// Record types an outlet node may write (review decisions and enrollments are the hub's).
 bool IsOutletRecordType(std::string_view type);
 
 }  // namespace bangban

@@ -10,12 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/command_line.h"
 #include "daemon/control_socket.h"
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
 #include "node/outlet_node.h"
 #include "protocol/clock.h"
-#include "daemon/command_line.h"
 
 using namespace bangban;
 
@@ -62,9 +62,9 @@ void Init(Command& cmd, Args& a) {
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
   PublicKey key = OutletNode::Init(cmd.Path(a.data), a.config, key_file, a.replacing);
   cmd.out << ToHex(key) << "\n";
-  cmd.err << "node created in " << a.data << "; enrol it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key "
-          << ToHex(key) << " --role outlet --county " << a.config.county << " --outlet-id " << a.config.outlet_id
-          << " --name NAME\n";
+  cmd.err << "node created in " << a.data
+          << "; enroll it at the county hub with:\n  bangban-hub enroll --data HUB_DIR --key " << ToHex(key)
+          << " --role outlet --county " << a.config.county << " --outlet-id " << a.config.outlet_id << " --name NAME\n";
 }
 
 // submit's input: FILE, or standard input for `-` (in the daemon: the text the sender read).
@@ -144,11 +144,14 @@ void RunDaemon(Command& cmd, const Args& a) {
   // Handed-off commands run on the control socket's thread, against this node: its state is
   // all in LMDB (writers serialised there, no caches in memory), as when a command runs in
   // another process; WakeReplication may be called from any thread.
-  ControlServer control(dir, CommandsForDaemon<OutletNode>(BuildApp), [&](const ControlRequest& request) {
-    ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp);
-    node.WakeReplication();  // what it stored leaves now
-    return reply;
-  }, stop);
+  ControlServer control(
+      dir, CommandsForDaemon<OutletNode>(BuildApp),
+      [&](const ControlRequest& request) {
+        ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp);
+        node.WakeReplication();  // what it stored leaves now
+        return reply;
+      },
+      stop);
   spdlog::info("outlet {} running (upstream {})", node.config().outlet_id,
                node.config().hub_endpoint.empty() ? "none" : node.config().hub_endpoint);
   node.Run(a.listen, stop);
@@ -215,8 +218,9 @@ void AddInit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
 }
 
 void AddSubmit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto submit = AddCommand(app, cmd, "submit", "Sign and store records from JSON lines (one body per line, with \"type\")",
-                           Writes::ViaDaemon());
+  auto submit =
+      AddCommand(app, cmd, "submit", "Sign and store records from JSON lines (one body per line, with \"type\")",
+                 Writes::ViaDaemon());
   submit->add_option("--data", args->data, "Node data dir")->required();
   submit->add_option("file", args->file, "JSON-lines file, or - for standard input")->required();
   submit->add_flag("--json", args->json, "Print one JSON document");
@@ -226,8 +230,8 @@ void AddSubmit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
 }
 
 void AddStatus(CLI::App& app, Command& cmd, const ArgsPtr& args) {
-  auto status = AddCommand(app, cmd, "status", "Show the node's feed, what it holds, and its applications",
-                           Writes::Nothing());
+  auto status =
+      AddCommand(app, cmd, "status", "Show the node's feed, what it holds, and its applications", Writes::Nothing());
   status->add_option("--data", args->data, "Node data dir")->required();
   status->add_flag("--json", args->json, "Print one JSON document");
   status.Does([&cmd, args] { PrintStatus(cmd, *args); });
@@ -291,8 +295,8 @@ void AddBundles(CLI::App& app, Command& cmd, const ArgsPtr& args) {
     cmd.out << "exported " << count << " records to " << args->out << "\n";
   });
 
-  auto import_cmd = AddCommand(app, cmd, "import", "Carry the records of a bundle file (verified, then stored)",
-                               Writes::ViaDaemon());
+  auto import_cmd =
+      AddCommand(app, cmd, "import", "Carry the records of a bundle file (verified, then stored)", Writes::ViaDaemon());
   import_cmd->add_option("--data", args->data, "Node data dir")->required();
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");

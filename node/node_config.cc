@@ -1,7 +1,7 @@
 #include "node/node_config.h"
 
-#include <fstream>
 #include <toml++/toml.h>
+#include <fstream>
 
 #include "crypto/error.h"
 
@@ -21,11 +21,13 @@ bool ClockSimulation(const toml::table& t, const std::string& file) {
   if (!clock.is_table()) throw Error(ErrorCode::kConfig, file + ": clock: must be a section ([clock])");
   for (auto&& [key, node] : *clock.as_table()) {
     if (key.str() != "simulation") {
-      throw Error(ErrorCode::kConfig, file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
+      throw Error(ErrorCode::kConfig,
+                  file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
     }
   }
   auto simulation = clock["simulation"].value_exact<bool>();
-  if (!simulation && clock["simulation"]) throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
+  if (!simulation && clock["simulation"])
+    throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
   return simulation.value_or(false);
 }
 }  // namespace
@@ -33,8 +35,8 @@ bool ClockSimulation(const toml::table& t, const std::string& file) {
 bool IsValidLocalId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -54,7 +56,8 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
   }
   NodeConfig c;
   c.outlet_id = Required(t, file, "outlet_id");
-  if (!IsValidLocalId(c.outlet_id)) throw Error(ErrorCode::kConfig, file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
+  if (!IsValidLocalId(c.outlet_id))
+    throw Error(ErrorCode::kConfig, file + ": outlet_id: use 1-64 of A-Z a-z 0-9 . _ -");
   c.county = Required(t, file, "county");
   if (!IsValidCountyCode(c.county)) throw Error(ErrorCode::kConfig, file + ": county: must be a six-digit county code");
   auto key = FromHexFixed<32>(Required(t, file, "county_key"));

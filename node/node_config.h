@@ -10,8 +10,8 @@ namespace bangban {
 
 struct NodeConfig {
   std::string outlet_id;
-  std::string county;      // county code, e.g. 140802
-  PublicKey county_key{};  // the county hub's identity: seals personal data, signs decisions
+  std::string county;        // county code, e.g. 140802
+  PublicKey county_key{};    // the county hub's identity: seals personal data, signs decisions
   std::string hub_endpoint;  // upstream: the county hub or a relay, e.g. tcp://10.0.0.5:7100
   PublicKey hub_key{};       // upstream's identity (pinned CurveZMQ key); default county_key
   // [clock] simulation = true: a test or simulation party, which may run on a fixed clock

@@ -16,8 +16,8 @@ namespace bangban {
 // An application filed at this outlet and what happened to it last.
 struct ApplicationStatus {
   std::string app_id;
-  std::string kind;       // establish | change | deregister | annual_report
-  std::string state;      // submitted, resubmitted, accepted, correction_requested, approved, rejected
+  std::string kind;   // establish | change | deregister | annual_report
+  std::string state;  // submitted, resubmitted, accepted, correction_requested, approved, rejected
   int64_t submitted_ms = 0;
   std::optional<std::string> reason;  // of the last event, if it gave one
   std::optional<std::string> uscc;    // issued, if the last event says so
@@ -30,13 +30,13 @@ struct NodeStatus {
   std::string outlet_id;
   std::string county;
   PublicKey key{};
-  bool simulation = false;          // a test or simulation party: a fixed clock is allowed
-  uint64_t feed_seq = 0;            // the own feed's head
+  bool simulation = false;            // a test or simulation party: a fixed clock is allowed
+  uint64_t feed_seq = 0;              // the own feed's head
   std::optional<RecordId> feed_head;  // none while the own feed is empty
   uint64_t records_held = 0;
   uint64_t feeds_held = 0;
   uint64_t buffered = 0;
-  uint64_t quarantined = 0;         // authors
+  uint64_t quarantined = 0;                     // authors
   std::vector<ApplicationStatus> applications;  // by app_id
 
   // {"outlet_id", "county", "key", "simulation", "feed": {"seq", "head" (hex or null)}, "records_held",

@@ -24,10 +24,10 @@ struct ApplicationEvent {
 
 FeedStore::Options StoreOptions(const NodeConfig& config) {
   FeedStore::Options options;
-  // The county hub is the node's trust root: its enrolments and revocations are honoured.
+  // The county hub is the node's trust root: its enrollments and revocations are honoured.
   options.roots.push_back({config.county_key, "county", config.county});
-  // A node carries records it cannot judge (it may not know every enrolment); the hub judges.
-  options.require_enrolment = false;
+  // A node carries records it cannot judge (it may not know every enrollment); the hub judges.
+  options.require_enrollment = false;
   return options;
 }
 
@@ -62,8 +62,7 @@ OutletNode::OutletNode(const std::filesystem::path& path)
 
 void OutletNode::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
 
-std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in,
-                                                     std::vector<IntakeEntry>& entries) const {
+std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in, std::vector<IntakeEntry>& entries) const {
   struct Line {
     size_t number;
     std::string text;
@@ -73,7 +72,8 @@ std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in,
   std::vector<Line> lines;
   std::string text;
   for (size_t number = 1; std::getline(in, text); ++number) {
-    if (text.find_first_not_of(" \t\r") != std::string::npos) lines.push_back({number, std::move(text), {}, std::nullopt});
+    if (text.find_first_not_of(" \t\r") != std::string::npos)
+      lines.push_back({number, std::move(text), {}, std::nullopt});
   }
   // Sealing an ID number costs a key exchange (~0.1 ms): use every core, keep the line order.
   CivilDate today = TodayInChina();
@@ -135,8 +135,9 @@ std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in,
 
 std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
   if (store_->GetMeta(kBehindFlag)) {
-    throw Error(ErrorCode::kBehind, "this node's feed is behind what the hub holds (restored or replaced); "
-                          "nothing was stored: run `bangban-node recover --data DIR` first");
+    throw Error(ErrorCode::kBehind,
+                "this node's feed is behind what the hub holds (restored or replaced); "
+                "nothing was stored: run `bangban-node recover --data DIR` first");
   }
   std::vector<std::pair<std::string, Json>> bodies;
   bodies.reserve(entries.size());
@@ -154,7 +155,8 @@ NodeStatus OutletNode::Status() const {
   store_->ScanFeed(key_.public_key(), 1, own.seq, [&](const Record& r) {
     if (r.type() == "app.submit") {
       const std::string& app_id = r.body()["app_id"];
-      apps[app_id] = {app_id, r.body()["kind"].get<std::string>(), "submitted", r.envelope().ts, std::nullopt, std::nullopt};
+      apps[app_id] = {app_id,      r.body()["kind"].get<std::string>(), "submitted", r.envelope().ts, std::nullopt,
+                      std::nullopt};
     }
     if (r.type() == "app.resubmit") held.push_back(r);
     return true;
@@ -163,14 +165,16 @@ NodeStatus OutletNode::Status() const {
     if (r.type().starts_with("review.")) held.push_back(r);
     return true;
   });
-  static const std::map<std::string, std::string> kStates = {
-      {"app.resubmit", "resubmitted"},         {"review.accept", "accepted"},
-      {"review.correct", "correction_requested"}, {"review.approve", "approved"},
-      {"review.reject", "rejected"}};
+  static const std::map<std::string, std::string> kStates = {{"app.resubmit", "resubmitted"},
+                                                             {"review.accept", "accepted"},
+                                                             {"review.correct", "correction_requested"},
+                                                             {"review.approve", "approved"},
+                                                             {"review.reject", "rejected"}};
   // A decision names the outlet whose application it is; one without (older records) means the
   // first outlet that filed the app_id, which the node cannot tell: it is taken as ours.
-  const std::optional<Enrolment> enrolment = store_->FindEnrolment(key_.public_key());
-  const std::string& own_outlet = enrolment && !enrolment->outlet_id.empty() ? enrolment->outlet_id : config_.outlet_id;
+  const std::optional<Enrollment> enrollment = store_->FindEnrollment(key_.public_key());
+  const std::string& own_outlet =
+      enrollment && !enrollment->outlet_id.empty() ? enrollment->outlet_id : config_.outlet_id;
   for (const Record& r : held) {
     auto state = kStates.find(r.type());
     if (r.type().starts_with("review.") && r.body().value("outlet_id", own_outlet) != own_outlet) continue;
@@ -179,7 +183,8 @@ NodeStatus OutletNode::Status() const {
     }
   }
   for (auto& [app_id, list] : events) {
-    std::stable_sort(list.begin(), list.end(), [](const ApplicationEvent& a, const ApplicationEvent& b) { return a.ts < b.ts; });
+    std::stable_sort(list.begin(), list.end(),
+                     [](const ApplicationEvent& a, const ApplicationEvent& b) { return a.ts < b.ts; });
     ApplicationStatus& app = apps[app_id];
     app.state = list.back().state;
     const Json& last = *list.back().body;
@@ -238,8 +243,8 @@ Receipt OutletNode::ReceiptFor(const RecordId& id) {
     receipt = Receipt::FromJson(Json::parse(AsChars(*kept)));
   }
   if (receipt.id != id || !receipt.Verify(config_.county_key)) {
-    throw Error(ErrorCode::kBadReceipt, "the receipt for " + ToHex(id).substr(0, 16) +
-                                   " does not verify against the county hub's key");
+    throw Error(ErrorCode::kBadReceipt,
+                "the receipt for " + ToHex(id).substr(0, 16) + " does not verify against the county hub's key");
   }
   store_->PutMeta(meta, AsBytes(receipt.ToJson().dump()));
   return receipt;

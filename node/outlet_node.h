@@ -13,11 +13,11 @@
 #include "node/intake.h"
 #include "node/node_config.h"
 #include "node/node_status.h"
-#include "sync/sync_client.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
+#include "sync/sync_client.h"
 
 namespace bangban {
 
@@ -56,7 +56,7 @@ class OutletNode {
   Receipt ReceiptFor(const RecordId& id);
 
   // Runs until `stop`: replicates continuously; with `listen`, also serves nearby outlets as a
-  // relay (their records are verified against the enrolments pulled from the hub).
+  // relay (their records are verified against the enrollments pulled from the hub).
   void Run(const std::string& listen, const std::atomic<bool>& stop);
   // While Run replicates: starts the next exchange with upstream now (e.g. the daemon just
   // stored records a command handed to it). Otherwise nothing. Any thread may call it.

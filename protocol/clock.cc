@@ -23,13 +23,12 @@ bool ParseDigits(std::string_view text, size_t pos, size_t count, int& out) {
 
 std::optional<int64_t> ParseRfc3339(std::string_view t) {
   int year, month, day, hour, minute, second;
-  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-      t[13] != ':' || t[16] != ':') {
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || t[13] != ':' ||
+      t[16] != ':') {
     return std::nullopt;
   }
   if (!ParseDigits(t, 0, 4, year) || !ParseDigits(t, 5, 2, month) || !ParseDigits(t, 8, 2, day) ||
-      !ParseDigits(t, 11, 2, hour) || !ParseDigits(t, 14, 2, minute) ||
-      !ParseDigits(t, 17, 2, second)) {
+      !ParseDigits(t, 11, 2, hour) || !ParseDigits(t, 14, 2, minute) || !ParseDigits(t, 17, 2, second)) {
     return std::nullopt;
   }
   const CivilDate date{year, month, day};
@@ -81,8 +80,7 @@ thread_local bool t_scoped = false;
 thread_local std::optional<int64_t> t_scoped_ms;
 }  // namespace
 
-ScopedNow::ScopedNow(std::optional<int64_t> fixed_ms)
-    : previous_active_(t_scoped), previous_fixed_ms_(t_scoped_ms) {
+ScopedNow::ScopedNow(std::optional<int64_t> fixed_ms) : previous_active_(t_scoped), previous_fixed_ms_(t_scoped_ms) {
   t_scoped = true;
   t_scoped_ms = fixed_ms;
 }
@@ -95,8 +93,8 @@ ScopedNow::~ScopedNow() {
 int64_t ParseNowSetting(std::string_view text) {
   auto parsed = ParseRfc3339(text);
   if (!parsed) {
-    throw Error(ErrorCode::kBadNow, "BANGBAN_NOW '" + std::string(text) +
-                               "' is not an RFC 3339 time such as 2026-03-02T09:00:00+08:00");
+    throw Error(ErrorCode::kBadNow,
+                "BANGBAN_NOW '" + std::string(text) + "' is not an RFC 3339 time such as 2026-03-02T09:00:00+08:00");
   }
   return *parsed;
 }

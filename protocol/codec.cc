@@ -136,7 +136,7 @@ Json ObjectToJson(const msgpack::object& o, const std::string& path) {
 msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size_t max_bytes) {
   if (bytes.size() > max_bytes) {
     throw Error(ErrorCode::kTooLarge, std::string(what) + ": " + std::to_string(bytes.size()) +
-                                 " bytes exceeds the limit of " + std::to_string(max_bytes));
+                                          " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   // Every container and string is bounded by the input size; nesting is bounded explicitly.
   msgpack::unpack_limit limit(max_bytes, max_bytes, max_bytes, max_bytes, max_bytes, kMaxNesting);
@@ -146,8 +146,8 @@ msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size
     // Strings and bins reference `bytes` rather than being copied: decoding a record then
     // costs no copies, and the envelope's position inside the wire form is known exactly.
     auto reference_all = [](msgpack::type::object_type, size_t, void*) { return true; };
-    handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset,
-                             reference_all, nullptr, limit);
+    handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), bytes.size(), offset, reference_all, nullptr,
+                             limit);
   } catch (const msgpack::insufficient_bytes&) {
     throw Error(ErrorCode::kMalformed, std::string(what) + ": truncated msgpack");
   } catch (const std::exception& e) {
@@ -155,7 +155,7 @@ msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size
   }
   if (offset != bytes.size()) {
     throw Error(ErrorCode::kMalformed, std::string(what) + ": " + std::to_string(bytes.size() - offset) +
-                                 " trailing bytes after the msgpack value");
+                                           " trailing bytes after the msgpack value");
   }
   return handle;
 }

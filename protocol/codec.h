@@ -31,7 +31,6 @@ Json ObjectToJson(const msgpack::object& object, const std::string& path);
 // Unpacks exactly one msgpack value occupying all of `bytes` (no trailing bytes) under the
 // limits above; Error(ErrorCode::kMalformed, "<what>: <why>") otherwise. Strings and bins in the result
 // point into `bytes`, which must outlive the handle.
-msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what,
-                                     size_t max_bytes = kMaxRecordBytes);
+msgpack::object_handle UnpackExactly(ByteView bytes, std::string_view what, size_t max_bytes = kMaxRecordBytes);
 
 }  // namespace bangban

@@ -114,8 +114,7 @@ std::string CheckUscc(std::string_view code) {
   // From here on the code is exactly 18 single-byte characters.
 
   if (kUsccAuthorities.find(code[0]) == std::string_view::npos) {
-    return "character 1 " + Quoted(code[0]) +
-           " is not a registration authority code (1-9, A, N or Y)";
+    return "character 1 " + Quoted(code[0]) + " is not a registration authority code (1-9, A, N or Y)";
   }
   for (std::size_t i = 2; i < 8; ++i) {
     if (!IsAsciiDigit(code[i])) {
@@ -146,9 +145,8 @@ namespace {
 // no digits at all, so that nothing from the input can be echoed by accident.
 
 bool IsProvinceCode(int p) {
-  return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
-         (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) || p == 71 ||
-         p == 81 || p == 82;
+  return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) || (p >= 41 && p <= 46) ||
+         (p >= 50 && p <= 54) || (p >= 61 && p <= 65) || p == 71 || p == 81 || p == 82;
 }
 
 int Digits(std::string_view s, std::size_t from, std::size_t count) {
@@ -179,8 +177,7 @@ std::string CheckIdNumber(std::string_view id_number, CivilDate today) {
     return "address code does not start with a valid province code";
   }
 
-  const CivilDate birth{Digits(id_number, 6, 4), Digits(id_number, 10, 2),
-                        Digits(id_number, 12, 2)};
+  const CivilDate birth{Digits(id_number, 6, 4), Digits(id_number, 10, 2), Digits(id_number, 12, 2)};
   if (!IsValidDate(birth)) return "birth date is not a real calendar date";
   if (birth < CivilDate{1900, 1, 1}) return "birth date is before the year nineteen hundred";
   if (birth > today) return "birth date is in the future";

@@ -13,8 +13,8 @@ namespace bangban {
 inline constexpr size_t kMaxJsonNesting = 16;
 
 // Parses one JSON value filling all of `text` (whitespace around it is fine).
-// Error(ErrorCode::kMalformed, "<what>: <why>" or, with `what` empty, "<why>") on invalid JSON, nesting deeper than kMaxJsonNesting, a key
-// that appears twice in one object (named with its path), or a number out of range; never a
+// Error(ErrorCode::kMalformed, "<what>: <why>" or, with `what` empty, "<why>") on invalid JSON, nesting deeper than
+// kMaxJsonNesting, a key that appears twice in one object (named with its path), or a number out of range; never a
 // library exception.
 Json ParseJsonText(std::string_view text, std::string_view what);
 

@@ -18,9 +18,8 @@ namespace {
 // Every type, known or yet to come, is a plain name such as "review.accept": it is printed and
 // served as JSON text, so it may not carry arbitrary bytes even when no schema checks it.
 bool IsTypeName(std::string_view type) {
-  return std::all_of(type.begin(), type.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
-  });
+  return std::all_of(type.begin(), type.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'; });
 }
 
 template <size_t N>
@@ -83,8 +82,8 @@ Envelope DecodeEnvelope(ByteView bytes) {
 
 }  // namespace
 
-Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
-                      std::optional<RecordId> prev, int64_t ts, Json body) {
+Record Record::Create(const SigningKey& author, std::string type, uint64_t seq, std::optional<RecordId> prev,
+                      int64_t ts, Json body) {
   ValidateBody(type, body);
   if (seq == 0 || (seq == 1) != !prev.has_value()) {
     throw Error(ErrorCode::kBadChain, "a record's prev is absent exactly when its seq is 1");
@@ -118,8 +117,8 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq,
   w.pack_bin(64);
   w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
   if (wire.size() > kMaxRecordBytes) {
-    throw Error(ErrorCode::kTooLarge, "record of " + std::to_string(wire.size()) +
-                                 " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
+    throw Error(ErrorCode::kTooLarge, "record of " + std::to_string(wire.size()) + " bytes exceeds the limit of " +
+                                          std::to_string(kMaxRecordBytes));
   }
 
   Record r;
@@ -152,9 +151,7 @@ Record Record::Decode(ByteView wire) {
   return r;
 }
 
-bool Record::VerifySignature() const {
-  return Verify(envelope_.author, kRecordDomain, envelope_bytes(), signature_);
-}
+bool Record::VerifySignature() const { return Verify(envelope_.author, kRecordDomain, envelope_bytes(), signature_); }
 
 Json Record::ToJson() const {
   Json j;

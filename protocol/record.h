@@ -34,8 +34,8 @@ class Record {
  public:
   // Builds, encodes and signs a record. Validates the body first (Error "invalid_body"; an
   // author writes only types it knows: Error "unknown_type" otherwise).
-  static Record Create(const SigningKey& author, std::string type, uint64_t seq,
-                       std::optional<RecordId> prev, int64_t ts, Json body);
+  static Record Create(const SigningKey& author, std::string type, uint64_t seq, std::optional<RecordId> prev,
+                       int64_t ts, Json body);
 
   // Decodes wire bytes: shape, sizes, version, types, body validation, no trailing bytes.
   // Error codes: "too_large", "malformed", "invalid_body". It does NOT verify the signature

@@ -23,12 +23,8 @@ FieldSpec Uint(std::string_view name, int64_t max, bool required = true) {
   return {.name = name, .kind = K::kUnsigned, .required = required, .max = max};
 }
 FieldSpec Bool(std::string_view name) { return {.name = name, .kind = K::kBool}; }
-FieldSpec Key(std::string_view name) {
-  return {.name = name, .kind = K::kBinary, .max = 32, .exact = true};
-}
-FieldSpec Sealed(std::string_view name) {
-  return {.name = name, .kind = K::kBinary, .max = 4096};
-}
+FieldSpec Key(std::string_view name) { return {.name = name, .kind = K::kBinary, .max = 32, .exact = true}; }
+FieldSpec Sealed(std::string_view name) { return {.name = name, .kind = K::kBinary, .max = 4096}; }
 FieldSpec List(std::string_view name, int64_t max_items = 64) {
   return {.name = name, .kind = K::kStringList, .max = max_items};
 }
@@ -50,8 +46,7 @@ void CheckAppSubmit(const Json& body) {
   }
   const std::string& masked = body["applicant"]["name_masked"].get_ref<const std::string&>();
   if (masked.find('*') == std::string::npos) {
-    FailBody("app.submit", "applicant.name_masked",
-             "must be a masked name such as 张*明, never the clear name");
+    FailBody("app.submit", "applicant.name_masked", "must be a masked name such as 张*明, never the clear name");
   }
 }
 
@@ -72,68 +67,61 @@ void CheckReasonGiven(const Json& body, std::string_view type) {
 }
 
 std::vector<FieldSpec> ReviewFields() {
-  return {Str("app_id", true, 64), Str("reviewer", true, 64), Str("reason", false, 1024),
-          Str("uscc", false, 18), Str("outlet_id", false, 64)};
+  return {Str("app_id", true, 64), Str("reviewer", true, 64), Str("reason", false, 1024), Str("uscc", false, 18),
+          Str("outlet_id", false, 64)};
 }
 
 std::vector<RecordSchema> BuildSchemas() {
   std::vector<RecordSchema> s;
   s.push_back({"key.enroll",
-               {Key("key"), Enum("role", {"outlet", "county", "city"}), Str("name"),
-                Str("county", true, 16), Str("outlet_id", false, 64)}});
+               {Key("key"), Enum("role", {"outlet", "county", "city"}), Str("name"), Str("county", true, 16),
+                Str("outlet_id", false, 64)}});
   s.push_back({"key.revoke", {Key("key"), Uint("after_seq", INT64_MAX), Str("reason", true, 1024)}});
   s.push_back({"outlet.profile",
                {Str("outlet_id", true, 64), Str("name"),
-                Enum("kind", {"hall", "township_centre", "market_supervision", "bank_branch",
-                              "village_station", "community", "mall", "street"}),
+                Enum("kind", {"hall", "township_centre", "market_supervision", "bank_branch", "village_station",
+                              "community", "mall", "street"}),
                 Str("county", true, 16), Str("township", true, 64), Str("village", false, 64),
-                Str("address", true, 512), Str("phone", true, 32), Str("hours", true, 128),
-                List("services"),
-                Object("six_haves", {Bool("sign"), Bool("computer"), Bool("staff"), Bool("guide"),
-                                     Bool("phone"), Bool("publicity")})}});
-  s.push_back({"outlet.training",
-               {Str("outlet_id", true, 64), Str("staff", true, 64), Str("course"),
-                Uint("hours", 1000)}});
+                Str("address", true, 512), Str("phone", true, 32), Str("hours", true, 128), List("services"),
+                Object("six_haves", {Bool("sign"), Bool("computer"), Bool("staff"), Bool("guide"), Bool("phone"),
+                                     Bool("publicity")})}});
+  s.push_back(
+      {"outlet.training", {Str("outlet_id", true, 64), Str("staff", true, 64), Str("course"), Uint("hours", 1000)}});
   s.push_back({"app.submit",
                {Str("app_id", true, 64),
                 Enum("kind", {"establish", "change", "deregister", "annual_report"}),
                 Enum("entity_type", {"individual", "company", "cooperative", "branch"}),
-                Str("entity_name"), Str("uscc", false, 18),
+                Str("entity_name"),
+                Str("uscc", false, 18),
                 Object("applicant", {Sealed("id_sealed"), Str("name_masked", true, 64)}),
                 Bool("realname_verified"),
                 Enum("channel", {"hall_window", "outlet", "online_self"}),
                 {.name = "fee_cents", .kind = K::kInteger, .max = 100'000'000, .min = 0},
-                Str("helper", true, 64), List("materials")},
+                Str("helper", true, 64),
+                List("materials")},
                CheckAppSubmit});
   s.push_back({"app.resubmit", {Str("app_id", true, 64), List("materials"), Str("note", true, 1024)}});
   s.push_back({"review.accept", ReviewFields(), [](const Json& b) { CheckReview(b, "review.accept"); }});
   s.push_back({"review.assign", ReviewFields(), [](const Json& b) { CheckReview(b, "review.assign"); }});
-  s.push_back({"review.approve", ReviewFields(),
-               [](const Json& b) { CheckReview(b, "review.approve"); }});
-  s.push_back({"review.correct", ReviewFields(),
-               [](const Json& b) { CheckReasonGiven(b, "review.correct"); }});
-  s.push_back({"review.reject", ReviewFields(),
-               [](const Json& b) { CheckReasonGiven(b, "review.reject"); }});
+  s.push_back({"review.approve", ReviewFields(), [](const Json& b) { CheckReview(b, "review.approve"); }});
+  s.push_back({"review.correct", ReviewFields(), [](const Json& b) { CheckReasonGiven(b, "review.correct"); }});
+  s.push_back({"review.reject", ReviewFields(), [](const Json& b) { CheckReasonGiven(b, "review.reject"); }});
   s.push_back({"annual.remind",
-               {Str("uscc", true, 18), Str("outlet_id", true, 64), Uint("year", 9999),
-                Str("channel", true, 32)},
+               {Str("uscc", true, 18), Str("outlet_id", true, 64), Uint("year", 9999), Str("channel", true, 32)},
                [](const Json& b) { CheckUsccField("annual.remind", b, "uscc"); }});
-  s.push_back({"annual.filed", {Str("uscc", true, 18), Uint("year", 9999)},
-               [](const Json& b) { CheckUsccField("annual.filed", b, "uscc"); }});
+  s.push_back({"annual.filed", {Str("uscc", true, 18), Uint("year", 9999)}, [](const Json& b) {
+                 CheckUsccField("annual.filed", b, "uscc");
+               }});
   s.push_back({"finance.referral",
                {Str("outlet_id", true, 64),
-                Enum("kind", {"policy_briefing", "matchmaking_meeting", "account_opening", "loan",
-                              "settlement"}),
+                Enum("kind", {"policy_briefing", "matchmaking_meeting", "account_opening", "loan", "settlement"}),
                 Str("entity", false), Str("bank")}});
   s.push_back({"complaint.file",
                {Str("outlet_id", true, 64),
-                Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}),
-                Sealed("text_sealed")}});
-  s.push_back({"complaint.verdict",
-               {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100)}});
-  s.push_back({"feedback.rating",
-               {Str("app_id", true, 64),
-                {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
+                Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}), Sealed("text_sealed")}});
+  s.push_back({"complaint.verdict", {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100)}});
+  s.push_back(
+      {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   return s;
 }
 
@@ -147,11 +135,10 @@ std::string PathOf(std::string_view prefix, std::string_view name) {
   return prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
 }
 
-void ValidateFields(std::string_view type, std::string_view prefix,
-                    const std::vector<FieldSpec>& fields, const Json& object);
+void ValidateFields(std::string_view type, std::string_view prefix, const std::vector<FieldSpec>& fields,
+                    const Json& object);
 
-void ValidateField(std::string_view type, const std::string& path, const FieldSpec& f,
-                   const Json& v) {
+void ValidateField(std::string_view type, const std::string& path, const FieldSpec& f, const Json& v) {
   switch (f.kind) {
     case K::kString:
       if (!v.is_string()) FailBody(type, path, "must be a string");
@@ -163,8 +150,7 @@ void ValidateField(std::string_view type, const std::string& path, const FieldSp
       return;
     case K::kEnum:
       if (!v.is_string()) FailBody(type, path, "must be one of " + Join(f.choices));
-      if (std::find(f.choices.begin(), f.choices.end(), v.get_ref<const std::string&>()) ==
-          f.choices.end()) {
+      if (std::find(f.choices.begin(), f.choices.end(), v.get_ref<const std::string&>()) == f.choices.end()) {
         FailBody(type, path, "'" + v.get<std::string>() + "' is not one of " + Join(f.choices));
       }
       return;
@@ -215,12 +201,11 @@ void ValidateField(std::string_view type, const std::string& path, const FieldSp
   }
 }
 
-void ValidateFields(std::string_view type, std::string_view prefix,
-                    const std::vector<FieldSpec>& fields, const Json& object) {
+void ValidateFields(std::string_view type, std::string_view prefix, const std::vector<FieldSpec>& fields,
+                    const Json& object) {
   for (const auto& item : object.items()) {
     const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
-    auto spec = std::find_if(fields.begin(), fields.end(),
-                             [&](const FieldSpec& f) { return f.name == key; });
+    auto spec = std::find_if(fields.begin(), fields.end(), [&](const FieldSpec& f) { return f.name == key; });
     if (spec == fields.end()) FailBody(type, PathOf(prefix, key), "is not a field of " + std::string(type));
     ValidateField(type, PathOf(prefix, key), *spec, item.value());
   }
@@ -231,8 +216,8 @@ void ValidateFields(std::string_view type, std::string_view prefix,
 
 // Applies `convert` to every binary field present in `object`, recursively.
 template <typename Convert>
-void ForEachBinary(std::string_view type, std::string_view prefix,
-                   const std::vector<FieldSpec>& fields, Json& object, Convert convert) {
+void ForEachBinary(std::string_view type, std::string_view prefix, const std::vector<FieldSpec>& fields, Json& object,
+                   Convert convert) {
   if (!object.is_object()) return;
   for (const FieldSpec& f : fields) {
     auto it = object.find(f.name);
@@ -261,8 +246,7 @@ const RecordSchema& SchemaOrFail(std::string_view type) {
 }  // namespace
 
 void FailBody(std::string_view type, std::string_view path, std::string_view what) {
-  throw Error(ErrorCode::kInvalidBody,
-              std::string(type) + ": body." + std::string(path) + ": " + std::string(what));
+  throw Error(ErrorCode::kInvalidBody, std::string(type) + ": body." + std::string(path) + ": " + std::string(what));
 }
 
 const std::vector<RecordSchema>& AllSchemas() {

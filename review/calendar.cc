@@ -110,8 +110,9 @@ class Reader {
       if (!start || !end) Fail(&item, entry + " is not a session like \"08:30-12:00\"");
       if (*end <= *start) Fail(&item, entry + " does not end after it starts");
       if (!sessions.empty() && *start < sessions.back().end_minute) {
-        Fail(&item, entry + " overlaps or comes before the session before it; list sessions in "
-                            "order of the day without overlap");
+        Fail(&item, entry +
+                        " overlaps or comes before the session before it; list sessions in "
+                        "order of the day without overlap");
       }
       sessions.push_back({*start, *end});
     }
@@ -167,13 +168,12 @@ WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_vie
   try {
     table = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    throw Error(ErrorCode::kCalendar, source + ": line " + std::to_string(e.source().begin.line) + ": " +
-                                std::string(e.description()));
+    throw Error(ErrorCode::kCalendar,
+                source + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
 
   for (auto&& [key, node] : table) {
-    if (key != "hours" && key != "years" && key != "holidays" && key != "workdays" &&
-        key != "season") {
+    if (key != "hours" && key != "years" && key != "holidays" && key != "workdays" && key != "season") {
       reader.Fail(&node, "unknown key \"" + std::string(key.str()) +
                              "\" (expected hours, years, holidays, workdays or [[season]])");
     }
@@ -208,8 +208,9 @@ WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_vie
     if (node == nullptr) return;
     const toml::array& array = reader.Array(*node, name);
     if (!array.empty() && cal.years_.empty()) {
-      reader.Fail(node, name + " are listed but `years` is missing; add years = [YYYY] naming the "
-                               "years this file fully covers");
+      reader.Fail(node, name +
+                            " are listed but `years` is missing; add years = [YYYY] naming the "
+                            "years this file fully covers");
     }
     for (size_t i = 0; i < array.size(); ++i) {
       const std::string entry = name + "[" + std::to_string(i) + "] " + Reader::Show(array[i]);
@@ -247,7 +248,8 @@ WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_vie
         if (node == nullptr) reader.Fail(&array[i], name + " has no `" + bound + "` (a month-day like \"06-01\")");
         std::optional<int> md;
         if (auto* s = node->as_string()) md = ParseMonthDay(s->get());
-        if (!md) reader.Fail(node, name + "." + bound + " " + Reader::Show(*node) + " is not a month-day like \"06-01\"");
+        if (!md)
+          reader.Fail(node, name + "." + bound + " " + Reader::Show(*node) + " is not a month-day like \"06-01\"");
         return *md;
       };
       Season season{};
@@ -260,8 +262,8 @@ WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_vie
         const Season& other = cal.seasons_[j];
         if (SeasonsOverlap(season.from_month_day, season.to_month_day, other.from_month_day, other.to_month_day)) {
           reader.Fail(&array[i], name + " (" + MonthDayText(season.from_month_day) + ".." +
-                                     MonthDayText(season.to_month_day) + ") overlaps season[" +
-                                     std::to_string(j) + "]");
+                                     MonthDayText(season.to_month_day) + ") overlaps season[" + std::to_string(j) +
+                                     "]");
         }
       }
       cal.seasons_.push_back(std::move(season));
@@ -276,8 +278,9 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
   WorkCalendar merged = *this;  // all or nothing: *this is untouched if the merge fails
   if (other.hours_set_) {
     if (merged.hours_set_ && merged.default_sessions_ != other.default_sessions_) {
-      throw Error(ErrorCode::kCalendar, "merge: two different working hours (" + SessionsText(merged.default_sessions_) +
-                                  " and " + SessionsText(other.default_sessions_) + ")");
+      throw Error(ErrorCode::kCalendar, "merge: two different working hours (" +
+                                            SessionsText(merged.default_sessions_) + " and " +
+                                            SessionsText(other.default_sessions_) + ")");
     }
     merged.default_sessions_ = other.default_sessions_;
     merged.hours_set_ = true;
@@ -285,27 +288,30 @@ void WorkCalendar::Merge(const WorkCalendar& other) {
   for (const Season& season : other.seasons_) {
     bool duplicate = false;
     for (const Season& mine : merged.seasons_) {
-      const bool same = mine.from_month_day == season.from_month_day &&
-                        mine.to_month_day == season.to_month_day && mine.sessions == season.sessions;
+      const bool same = mine.from_month_day == season.from_month_day && mine.to_month_day == season.to_month_day &&
+                        mine.sessions == season.sessions;
       if (same) {
         duplicate = true;
       } else if (SeasonsOverlap(mine.from_month_day, mine.to_month_day, season.from_month_day, season.to_month_day)) {
         throw Error(ErrorCode::kCalendar, "merge: season " + MonthDayText(season.from_month_day) + ".." +
-                                    MonthDayText(season.to_month_day) + " overlaps season " +
-                                    MonthDayText(mine.from_month_day) + ".." + MonthDayText(mine.to_month_day));
+                                              MonthDayText(season.to_month_day) + " overlaps season " +
+                                              MonthDayText(mine.from_month_day) + ".." +
+                                              MonthDayText(mine.to_month_day));
       }
     }
     if (!duplicate) merged.seasons_.push_back(season);
   }
   for (const CivilDate& date : other.holidays_) {
     if (merged.workdays_.contains(date)) {
-      throw Error(ErrorCode::kCalendar, "merge: " + FormatCivilDate(date) + " is a working day in one calendar and a holiday in another");
+      throw Error(ErrorCode::kCalendar,
+                  "merge: " + FormatCivilDate(date) + " is a working day in one calendar and a holiday in another");
     }
     merged.holidays_.insert(date);
   }
   for (const CivilDate& date : other.workdays_) {
     if (merged.holidays_.contains(date)) {
-      throw Error(ErrorCode::kCalendar, "merge: " + FormatCivilDate(date) + " is a holiday in one calendar and a working day in another");
+      throw Error(ErrorCode::kCalendar,
+                  "merge: " + FormatCivilDate(date) + " is a holiday in one calendar and a working day in another");
     }
     merged.workdays_.insert(date);
   }
@@ -359,7 +365,8 @@ int64_t WorkCalendar::WorkingMillisBetween(int64_t from_ms, int64_t to_ms) const
 int64_t WorkCalendar::AddWorkingMillis(int64_t from_ms, int64_t working_ms) const {
   if (working_ms <= 0) return from_ms;
   if (working_ms > kMaxWorkingMs) {
-    throw Error(ErrorCode::kCalendar, "cannot add " + std::to_string(working_ms) + " ms of working time (over 1000 years)");
+    throw Error(ErrorCode::kCalendar,
+                "cannot add " + std::to_string(working_ms) + " ms of working time (over 1000 years)");
   }
   int64_t remaining = working_ms;
   for (int64_t day = LocalDays(from_ms);; ++day) {

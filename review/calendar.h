@@ -1,5 +1,6 @@
-// Working-time calendar of a county, in local China time (protocol/civil_time.h). Answers how many working minutes lie between two instants and when a number of
-// working minutes will have elapsed, so that SLA clocks count only working time.
+// Working-time calendar of a county, in local China time (protocol/civil_time.h). Answers how many working minutes lie
+// between two instants and when a number of working minutes will have elapsed, so that SLA clocks count only working
+// time.
 //
 // Definitions of every figure: docs/sla.md "Calendar and working time".
 #pragma once
@@ -25,7 +26,7 @@ struct WorkSession {
 
 class WorkCalendar {
  public:
-  // Parses the calendar TOML (see DESIGN.md "Time and SLA" and deploy/calendars/):
+  // Parses the calendar TOML (docs/sla.md and deploy/calendars/):
   //   hours    = ["08:30-12:00", "14:30-18:00"]   # default if absent
   //   years    = [2026]                            # years this file fully covers
   //   holidays = ["2026-01-01", ...]               # dates with no work

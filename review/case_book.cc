@@ -137,8 +137,8 @@ std::shared_ptr<const SlaProfile> CaseBook::Profile(const LmdbTxn& txn, uint32_t
 std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const {
   if (key == options_.hub.own_key) return KeyInfo{options_.hub.role, options_.hub.county, ""};
   if (options_.hub.city_key && key == *options_.hub.city_key) return KeyInfo{"city", "", ""};
-  // The enrolment in force at `at_ms`: the latest one received at or before it (entries sort by
-  // receipt, enroller, seq); a record older than every enrolment (a clock set back) takes the
+  // The enrollment in force at `at_ms`: the latest one received at or before it (entries sort by
+  // receipt, enroller, seq); a record older than every enrollment (a clock set back) takes the
   // earliest.
   std::optional<Bytes> chosen_value, first_value;
   LmdbCursor cursor(txn, keys_);
@@ -163,7 +163,7 @@ std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const Publi
 void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   const Json& body = record.body();
   if (record.type() == "key.enroll") {
-    // Enrolment history, so that a record is attributed to the outlet and county its author
+    // Enrollment history, so that a record is attributed to the outlet and county its author
     // was enrolled for when the hub received it.
     const Json::binary_t& subject = body["key"].get_binary();
     Bytes key(subject.begin(), subject.end());
@@ -203,8 +203,7 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
 
   if (*action == CaseAction::kSubmit) {
     auto value = txn.Get(meta_, AsBytes(kLatestSubmit));
-    if (!value || value->size() != 8 ||
-        SignedFromSortable(DecodeBigEndian64(value->data())) < received_ms) {
+    if (!value || value->size() != 8 || SignedFromSortable(DecodeBigEndian64(value->data())) < received_ms) {
       Bytes latest;
       PutSortableInt64(latest, received_ms);
       txn.Put(meta_, AsBytes(kLatestSubmit), latest);
@@ -287,7 +286,8 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
     *code = ErrorCode::kUnknownApp;
     if (!here.empty()) {
       return "no application '" + app_id + "' of outlet " + event.outlet_id +
-             " has been received by this hub; it was filed by " + JoinOutlets(here) + ": give --outlet with one of them";
+             " has been received by this hub; it was filed by " + JoinOutlets(here) +
+             ": give --outlet with one of them";
     }
     return "no application '" + app_id + "' has been received by this hub (county " + county +
            "); import the outlet's records first";
@@ -306,8 +306,8 @@ std::string CaseBook::ReviewProblem(const LmdbTxn& txn, const std::string& app_i
   }
   if (!event.uscc.empty() && !(event.action == CaseAction::kApprove && establish)) {
     *code = ErrorCode::kUsage;
-    return "--uscc is issued only when approving an establish application; " + app + " is a " +
-           summary->app_kind + " application";
+    return "--uscc is issued only when approving an establish application; " + app + " is a " + summary->app_kind +
+           " application";
   }
   return "";
 }
@@ -336,7 +336,8 @@ ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& r
     if (!reviewer.empty()) throw Error(ErrorCode::kUsage, "give either --reviewer or --auto, not both");
     reviewer = PickReviewer(request.app_id, outlet);
   }
-  if (reviewer.empty()) throw Error(ErrorCode::kUsage, "--reviewer is required: the reviewer who acts (or assign --auto)");
+  if (reviewer.empty())
+    throw Error(ErrorCode::kUsage, "--reviewer is required: the reviewer who acts (or assign --auto)");
 
   Json body = {{"app_id", request.app_id}, {"reviewer", reviewer}};
   if (!outlet.empty()) body["outlet_id"] = outlet;  // the very application, whoever else filed its app_id
@@ -365,15 +366,16 @@ std::string CaseBook::ResolveOutlet(const std::string& app_id, const std::string
   if (!outlet_id.empty()) {
     if (!filed_by.empty() && std::find(filed_by.begin(), filed_by.end(), outlet_id) == filed_by.end()) {
       throw Error(ErrorCode::kUnknownApp, "no application '" + app_id + "' of outlet " + outlet_id +
-                                     " has been received by this hub; it was filed by " + JoinOutlets(filed_by) +
-                                     ": give --outlet with one of them");
+                                              " has been received by this hub; it was filed by " +
+                                              JoinOutlets(filed_by) + ": give --outlet with one of them");
     }
     return outlet_id;
   }
   if (filed_by.size() > 1) {
     throw Error(ErrorCode::kAmbiguousApp, "app_id " + app_id + " was filed by " + std::to_string(filed_by.size()) +
-                                     " outlets of county " + options_.hub.county + ": " + JoinOutlets(filed_by) +
-                                     "; they are different applications: say which with --outlet OUTLET_ID");
+                                              " outlets of county " + options_.hub.county + ": " +
+                                              JoinOutlets(filed_by) +
+                                              "; they are different applications: say which with --outlet OUTLET_ID");
   }
   return filed_by.empty() ? "" : filed_by.front();  // none: the append's check says why
 }
@@ -414,7 +416,9 @@ void CaseBook::ScanOpen(const CaseVisitor& visit) const {
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
       ByteView case_key = cursor.key().subspan(8);
       auto row = txn.Get(cases_, case_key);
-      if (!row) throw Error(ErrorCode::kProjection, "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
+      if (!row)
+        throw Error(ErrorCode::kProjection,
+                    "proj_open names a case that is not in proj_cases; run bangban-hub reindex");
       visit(txn, case_key, *row);
     }
   });
@@ -545,16 +549,19 @@ uint64_t CaseBook::FoldFeed(const PublicKey& author, bool key_records_only, std:
     // write, and a feed of millions of records never sits in memory at once.
     std::vector<Record> chunk;
     uint64_t scanned = 0;
-    store_.ScanFeed(author, from, std::numeric_limits<uint64_t>::max(), [&](const Record& r) {
-      from = r.seq() + 1;
-      ++scanned;
-      if (!key_records_only || r.type() == "key.enroll") chunk.push_back(r);
-      return chunk.size() < kReindexChunk && scanned < kReindexChunk * 16;
-    }, [&](const FeedStore::DamagedRecord& d) {  // Reindex checked first that leaving it out is wanted
-      from = d.seq + 1;
-      ++scanned;
-      if (!key_records_only) ++*damaged;
-    });
+    store_.ScanFeed(
+        author, from, std::numeric_limits<uint64_t>::max(),
+        [&](const Record& r) {
+          from = r.seq() + 1;
+          ++scanned;
+          if (!key_records_only || r.type() == "key.enroll") chunk.push_back(r);
+          return chunk.size() < kReindexChunk && scanned < kReindexChunk * 16;
+        },
+        [&](const FeedStore::DamagedRecord& d) {  // Reindex checked first that leaving it out is wanted
+          from = d.seq + 1;
+          ++scanned;
+          if (!key_records_only) ++*damaged;
+        });
     if (scanned == 0) break;
     visited += scanned;
     std::vector<int64_t> received;
@@ -586,16 +593,19 @@ ReindexStats CaseBook::Reindex(bool leave_out_damaged) {
   // projection still shows happens only when asked for.
   if (!leave_out_damaged) {
     std::vector<std::string> damaged;
-    store_.ScanAll([](const Record&) { return true; }, [&](const FeedStore::DamagedRecord& d) {
-      damaged.push_back("feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
-    });
+    store_.ScanAll([](const Record&) { return true; },
+                   [&](const FeedStore::DamagedRecord& d) {
+                     damaged.push_back("feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
+                   });
     if (!damaged.empty()) {
       std::string list;
       for (size_t i = 0; i < damaged.size() && i < 20; ++i) list += "\n  " + damaged[i];
-      throw Error(ErrorCode::kCorruptRecord, std::to_string(damaged.size()) +
-                                        " stored record(s) are damaged, so reindex changed nothing and the queue and "
-                                        "reports are as they were; restore the store from a backup, or rebuild "
-                                        "without them with `reindex --leave-out-damaged`:" + list);
+      throw Error(ErrorCode::kCorruptRecord,
+                  std::to_string(damaged.size()) +
+                      " stored record(s) are damaged, so reindex changed nothing and the queue and "
+                      "reports are as they were; restore the store from a backup, or rebuild "
+                      "without them with `reindex --leave-out-damaged`:" +
+                      list);
     }
   }
   ReindexStats stats;
@@ -608,7 +618,7 @@ ReindexStats CaseBook::Reindex(bool leave_out_damaged) {
     // shows figures with cases missing, even after a crash mid-way.
     txn.Put(meta_, AsBytes(kRebuilding), AsBytes("1"));
   });
-  // Enrolments first: a record is attributed through its author's enrolment, so the key
+  // Enrollments first: a record is attributed through its author's enrollment, so the key
   // records of the enrolling hubs (the roots, then every county or city key they enrolled) are
   // folded before anything else.
   std::vector<PublicKey> enrollers = {options_.hub.own_key};

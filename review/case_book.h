@@ -49,8 +49,8 @@ struct ReviewRequest {
 
 struct ReviewOutcome {
   Record record;
-  std::string reviewer;  // who was recorded (the pick, for --auto)
-  CaseState state;       // the case's state after the action
+  std::string reviewer;   // who was recorded (the pick, for --auto)
+  CaseState state;        // the case's state after the action
   std::string outlet_id;  // the application's outlet, as the record names it
 };
 
@@ -93,9 +93,9 @@ struct ReindexStats {
 // The hub that folds the cases: a county hub reviews its own county's applications; the city
 // hub only reads them. Filled from hub.toml by the hub.
 struct ReviewingHub {
-  std::string role;    // county | city
-  std::string name;    // e.g. 盐湖区行政审批服务管理局
-  std::string county;  // six-digit county code (county hubs); the city code for the city hub
+  std::string role;                   // county | city
+  std::string name;                   // e.g. 盐湖区行政审批服务管理局
+  std::string county;                 // six-digit county code (county hubs); the city code for the city hub
   std::optional<PublicKey> city_key;  // the city root a county hub answers to
   PublicKey own_key{};
   bool simulation = false;  // [clock] simulation: reports say so

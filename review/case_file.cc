@@ -13,13 +13,20 @@ namespace bangban {
 
 std::string_view ToString(CaseAction action) {
   switch (action) {
-    case CaseAction::kSubmit: return "submit";
-    case CaseAction::kResubmit: return "resubmit";
-    case CaseAction::kAccept: return "accept";
-    case CaseAction::kAssign: return "assign";
-    case CaseAction::kCorrect: return "correct";
-    case CaseAction::kApprove: return "approve";
-    case CaseAction::kReject: return "reject";
+    case CaseAction::kSubmit:
+      return "submit";
+    case CaseAction::kResubmit:
+      return "resubmit";
+    case CaseAction::kAccept:
+      return "accept";
+    case CaseAction::kAssign:
+      return "assign";
+    case CaseAction::kCorrect:
+      return "correct";
+    case CaseAction::kApprove:
+      return "approve";
+    case CaseAction::kReject:
+      return "reject";
   }
   return "unknown";
 }
@@ -44,13 +51,20 @@ bool IsReview(CaseAction action) { return action != CaseAction::kSubmit && actio
 
 std::string_view ToString(CaseState state) {
   switch (state) {
-    case CaseState::kNone: return "none";
-    case CaseState::kReceived: return "received";
-    case CaseState::kAccepted: return "accepted";
-    case CaseState::kCorrectionRequested: return "correction_requested";
-    case CaseState::kResubmitted: return "resubmitted";
-    case CaseState::kApproved: return "approved";
-    case CaseState::kRejected: return "rejected";
+    case CaseState::kNone:
+      return "none";
+    case CaseState::kReceived:
+      return "received";
+    case CaseState::kAccepted:
+      return "accepted";
+    case CaseState::kCorrectionRequested:
+      return "correction_requested";
+    case CaseState::kResubmitted:
+      return "resubmitted";
+    case CaseState::kApproved:
+      return "approved";
+    case CaseState::kRejected:
+      return "rejected";
   }
   return "unknown";
 }
@@ -73,11 +87,13 @@ std::string WorkflowProblem(CaseState state, CaseAction action) {
   }
   const std::string now = "the case is " + std::string(ToString(state));
   switch (action) {
-    case A::kSubmit: break;
+    case A::kSubmit:
+      break;
     case A::kResubmit:
       if (state == S::kCorrectionRequested) return "";
       return now + ": app.resubmit answers a correction request (补正), and none is outstanding";
-    case A::kAssign: return "";
+    case A::kAssign:
+      return "";
     case A::kAccept:
       if (state == S::kReceived) return "";
       if (state == S::kCorrectionRequested) return now + ": it waits for the applicant's resubmission (补正)";
@@ -106,24 +122,37 @@ bool Earlier(const CaseEvent& a, const CaseEvent& b) {
 
 std::optional<SlaEventKind> ClockKind(CaseAction action) {
   switch (action) {
-    case CaseAction::kSubmit: return SlaEventKind::kSubmit;
-    case CaseAction::kResubmit: return SlaEventKind::kResubmit;
-    case CaseAction::kCorrect: return SlaEventKind::kCorrect;
-    case CaseAction::kApprove: return SlaEventKind::kApprove;
-    case CaseAction::kReject: return SlaEventKind::kReject;
-    default: return std::nullopt;
+    case CaseAction::kSubmit:
+      return SlaEventKind::kSubmit;
+    case CaseAction::kResubmit:
+      return SlaEventKind::kResubmit;
+    case CaseAction::kCorrect:
+      return SlaEventKind::kCorrect;
+    case CaseAction::kApprove:
+      return SlaEventKind::kApprove;
+    case CaseAction::kReject:
+      return SlaEventKind::kReject;
+    default:
+      return std::nullopt;
   }
 }
 
 CaseState Next(CaseState state, CaseAction action) {
   switch (action) {
-    case CaseAction::kSubmit: return CaseState::kReceived;
-    case CaseAction::kResubmit: return CaseState::kResubmitted;
-    case CaseAction::kAccept: return CaseState::kAccepted;
-    case CaseAction::kAssign: return state;
-    case CaseAction::kCorrect: return CaseState::kCorrectionRequested;
-    case CaseAction::kApprove: return CaseState::kApproved;
-    case CaseAction::kReject: return CaseState::kRejected;
+    case CaseAction::kSubmit:
+      return CaseState::kReceived;
+    case CaseAction::kResubmit:
+      return CaseState::kResubmitted;
+    case CaseAction::kAccept:
+      return CaseState::kAccepted;
+    case CaseAction::kAssign:
+      return state;
+    case CaseAction::kCorrect:
+      return CaseState::kCorrectionRequested;
+    case CaseAction::kApprove:
+      return CaseState::kApproved;
+    case CaseAction::kReject:
+      return CaseState::kRejected;
   }
   return state;
 }
@@ -133,8 +162,9 @@ CaseState Next(CaseState state, CaseAction action) {
 void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
   std::vector<CaseEvent> events = std::move(file.events);
   file.events.clear();
-  std::sort(events.begin(), events.end(),
-            [](const CaseEvent& a, const CaseEvent& b) { return std::tie(a.author, a.seq) < std::tie(b.author, b.seq); });
+  std::sort(events.begin(), events.end(), [](const CaseEvent& a, const CaseEvent& b) {
+    return std::tie(a.author, a.seq) < std::tie(b.author, b.seq);
+  });
   CaseSummary s;
   for (const CaseEvent& e : events) s.last_event_ms = std::max(s.last_event_ms, e.received_ms);
 
@@ -203,10 +233,17 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
         s.fee_cents = e.fee_cents;
         s.received_ms = e.received_ms;
         break;
-      case CaseAction::kAssign: s.assigned_reviewer = e.reviewer; break;
-      case CaseAction::kApprove: s.uscc = e.uscc; [[fallthrough]];
-      case CaseAction::kReject: completer = e.reviewer; break;
-      default: break;
+      case CaseAction::kAssign:
+        s.assigned_reviewer = e.reviewer;
+        break;
+      case CaseAction::kApprove:
+        s.uscc = e.uscc;
+        [[fallthrough]];
+      case CaseAction::kReject:
+        completer = e.reviewer;
+        break;
+      default:
+        break;
     }
     if (IsReview(e.action)) last_actor = e.reviewer;
   }
@@ -251,8 +288,8 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at) {
   file.summary = s;
 }
 
-std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county,
-                                  std::vector<CaseEvent> events, const ProfileAt& profile_at) {
+std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county, std::vector<CaseEvent> events,
+                                  const ProfileAt& profile_at) {
   // The first owner: whose app.submit the hub received first. Old review records (no
   // outlet_id) belong to its case; with no app.submit held yet, to the outlet-less case.
   const CaseEvent* first_submit = nullptr;

@@ -85,7 +85,7 @@ struct CaseEvent {
   // at receipt; for review.* its body's outlet_id ("" in a record older than that field).
   std::string outlet_id;
   // app.submit only.
-  std::string app_kind;     // establish | change | deregister | annual_report
+  std::string app_kind;  // establish | change | deregister | annual_report
   std::string entity_type;
   std::string channel;
   int64_t fee_cents = 0;
@@ -107,16 +107,16 @@ struct CaseSummary {
   int64_t cycle_start_ms = 0;     // the current (or final) cycle
   int64_t deadline_ms = 0;
   int64_t allowed_ms = 0;
-  int64_t end_ms = 0;             // completion (办结); 0 while not completed
-  int64_t elapsed_ms = 0;         // working time counted up to the last event (final when completed)
-  int64_t transit_delay_ms = 0;   // receipt minus the app.submit's own ts
+  int64_t end_ms = 0;            // completion (办结); 0 while not completed
+  int64_t elapsed_ms = 0;        // working time counted up to the last event (final when completed)
+  int64_t transit_delay_ms = 0;  // receipt minus the app.submit's own ts
   // conflicts: app.submit records of this app_id by other outlets of the county (other_submits)
   // and by the outlet's other keys after its first.
   uint32_t returns = 0, late_returns = 0, conflicts = 0, ignored = 0;
   uint32_t other_submits = 0;
   std::vector<std::string> also_filed_by;  // the other outlets that filed this app_id (sorted)
-  bool met = false;               // completed, final cycle on time
-  bool breached = false;          // completed, final cycle late
+  bool met = false;                        // completed, final cycle on time
+  bool breached = false;                   // completed, final cycle late
   bool first_pass = false;
   bool statutory_breach = false;  // as of the last event (final when completed)
   bool provisional = false;
@@ -127,7 +127,7 @@ struct CaseFile {
   std::string app_id;
   CaseSummary summary;
   std::vector<CaseEvent> events;  // in derived order: the merged history, then conflicts/ignored
-  std::string outlet_id;  // the outlet that filed it ("": old review records, no app.submit held)
+  std::string outlet_id;          // the outlet that filed it ("": old review records, no app.submit held)
   // Set by DeriveCases from the other cases of the app_id; kept by DeriveCase.
   uint32_t other_submits = 0;
   std::vector<std::string> also_filed_by;
@@ -141,8 +141,8 @@ void DeriveCase(CaseFile& file, const ProfileAt& profile_at);
 
 // Distributes every event of `app_id` in `county` to its case (by outlet; an old review to the
 // first owner's) and derives each. Sorted by outlet_id; a function of the set of events only.
-std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county,
-                                  std::vector<CaseEvent> events, const ProfileAt& profile_at);
+std::vector<CaseFile> DeriveCases(const std::string& app_id, const std::string& county, std::vector<CaseEvent> events,
+                                  const ProfileAt& profile_at);
 
 // The clock events of the applied history, in order, for ComputeSla.
 std::vector<SlaEvent> ClockEvents(const CaseFile& file);

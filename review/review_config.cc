@@ -49,7 +49,8 @@ std::vector<std::string> StringList(const toml::table& table, std::string_view s
   if (array == nullptr) throw Error(ErrorCode::kConfig, where + name + ": must be a list of strings");
   for (const toml::node& item : *array) {
     auto text = item.value_exact<std::string>();
-    if (!text || text->empty()) throw Error(ErrorCode::kConfig, where + name + ": every entry must be a non-empty string");
+    if (!text || text->empty())
+      throw Error(ErrorCode::kConfig, where + name + ": every entry must be a non-empty string");
     out.push_back(*text);
   }
   return out;
@@ -59,8 +60,8 @@ void RefuseUnknownKeys(const toml::table& table, std::string_view section, const
                        const std::string& where) {
   for (auto&& [key, node] : table) {
     if (!known.count(std::string(key.str()))) {
-      throw Error(ErrorCode::kConfig, where + std::string(section) + "." + std::string(key.str()) +
-                                ": unknown setting (see docs/sla.md)");
+      throw Error(ErrorCode::kConfig,
+                  where + std::string(section) + "." + std::string(key.str()) + ": unknown setting (see docs/sla.md)");
     }
   }
 }
@@ -111,7 +112,8 @@ ReviewConfig ReviewConfig::Load(const std::filesystem::path& path) {
     c.roster = StringList(*review, "review", "roster", where);
     std::set<std::string> seen;
     for (const std::string& reviewer : c.roster) {
-      if (reviewer.size() > 64) throw Error(ErrorCode::kConfig, where + "review.roster: '" + reviewer + "' is longer than 64 bytes");
+      if (reviewer.size() > 64)
+        throw Error(ErrorCode::kConfig, where + "review.roster: '" + reviewer + "' is longer than 64 bytes");
       if (!seen.insert(reviewer).second) {
         throw Error(ErrorCode::kConfig, where + "review.roster: '" + reviewer + "' is listed twice");
       }
@@ -150,7 +152,8 @@ CalendarInstall::CalendarInstall(const std::vector<std::filesystem::path>& files
   for (const std::filesystem::path& file : files) {
     const std::string name = file.filename().string();
     if (name.empty() || !names.insert(name).second) {
-      throw Error(ErrorCode::kConfig, "--calendar " + file.string() + ": two calendar files share the name '" + name + "'");
+      throw Error(ErrorCode::kConfig,
+                  "--calendar " + file.string() + ": two calendar files share the name '" + name + "'");
     }
     sources_.push_back({"calendars/" + name, ReadText(file, "--calendar")});
   }

@@ -41,7 +41,8 @@ std::string CheckSlaSettings(const SlaSettings& s) {
   if (s.target_minutes < 1 || s.target_minutes > 525'600) {
     return "target_minutes must be between 1 and 525600, not " + std::to_string(s.target_minutes);
   }
-  if (!(s.warn_ratio > 0 && s.warn_ratio <= 1)) return "warn_ratio must be in (0, 1], not " + std::to_string(s.warn_ratio);
+  if (!(s.warn_ratio > 0 && s.warn_ratio <= 1))
+    return "warn_ratio must be in (0, 1], not " + std::to_string(s.warn_ratio);
   if (!(s.late_return_ratio > 0 && s.late_return_ratio <= 1)) {
     return "late_return_ratio must be in (0, 1], not " + std::to_string(s.late_return_ratio);
   }
@@ -64,23 +65,34 @@ std::string_view ToString(SlaPolicy policy) { return policy == SlaPolicy::kSessi
 
 std::string_view ToString(SlaCaseState state) {
   switch (state) {
-    case SlaCaseState::kNotSubmitted: return "not_submitted";
-    case SlaCaseState::kOpen: return "open";
-    case SlaCaseState::kCorrectionRequested: return "correction_requested";
-    case SlaCaseState::kApproved: return "approved";
-    case SlaCaseState::kRejected: return "rejected";
+    case SlaCaseState::kNotSubmitted:
+      return "not_submitted";
+    case SlaCaseState::kOpen:
+      return "open";
+    case SlaCaseState::kCorrectionRequested:
+      return "correction_requested";
+    case SlaCaseState::kApproved:
+      return "approved";
+    case SlaCaseState::kRejected:
+      return "rejected";
   }
   return "unknown";
 }
 
 std::string_view ToString(SlaColour colour) {
   switch (colour) {
-    case SlaColour::kNone: return "none";
-    case SlaColour::kGreen: return "green";
-    case SlaColour::kYellow: return "yellow";
-    case SlaColour::kRed: return "red";
-    case SlaColour::kPaused: return "paused";
-    case SlaColour::kDone: return "done";
+    case SlaColour::kNone:
+      return "none";
+    case SlaColour::kGreen:
+      return "green";
+    case SlaColour::kYellow:
+      return "yellow";
+    case SlaColour::kRed:
+      return "red";
+    case SlaColour::kPaused:
+      return "paused";
+    case SlaColour::kDone:
+      return "done";
   }
   return "unknown";
 }
@@ -169,8 +181,8 @@ SlaResult ComputeSla(const SlaSettings& settings, const WorkCalendar& calendar, 
     latest = std::max(latest, cycle.deadline_ms);
   }
   r.first_pass = r.completed && r.returns == 0;
-  r.statutory_breach = r.elapsed_working_ms > int64_t{settings.statutory_working_days} *
-                                                  settings.working_day_minutes * kMinuteMs;
+  r.statutory_breach =
+      r.elapsed_working_ms > int64_t{settings.statutory_working_days} * settings.working_day_minutes * kMinuteMs;
   r.provisional = calendar.IsProvisional(r.cycles.front().start_ms, latest);
   return r;
 }

@@ -50,11 +50,11 @@ enum class SlaPolicy { kSession, kMinutes };
 
 struct SlaSettings {
   SlaPolicy policy = SlaPolicy::kSession;
-  int target_minutes = 240;            // `minutes` policy: working minutes per cycle
-  double warn_ratio = 0.75;            // yellow from this share of the allowed working time
-  double late_return_ratio = 0.75;     // a return from this share on is a late return
-  int statutory_working_days = 3;      // statutory limit, in standard working days
-  int working_day_minutes = 420;       // a standard working day (08:30-12:00 + 14:30-18:00)
+  int target_minutes = 240;         // `minutes` policy: working minutes per cycle
+  double warn_ratio = 0.75;         // yellow from this share of the allowed working time
+  double late_return_ratio = 0.75;  // a return from this share on is a late return
+  int statutory_working_days = 3;   // statutory limit, in standard working days
+  int working_day_minutes = 420;    // a standard working day (08:30-12:00 + 14:30-18:00)
 };
 
 // "" when the settings are usable, otherwise a sentence naming the bad one.
@@ -78,7 +78,7 @@ std::string_view ToString(SlaCaseState state);  // "not_submitted", "open", "cor
 std::string_view ToString(SlaColour colour);    // "none", "green", "yellow", "red", "paused", "done"
 
 struct SlaCycle {
-  int64_t start_ms = 0;                  // hub receipt of the submit/resubmit
+  int64_t start_ms = 0;  // hub receipt of the submit/resubmit
   int64_t deadline_ms = 0;
   int64_t allowed_working_ms = 0;        // working time from start to deadline
   std::optional<int64_t> end_ms;         // nullopt while the cycle is open
@@ -101,13 +101,13 @@ struct SlaResult {
   int late_returns = 0;
   bool statutory_breach = false;
   std::optional<int64_t> transit_delay_ms;  // of the app.submit; nullopt before it
-  bool provisional = false;  // some instant used lies in a year the calendar does not cover
-  int ignored_events = 0;    // impossible events skipped (see above)
+  bool provisional = false;                 // some instant used lies in a year the calendar does not cover
+  int ignored_events = 0;                   // impossible events skipped (see above)
 
   int64_t ElapsedWorkingMinutes() const { return elapsed_working_ms / 60'000; }
 };
 
-SlaResult ComputeSla(const SlaSettings& settings, const WorkCalendar& calendar,
-                     std::span<const SlaEvent> events, int64_t now_ms);
+SlaResult ComputeSla(const SlaSettings& settings, const WorkCalendar& calendar, std::span<const SlaEvent> events,
+                     int64_t now_ms);
 
 }  // namespace bangban

@@ -84,7 +84,7 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::Load(const LmdbTxn& txn, cons
     // The stored text no longer gives the stored fingerprint: the calendar code's notion of the
     // content changed. Refuse rather than silently compute deadlines with other rules.
     throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(entry.id) +
-                                  " no longer gives its recorded calendar fingerprint");
+                                            " no longer gives its recorded calendar fingerprint");
   }
   std::lock_guard lock(mutex_);
   return cache_.emplace(entry.id, std::move(profile)).first->second;
@@ -98,8 +98,8 @@ uint32_t SlaProfileTable::Register(const SlaSettings& settings, const std::vecto
   bool same = false;
   env_.Read([&](LmdbTxn& txn) {
     std::vector<Entry> entries = Entries(txn);
-    auto latest = std::max_element(entries.begin(), entries.end(),
-                                   [](const Entry& a, const Entry& b) { return a.id < b.id; });
+    auto latest =
+        std::max_element(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
     if (latest != entries.end() && Load(txn, *latest)->SameRules(settings, fingerprint)) {
       same = true;
       result = latest->id;
@@ -155,7 +155,8 @@ std::shared_ptr<const SlaProfile> SlaProfileTable::ById(const LmdbTxn& txn, uint
   for (const Entry& e : Entries(txn)) {
     if (e.id == id) return Load(txn, e);
   }
-  throw Error(ErrorCode::kProjection, "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
+  throw Error(ErrorCode::kProjection,
+              "sla_profiles: profile " + std::to_string(id) + " is missing; run bangban-hub reindex");
 }
 
 std::vector<std::shared_ptr<const SlaProfile>> SlaProfileTable::All(const LmdbTxn& txn) {

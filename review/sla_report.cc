@@ -51,11 +51,20 @@ struct Figures {
     }
     if (st.breached) ++breached;
     switch (st.colour) {
-      case SlaColour::kGreen: ++open, ++green; break;
-      case SlaColour::kYellow: ++open, ++yellow; break;
-      case SlaColour::kRed: ++open, ++red; break;
-      case SlaColour::kPaused: ++paused; break;
-      default: break;
+      case SlaColour::kGreen:
+        ++open, ++green;
+        break;
+      case SlaColour::kYellow:
+        ++open, ++yellow;
+        break;
+      case SlaColour::kRed:
+        ++open, ++red;
+        break;
+      case SlaColour::kPaused:
+        ++paused;
+        break;
+      default:
+        break;
     }
     returns += st.returns;
     late_returns += st.late_returns;
@@ -211,10 +220,12 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
                  {"totals", totals.ToJson()},
                  {"unreceived", unreceived}};
   report["by_county"] = GroupJson<std::string>(by_county, [](const std::string& k) { return Json{{"county", k}}; });
-  report["by_outlet"] = GroupJson<std::pair<std::string, std::string>>(
-      by_outlet, [](const auto& k) { return Json{{"county", k.first}, {"outlet_id", k.second}}; });
-  report["by_reviewer"] =
-      GroupJson<std::string>(by_reviewer, [](const std::string& k) { return Json{{"reviewer", TextOrNull(k)}}; });
+  report["by_outlet"] = GroupJson<std::pair<std::string, std::string>>(by_outlet, [](const auto& k) {
+    return Json{{"county", k.first}, {"outlet_id", k.second}};
+  });
+  report["by_reviewer"] = GroupJson<std::string>(by_reviewer, [](const std::string& k) {
+    return Json{{"reviewer", TextOrNull(k)}};
+  });
   report["by_kind"] = GroupJson<std::string>(by_kind, [](const std::string& k) { return Json{{"kind", k}}; });
   report["by_channel"] = GroupJson<std::string>(by_channel, [](const std::string& k) { return Json{{"channel", k}}; });
   if (options.apps) {

@@ -8,16 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "review/case_book.h"
 #include "protocol/civil_time.h"
+#include "review/case_book.h"
 
 namespace bangban {
 
 struct SlaReportOptions {
-  int64_t at_ms = 0;               // open cases are evaluated at this instant
-  std::optional<CivilDate> from;   // local date of the hub's receipt of the app.submit, inclusive
+  int64_t at_ms = 0;              // open cases are evaluated at this instant
+  std::optional<CivilDate> from;  // local date of the hub's receipt of the app.submit, inclusive
   std::optional<CivilDate> to;
-  bool apps = false;               // list every application too
+  bool apps = false;  // list every application too
 };
 
 // The report as one JSON document: totals, then per county, outlet, reviewer, kind and channel.

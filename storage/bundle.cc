@@ -45,7 +45,11 @@ ImportProblem Refused(const IngestOutcome& o) {
 
 // A problem with frame `index` (from 0) at byte `offset`.
 ImportProblem AtFrame(size_t index, size_t offset, std::string_view code, std::string message) {
-  return {std::string(code), std::move(message), {}, 0, index + 1,
+  return {std::string(code),
+          std::move(message),
+          {},
+          0,
+          index + 1,
           "frame " + std::to_string(index + 1) + " at byte " + std::to_string(offset)};
 }
 
@@ -71,9 +75,9 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string());
   Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() < kBundleMagic.size() ||
-      !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
-    throw Error(ErrorCode::kBundle, path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
+  if (data.size() < kBundleMagic.size() || !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
+    throw Error(ErrorCode::kBundle,
+                path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
   }
   BundleContents contents;
   const ByteView whole(data);
@@ -94,7 +98,8 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
       std::optional<uint64_t> count = GetBigEndian64(rest);
       std::optional<ByteView> digest = GetRaw(rest, sizeof(Hash32));
       if (!count || !digest || !rest.empty()) {
-        contents.problems.push_back(InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
+        contents.problems.push_back(
+            InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
         break;
       }
       const Hash32 expected = Blake2b256(whole.first(pos));
@@ -115,9 +120,9 @@ BundleContents ReadBundle(const std::filesystem::path& path) {
     }
     std::optional<ByteView> wire = GetRaw(rest, *length);
     if (!wire) {
-      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle,
-                                          "truncated (" + std::to_string(*length) + " bytes announced, " +
-                                              std::to_string(rest.size()) + " present)"));
+      contents.problems.push_back(AtFrame(
+          contents.frames, pos, ErrorCode::kBundle,
+          "truncated (" + std::to_string(*length) + " bytes announced, " + std::to_string(rest.size()) + " present)"));
       break;
     }
     try {
@@ -141,9 +146,15 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
     auto outcomes = store.Ingest(std::span(contents.records).subspan(start, end - start));
     for (const IngestOutcome& o : outcomes) {
       switch (o.kind) {
-        case IngestOutcome::Kind::kAccepted: ++report.accepted; break;
-        case IngestOutcome::Kind::kDuplicate: ++report.duplicate; break;
-        case IngestOutcome::Kind::kBuffered: ++report.buffered; break;
+        case IngestOutcome::Kind::kAccepted:
+          ++report.accepted;
+          break;
+        case IngestOutcome::Kind::kDuplicate:
+          ++report.duplicate;
+          break;
+        case IngestOutcome::Kind::kBuffered:
+          ++report.buffered;
+          break;
         case IngestOutcome::Kind::kFork:
         case IngestOutcome::Kind::kRejected:
           ++(o.kind == IngestOutcome::Kind::kFork ? report.forks : report.rejected);
@@ -156,11 +167,11 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
 }
 
 std::vector<Record> AllRecordsForExport(const FeedStore& store, std::vector<FeedStore::DamagedRecord>* damaged) {
-  // Feeds that enrol others go first, shallowest first (the city before the county hubs it
+  // Feeds that enroll others go first, shallowest first (the city before the county hubs it
   // enrolled), so a receiver knows every enroller before the records it enrolled.
   std::map<PublicKey, PublicKey> enrolled_by;
   std::set<PublicKey> enrollers;
-  for (const Enrolment& e : store.Enrolments()) {
+  for (const Enrollment& e : store.Enrollments()) {
     enrolled_by[e.key] = e.enrolled_by;
     enrollers.insert(e.enrolled_by);
   }
@@ -174,17 +185,21 @@ std::vector<Record> AllRecordsForExport(const FeedStore& store, std::vector<Feed
   };
   std::map<std::pair<size_t, PublicKey>, std::vector<Record>> first;
   std::vector<Record> rest;
-  store.ScanAll([&](const Record& r) {
-    if (enrollers.count(r.author())) {
-      first[{depth(r.author()), r.author()}].push_back(r);
-    } else {
-      rest.push_back(r);
-    }
-    return true;
-  }, [&](const FeedStore::DamagedRecord& d) {
-    if (damaged == nullptr) throw Error(ErrorCode::kCorruptRecord, "feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
-    damaged->push_back(d);
-  });
+  store.ScanAll(
+      [&](const Record& r) {
+        if (enrollers.count(r.author())) {
+          first[{depth(r.author()), r.author()}].push_back(r);
+        } else {
+          rest.push_back(r);
+        }
+        return true;
+      },
+      [&](const FeedStore::DamagedRecord& d) {
+        if (damaged == nullptr)
+          throw Error(ErrorCode::kCorruptRecord,
+                      "feed " + KeyId(d.author) + " seq " + std::to_string(d.seq) + ": " + d.problem);
+        damaged->push_back(d);
+      });
   std::vector<Record> out;
   for (auto& [key, records] : first) {
     out.insert(out.end(), std::make_move_iterator(records.begin()), std::make_move_iterator(records.end()));
@@ -200,13 +215,13 @@ size_t ExportStore(const FeedStore& store, const std::filesystem::path& file) {
   if (!damaged.empty()) {
     std::string list;
     for (size_t i = 0; i < damaged.size() && i < 20; ++i) {
-      list += "\n  feed " + KeyId(damaged[i].author) + " seq " + std::to_string(damaged[i].seq) + ": " +
-              damaged[i].problem;
+      list +=
+          "\n  feed " + KeyId(damaged[i].author) + " seq " + std::to_string(damaged[i].seq) + ": " + damaged[i].problem;
     }
     if (damaged.size() > 20) list += "\n  ... and " + std::to_string(damaged.size() - 20) + " more";
     throw Error(ErrorCode::kCorruptRecord, file.string() + " holds the " + std::to_string(records.size()) +
-                                      " readable records; " + std::to_string(damaged.size()) +
-                                      " damaged stored record(s) were left out (run audit):" + list);
+                                               " readable records; " + std::to_string(damaged.size()) +
+                                               " damaged stored record(s) were left out (run audit):" + list);
   }
   return records.size();
 }

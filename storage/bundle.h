@@ -42,9 +42,9 @@ struct ImportProblem {
 };
 
 struct BundleContents {
-  std::vector<Record> records;     // every frame that decoded, in file order
+  std::vector<Record> records;          // every frame that decoded, in file order
   std::vector<ImportProblem> problems;  // one per unreadable frame or damaged part
-  size_t frames = 0;               // frames found (decoded or not)
+  size_t frames = 0;                    // frames found (decoded or not)
 };
 
 // Reads a bundle. Throws Error(ErrorCode::kBundle) only if the file cannot be opened or is not a bundle
@@ -54,7 +54,7 @@ BundleContents ReadBundle(const std::filesystem::path& path);
 // What an import did, for printing.
 struct ImportReport {
   size_t accepted = 0, duplicate = 0, buffered = 0, forks = 0, rejected = 0;
-  size_t unreadable = 0;  // frames that did not decode as records
+  size_t unreadable = 0;                // frames that did not decode as records
   std::vector<ImportProblem> problems;  // damaged parts of the file and each rejection
   // Notes on what was stored (e.g. an app_id filed by a second outlet): not refusals.
   std::vector<std::string> warnings;
@@ -65,7 +65,7 @@ struct ImportReport {
 ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path);
 
 // Every record `store` holds, feed by feed in seq order (enrolling hubs' feeds first, so that a
-// receiver learns enrolments before the records that depend on them).
+// receiver learns enrollments before the records that depend on them).
 // Damaged stored records (see FeedStore::DamagedRecord) are left out and listed in `damaged`.
 std::vector<Record> AllRecordsForExport(const FeedStore& store,
                                         std::vector<FeedStore::DamagedRecord>* damaged = nullptr);

@@ -12,7 +12,7 @@ DataDir DataDir::Create(const std::filesystem::path& root, const std::string& ki
   DataDir dir(root, kind);
   if (std::filesystem::exists(dir.config_file()) || std::filesystem::exists(dir.key_file())) {
     throw Error(ErrorCode::kDataDir, root.string() + " already holds a bangban " + kind +
-                                "; choose an empty directory (nothing was changed)");
+                                         "; choose an empty directory (nothing was changed)");
   }
   std::error_code ec;
   std::filesystem::create_directories(root, ec);
@@ -31,14 +31,16 @@ void RequireOnlyOwnerWrites(const std::filesystem::path& path, const std::string
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;  // absent: the caller says what is missing
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    throw Error(ErrorCode::kUnsafePermissions, what + " " + path.string() +
-                                          " can be changed by group or others, so its settings cannot be trusted;"
-                                          " run: chmod go-w " + path.string());
+    throw Error(ErrorCode::kUnsafePermissions,
+                what + " " + path.string() +
+                    " can be changed by group or others, so its settings cannot be trusted;"
+                    " run: chmod go-w " +
+                    path.string());
   }
   if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     throw Error(ErrorCode::kUnsafePermissions, what + " " + path.string() + " belongs to another user (uid " +
-                                          std::to_string(st.st_uid) + "), who could change it; run: chown " +
-                                          std::to_string(::geteuid()) + " " + path.string());
+                                                   std::to_string(st.st_uid) + "), who could change it; run: chown " +
+                                                   std::to_string(::geteuid()) + " " + path.string());
   }
 }
 
@@ -47,9 +49,9 @@ void RequireOnlyOwnerWrites(const std::filesystem::path& path, const std::string
 DataDir DataDir::Open(const std::filesystem::path& root, const std::string& kind) {
   DataDir dir(root, kind);
   if (!std::filesystem::exists(dir.config_file())) {
-    throw Error(ErrorCode::kDataDir, root.string() + " is not a bangban " + kind + " data dir (no " +
-                                kind + ".toml); create one with: bangban-" + kind + " init --data " +
-                                root.string() + " ...");
+    throw Error(ErrorCode::kDataDir, root.string() + " is not a bangban " + kind + " data dir (no " + kind +
+                                         ".toml); create one with: bangban-" + kind + " init --data " + root.string() +
+                                         " ...");
   }
   RequireOnlyOwnerWrites(root, "the data dir");
   RequireOnlyOwnerWrites(dir.config_file(), "the configuration");

@@ -14,15 +14,15 @@ struct Authority {
   std::string county;
 };
 
-// Enrolments recomputed from key records alone, starting from the trust roots.
-class EnrolmentReplay {
+// Enrollments recomputed from key records alone, starting from the trust roots.
+class EnrollmentReplay {
  public:
-  explicit EnrolmentReplay(const std::vector<TrustRoot>& roots) {
+  explicit EnrollmentReplay(const std::vector<TrustRoot>& roots) {
     for (const TrustRoot& root : roots) authority_[root.key] = {root.role, root.county};
   }
 
   // Applies key records whose author has authority, until nothing more applies (an outlet's
-  // enrolment may be seen before its county hub's own).
+  // enrollment may be seen before its county hub's own).
   void Run(const std::vector<Record>& key_records) {
     std::set<RecordId> applied;
     for (bool progress = true; progress;) {
@@ -35,7 +35,7 @@ class EnrolmentReplay {
     }
   }
 
-  std::map<PublicKey, Enrolment> enrolments;
+  std::map<PublicKey, Enrollment> enrollments;
   std::map<PublicKey, RecordId> revocations;  // the key.revoke record in force, per key
 
  private:
@@ -50,12 +50,12 @@ class EnrolmentReplay {
       bool allowed = author->second.role == "city" ||
                      (author->second.role == "county" && role == "outlet" && county == author->second.county);
       if (!allowed) return false;
-      auto existing = enrolments.find(subject);
-      if (existing != enrolments.end() && existing->second.enrolled_by != r.author() &&
+      auto existing = enrollments.find(subject);
+      if (existing != enrollments.end() && existing->second.enrolled_by != r.author() &&
           author->second.role != "city") {
         return false;  // no takeover of another county's key (see FeedStore::KeyRecordProblem)
       }
-      Enrolment& e = enrolments[subject];
+      Enrollment& e = enrollments[subject];
       e.key = subject;
       e.role = role;
       e.county = county;
@@ -65,8 +65,8 @@ class EnrolmentReplay {
       authority_.try_emplace(subject, Authority{role, county});
       return true;
     }
-    auto e = enrolments.find(subject);
-    if (e == enrolments.end()) return false;
+    auto e = enrollments.find(subject);
+    if (e == enrollments.end()) return false;
     if (author->second.role != "city" && e->second.enrolled_by != r.author()) return false;
     uint64_t after = r.body()["after_seq"];
     if (!e->second.revoked_after_seq || after < *e->second.revoked_after_seq) {
@@ -144,8 +144,8 @@ std::vector<std::string> FeedStore::Audit() const {
                          " feed entries lie above their feed's head");
     }
     if (record_stat.ms_entries != feed_stat.ms_entries) {
-      problems.push_back("the store holds " + std::to_string(record_stat.ms_entries) +
-                         " records but its feeds index " + std::to_string(feed_stat.ms_entries));
+      problems.push_back("the store holds " + std::to_string(record_stat.ms_entries) + " records but its feeds index " +
+                         std::to_string(feed_stat.ms_entries));
     }
     LmdbCursor forks(txn, forks_);
     for (bool ok = forks.First(); ok; ok = forks.Next()) {
@@ -159,32 +159,31 @@ std::vector<std::string> FeedStore::Audit() const {
     }
   });
 
-  // Enrolments: recompute from the key records and compare with what the store derived.
-  EnrolmentReplay replay(options_.roots);
+  // Enrollments: recompute from the key records and compare with what the store derived.
+  EnrollmentReplay replay(options_.roots);
   replay.Run(key_records);
-  std::map<PublicKey, Enrolment> stored;
-  for (Enrolment& e : Enrolments()) stored[e.key] = e;
-  for (const auto& [key, e] : replay.enrolments) {
+  std::map<PublicKey, Enrollment> stored;
+  for (Enrollment& e : Enrollments()) stored[e.key] = e;
+  for (const auto& [key, e] : replay.enrollments) {
     auto it = stored.find(key);
     if (it == stored.end()) {
-      problems.push_back("enrolment of " + KeyId(key) + " is in the records but not in the store");
-    } else if (it->second.role != e.role || it->second.county != e.county ||
-               it->second.enrolled_by != e.enrolled_by ||
+      problems.push_back("enrollment of " + KeyId(key) + " is in the records but not in the store");
+    } else if (it->second.role != e.role || it->second.county != e.county || it->second.enrolled_by != e.enrolled_by ||
                it->second.revoked_after_seq != e.revoked_after_seq) {
-      problems.push_back("enrolment of " + KeyId(key) + " differs from what its records say");
+      problems.push_back("enrollment of " + KeyId(key) + " differs from what its records say");
     }
   }
   for (const auto& [key, e] : stored) {
-    if (!replay.enrolments.count(key)) {
-      problems.push_back("enrolment of " + KeyId(key) + " has no authorised key.enroll record");
+    if (!replay.enrollments.count(key)) {
+      problems.push_back("enrollment of " + KeyId(key) + " has no authorised key.enroll record");
     }
   }
   // Every author must be a root or enrolled (where the store requires it), within revocation.
   for (const auto& [author, heads] : seqs_by_author) {
     bool root = FindRoot(author) != nullptr;
-    auto e = replay.enrolments.find(author);
-    if (!root && e == replay.enrolments.end()) {
-      if (options_.require_enrolment) problems.push_back("feed " + KeyId(author) + ": author is not enrolled");
+    auto e = replay.enrollments.find(author);
+    if (!root && e == replay.enrollments.end()) {
+      if (options_.require_enrollment) problems.push_back("feed " + KeyId(author) + ": author is not enrolled");
       continue;
     }
     if (!root && e->second.revoked_after_seq && heads.front() > *e->second.revoked_after_seq) {

@@ -46,18 +46,21 @@ std::array<uint8_t, N> ToArray(ByteView bytes) {
   return out;
 }
 
-Bytes EncodeEnrolment(const Enrolment& e) {
-  Json j = {{"role", e.role},           {"name", e.name},
-            {"county", e.county},       {"outlet_id", e.outlet_id},
-            {"enrolled_by", ToHex(e.enrolled_by)}, {"revoke_reason", e.revoke_reason}};
+Bytes EncodeEnrollment(const Enrollment& e) {
+  Json j = {{"role", e.role},
+            {"name", e.name},
+            {"county", e.county},
+            {"outlet_id", e.outlet_id},
+            {"enrolled_by", ToHex(e.enrolled_by)},
+            {"revoke_reason", e.revoke_reason}};
   if (e.revoked_after_seq) j["revoked_after_seq"] = *e.revoked_after_seq;
   return EncodeJson(j);
 }
 
-Enrolment DecodeEnrolment(ByteView key, ByteView value) {
-  auto handle = UnpackExactly(value, "enrolment");
-  Json j = ObjectToJson(handle.get(), "enrolment");
-  Enrolment e;
+Enrollment DecodeEnrollment(ByteView key, ByteView value) {
+  auto handle = UnpackExactly(value, "enrollment");
+  Json j = ObjectToJson(handle.get(), "enrollment");
+  Enrollment e;
   e.key = ToArray<32>(key);
   e.role = j["role"];
   e.name = j["name"];
@@ -85,11 +88,16 @@ Bytes FeedKeyOf(const PublicKey& author, uint64_t seq) {
 
 std::string_view OutcomeName(IngestOutcome::Kind kind) {
   switch (kind) {
-    case Kind::kAccepted: return "accepted";
-    case Kind::kDuplicate: return "duplicate";
-    case Kind::kBuffered: return "buffered";
-    case Kind::kFork: return "fork";
-    case Kind::kRejected: return "rejected";
+    case Kind::kAccepted:
+      return "accepted";
+    case Kind::kDuplicate:
+      return "duplicate";
+    case Kind::kBuffered:
+      return "buffered";
+    case Kind::kFork:
+      return "fork";
+    case Kind::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -102,8 +110,9 @@ FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
   gaps_ = env_.OpenDb("gaps");              // author || seq || id -> wire (waiting for a gap)
   forks_ = env_.OpenDb("forks");            // author || seq || id -> wire (evidence)
   quarantine_ = env_.OpenDb("quarantine");  // author -> reason
-  enrolments_ = env_.OpenDb("enrolments");  // key -> enrolment
-  received_ = env_.OpenDb("received");      // id -> receipt time (ms, big-endian)
+  enrollments_ =
+      env_.OpenDb("enrolments");        // key -> enrollment (the table keeps its first name: stores on disk have it)
+  received_ = env_.OpenDb("received");  // id -> receipt time (ms, big-endian)
   gap_counts_ = env_.OpenDb("gap_counts");  // author -> records buffered for it
   meta_ = env_.OpenDb("meta");              // name -> value (owner's cursors and flags)
 }
@@ -127,8 +136,9 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       throw Error(ErrorCode::kForked, "this feed is quarantined after a fork; it cannot be appended to");
     }
     if (txn.Get(meta_, AsBytes(kBehindFlag))) {
-      throw Error(ErrorCode::kBehind, "this party's own feed is behind what its upstream holds (restored from an old "
-                            "backup, or a replaced machine); nothing was stored: run `recover` first");
+      throw Error(ErrorCode::kBehind,
+                  "this party's own feed is behind what its upstream holds (restored from an old "
+                  "backup, or a replaced machine); nothing was stored: run `recover` first");
     }
     FeedHead head;
     if (auto value = txn.Get(heads_, key)) head = ParseHead(*value);
@@ -163,9 +173,9 @@ std::vector<IngestOutcome> FeedStore::Ingest(std::span<const Record> records, bo
     const int64_t now = ReceiptTime(txn, NowMs());
     for (size_t i = 0; i < records.size(); ++i) {
       if (!signature_ok[i]) {
-        outcomes.push_back(Outcome(records[i], Kind::kRejected, ErrorCode::kBadSignature,
-                                   "the signature does not match the record's bytes and author " +
-                                       KeyId(records[i].author())));
+        outcomes.push_back(
+            Outcome(records[i], Kind::kRejected, ErrorCode::kBadSignature,
+                    "the signature does not match the record's bytes and author " + KeyId(records[i].author())));
         continue;
       }
       outcomes.push_back(IngestOne(txn, records[i], now));
@@ -218,9 +228,9 @@ IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
     if (txn.PutIfAbsent(gaps_, FeedEntryKey(author, r.seq(), r.id()), r.wire())) {
       AddGapCount(txn, author, +1);
     }
-    return Outcome(r, Kind::kBuffered, ErrorCode::kGap,
-                   "waiting for seq " + std::to_string(head.seq + 1) + ".." +
-                       std::to_string(r.seq() - 1) + " of this feed");
+    return Outcome(
+        r, Kind::kBuffered, ErrorCode::kGap,
+        "waiting for seq " + std::to_string(head.seq + 1) + ".." + std::to_string(r.seq() - 1) + " of this feed");
   }
   if (r.seq() > 1 && *r.envelope().prev != head.id) {
     return RecordFork(txn, r, *GetBySeqIn(txn, author, head.seq));
@@ -265,8 +275,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
       for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
         uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
         if (seq > head.seq + 1) break;
-        waiting.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()),
-                             Record::Decode(cursor.value()));
+        waiting.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()), Record::Decode(cursor.value()));
       }
     }
     if (waiting.empty()) return;
@@ -287,8 +296,7 @@ void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
       // The author may have been revoked (or a key record be unauthorised) since it was
       // buffered: the same checks as a record arriving now. Refused ones are dropped.
       ErrorCode code = ErrorCode::kInternal;
-      if (!AuthorProblem(txn, author, record.seq(), &code).empty() ||
-          !KeyRecordProblem(txn, record).empty()) {
+      if (!AuthorProblem(txn, author, record.seq(), &code).empty() || !KeyRecordProblem(txn, record).empty()) {
         continue;
       }
       Store(txn, record, now);
@@ -319,35 +327,34 @@ IngestOutcome FeedStore::RecordFork(LmdbTxn& txn, const Record& r, const Record&
   txn.Put(forks_, FeedEntryKey(r.author(), r.seq(), r.id()), r.wire());
   txn.Put(forks_, FeedEntryKey(other.author(), other.seq(), other.id()), other.wire());
   std::string reason = "fork: seq " + std::to_string(r.seq()) + " is " + ToHex(r.id()).substr(0, 16) +
-                       " here but seq " + std::to_string(other.seq()) + " " +
-                       ToHex(other.id()).substr(0, 16) + " was stored before";
+                       " here but seq " + std::to_string(other.seq()) + " " + ToHex(other.id()).substr(0, 16) +
+                       " was stored before";
   txn.PutIfAbsent(quarantine_, r.author(), AsBytes(reason));
   return Outcome(r, Kind::kFork, ErrorCode::kForked,
-                 "author " + KeyId(r.author()) + " signed two different records for one place in "
-                 "its feed; both are kept as evidence and the author is quarantined");
+                 "author " + KeyId(r.author()) +
+                     " signed two different records for one place in "
+                     "its feed; both are kept as evidence and the author is quarantined");
 }
 
 // ---- authority --------------------------------------------------------------------------
 
-std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                                     ErrorCode* code) const {
+std::string FeedStore::AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq, ErrorCode* code) const {
   if (auto reason = txn.Get(quarantine_, author)) {
     *code = ErrorCode::kForked;
-    return "author " + KeyId(author) + " is quarantined after a fork (" +
-           std::string(AsChars(*reason)) + ")";
+    return "author " + KeyId(author) + " is quarantined after a fork (" + std::string(AsChars(*reason)) + ")";
   }
   if (FindRoot(author) != nullptr) return "";
-  auto value = txn.Get(enrolments_, author);
+  auto value = txn.Get(enrollments_, author);
   if (!value) {
-    if (!options_.require_enrolment) return "";
+    if (!options_.require_enrollment) return "";
     *code = ErrorCode::kUnknownAuthor;
-    return "key " + KeyId(author) + " is not enrolled here; enrol it at its county hub first";
+    return "key " + KeyId(author) + " is not enrolled here; enroll it at its county hub first";
   }
-  Enrolment e = DecodeEnrolment(author, *value);
+  Enrollment e = DecodeEnrollment(author, *value);
   if (e.revoked_after_seq && seq > *e.revoked_after_seq) {
     *code = ErrorCode::kRevoked;
-    return "key " + KeyId(author) + " was revoked after seq " + std::to_string(*e.revoked_after_seq) +
-           " (" + e.revoke_reason + ")";
+    return "key " + KeyId(author) + " was revoked after seq " + std::to_string(*e.revoked_after_seq) + " (" +
+           e.revoke_reason + ")";
   }
   return "";
 }
@@ -360,13 +367,13 @@ std::string FeedStore::KeyRecordProblem(const LmdbTxn& txn, const Record& r) con
   if (!IsKeyRecord(r)) return "";
   const Json& body = r.body();
   PublicKey subject = ToArray<32>(body["key"].get_binary());
-  // The author's role and county, from the roots or its own enrolment.
+  // The author's role and county, from the roots or its own enrollment.
   std::string role, county;
   if (const TrustRoot* root = FindRoot(r.author())) {
     role = root->role;
     county = root->county;
-  } else if (auto value = txn.Get(enrolments_, r.author())) {
-    Enrolment author = DecodeEnrolment(r.author(), *value);
+  } else if (auto value = txn.Get(enrollments_, r.author())) {
+    Enrollment author = DecodeEnrollment(r.author(), *value);
     role = author.role;
     county = author.county;
   }
@@ -374,43 +381,42 @@ std::string FeedStore::KeyRecordProblem(const LmdbTxn& txn, const Record& r) con
     const std::string& new_role = body["role"];
     const std::string& new_county = body["county"];
     // A key enrolled by one county hub cannot be taken over by another; only its enroller
-    // (or the city) may change its enrolment.
-    if (auto existing = txn.Get(enrolments_, subject); existing && role != "city") {
-      Enrolment current = DecodeEnrolment(subject, *existing);
+    // (or the city) may change its enrollment.
+    if (auto existing = txn.Get(enrollments_, subject); existing && role != "city") {
+      Enrollment current = DecodeEnrollment(subject, *existing);
       if (current.enrolled_by != r.author()) {
-        return "key.enroll: " + KeyId(subject) + " is already enrolled by " + KeyId(current.enrolled_by) +
-               " (county " + current.county + "); only that hub or the city may change it";
+        return "key.enroll: " + KeyId(subject) + " is already enrolled by " + KeyId(current.enrolled_by) + " (county " +
+               current.county + "); only that hub or the city may change it";
       }
     }
     if (role == "city" || (role == "county" && new_role == "outlet" && new_county == county)) return "";
-    return "key.enroll: " + KeyId(r.author()) + " (" + (role.empty() ? "not enrolled" : role) +
-           ") may not enrol a " + new_role + " key for county " + new_county +
-           "; the city enrols county hubs, a county hub enrols outlets of its own county";
+    return "key.enroll: " + KeyId(r.author()) + " (" + (role.empty() ? "not enrolled" : role) + ") may not enroll a " +
+           new_role + " key for county " + new_county +
+           "; the city enrolls county hubs, a county hub enrolls outlets of its own county";
   }
-  auto existing = txn.Get(enrolments_, subject);
-  if (existing && (role == "city" || DecodeEnrolment(subject, *existing).enrolled_by == r.author())) {
+  auto existing = txn.Get(enrollments_, subject);
+  if (existing && (role == "city" || DecodeEnrollment(subject, *existing).enrolled_by == r.author())) {
     return "";
   }
-  return "key.revoke: " + KeyId(r.author()) + " did not enrol " + KeyId(subject) +
-         " and is not the city";
+  return "key.revoke: " + KeyId(r.author()) + " did not enroll " + KeyId(subject) + " and is not the city";
 }
 
 void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
   if (!IsKeyRecord(r)) return;
   const Json& body = r.body();
   PublicKey subject = ToArray<32>(body["key"].get_binary());
-  std::optional<Enrolment> existing;
-  if (auto value = txn.Get(enrolments_, subject)) existing = DecodeEnrolment(subject, *value);
+  std::optional<Enrollment> existing;
+  if (auto value = txn.Get(enrollments_, subject)) existing = DecodeEnrollment(subject, *value);
   if (r.type() == "key.enroll") {
-    // Re-enrolment updates the details; a revocation is never undone by it.
-    Enrolment e = existing.value_or(Enrolment{});
+    // Re-enrollment updates the details; a revocation is never undone by it.
+    Enrollment e = existing.value_or(Enrollment{});
     e.key = subject;
     e.role = body["role"];
     e.name = body["name"];
     e.county = body["county"];
     e.outlet_id = body.value("outlet_id", "");
     e.enrolled_by = r.author();
-    txn.Put(enrolments_, subject, EncodeEnrolment(e));
+    txn.Put(enrollments_, subject, EncodeEnrollment(e));
     return;
   }
   uint64_t after = body["after_seq"];
@@ -418,13 +424,12 @@ void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
     existing->revoked_after_seq = after;
     existing->revoke_reason = body["reason"];
   }
-  txn.Put(enrolments_, subject, EncodeEnrolment(*existing));
+  txn.Put(enrollments_, subject, EncodeEnrollment(*existing));
 }
 
 // ---- reading ----------------------------------------------------------------------------
 
-std::optional<Record> FeedStore::GetBySeqIn(const LmdbTxn& txn, const PublicKey& author,
-                                            uint64_t seq) const {
+std::optional<Record> FeedStore::GetBySeqIn(const LmdbTxn& txn, const PublicKey& author, uint64_t seq) const {
   auto id = txn.Get(feed_, FeedKey(author, seq));
   if (!id) return std::nullopt;
   return Record::Decode(*txn.Get(records_, *id));
@@ -488,8 +493,8 @@ std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& aut
   }
   if (!on_damaged) {
     throw Error(ErrorCode::kCorruptRecord, "feed " + KeyId(author) + " seq " + std::to_string(seq) +
-                                      ": the stored record is damaged (" + problem +
-                                      "); `audit` lists every damaged record");
+                                               ": the stored record is damaged (" + problem +
+                                               "); `audit` lists every damaged record");
   }
   on_damaged({author, seq, problem});
   return std::nullopt;
@@ -500,8 +505,7 @@ void FeedStore::ScanFeed(const PublicKey& author, uint64_t from, uint64_t to,
   env_.Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, feed_);
     Bytes prefix(author.begin(), author.end());
-    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
-         ok = cursor.Next()) {
+    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
       uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
       if (seq > to) break;
       std::optional<Record> record = DecodeStored(txn, author, seq, cursor.value(), on_damaged);
@@ -515,8 +519,7 @@ void FeedStore::ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to
   env_.Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, feed_);
     Bytes prefix(author.begin(), author.end());
-    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix);
-         ok = cursor.Next()) {
+    for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
       uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
       if (seq > to || !visit(seq, *txn.Get(records_, cursor.value()))) break;
     }
@@ -543,20 +546,20 @@ std::optional<int64_t> FeedStore::ReceivedAt(const RecordId& id) const {
   return when;
 }
 
-std::optional<Enrolment> FeedStore::FindEnrolment(const PublicKey& key) const {
-  std::optional<Enrolment> e;
+std::optional<Enrollment> FeedStore::FindEnrollment(const PublicKey& key) const {
+  std::optional<Enrollment> e;
   env_.Read([&](LmdbTxn& txn) {
-    if (auto value = txn.Get(enrolments_, key)) e = DecodeEnrolment(key, *value);
+    if (auto value = txn.Get(enrollments_, key)) e = DecodeEnrollment(key, *value);
   });
   return e;
 }
 
-std::vector<Enrolment> FeedStore::Enrolments() const {
-  std::vector<Enrolment> all;
+std::vector<Enrollment> FeedStore::Enrollments() const {
+  std::vector<Enrollment> all;
   env_.Read([&](LmdbTxn& txn) {
-    LmdbCursor cursor(txn, enrolments_);
+    LmdbCursor cursor(txn, enrollments_);
     for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
-      all.push_back(DecodeEnrolment(cursor.key(), cursor.value()));
+      all.push_back(DecodeEnrollment(cursor.key(), cursor.value()));
     }
   });
   return all;

@@ -2,7 +2,7 @@
 //
 // It holds the records this party wrote (AppendOwn) and the records it received from others
 // (Ingest), the head of every feed, records waiting for a gap to close, fork evidence, and the
-// enrolments that say which keys may write. A record is stored only when its signature, chain
+// enrollments that say which keys may write. A record is stored only when its signature, chain
 // and author check out; every other outcome says why. All writes are single LMDB transactions:
 // after a call returns, its effects are durable; if the process dies before, none of them are.
 #pragma once
@@ -32,7 +32,7 @@ struct FeedHead {
 };
 
 // What the store knows of a key: who enrolled it, for what, and whether it was revoked.
-struct Enrolment {
+struct Enrollment {
   PublicKey key{};
   std::string role;  // outlet | county | city
   std::string name;
@@ -43,11 +43,11 @@ struct Enrolment {
   std::string revoke_reason;
 };
 
-// A key trusted without an enrolment record: the store owner's own hub key and the city root.
+// A key trusted without an enrollment record: the store owner's own hub key and the city root.
 struct TrustRoot {
   PublicKey key{};
   std::string role;    // county | city
-  std::string county;  // the county a county root may enrol outlets in
+  std::string county;  // the county a county root may enroll outlets in
 };
 
 struct IngestOutcome {
@@ -73,8 +73,8 @@ class FeedStore {
   struct Options {
     std::vector<TrustRoot> roots;
     // A hub refuses records from keys it cannot trace to a root; a node carries them (it
-    // cannot always know every enrolment) and leaves that judgement to the hub.
-    bool require_enrolment = true;
+    // cannot always know every enrollment) and leaves that judgement to the hub.
+    bool require_enrollment = true;
     // Most records buffered for one author while a gap is open (also: how far ahead of the
     // head a record may be).
     size_t max_buffered_per_author = 100'000;
@@ -87,8 +87,7 @@ class FeedStore {
   // head id, ts = NowMs(). Validation errors throw before anything is written. While the meta
   // flag kBehindFlag is set (upstream holds more of this party's feed than this store: a
   // restored backup or a replaced machine), appending would fork the feed: Error(ErrorCode::kBehind).
-  std::vector<Record> AppendOwn(const SigningKey& author,
-                                const std::vector<std::pair<std::string, Json>>& entries);
+  std::vector<Record> AppendOwn(const SigningKey& author, const std::vector<std::pair<std::string, Json>>& entries);
 
   // Ingests decoded records from others in one transaction, in order. Signatures are checked
   // here unless `signatures_checked` says the caller already did it (in parallel).
@@ -135,8 +134,8 @@ class FeedStore {
   // store's clock, held at the latest receipt time before it (never earlier).
   std::optional<int64_t> ReceivedAt(const RecordId& id) const;
 
-  std::optional<Enrolment> FindEnrolment(const PublicKey& key) const;
-  std::vector<Enrolment> Enrolments() const;
+  std::optional<Enrollment> FindEnrollment(const PublicKey& key) const;
+  std::vector<Enrollment> Enrollments() const;
   // Quarantined authors and why (a fork was seen).
   std::map<PublicKey, std::string> Quarantined() const;
   // Fork evidence: every conflicting record kept, by author.
@@ -174,8 +173,7 @@ class FeedStore {
   void DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now);
   IngestOutcome RecordFork(LmdbTxn& txn, const Record& record, const Record& other);
   // Why `author` may not write a record at `seq`, or "" if it may.
-  std::string AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq,
-                            ErrorCode* code) const;
+  std::string AuthorProblem(const LmdbTxn& txn, const PublicKey& author, uint64_t seq, ErrorCode* code) const;
   // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);
@@ -188,7 +186,7 @@ class FeedStore {
   Options options_;
   LmdbEnv env_;
   std::vector<StoreObserver> observers_;
-  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrolments_, received_, gap_counts_, meta_;
+  MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrollments_, received_, gap_counts_, meta_;
 };
 
 }  // namespace bangban

@@ -10,23 +10,21 @@ namespace {
 // Thrown inside Write when the map is full; never escapes it.
 struct MapFull {};
 
-MDB_val ToVal(ByteView bytes) {
-  return MDB_val{bytes.size(), const_cast<uint8_t*>(bytes.data())};
-}
+MDB_val ToVal(ByteView bytes) { return MDB_val{bytes.size(), const_cast<uint8_t*>(bytes.data())}; }
 }  // namespace
 
 void ThrowLmdb(std::string_view operation, int rc) {
   std::string hint;
   // LMDB reports a full disk on commit as EIO or ENOSPC: say what an operator should look at.
   if (rc == EIO || rc == ENOSPC || rc == EDQUOT) {
-    hint = "; the disk holding the store is probably full or failing: check free space (df -h) and the "
-           "system log, then run the command again (nothing of this write was stored)";
+    hint =
+        "; the disk holding the store is probably full or failing: check free space (df -h) and the "
+        "system log, then run the command again (nothing of this write was stored)";
   }
   throw Error(ErrorCode::kStorage, "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc) + hint);
 }
 
-LmdbEnv::LmdbEnv(const std::filesystem::path& dir, Options options)
-    : map_bytes_(options.initial_map_bytes) {
+LmdbEnv::LmdbEnv(const std::filesystem::path& dir, Options options) : map_bytes_(options.initial_map_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::kStorage, "cannot create " + dir.string() + ": " + ec.message());

@@ -61,7 +61,7 @@ std::optional<ByteView> LastValue(const LmdbTxn& txn, MDB_dbi db) {
 LogEntry ParseLeaf(uint64_t index, ByteView leaf) {
   if (leaf.size() != kLeafSize) {
     throw Error(ErrorCode::kLogCorrupt, "transparency log leaf " + std::to_string(index) + " is " +
-                                   std::to_string(leaf.size()) + " bytes, not 40");
+                                            std::to_string(leaf.size()) + " bytes, not 40");
   }
   const auto when = static_cast<int64_t>(DecodeBigEndian64(leaf.data() + sizeof(RecordId)));
   return {index, ToArray<32>(leaf.first(sizeof(RecordId))), when};
@@ -118,8 +118,7 @@ std::array<uint8_t, N> ReadHex(const Json& value, std::string_view what, std::st
 
 // SignedBytes' array; Encode appends the signature.
 Json SignedArray(const TreeHead& head) {
-  return Json::array(
-      {kTreeHeadVersion, Binary(head.hub), head.size, Binary(head.root), head.timestamp_ms});
+  return Json::array({kTreeHeadVersion, Binary(head.hub), head.size, Binary(head.root), head.timestamp_ms});
 }
 
 }  // namespace
@@ -136,20 +135,15 @@ Bytes LogLeafBytes(const RecordId& id, int64_t received_ms) {
 
 Bytes TreeHead::SignedBytes() const { return EncodeJson(SignedArray(*this)); }
 
-TreeHead TreeHead::Sign(const SigningKey& hub, uint64_t size, const Hash32& root,
-                        int64_t timestamp_ms) {
+TreeHead TreeHead::Sign(const SigningKey& hub, uint64_t size, const Hash32& root, int64_t timestamp_ms) {
   TreeHead head{hub.public_key(), size, root, timestamp_ms, {}};
   head.signature = hub.Sign(kTreeHeadDomain, head.SignedBytes());
   return head;
 }
 
-bool TreeHead::Verify() const {
-  return ::bangban::Verify(hub, kTreeHeadDomain, SignedBytes(), signature);
-}
+bool TreeHead::Verify() const { return ::bangban::Verify(hub, kTreeHeadDomain, SignedBytes(), signature); }
 
-bool TreeHead::Verify(const PublicKey& expected_hub) const {
-  return hub == expected_hub && Verify();
-}
+bool TreeHead::Verify(const PublicKey& expected_hub) const { return hub == expected_hub && Verify(); }
 
 Bytes TreeHead::Encode() const {
   Json array = SignedArray(*this);
@@ -201,9 +195,7 @@ bool Receipt::Verify() const {
   return VerifyMerkleInclusion(leaf_hash, index, head.size, path, head.root) && head.Verify();
 }
 
-bool Receipt::Verify(const PublicKey& expected_hub) const {
-  return head.hub == expected_hub && Verify();
-}
+bool Receipt::Verify(const PublicKey& expected_hub) const { return head.hub == expected_hub && Verify(); }
 
 Json Receipt::ToJson() const {
   Json hashes = Json::array();
@@ -239,9 +231,7 @@ class TransparencyLog::HashSource : public MerkleHashSource {
  public:
   HashSource(const TransparencyLog& log, const LmdbTxn& txn) : log_(log), txn_(txn) {}
 
-  Hash32 LeafHash(uint64_t index) const override {
-    return MerkleLeafHash(log_.LeafAt(txn_, index));
-  }
+  Hash32 LeafHash(uint64_t index) const override { return MerkleLeafHash(log_.LeafAt(txn_, index)); }
 
   std::optional<Hash32> SubtreeHash(unsigned level, uint64_t index) const override {
     auto value = txn_.Get(log_.subtrees_, SubtreeKey(level, index));
@@ -315,8 +305,8 @@ uint64_t TransparencyLog::Append(LmdbTxn& txn, const RecordId& id, int64_t recei
   const Bytes key = BigEndianKey(index);
   const Bytes leaf = LogLeafBytes(id, received_ms);
   if (!txn.PutIfAbsent(leaves_, key, leaf)) {
-    throw Error(ErrorCode::kLogCorrupt, "log_leaves already holds leaf " + std::to_string(index) +
-                                   ", beyond the frontier; run the audit");
+    throw Error(ErrorCode::kLogCorrupt,
+                "log_leaves already holds leaf " + std::to_string(index) + ", beyond the frontier; run the audit");
   }
   txn.Put(index_, id, key);
   for (const auto& closed : frontier.Append(MerkleLeafHash(leaf))) {
@@ -352,32 +342,29 @@ std::optional<Receipt> TransparencyLog::Prove(const LmdbTxn& txn, const RecordId
   return Prove(txn, id, TreeHead::Decode(cursor.value()));
 }
 
-std::optional<Receipt> TransparencyLog::Prove(const LmdbTxn& txn, const RecordId& id,
-                                              const TreeHead& head) const {
+std::optional<Receipt> TransparencyLog::Prove(const LmdbTxn& txn, const RecordId& id, const TreeHead& head) const {
   auto entry = Find(txn, id);
   if (!entry) return std::nullopt;
   const uint64_t size = Size(txn);
   if (head.size <= entry->index || head.size > size) {
-    throw Error(ErrorCode::kBadProofRequest,
-                "a tree head of size " + std::to_string(head.size) + " cannot prove leaf " +
-                    std::to_string(entry->index) + " of a log of " + std::to_string(size) + " leaves");
+    throw Error(ErrorCode::kBadProofRequest, "a tree head of size " + std::to_string(head.size) +
+                                                 " cannot prove leaf " + std::to_string(entry->index) +
+                                                 " of a log of " + std::to_string(size) + " leaves");
   }
   const HashSource source(*this, txn);
   if (MerkleRoot(head.size, source) != head.root) {
-    throw Error(ErrorCode::kBadProofRequest, "the tree head's root is not this log's root at size " +
-                                         std::to_string(head.size));
+    throw Error(ErrorCode::kBadProofRequest,
+                "the tree head's root is not this log's root at size " + std::to_string(head.size));
   }
-  return Receipt{head, entry->index, id, entry->received_ms,
-                 MerkleInclusionProof(entry->index, head.size, source)};
+  return Receipt{head, entry->index, id, entry->received_ms, MerkleInclusionProof(entry->index, head.size, source)};
 }
 
-std::vector<Hash32> TransparencyLog::ProveConsistency(const LmdbTxn& txn, uint64_t old_size,
-                                                      uint64_t new_size) const {
+std::vector<Hash32> TransparencyLog::ProveConsistency(const LmdbTxn& txn, uint64_t old_size, uint64_t new_size) const {
   const uint64_t size = Size(txn);
   if (old_size > new_size || new_size > size) {
-    throw Error(ErrorCode::kBadProofRequest, "no consistency proof from size " + std::to_string(old_size) +
-                                         " to " + std::to_string(new_size) + " in a log of " +
-                                         std::to_string(size) + " leaves");
+    throw Error(ErrorCode::kBadProofRequest, "no consistency proof from size " + std::to_string(old_size) + " to " +
+                                                 std::to_string(new_size) + " in a log of " + std::to_string(size) +
+                                                 " leaves");
   }
   return MerkleConsistencyProof(old_size, new_size, HashSource(*this, txn));
 }
@@ -438,8 +425,8 @@ class TransparencyLogAuditor {
       Add(where + " has a signature that does not verify");
     }
     if (last_timestamp_ms_ && head.timestamp_ms < *last_timestamp_ms_) {
-      Add(where + " is timestamped " + std::to_string(head.timestamp_ms) +
-          ", earlier than the head before it (" + std::to_string(*last_timestamp_ms_) + ")");
+      Add(where + " is timestamped " + std::to_string(head.timestamp_ms) + ", earlier than the head before it (" +
+          std::to_string(*last_timestamp_ms_) + ")");
     }
     last_timestamp_ms_ = head.timestamp_ms;
     heads_.emplace(head.size, head.root);
@@ -451,8 +438,8 @@ class TransparencyLogAuditor {
     for (bool more = cursor.First(); more; more = cursor.Next()) {
       const uint64_t index = frontier_.size();
       if (cursor.key().size() != 8 || DecodeBigEndian64(cursor.key().data()) != index) {
-        Add("log_leaves holds key " + KeyText(cursor.key()) + " where leaf " +
-            std::to_string(index) + " belongs; the leaves from there on are not checked");
+        Add("log_leaves holds key " + KeyText(cursor.key()) + " where leaf " + std::to_string(index) +
+            " belongs; the leaves from there on are not checked");
         break;
       }
       CheckLeafIndex(index, cursor.value());
@@ -469,8 +456,8 @@ class TransparencyLogAuditor {
     for (; next_head_ != heads_.end() && next_head_->first == frontier_.size(); ++next_head_) {
       const Hash32 root = frontier_.Root();
       if (next_head_->second != root) {
-        Add("tree head at size " + std::to_string(next_head_->first) + " has root " +
-            ToHex(next_head_->second) + " but the leaves give root " + ToHex(root));
+        Add("tree head at size " + std::to_string(next_head_->first) + " has root " + ToHex(next_head_->second) +
+            " but the leaves give root " + ToHex(root));
       }
     }
   }
@@ -493,8 +480,8 @@ class TransparencyLogAuditor {
   void CheckSubtrees(const std::vector<MerkleFrontier::ClosedSubtree>& closed) {
     for (const auto& subtree : closed) {
       auto value = txn_.Get(log_.subtrees_, SubtreeKey(subtree.level, subtree.index));
-      const std::string where = "stored subtree (level " + std::to_string(subtree.level) +
-                                ", index " + std::to_string(subtree.index) + ")";
+      const std::string where =
+          "stored subtree (level " + std::to_string(subtree.level) + ", index " + std::to_string(subtree.index) + ")";
       if (!value) {
         Add(where + " is missing from log_subtrees");
       } else if (!std::equal(value->begin(), value->end(), subtree.hash.begin(), subtree.hash.end())) {
@@ -530,9 +517,9 @@ class TransparencyLogAuditor {
     try {
       const MerkleFrontier stored = log_.LoadFrontier(txn_);
       if (stored.size() != frontier_.size() || stored.Root() != frontier_.Root()) {
-        Add("the stored frontier (size " + std::to_string(stored.size()) + ", root " +
-            ToHex(stored.Root()) + ") disagrees with the leaves (size " +
-            std::to_string(frontier_.size()) + ", root " + ToHex(frontier_.Root()) + ")");
+        Add("the stored frontier (size " + std::to_string(stored.size()) + ", root " + ToHex(stored.Root()) +
+            ") disagrees with the leaves (size " + std::to_string(frontier_.size()) + ", root " +
+            ToHex(frontier_.Root()) + ")");
       }
     } catch (const Error& e) {
       Add(std::string("the stored frontier does not decode: ") + e.what());

@@ -47,8 +47,7 @@ struct TreeHead {
   // msgpack array [1 (version), hub: bin(32), size: uint, root: bin(32), timestamp_ms: int],
   // integers in their shortest form.
   Bytes SignedBytes() const;
-  static TreeHead Sign(const SigningKey& hub, uint64_t size, const Hash32& root,
-                       int64_t timestamp_ms);
+  static TreeHead Sign(const SigningKey& hub, uint64_t size, const Hash32& root, int64_t timestamp_ms);
   // True iff `signature` is `hub`'s over SignedBytes(). Says nothing about WHICH hub: a party
   // that expects a particular hub uses the overload.
   bool Verify() const;
@@ -152,8 +151,7 @@ class TransparencyLog {
   // RFC 9162 consistency proof from the tree of old_size leaves to that of new_size, for
   // VerifyMerkleConsistency with the roots of the two heads. Error "bad_proof_request" unless
   // old_size <= new_size <= Size(txn).
-  std::vector<Hash32> ProveConsistency(const LmdbTxn& txn, uint64_t old_size,
-                                       uint64_t new_size) const;
+  std::vector<Hash32> ProveConsistency(const LmdbTxn& txn, uint64_t old_size, uint64_t new_size) const;
 
   // Re-derives the log from its leaves and returns one sentence per problem (empty: clean;
   // at most 100 sentences, then a count of the rest). Checks: leaves are numbered 0..n-1 and

@@ -120,9 +120,7 @@ const std::string& MessageType(const Json& message) { return message.at("type").
 
 // ---- hello / welcome ------------------------------------------------------------------------
 
-Json HelloMessage::ToJson() const {
-  return TypeAndFields(kType, {{"v", version}, {"heads", PositionsToJson(heads)}});
-}
+Json HelloMessage::ToJson() const { return TypeAndFields(kType, {{"v", version}, {"heads", PositionsToJson(heads)}}); }
 
 HelloMessage HelloMessage::FromJson(const Json& message) {
   ExpectType(message, kType);
@@ -131,7 +129,7 @@ HelloMessage HelloMessage::FromJson(const Json& message) {
   hello.heads = Positions(message, "heads");
   if (hello.heads.size() > kMaxHeadsPerHello) {
     throw Error(ErrorCode::kTooLarge, "hello: at most " + std::to_string(kMaxHeadsPerHello) +
-                                 " heads per hello; send the rest in further hellos");
+                                          " heads per hello; send the rest in further hellos");
   }
   return hello;
 }
@@ -275,9 +273,7 @@ PullMessage PullMessage::FromJson(const Json& message) {
   return pull;
 }
 
-Json RecordsMessage::ToJson() const {
-  return TypeAndFields(kType, {{"records", BinList(records)}, {"more", more}});
-}
+Json RecordsMessage::ToJson() const { return TypeAndFields(kType, {{"records", BinList(records)}, {"more", more}}); }
 
 RecordsMessage RecordsMessage::FromJson(const Json& message) {
   ExpectType(message, kType);

@@ -29,8 +29,8 @@ const std::string& MessageType(const Json& message);
 // client -> server: opens an exchange with the heads of the client's feeds.
 struct HelloMessage {
   static constexpr std::string_view kType = "hello";
-  uint64_t version = kSyncVersion;   // "v"; not checked on receipt
-  std::vector<FeedPosition> heads;   // every feed the client holds (and always its own)
+  uint64_t version = kSyncVersion;  // "v"; not checked on receipt
+  std::vector<FeedPosition> heads;  // every feed the client holds (and always its own)
 
   Json ToJson() const;
   // Also Error(ErrorCode::kTooLarge) for more than kMaxHeadsPerHello heads: send them in several hellos.
@@ -40,10 +40,10 @@ struct HelloMessage {
 // server -> client: answers a hello.
 struct WelcomeMessage {
   static constexpr std::string_view kType = "welcome";
-  uint64_t version = kSyncVersion;     // "v"
-  std::vector<FeedPosition> heads;     // the server's head of each feed the hello named, in order
-  std::vector<FeedPosition> offered;   // the feeds the client may pull, with the server's heads
-  std::optional<Bytes> tree_head;      // a hub's latest signed tree head (binary form)
+  uint64_t version = kSyncVersion;    // "v"
+  std::vector<FeedPosition> heads;    // the server's head of each feed the hello named, in order
+  std::vector<FeedPosition> offered;  // the feeds the client may pull, with the server's heads
+  std::optional<Bytes> tree_head;     // a hub's latest signed tree head (binary form)
   // "window" and "push_bytes". Decoding: a field the server did not send (an older server)
   // stays at the protocol's largest; the client bounds what it was granted itself.
   PushGrant grant = kFullGrant;
@@ -57,8 +57,8 @@ struct WelcomeMessage {
 // the push, {code, index, message}; a record that decoded by its id and seq,
 // {code, id, message, seq}.
 struct RecordRejection {
-  std::string code;     // a record code of docs/protocol.md, "Errors and refusals"
-  std::string message;  // a sentence for a person
+  std::string code;               // a record code of docs/protocol.md, "Errors and refusals"
+  std::string message;            // a sentence for a person
   std::optional<uint64_t> index;  // set: the index form
   RecordId id{};                  // otherwise: the record form
   uint64_t seq = 0;
@@ -91,13 +91,13 @@ struct PushMessage {
 // server -> client: answers one push, after everything in it is durable.
 struct AckMessage {
   static constexpr std::string_view kType = "ack";
-  uint64_t batch = 0;                    // the push's batch
-  std::vector<FeedPosition> heads;       // the server's head after the commit, per author pushed
+  uint64_t batch = 0;               // the push's batch
+  std::vector<FeedPosition> heads;  // the server's head after the commit, per author pushed
   uint64_t accepted = 0;
   uint64_t duplicate = 0;
   uint64_t buffered = 0;
   std::vector<RecordRejection> rejections;
-  std::optional<Bytes> tree_head;        // a hub's signed tree head covering the push
+  std::optional<Bytes> tree_head;  // a hub's signed tree head covering the push
 
   Json ToJson() const;
   static AckMessage FromJson(const Json& message);

@@ -7,9 +7,8 @@ namespace bangban {
 Json PeerStats::ToJson() const {
   Json claimed = Json::object();
   for (const auto& [author, seq] : claimed_heads) claimed[ToHex(author)] = seq;
-  return {{"last_contact_ms", last_contact_ms}, {"pushes", pushes},
-          {"records_accepted", records_accepted}, {"records_duplicate", records_duplicate},
-          {"rejections", rejections}, {"claimed_heads", std::move(claimed)}};
+  return {{"last_contact_ms", last_contact_ms},     {"pushes", pushes},         {"records_accepted", records_accepted},
+          {"records_duplicate", records_duplicate}, {"rejections", rejections}, {"claimed_heads", std::move(claimed)}};
 }
 
 PeerStats PeerStats::FromJson(const Json& json) {

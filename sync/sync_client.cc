@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <random>
 #include <set>
 
@@ -92,8 +92,9 @@ void SyncClient::CheckRefused() {
   if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
   socket_.reset();
   monitor_.reset();
-  throw Error(ErrorCode::kRefused, options_.endpoint + " refused this party's key " + KeyId(options_.identity->public_key()) +
-                             ": it is not enrolled there (or was revoked); ask the county to enrol it");
+  throw Error(ErrorCode::kRefused, options_.endpoint + " refused this party's key " +
+                                       KeyId(options_.identity->public_key()) +
+                                       ": it is not enrolled there (or was revoked); ask the county to enroll it");
 }
 
 void SyncClient::Send(const Json& message) {
@@ -105,8 +106,8 @@ void SyncClient::Send(const Json& message) {
     CheckRefused();
     if (std::chrono::steady_clock::now() > deadline) {
       socket_.reset();
-      throw Error(ErrorCode::kUnreachable, "no connection to " + options_.endpoint + " within " +
-                                     std::to_string(options_.timeout_ms) + " ms");
+      throw Error(ErrorCode::kUnreachable,
+                  "no connection to " + options_.endpoint + " within " + std::to_string(options_.timeout_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -119,8 +120,8 @@ Json SyncClient::Receive() {
   if (items[1].revents & ZMQ_POLLIN) CheckRefused();
   if ((items[0].revents & ZMQ_POLLIN) == 0) {
     socket_.reset();  // a late reply must never be taken for the next request's
-    throw Error(ErrorCode::kUnreachable, options_.endpoint + " did not answer within " +
-                                   std::to_string(options_.timeout_ms) + " ms");
+    throw Error(ErrorCode::kUnreachable,
+                options_.endpoint + " did not answer within " + std::to_string(options_.timeout_ms) + " ms");
   }
   zmq::message_t payload;
   (void)socket_->recv(payload, zmq::recv_flags::none);
@@ -238,7 +239,7 @@ void SyncClient::Pull(const WelcomeMessage& welcome, Result& result) {
     wanted.push_back({author, head.seq, head.id});
   };
   // Of what upstream offers, only the feeds of our own trust roots (the county hub for an
-  // outlet, the city for a county hub): those are the enrolments and decisions that concern us.
+  // outlet, the city for a county hub): those are the enrollments and decisions that concern us.
   for (const FeedPosition& offered : welcome.offered) {
     bool ours = options_.store->IsRoot(offered.author) && offered.author != options_.identity->public_key();
     if (ours && offered.seq > options_.store->Head(offered.author).seq) want(offered.author);
@@ -296,15 +297,14 @@ SyncClient::Result SyncClient::SyncOnce() {
       target[author] = head.seq;
     }
   }
-  // Feeds that enrol others first (our own, then other enrollers), so upstream knows every
-  // enrolment before the records that depend on it.
+  // Feeds that enroll others first (our own, then other enrollers), so upstream knows every
+  // enrollment before the records that depend on it.
   std::set<PublicKey> enrollers;
-  for (const Enrolment& e : options_.store->Enrolments()) enrollers.insert(e.enrolled_by);
+  for (const Enrollment& e : options_.store->Enrollments()) enrollers.insert(e.enrolled_by);
   auto rank = [&](const Range& r) {
     return r.author == options_.identity->public_key() ? 0 : enrollers.count(r.author) ? 1 : 2;
   };
-  std::stable_sort(ranges.begin(), ranges.end(),
-                   [&](const Range& a, const Range& b) { return rank(a) < rank(b); });
+  std::stable_sort(ranges.begin(), ranges.end(), [&](const Range& a, const Range& b) { return rank(a) < rank(b); });
   std::map<PublicKey, uint64_t> acked = LoadAcked(*options_.store);
   for (const auto& [author, seq] : upstream) acked[author] = std::max(acked[author], seq);
   for (const auto& [author, seq] : target) acked[author] = std::min(acked[author], upstream[author]);
@@ -340,8 +340,8 @@ Receipt SyncClient::RequestReceipt(const RecordId& id) {
 }
 
 Json SyncClient::Result::ToJson() const {
-  return {{"complete", complete}, {"pushed", pushed}, {"accepted", accepted}, {"duplicate", duplicate},
-          {"pulled", pulled}, {"recovered", recovered}, {"refusals", refusals}};
+  return {{"complete", complete}, {"pushed", pushed},       {"accepted", accepted}, {"duplicate", duplicate},
+          {"pulled", pulled},     {"recovered", recovered}, {"refusals", refusals}};
 }
 
 void SyncClient::Wake() {
@@ -363,8 +363,8 @@ void SyncClient::RunForever(const std::atomic<bool>& stop) {
     try {
       Result r = SyncOnce();
       if (r.pushed > 0 || r.pulled > 0) {
-        spdlog::info("sync with {}: pushed {}, accepted {}, duplicate {}, pulled {}, refused {}",
-                     options_.endpoint, r.pushed, r.accepted, r.duplicate, r.pulled, r.refusals.size());
+        spdlog::info("sync with {}: pushed {}, accepted {}, duplicate {}, pulled {}, refused {}", options_.endpoint,
+                     r.pushed, r.accepted, r.duplicate, r.pulled, r.refusals.size());
       }
       for (const std::string& refusal : r.refusals) spdlog::warn("refused upstream: {}", refusal);
       failures = 0;

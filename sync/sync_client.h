@@ -3,7 +3,7 @@
 //
 // One exchange: hello -> welcome (what upstream holds); push every record upstream lacks, in
 // feed order, several pushes in flight (a window), each acknowledged only once durable there;
-// then pull what upstream offers (its own feed and its roots' feeds: enrolments, decisions,
+// then pull what upstream offers (its own feed and its roots' feeds: enrollments, decisions,
 // reminders) and, after a restore from an old backup, this party's own feed.
 #pragma once
 
@@ -27,14 +27,14 @@ namespace bangban {
 class SyncClient {
  public:
   struct Options {
-    std::string endpoint;      // e.g. tcp://127.0.0.1:7100
-    PublicKey upstream{};      // the server's identity: its CurveZMQ key is pinned to it
+    std::string endpoint;  // e.g. tcp://127.0.0.1:7100
+    PublicKey upstream{};  // the server's identity: its CurveZMQ key is pinned to it
     const SigningKey* identity = nullptr;
     FeedStore* store = nullptr;
-    size_t window = 4;         // pushes in flight at most (upstream's grant may allow fewer)
+    size_t window = 4;                           // pushes in flight at most (upstream's grant may allow fewer)
     size_t heads_per_hello = kMaxHeadsPerHello;  // feeds named per hello (several hellos if more)
-    int timeout_ms = 10'000;   // no answer for this long: the exchange fails, reconnect
-    int idle_ms = 1'000;       // RunForever: pause between exchanges when nothing is new
+    int timeout_ms = 10'000;                     // no answer for this long: the exchange fails, reconnect
+    int idle_ms = 1'000;                         // RunForever: pause between exchanges when nothing is new
   };
 
   struct Result {
@@ -74,7 +74,7 @@ class SyncClient {
   };
   void Connect();
   void Send(const Json& message);
-  Json Receive();  // next message, or Error(ErrorCode::kUnreachable) after the timeout
+  Json Receive();          // next message, or Error(ErrorCode::kUnreachable) after the timeout
   WelcomeMessage Hello();  // one or more hello -> welcome, joined into one welcome
   // Sends `message` and returns the answer; an error answer is thrown as Error(its code).
   Json Request(const Json& message);

@@ -20,8 +20,10 @@ Json DecodeMessage(ByteView bytes) {
 
 PushGrant GrantPushes(size_t active_peers, size_t budget, size_t granted_to_others) {
   size_t share = budget / std::max<size_t>(1, active_peers);
-  if (granted_to_others < budget) share = std::min(share, budget - granted_to_others);
-  else share = 0;
+  if (granted_to_others < budget)
+    share = std::min(share, budget - granted_to_others);
+  else
+    share = 0;
   PushGrant grant;
   grant.window = std::clamp<size_t>(share / kMaxPushBytes, 1, kMaxWindow);
   grant.push_bytes = std::clamp<size_t>(share / grant.window, kMinPushBytes, kMaxPushBytes);

@@ -68,9 +68,9 @@ struct SyncServer::Push {
   zmq::message_t routing_id;
   PublicKey peer;
   PushMessage message;
-  std::vector<Record> records;                  // decoded
-  std::vector<RecordRejection> rejections;      // decode and author failures, then the rest
-  std::vector<IngestOutcome> outcomes;          // for `records`, in order
+  std::vector<Record> records;              // decoded
+  std::vector<RecordRejection> rejections;  // decode and author failures, then the rest
+  std::vector<IngestOutcome> outcomes;      // for `records`, in order
 };
 
 SyncServer::SyncServer(Options options)
@@ -112,7 +112,7 @@ ZapHandler::Decision SyncServer::Admit(const CurvePublicKey& key) {
     if (auto it = admitted_.find(key); it != admitted_.end()) return {it->second, ""};
   }
   // A key enrolled a moment ago (by another process) is not in our list yet: read the
-  // enrolments again, at most a few times a second so unknown keys cannot make us spin.
+  // enrollments again, at most a few times a second so unknown keys cannot make us spin.
   auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(admitted_mutex_);
   if (now - last_zap_reload_ >= std::chrono::milliseconds(200)) {
@@ -132,13 +132,13 @@ std::string SyncServer::WhyRefused(const CurvePublicKey& key) const {
   } catch (const Error&) {
     return "is not an identity key";
   }
-  for (const Enrolment& e : revoked_) {
+  for (const Enrollment& e : revoked_) {
     if (SameIdentity(e.key, identity)) {
       return "was revoked after seq " + std::to_string(*e.revoked_after_seq) + " (" + e.revoke_reason + ")";
     }
   }
   return "is not enrolled here (or not yet known to this " +
-         std::string(options_.check_authors ? "relay: it learns enrolments from its hub)" : "hub)");
+         std::string(options_.check_authors ? "relay: it learns enrollments from its hub)" : "hub)");
 }
 
 // Converting a key to X25519 costs a field inversion (~0.1 ms): with a thousand enrolled keys,
@@ -157,14 +157,14 @@ std::optional<CurvePublicKey> SyncServer::CurveKeyOf(const PublicKey& key) const
   return it->second;
 }
 
-// One read of the enrolments: who may connect, and who was revoked (to say why it may not).
+// One read of the enrollments: who may connect, and who was revoked (to say why it may not).
 SyncServer::Admission SyncServer::ReadAdmission() const {
   Admission admission;
   auto admit = [&](const PublicKey& key) {
     if (auto curve = CurveKeyOf(key)) admission.admitted[*curve] = key;
   };
   for (const TrustRoot& root : options_.store->roots()) admit(root.key);
-  for (Enrolment& e : options_.store->Enrolments()) {
+  for (Enrollment& e : options_.store->Enrollments()) {
     if (e.revoked_after_seq) {
       admission.revoked.push_back(std::move(e));
     } else {
@@ -206,8 +206,9 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
     zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
     if (item.revents & ZMQ_POLLIN) HandleMessages();
-    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
     if (now - last_refresh >= kRefreshMs) {
       RefreshAdmission();
       if (NowMs() - stats_written_ms_ >= kStatsAloneMs) FlushStats();
@@ -255,7 +256,8 @@ void SyncServer::HandleMessages() {
         Reply(routing_id, Pull(*peer, PullMessage::FromJson(message)).ToJson());
       } else if (type == ProveMessage::kType) {
         if (!options_.receipt) {
-          Reply(routing_id, ErrorMessage::Of(ErrorCode::kNotAHub, "receipts come from a hub; ask the county hub").ToJson());
+          Reply(routing_id,
+                ErrorMessage::Of(ErrorCode::kNotAHub, "receipts come from a hub; ask the county hub").ToJson());
         } else {
           Reply(routing_id, ReceiptMessage{options_.receipt(ProveMessage::FromJson(message).id)}.ToJson());
         }
@@ -268,7 +270,8 @@ void SyncServer::HandleMessages() {
           pushes.push_back(Push{std::move(routing_id), *peer, std::move(push), {}, {}, {}});
         }
       } else {
-        Reply(routing_id, ErrorMessage::Of(ErrorCode::kUnknownMessage, "unknown message type \"" + type + "\"").ToJson());
+        Reply(routing_id,
+              ErrorMessage::Of(ErrorCode::kUnknownMessage, "unknown message type \"" + type + "\"").ToJson());
       }
     } catch (const Error& e) {
       Reply(routing_id, ErrorMessage{e.code(), e.what()}.ToJson());
@@ -327,12 +330,13 @@ std::optional<ErrorMessage> SyncServer::RefusePush(const PublicKey& peer, const 
   const PushGrant grant = stats_[peer].grant.value_or(kFullGrant);
   if (pushes_this_round > grant.window) {
     return ErrorMessage::Of(ErrorCode::kOverWindow, "more than " + std::to_string(grant.window) +
-                                           " pushes unacknowledged: wait for an ack before the next push");
+                                                        " pushes unacknowledged: wait for an ack before the next push");
   }
   size_t bytes = push.RecordBytes();
   if (bytes > grant.push_bytes && push.records.size() > 1) {
     return ErrorMessage::Of(ErrorCode::kTooLarge, "push of " + std::to_string(bytes) + " bytes of records; at most " +
-                                         std::to_string(grant.push_bytes) + " were granted (one record always fits)");
+                                                      std::to_string(grant.push_bytes) +
+                                                      " were granted (one record always fits)");
   }
   return std::nullopt;
 }
@@ -342,8 +346,8 @@ RecordsMessage SyncServer::Pull(const PublicKey& peer, const PullMessage& reques
   size_t bytes = 0;
   for (const FeedPosition& want : request.feeds) {
     // Our own feed, our roots' feeds, and the peer's own feed (recovery) may be pulled.
-    bool allowed = want.author == options_.identity->public_key() || want.author == peer ||
-                   options_.store->IsRoot(want.author);
+    bool allowed =
+        want.author == options_.identity->public_key() || want.author == peer || options_.store->IsRoot(want.author);
     if (!allowed) {
       throw Error(ErrorCode::kNotAllowed, "feed " + KeyId(want.author) + " cannot be pulled from here");
     }
@@ -377,10 +381,13 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
       try {
         Record r = Record::Decode(push.message.records[i]);
         if (options_.check_authors && !options_.store->IsRoot(r.author())) {
-          auto e = options_.store->FindEnrolment(r.author());
-          if (!e) throw Error(ErrorCode::kUnknownAuthor, "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
+          auto e = options_.store->FindEnrollment(r.author());
+          if (!e)
+            throw Error(ErrorCode::kUnknownAuthor,
+                        "key " + KeyId(r.author()) + " is not enrolled (as far as this relay knows)");
           if (e->revoked_after_seq && r.seq() > *e->revoked_after_seq) {
-            throw Error(ErrorCode::kRevoked, "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
+            throw Error(ErrorCode::kRevoked,
+                        "key " + KeyId(r.author()) + " was revoked after seq " + std::to_string(*e->revoked_after_seq));
           }
         }
         push.records.push_back(std::move(r));
@@ -404,7 +411,8 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     for (const Record& r : pushes[p].records) {
       if (!signature_ok[k++]) {
         pushes[p].rejections.push_back(RecordRejection::OfRecord(
-            r.id(), r.seq(), std::string(ErrorCode::kBadSignature.name()), "the signature does not match the record's bytes and author " + KeyId(r.author())));
+            r.id(), r.seq(), std::string(ErrorCode::kBadSignature.name()),
+            "the signature does not match the record's bytes and author " + KeyId(r.author())));
         continue;
       }
       batch.push_back(r);
@@ -440,10 +448,17 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     for (const IngestOutcome& o : push.outcomes) {
       authors.insert(o.author);
       switch (o.kind) {
-        case IngestOutcome::Kind::kAccepted: ++ack.accepted; break;
-        case IngestOutcome::Kind::kDuplicate: ++ack.duplicate; break;
-        case IngestOutcome::Kind::kBuffered: ++ack.buffered; break;
-        default: push.rejections.push_back(RecordRejection::OfRecord(o.id, o.seq, o.code, o.message));
+        case IngestOutcome::Kind::kAccepted:
+          ++ack.accepted;
+          break;
+        case IngestOutcome::Kind::kDuplicate:
+          ++ack.duplicate;
+          break;
+        case IngestOutcome::Kind::kBuffered:
+          ++ack.buffered;
+          break;
+        default:
+          push.rejections.push_back(RecordRejection::OfRecord(o.id, o.seq, o.code, o.message));
       }
     }
     for (const RecordRejection& r : push.rejections) ++stats.rejections[r.code];

@@ -32,15 +32,15 @@ class SyncServer {
     const SigningKey* identity = nullptr;
     FeedStore* store = nullptr;
     // A relay's store carries anything; the relay itself refuses records of keys it does not
-    // know to be enrolled. A hub's store enforces enrolment itself.
+    // know to be enrolled. A hub's store enforces enrollment itself.
     bool check_authors = false;
     // Hub hooks; a relay leaves them empty.
-    std::function<void(LmdbTxn&)> before_commit;       // sign the tree head covering the batch
+    std::function<void(LmdbTxn&)> before_commit;             // sign the tree head covering the batch
     std::function<std::optional<Bytes>()> latest_tree_head;  // binary form, none if not signed yet
     // The receipt answering a prove; throws Error(code, why) for the error answer (not_found...).
     std::function<Receipt(const RecordId&)> receipt;
-    std::function<void()> after_ingest;            // e.g. wake upstream replication
-    std::function<void()> every_second;            // periodic work on the serving thread
+    std::function<void()> after_ingest;  // e.g. wake upstream replication
+    std::function<void()> every_second;  // periodic work on the serving thread
     // Bytes of pushes all peers together may have in flight (docs/protocol.md, memory bounds).
     size_t push_budget = kDefaultPushBudget;
   };
@@ -57,12 +57,12 @@ class SyncServer {
   void RefreshAdmission();
   struct Admission {
     std::map<CurvePublicKey, PublicKey> admitted;  // enrolled, unrevoked (and the roots)
-    std::vector<Enrolment> revoked;
+    std::vector<Enrollment> revoked;
   };
   Admission ReadAdmission() const;
   std::optional<CurvePublicKey> CurveKeyOf(const PublicKey& key) const;  // memoised
-  ZapHandler::Decision Admit(const CurvePublicKey& key);  // on the ZAP thread
-  std::string WhyRefused(const CurvePublicKey& key) const;  // holding admitted_mutex_
+  ZapHandler::Decision Admit(const CurvePublicKey& key);                 // on the ZAP thread
+  std::string WhyRefused(const CurvePublicKey& key) const;               // holding admitted_mutex_
   void HandleMessages();
   void Reply(const zmq::message_t& routing_id, const Json& message);
   WelcomeMessage Welcome(const PublicKey& peer, const HelloMessage& hello);
@@ -79,13 +79,13 @@ class SyncServer {
   std::unique_ptr<zmq::socket_t> router_;
   std::mutex admitted_mutex_;
   std::map<CurvePublicKey, PublicKey> admitted_;  // curve key -> identity
-  std::vector<Enrolment> revoked_;                // for naming why a key is refused
+  std::vector<Enrollment> revoked_;               // for naming why a key is refused
   mutable std::mutex curve_keys_mutex_;           // the serving and ZAP threads both convert
   mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
   std::chrono::steady_clock::time_point last_zap_reload_{};
-  std::set<PublicKey> connected_;                 // identities heard from since the last bind
+  std::set<PublicKey> connected_;  // identities heard from since the last bind
   PeerStatsMap stats_;
-  bool stats_dirty_ = false;     // changed since they were last written
+  bool stats_dirty_ = false;  // changed since they were last written
   int64_t stats_written_ms_ = 0;
 };
 

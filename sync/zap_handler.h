@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>

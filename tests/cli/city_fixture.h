@@ -111,9 +111,7 @@ inline bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds
   }
 }
 
-inline double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+inline double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 // ---- daemons ---------------------------------------------------------------------------------
 
@@ -192,7 +190,8 @@ inline uint64_t StoreHeadSeq(const fs::path& store_dir, const bangban::PublicKey
   MDB_dbi heads = env.OpenDb("heads");
   uint64_t seq = 0;
   env.Read([&](bangban::LmdbTxn& txn) {
-    if (auto value = txn.Get(heads, author); value && value->size() >= 8) seq = bangban::DecodeBigEndian64(value->data());
+    if (auto value = txn.Get(heads, author); value && value->size() >= 8)
+      seq = bangban::DecodeBigEndian64(value->data());
   });
   return seq;
 }
@@ -249,8 +248,8 @@ class CityFixture : public ::testing::Test {
   // `simulation`, a simulation party (it may run on a fixed clock).
   std::string InitCounty(const std::string& dir, const std::string& city_key = "", const std::string& city_dir = "",
                          bool simulation = false) {
-    std::vector<std::string> args = {"init", "--data", dir, "--role", "county", "--name", kCountyName,
-                                     "--county", kCounty};
+    std::vector<std::string> args = {"init",   "--data",    dir,        "--role", "county",
+                                     "--name", kCountyName, "--county", kCounty};
     if (simulation) args.push_back("--simulation");
     if (!city_key.empty()) {
       args.push_back("--city-key");
@@ -261,8 +260,8 @@ class CityFixture : public ::testing::Test {
     std::string key = FirstLine(r.out);
     EXPECT_TRUE(cli::IsHex64(key)) << r.Describe();
     if (!city_dir.empty()) {
-      cli::Result e = Hub({"enroll", "--data", city_dir, "--key", key, "--role", "county", "--name", kCountyName,
-                           "--county", kCounty});
+      cli::Result e = Hub(
+          {"enroll", "--data", city_dir, "--key", key, "--role", "county", "--name", kCountyName, "--county", kCounty});
       EXPECT_EQ(e.exit_code, 0) << e.Describe();
     }
     return key;
@@ -270,8 +269,8 @@ class CityFixture : public ::testing::Test {
 
   std::string InitNode(const std::string& dir, const std::string& outlet, const std::string& county_key,
                        const std::string& hub_endpoint, const std::string& hub_key = "") {
-    std::vector<std::string> args = {"init", "--data", dir, "--outlet", outlet, "--county", kCounty,
-                                     "--county-key", county_key, "--hub", hub_endpoint};
+    std::vector<std::string> args = {"init",  "--data",       dir,        "--outlet", outlet,      "--county",
+                                     kCounty, "--county-key", county_key, "--hub",    hub_endpoint};
     if (!hub_key.empty()) {
       args.push_back("--hub-key");
       args.push_back(hub_key);
@@ -284,8 +283,8 @@ class CityFixture : public ::testing::Test {
   }
 
   void EnrollOutlet(const std::string& hub_dir, const std::string& node_key, const std::string& outlet) {
-    cli::Result r = Hub({"enroll", "--data", hub_dir, "--key", node_key, "--role", "outlet", "--name",
-                         "网点" + outlet, "--outlet-id", outlet});
+    cli::Result r = Hub({"enroll", "--data", hub_dir, "--key", node_key, "--role", "outlet", "--name", "网点" + outlet,
+                         "--outlet-id", outlet});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
 

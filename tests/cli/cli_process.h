@@ -44,8 +44,8 @@ struct Result {
   bool signaled = false;
   // For assertion messages.
   std::string Describe() const {
-    return "exit " + std::to_string(exit_code) + "\n--- stdout ---\n" + out.substr(0, 4000) +
-           "\n--- stderr ---\n" + err.substr(0, 4000);
+    return "exit " + std::to_string(exit_code) + "\n--- stdout ---\n" + out.substr(0, 4000) + "\n--- stderr ---\n" +
+           err.substr(0, 4000);
   }
 };
 
@@ -94,8 +94,7 @@ inline int DecodeStatus(int status, bool* signaled) {
 }
 
 // In the child after fork(): only async-signal-safe calls until exec.
-[[noreturn]] inline void ExecChild(int in_fd, int out_fd, int err_fd, const char* cwd, char** argv,
-                                   char** envp) {
+[[noreturn]] inline void ExecChild(int in_fd, int out_fd, int err_fd, const char* cwd, char** argv, char** envp) {
   if (in_fd >= 0 && ::dup2(in_fd, STDIN_FILENO) < 0) ::_exit(127);
   if (out_fd >= 0 && ::dup2(out_fd, STDOUT_FILENO) < 0) ::_exit(127);
   if (err_fd >= 0 && ::dup2(err_fd, STDERR_FILENO) < 0) ::_exit(127);
@@ -112,9 +111,8 @@ inline int DecodeStatus(int status, bool* signaled) {
 // child's stdin, which is then closed. `cwd` empty: the current directory. A child still running
 // after `timeout` is killed (a safety net so a hung binary fails the test instead of hanging
 // it; never a timing assertion).
-inline Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "",
-                  const Env& env = {}, const std::filesystem::path& cwd = {},
-                  std::chrono::seconds timeout = std::chrono::seconds(900)) {
+inline Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "", const Env& env = {},
+                  const std::filesystem::path& cwd = {}, std::chrono::seconds timeout = std::chrono::seconds(900)) {
   if (args.empty()) throw std::invalid_argument("Run: no arguments");
   std::vector<std::string> argv_strings = args;
   std::vector<std::string> env_strings = detail::BuildEnv(env);
@@ -123,15 +121,13 @@ inline Result Run(const std::vector<std::string>& args, const std::string& stdin
   std::string cwd_string = cwd.string();
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   }
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
-    detail::ExecChild(in_pipe[0], out_pipe[1], err_pipe[1], cwd_string.c_str(), argv.data(),
-                      envp.data());
+    detail::ExecChild(in_pipe[0], out_pipe[1], err_pipe[1], cwd_string.c_str(), argv.data(), envp.data());
   }
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -155,9 +151,18 @@ inline Result Run(const std::vector<std::string>& args, const std::string& stdin
     pollfd fds[3];
     int n = 0;
     int out_i = -1, err_i = -1, in_i = -1;
-    if (out_fd >= 0) { out_i = n; fds[n++] = {out_fd, POLLIN, 0}; }
-    if (err_fd >= 0) { err_i = n; fds[n++] = {err_fd, POLLIN, 0}; }
-    if (in_fd >= 0) { in_i = n; fds[n++] = {in_fd, POLLOUT, 0}; }
+    if (out_fd >= 0) {
+      out_i = n;
+      fds[n++] = {out_fd, POLLIN, 0};
+    }
+    if (err_fd >= 0) {
+      err_i = n;
+      fds[n++] = {err_fd, POLLIN, 0};
+    }
+    if (in_fd >= 0) {
+      in_i = n;
+      fds[n++] = {in_fd, POLLOUT, 0};
+    }
     int ready = ::poll(fds, n, 200);
     if (ready < 0 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() > deadline) {
@@ -253,9 +258,8 @@ class Process {
   bool signaled() const { return signaled_; }
 
  private:
-  friend Process Spawn(const std::vector<std::string>&, const std::filesystem::path&,
-                       const std::filesystem::path&, const std::filesystem::path&, const Env&,
-                       const std::filesystem::path&);
+  friend Process Spawn(const std::vector<std::string>&, const std::filesystem::path&, const std::filesystem::path&,
+                       const std::filesystem::path&, const Env&, const std::filesystem::path&);
   pid_t pid_ = -1;
   std::optional<int> status_;
   bool signaled_ = false;

@@ -155,7 +155,7 @@ class CommandFamilyTest : public CityFixture {
 TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
   const std::string county_key = InitCounty("Y");
   const int port = FreePort();
-  // An outlet's records to import, and a key to enrol and revoke.
+  // An outlet's records to import, and a key to enroll and revoke.
   const std::string node_key = InitNode("N", "YH-001", county_key, Loopback(port));
   EnrollOutlet("Y", node_key, "YH-001");
   ASSERT_EQ(Submit("N", AppLines("APP", 1, 1)).size(), 1u);
@@ -165,32 +165,32 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
 
   Daemon& hub = StartHub("Y", port);
   ASSERT_TRUE(WaitUntilServing("Y", hub)) << hub.Log();
-  Walk(cli::kHubBin, "Y", hub,
-       {{{"keygen", "--out", "walk.key"}, Beside::kRunsHere},
-        {{"init", "--data", "Y", "--role", "county", "--name", "x", "--county", kCounty}, Beside::kRefused},
-        {{"enroll", "--data", "Y", "--key", new_key, "--role", "outlet", "--name", "x", "--outlet-id", "YH-009"},
-         Beside::kHandedOff},
-        {{"revoke", "--data", "Y", "--key", new_key, "--after-seq", "0", "--reason", "lost"}, Beside::kHandedOff},
-        {{"import", "--data", "Y", "n.bundle"}, Beside::kHandedOff},
-        {{"export", "--data", "Y", "--out", "y.bundle"}, Beside::kRunsHere},
-        {{"run", "--data", "Y", "--listen", Loopback(FreePort())}, Beside::kRefused},
-        {{"recover", "--data", "Y", "--upstream", Loopback(FreePort()), "--upstream-key", county_key},
-         Beside::kRefused},
-        {{"audit", "--data", "Y"}, Beside::kRunsHere},
-        {{"status", "--data", "Y"}, Beside::kRunsHere},
-        {{"review", "accept", "APP-000001", "--data", "Y", "--reviewer", "r01"}, Beside::kHandedOff},
-        {{"report", "sla", "--data", "Y"}, Beside::kRunsHere},
-        {{"report", "queue", "--data", "Y"}, Beside::kRunsHere},
-        {{"queue", "--data", "Y"}, Beside::kRunsHere},
-        {{"reindex", "--data", "Y"}, Beside::kHandedOff}});
+  Walk(
+      cli::kHubBin, "Y", hub,
+      {{{"keygen", "--out", "walk.key"}, Beside::kRunsHere},
+       {{"init", "--data", "Y", "--role", "county", "--name", "x", "--county", kCounty}, Beside::kRefused},
+       {{"enroll", "--data", "Y", "--key", new_key, "--role", "outlet", "--name", "x", "--outlet-id", "YH-009"},
+        Beside::kHandedOff},
+       {{"revoke", "--data", "Y", "--key", new_key, "--after-seq", "0", "--reason", "lost"}, Beside::kHandedOff},
+       {{"import", "--data", "Y", "n.bundle"}, Beside::kHandedOff},
+       {{"export", "--data", "Y", "--out", "y.bundle"}, Beside::kRunsHere},
+       {{"run", "--data", "Y", "--listen", Loopback(FreePort())}, Beside::kRefused},
+       {{"recover", "--data", "Y", "--upstream", Loopback(FreePort()), "--upstream-key", county_key}, Beside::kRefused},
+       {{"audit", "--data", "Y"}, Beside::kRunsHere},
+       {{"status", "--data", "Y"}, Beside::kRunsHere},
+       {{"review", "accept", "APP-000001", "--data", "Y", "--reviewer", "r01"}, Beside::kHandedOff},
+       {{"report", "sla", "--data", "Y"}, Beside::kRunsHere},
+       {{"report", "queue", "--data", "Y"}, Beside::kRunsHere},
+       {{"queue", "--data", "Y"}, Beside::kRunsHere},
+       {{"reindex", "--data", "Y"}, Beside::kHandedOff}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
 TEST_F(CommandFamilyTest, NoNodeCommandWritesBehindARunningDaemon) {
   const std::string county_key = InitCounty("Y");
   // A node with no upstream that relays for nearby outlets: its daemon writes nothing by itself.
-  cli::Result init = Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key",
-                           county_key});
+  cli::Result init =
+      Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key", county_key});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
   const std::vector<std::string> ids = Submit("N", AppLines("APP", 1, 1));
   ASSERT_EQ(ids.size(), 1u);
@@ -225,14 +225,15 @@ TEST_F(CommandFamilyTest, RefusalsBesideADaemonSayWhoHoldsTheDirAndWhatToDo) {
   ASSERT_TRUE(WaitUntilServing("Y", hub)) << hub.Log();
   ASSERT_TRUE(WaitUntilServing("N", node)) << node.Log();
 
-  cli::Result init = Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key",
-                           county_key});
+  cli::Result init =
+      Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key", county_key});
   EXPECT_EQ(init.exit_code, 1) << init.Describe();
   EXPECT_NE(init.err.find("error: daemon_running: a daemon (pid " + std::to_string(node.pid()) + ") holds"),
             std::string::npos)
       << init.Describe();
 
-  cli::Result recover = Hub({"recover", "--data", "Y", "--upstream", Loopback(FreePort()), "--upstream-key", county_key});
+  cli::Result recover =
+      Hub({"recover", "--data", "Y", "--upstream", Loopback(FreePort()), "--upstream-key", county_key});
   EXPECT_EQ(recover.exit_code, 1) << recover.Describe();
   EXPECT_NE(recover.err.find("a daemon (pid " + std::to_string(hub.pid()) + ") holds"), std::string::npos)
       << recover.Describe();
@@ -356,8 +357,8 @@ TEST_F(CommandFamilyTest, OneNameForOneThingWithTheOldSpellingsKept) {
   EXPECT_EQ(wrong.exit_code, 2) << wrong.Describe();
   EXPECT_EQ(CodeOnStderr(wrong), "usage") << wrong.Describe();
   EXPECT_FALSE(fs::exists(Path("W"))) << "a refused init created a data dir";
-  cli::Result both = Hub({"init", "--data", "W", "--role", "city", "--name", kCityName, "--city", kCityCode,
-                          "--county", kCityCode});
+  cli::Result both =
+      Hub({"init", "--data", "W", "--role", "city", "--name", kCityName, "--city", kCityCode, "--county", kCityCode});
   EXPECT_EQ(both.exit_code, 2) << both.Describe();
 
   // `sync --once` is accepted as before (sync always does one exchange): here it fails for want

@@ -1,4 +1,4 @@
-// One writer of record per data dir (DESIGN principle 5), with real processes on loopback and
+// One writer of record per data dir (docs/architecture.md, principle 5), with real processes on loopback and
 // real LMDB data dirs: while `bangban-hub run` or `bangban-node run` holds a data dir, the
 // commands that change state are handed to it over DIR/control.sock and it answers them; with no
 // daemon they run by themselves; either way the result is the same.
@@ -84,7 +84,7 @@ class ControlSocketTest : public CityFixture {
                 "--outlet-id", outlet});
   }
 
-  // Enrols a new node for `outlet` at Y with no BANGBAN_NOW, as the running daemon's `ran`th
+  // Enrolls a new node for `outlet` at Y with no BANGBAN_NOW, as the running daemon's `ran`th
   // enroll, and checks that the record got the real time of the command.
   void ExpectEnrolledOnTheRealClock(const std::string& dir, const std::string& outlet, size_t ran) {
     int64_t before = SystemNowMs();
@@ -120,7 +120,7 @@ class ControlSocketTest : public CityFixture {
   Daemon* county_ = nullptr;
 };
 
-// ---- enrol through the hub daemon ------------------------------------------------------------
+// ---- enroll through the hub daemon ------------------------------------------------------------
 
 TEST_F(ControlSocketTest, HubDaemonAnswersEnrollAndTheOutletSyncsAtOnce) {
   StartCounty();
@@ -128,7 +128,7 @@ TEST_F(ControlSocketTest, HubDaemonAnswersEnrollAndTheOutletSyncsAtOnce) {
   cli::Result enroll = EnrollNewNode("N", "YH-301", &node_key);
   ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
   ASSERT_TRUE(cli::IsHex64(FirstLine(enroll.out))) << enroll.Describe();
-  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << "the daemon did not run the enrolment\n" << county_->Log();
+  EXPECT_EQ(Ran(*county_, "enroll"), 1u) << "the daemon did not run the enrollment\n" << county_->Log();
   // The log names the command, never its arguments.
   EXPECT_EQ(county_->Log().find(node_key), std::string::npos) << county_->Log();
   EXPECT_EQ(county_->Log().find("网点YH-301"), std::string::npos) << county_->Log();
@@ -288,7 +288,8 @@ TEST_F(ControlSocketTest, ACommandWithoutBangbanNowGetsTheRealClockEvenIfTheDaem
   county_port_ = FreePort();
   // A daemon started with a fixed clock (a training setup, say).
   daemons_.push_back(std::make_unique<Daemon>(
-      "hub-Y", std::vector<std::string>{cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", Loopback(county_port_)},
+      "hub-Y",
+      std::vector<std::string>{cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", Loopback(county_port_)},
       tmp_.path(), cli::Env{"BANGBAN_NOW=2026-01-05T09:00:00+08:00"}));
   county_ = daemons_.back().get();
   ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
@@ -306,16 +307,15 @@ TEST_F(ControlSocketTest, ADaemonOrCommandOnAFixedClockIsRefusedUnlessItIsASimul
   // So is every command that opens the data dir, hub or node.
   std::string node_key = InitNode("N", "YH-306", county_key_, Loopback(FreePort()));
   const cli::Env fixed = {"BANGBAN_NOW=2026-01-05T09:00:00+08:00"};
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{cli::kHubBin, "status", "--data", "Y"},
-        std::vector<std::string>{cli::kHubBin, "report", "sla", "--data", "Y"},
-        std::vector<std::string>{cli::kNodeBin, "status", "--data", "N"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{cli::kHubBin, "status", "--data", "Y"},
+                                               std::vector<std::string>{cli::kHubBin, "report", "sla", "--data", "Y"},
+                                               std::vector<std::string>{cli::kNodeBin, "status", "--data", "N"}}) {
     cli::Result r = cli::Run(args, "", fixed, tmp_.path(), seconds(60));
     EXPECT_EQ(r.exit_code, 1) << args[1] << "\n" << r.Describe();
     EXPECT_NE(r.err.find("simulation = true"), std::string::npos) << r.Describe();
   }
-  cli::Result submit = cli::Run({cli::kNodeBin, "submit", "--data", "N", "-"}, AppLines("R", 1, 1), fixed,
-                                tmp_.path(), seconds(60));
+  cli::Result submit =
+      cli::Run({cli::kNodeBin, "submit", "--data", "N", "-"}, AppLines("R", 1, 1), fixed, tmp_.path(), seconds(60));
   EXPECT_EQ(submit.exit_code, 1) << submit.Describe();
   EXPECT_NE(submit.err.find("node.toml"), std::string::npos) << submit.Describe();
   // Commands that need no data dir are not affected.
@@ -398,7 +398,8 @@ TEST_F(ControlSocketTest, ACommandWhoseDaemonDiesUnderItSaysSoInsteadOfWaiting) 
   ASSERT_TRUE(WaitFor([&] { return Head("N", node_key) > 0; }, seconds(120), std::chrono::milliseconds(5))) << Logs();
   node.Kill9();
   std::optional<int> code;
-  ASSERT_TRUE(WaitFor([&] { return (code = submit.TryWait()).has_value(); }, seconds(30), std::chrono::milliseconds(50)))
+  ASSERT_TRUE(
+      WaitFor([&] { return (code = submit.TryWait()).has_value(); }, seconds(30), std::chrono::milliseconds(50)))
       << "the command still waits for a dead daemon";
   EXPECT_EQ(*code, 1);
   std::string err = cli::ReadFile(Path("submit.err"));
@@ -424,7 +425,8 @@ TEST_F(ControlSocketTest, UsageErrorsStayInTheClientAndTheDaemonsErrorsComeBackA
   auto socket_lines = [](const Daemon& d) {
     std::string log = d.Log();
     size_t count = 0;
-    for (size_t at = log.find("control socket"); at != std::string::npos; at = log.find("control socket", at + 1)) ++count;
+    for (size_t at = log.find("control socket"); at != std::string::npos; at = log.find("control socket", at + 1))
+      ++count;
     return count;
   };
   const size_t hub_lines = socket_lines(*county_), node_lines = socket_lines(node);  // AddOutlet's enroll
@@ -486,7 +488,7 @@ TEST_F(ControlSocketTest, UsageErrorsStayInTheClientAndTheDaemonsErrorsComeBackA
   EXPECT_EQ(local_bad_line.exit_code, bad_line.exit_code);
   EXPECT_EQ(local_bad_line.err, bad_line.err);
   EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 0) << "a refused submission stored something";
-  EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1) << "a refused enrolment wrote a record";
+  EXPECT_EQ(HubStatus("Y").value("enrolled", 0), 1) << "a refused enrollment wrote a record";
 }
 
 // A request of a million nested msgpack arrays (0x91 repeated) once overflowed the daemon's

@@ -95,8 +95,8 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
 
   // Submit in the background; kill -9 once enough ids have been printed.
   fs::path out_file = tmp / "submit.out";
-  cli::Process submit = cli::Spawn({cli::kNodeBin, "submit", "--data", "N", "big.jsonl"}, out_file,
-                                   tmp / "submit.err", {}, {}, tmp.path());
+  cli::Process submit = cli::Spawn({cli::kNodeBin, "submit", "--data", "N", "big.jsonl"}, out_file, tmp / "submit.err",
+                                   {}, {}, tmp.path());
   auto deadline = std::chrono::steady_clock::now() + kMaxWait;
   size_t seen = 0;
   std::optional<int> ended;
@@ -115,7 +115,8 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
   int status = submit.Wait();
   mark("submit-until-kill");
   ASSERT_TRUE(killed) << "submit ended by itself (exit " << status << ") after printing " << seen
-                      << " ids, before it could be killed\n" << cli::ReadFile(tmp / "submit.err");
+                      << " ids, before it could be killed\n"
+                      << cli::ReadFile(tmp / "submit.err");
   EXPECT_TRUE(submit.signaled()) << "exit " << status;
   EXPECT_EQ(status, 128 + SIGKILL);
 
@@ -177,8 +178,8 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
   mark("resubmit+reimport+audit");
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[crash_test] killed after %zu printed ids; feed seq %llu; wall time %.1f s (%s)\n",
-              printed.size(), static_cast<unsigned long long>(seq), seconds, phases.c_str());
+  std::printf("[crash_test] killed after %zu printed ids; feed seq %llu; wall time %.1f s (%s)\n", printed.size(),
+              static_cast<unsigned long long>(seq), seconds, phases.c_str());
   ::testing::Test::RecordProperty("printed_ids", static_cast<int>(printed.size()));
   ::testing::Test::RecordProperty("feed_seq", static_cast<int>(seq));
 }

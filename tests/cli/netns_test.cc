@@ -2,7 +2,7 @@
 // network namespace (`ip netns add`), joined by point-to-point links with addresses in
 // 10.213.0.0/16 that exist only between the namespaces this test creates. Every daemon runs
 // under `ip netns exec NS ...`. Whatever the network does, every record must arrive exactly
-// once (each hub's record count is what the nodes submitted plus the enrolments) and `audit`
+// once (each hub's record count is what the nodes submitted plus the enrollments) and `audit`
 // must stay clean.
 //
 // LinksCutAndRestored joins the namespaces by veth pairs and cuts and restores them
@@ -62,7 +62,9 @@ class LossyLink {
 
   // `name` is "A-B": the link between what the test calls A and B. Its files go to `dir`.
   LossyLink(std::string name, const fs::path& dir)
-      : name_(std::move(name)), out_(dir / ("lossy-" + name_ + ".out")), err_(dir / ("lossy-" + name_ + ".log")),
+      : name_(std::move(name)),
+        out_(dir / ("lossy-" + name_ + ".out")),
+        err_(dir / ("lossy-" + name_ + ".log")),
         stats_(dir / ("lossy-" + name_ + ".json")) {}
   LossyLink(const LossyLink&) = delete;
   LossyLink& operator=(const LossyLink&) = delete;
@@ -244,8 +246,10 @@ class NetnsTest : public CityFixture {
         why = ns_->AddLossyLink("Y-B", y_, "tyb", "10.213.3.1", b_, "tby", "10.213.3.2", kLoss, 2, tmp_.path());
       }
       ASSERT_EQ(why, "") << "cannot start bangban-lossy-link";
-      std::printf("[ info     ] 30%% loss by bangban-lossy-link (userspace, a TUN device in each namespace) on the "
-                  "Y-B and Y-C links; netem is not available: %s\n", netem_refused.c_str());
+      std::printf(
+          "[ info     ] 30%% loss by bangban-lossy-link (userspace, a TUN device in each namespace) on the "
+          "Y-B and Y-C links; netem is not available: %s\n",
+          netem_refused.c_str());
     } else {
       why = ns_->Link(y_, "vyc", "10.213.1.2", c_, "vcy", "10.213.1.1");
       if (why.empty()) why = ns_->Link(y_, "vyb", "10.213.3.1", b_, "vby", "10.213.3.2");
@@ -257,8 +261,9 @@ class NetnsTest : public CityFixture {
         cli::Result r = Tc(ns, {"qdisc", "add", "dev", dev, "root", "netem", "loss", "30%"});
         ASSERT_EQ(r.exit_code, 0) << "netem on " << dev << "\n" << r.Describe();
       }
-      std::printf("[ info     ] 30%% loss by netem (`tc qdisc add dev ... root netem loss 30%%`) on both ends of the "
-                  "Y-B and Y-C veth pairs\n");
+      std::printf(
+          "[ info     ] 30%% loss by netem (`tc qdisc add dev ... root netem loss 30%%`) on both ends of the "
+          "Y-B and Y-C veth pairs\n");
     }
 
     city_key_ = InitCity("C");
@@ -291,9 +296,11 @@ class NetnsTest : public CityFixture {
       return args;
     };
     const std::string port = kPort;
-    city_ = Spawn("hub-C", in(c_, {cli::kHubBin, "run", "--data", Path("C").string(), "--listen", "tcp://10.213.1.1:" + port}));
-    county_ = Spawn("hub-Y", in(y_, {cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", "tcp://0.0.0.0:" + port,
-                                     "--upstream", "tcp://10.213.1.1:" + port, "--upstream-key", city_key_}));
+    city_ = Spawn("hub-C",
+                  in(c_, {cli::kHubBin, "run", "--data", Path("C").string(), "--listen", "tcp://10.213.1.1:" + port}));
+    county_ =
+        Spawn("hub-Y", in(y_, {cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", "tcp://0.0.0.0:" + port,
+                               "--upstream", "tcp://10.213.1.1:" + port, "--upstream-key", city_key_}));
     node_a_ = Spawn("node-A", in(a_, {cli::kNodeBin, "run", "--data", Path("A").string()}));
     node_b_ = Spawn("node-B", in(b_, {cli::kNodeBin, "run", "--data", Path("B").string()}));
   }
@@ -304,7 +311,7 @@ class NetnsTest : public CityFixture {
   }
 
   // Stops every daemon (each must exit cleanly on SIGTERM), then checks both hubs hold
-  // exactly `ids_a` and `ids_b` plus the three enrolments, and audit clean.
+  // exactly `ids_a` and `ids_b` plus the three enrollments, and audit clean.
   void StopAndCheckExactlyOnce(const std::vector<std::string>& ids_a, const std::vector<std::string>& ids_b) {
     for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) {
       EXPECT_EQ((*it)->Stop(), 0) << (*it)->name() << " did not stop cleanly\n" << (*it)->Log();
@@ -389,8 +396,10 @@ TEST_F(NetnsTest, LinksCutAndRestoredEverythingArrivesExactlyOnce) {
   ids_b.insert(ids_b.end(), more.begin(), more.end());
   ASSERT_TRUE(WaitForHead("Y", key_b_, ids_b.size())) << Logs();
   // Both sides of each cut link notice (a request that is never answered).
-  EXPECT_TRUE(WaitFor([&] { return node_a_->Logged("sync with tcp://10.213.2.1:7100 failed"); }, seconds(60))) << Logs();
-  EXPECT_TRUE(WaitFor([&] { return county_->Logged("sync with tcp://10.213.1.1:7100 failed"); }, seconds(60))) << Logs();
+  EXPECT_TRUE(WaitFor([&] { return node_a_->Logged("sync with tcp://10.213.2.1:7100 failed"); }, seconds(60)))
+      << Logs();
+  EXPECT_TRUE(WaitFor([&] { return county_->Logged("sync with tcp://10.213.1.1:7100 failed"); }, seconds(60)))
+      << Logs();
   EXPECT_EQ(Head("C", key_b_), 300u) << "records crossed a link that was down";
   EXPECT_LE(Head("C", key_a_), a_at_cut);
 

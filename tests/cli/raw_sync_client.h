@@ -75,8 +75,8 @@ class RawSyncClient {
       msg_close_(&msg);
       return std::nullopt;
     }
-    bangban::Json reply = bangban::DecodeMessage(
-        bangban::ByteView(static_cast<const uint8_t*>(msg_data_(&msg)), msg_size_(&msg)));
+    bangban::Json reply =
+        bangban::DecodeMessage(bangban::ByteView(static_cast<const uint8_t*>(msg_data_(&msg)), msg_size_(&msg)));
     msg_close_(&msg);
     return reply;
   }

@@ -1,7 +1,7 @@
 // Replication with real processes on loopback and real LMDB files: outlet nodes (`bangban-node
 // run` / `sync --once`) -> county hub (`bangban-hub run`) -> city hub, over ZeroMQ/CurveZMQ.
 //
-// What must hold (docs/architecture.md, /work/shared/DESIGN.md "Sync"): every record arrives
+// What must hold (docs/architecture.md, docs/protocol.md): every record arrives
 // exactly once, in order, and `audit` stays clean; a hub that is restarted or killed with -9
 // loses nothing it acknowledged; unknown and revoked keys are refused (a revoked key's live
 // connection is dropped); a forged or altered record is refused and the node is told why;
@@ -117,7 +117,7 @@ TEST_F(ReplicationTest, ThreeOutletsReachTheCityAndAuditIsClean) {
     for (const bangban::Record& r : held) distinct.insert(bangban::ToHex(r.id()));
     EXPECT_EQ(distinct.size(), held.size()) << hub << " exported a record twice";
     for (size_t i = 0; i < 3; ++i) EXPECT_EQ(FeedIds(held, keys[i]), ids[i]) << dirs[i] << " at " << hub;
-    // The outlets' records, the county's three enrolments and the city's enrolment of the county.
+    // The outlets' records, the county's three enrollments and the city's enrollment of the county.
     EXPECT_EQ(held.size(), 3 * total + 3 + 1) << hub;
     EXPECT_EQ(HubRecords(hub), static_cast<long>(3 * total + 4)) << hub;
     ExpectAuditClean(hub);
@@ -137,7 +137,7 @@ TEST_F(ReplicationTest, ThreeOutletsReachTheCityAndAuditIsClean) {
   ASSERT_TRUE(p.is_object()) << city.dump(2);
   EXPECT_EQ(p.value("records_received", 0), 3 * total + 3) << p.dump();
   EXPECT_EQ(p.value("backlog", 1), 0) << p.dump();
-  // Enrolments flow down: each node holds the county's feed.
+  // Enrollments flow down: each node holds the county's feed.
   for (const std::string& d : dirs) EXPECT_EQ(Head(d, county_key_), 3u) << d;
   std::printf("[ wall     ] three outlets: %.1f s\n", Seconds(started));
 }
@@ -161,7 +161,8 @@ TEST_F(ReplicationTest, HubRestartedMidStreamLosesAndDuplicatesNothing) {
       << Logs();
   EXPECT_EQ(county_->Stop(), 0) << "SIGTERM must stop the hub cleanly\n" << county_->Log();
   uint64_t at_stop = Head("Y", a) + Head("Y", b);
-  std::printf("[ info     ] first restart with %llu of %zu records in\n", static_cast<unsigned long long>(at_stop), 2 * kEach);
+  std::printf("[ info     ] first restart with %llu of %zu records in\n", static_cast<unsigned long long>(at_stop),
+              2 * kEach);
   county_->Start();
 
   // Second restart: right after more records were written at both outlets.
@@ -169,7 +170,8 @@ TEST_F(ReplicationTest, HubRestartedMidStreamLosesAndDuplicatesNothing) {
   std::vector<std::string> more_b = Submit("B", AppLines("B", kEach + 1, 500));
   ids_a.insert(ids_a.end(), more_a.begin(), more_a.end());
   ids_b.insert(ids_b.end(), more_b.begin(), more_b.end());
-  ASSERT_TRUE(WaitFor([&] { return Head("Y", a) + Head("Y", b) > at_stop; }, seconds(60), std::chrono::milliseconds(20)))
+  ASSERT_TRUE(
+      WaitFor([&] { return Head("Y", a) + Head("Y", b) > at_stop; }, seconds(60), std::chrono::milliseconds(20)))
       << Logs();
   EXPECT_EQ(county_->Stop(), 0) << county_->Log();
   std::printf("[ info     ] second restart with %llu of %zu records in\n",
@@ -203,13 +205,17 @@ TEST_F(ReplicationTest, HubKilledDuringHeavyPushKeepsEveryAcknowledgedRecord) {
 
   // Kill well into the stream: once the node holds an acknowledgement for a quarter of its
   // records, with more pushes in flight.
-  ASSERT_TRUE(WaitFor([&] {
-    auto head = StoreMeta(Store("A"), "tree_head");
-    return head && bangban::TreeHead::Decode(*head).size >= static_cast<uint64_t>(before) + kRecords / 4;
-  }, seconds(60), std::chrono::milliseconds(2))) << Logs();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto head = StoreMeta(Store("A"), "tree_head");
+        return head && bangban::TreeHead::Decode(*head).size >= static_cast<uint64_t>(before) + kRecords / 4;
+      },
+      seconds(60), std::chrono::milliseconds(2)))
+      << Logs();
   county_->Kill9();
   const uint64_t at_kill = Head("Y", a);
-  std::printf("[ info     ] hub killed with %llu of %zu records stored\n", static_cast<unsigned long long>(at_kill), kRecords);
+  std::printf("[ info     ] hub killed with %llu of %zu records stored\n", static_cast<unsigned long long>(at_kill),
+              kRecords);
   EXPECT_LT(at_kill, kRecords) << "the push finished before the kill: nothing was tested mid-stream";
 
   // What the node holds as acknowledged: every ack carries the hub's signed tree head covering
@@ -218,12 +224,14 @@ TEST_F(ReplicationTest, HubKilledDuringHeavyPushKeepsEveryAcknowledgedRecord) {
   // and then A's feed in order, so that head acknowledges A's seq 1..size-before.
   std::optional<bangban::Bytes> head_bytes;
   ASSERT_TRUE(WaitFor([&] { return (head_bytes = StoreMeta(Store("A"), "tree_head")).has_value(); }, seconds(10)))
-      << "the node kept no acknowledgement at all\n" << Logs();
+      << "the node kept no acknowledgement at all\n"
+      << Logs();
   bangban::TreeHead acked = bangban::TreeHead::Decode(*head_bytes);
   ASSERT_TRUE(acked.Verify(Key(county_key_))) << "the kept tree head is not the county's";
   ASSERT_GT(acked.size, static_cast<uint64_t>(before));
   const uint64_t acked_seq = acked.size - static_cast<uint64_t>(before);
-  std::printf("[ info     ] node holds an acknowledgement for seq 1..%llu\n", static_cast<unsigned long long>(acked_seq));
+  std::printf("[ info     ] node holds an acknowledgement for seq 1..%llu\n",
+              static_cast<unsigned long long>(acked_seq));
 
   // Before anything restarts: the killed hub's files hold every acknowledged record and the
   // very head it signed for them.
@@ -287,7 +295,7 @@ TEST_F(ReplicationTest, OutletOfflineForTenThousandApplicationsCatchesUp) {
   for (const std::string hub : {"Y", "C"}) {
     std::vector<bangban::Record> held = HubRecordsExported(hub);
     EXPECT_EQ(FeedIds(held, o), ids) << hub;
-    EXPECT_EQ(HubRecords(hub), static_cast<long>(kRecords + 2)) << hub;  // + both enrolments
+    EXPECT_EQ(HubRecords(hub), static_cast<long>(kRecords + 2)) << hub;  // + both enrollments
     ExpectAuditClean(hub);
   }
   std::printf("[ wall     ] offline 10,000: %.1f s\n", Seconds(started));
@@ -315,7 +323,7 @@ TEST_F(ReplicationTest, UnknownKeyIsRefused) {
   ASSERT_EQ(Node({"export", "--data", "U", "--out", "u.bundle"}).exit_code, 0);
   cli::Result carry = Node({"import", "--data", "M", "u.bundle"});
   ASSERT_EQ(carry.exit_code, 0) << carry.Describe();
-  // The running hub admits a key enrolled a moment ago once it has re-read its enrolments
+  // The running hub admits a key enrolled a moment ago once it has re-read its enrollments
   // (at most a second: sync/sync_server.cc); until then the handshake is refused.
   Sync carried;
   // (A refused handshake prints an error document: wait for an exchange's report.)
@@ -325,7 +333,7 @@ TEST_F(ReplicationTest, UnknownKeyIsRefused) {
   EXPECT_FALSE(carried.complete()) << carried.result.Describe();
   EXPECT_NE(carried.Refusals().find("unknown_author"), std::string::npos) << carried.result.Describe();
   EXPECT_EQ(Head("Y", u), 0u);
-  EXPECT_EQ(HubRecords("Y"), before + 1);  // M's enrolment only
+  EXPECT_EQ(HubRecords("Y"), before + 1);  // M's enrollment only
   EXPECT_EQ(county_->Stop(), 0);
   ExpectAuditClean("Y");
 }
@@ -344,8 +352,9 @@ TEST_F(ReplicationTest, RevokedKeyIsCutOffAndItsLaterRecordsRefused) {
   // The running hub notices within seconds, drops the connection and refuses the key when the
   // node dials again; the node is told so.
   EXPECT_TRUE(WaitFor([&] { return county_->Logged("was revoked: dropping its connections"); })) << Logs();
-  EXPECT_TRUE(WaitFor([&] { return county_->Logged("key " + r.substr(0, 16) + " was revoked after seq 5 (设备被盗)"); }))
-      << Logs();
+  EXPECT_TRUE(WaitFor([&] {
+    return county_->Logged("key " + r.substr(0, 16) + " was revoked after seq 5 (设备被盗)");
+  })) << Logs();
   EXPECT_TRUE(WaitFor([&] { return node.Logged("refused this party's key"); })) << Logs();
   std::printf("[ info     ] revoked key cut off after %.1f s\n", Seconds(started));
 
@@ -361,7 +370,8 @@ TEST_F(ReplicationTest, RevokedKeyIsCutOffAndItsLaterRecordsRefused) {
   EXPECT_FALSE(carried.complete()) << carried.result.Describe();
   ASSERT_TRUE(carried.doc.is_object()) << carried.result.Describe();
   size_t revoked = 0;
-  for (const json& refusal : carried.doc["refusals"]) revoked += refusal.get<std::string>().find("revoked") != std::string::npos;
+  for (const json& refusal : carried.doc["refusals"])
+    revoked += refusal.get<std::string>().find("revoked") != std::string::npos;
   EXPECT_EQ(revoked, 3u) << carried.result.Describe();
   EXPECT_EQ(Head("Y", r), 5u);
 
@@ -471,7 +481,7 @@ TEST_F(ReplicationTest, VillageRecordsTravelThroughATownshipRelayAndDecisionsCom
   Daemon& relay = StartNode("T", relay_port);
   std::string village = InitNode("V", "YH-702", county_key_, Loopback(relay_port), town);
   EnrollOutlet("Y", village, "YH-702");
-  // The relay learns the village's enrolment from the county's feed before it admits it.
+  // The relay learns the village's enrollment from the county's feed before it admits it.
   ASSERT_TRUE(WaitForHead("T", county_key_, 2)) << Logs();
 
   std::vector<std::string> ids = Submit("V", AppLines("V", 1, 20));
@@ -486,15 +496,18 @@ TEST_F(ReplicationTest, VillageRecordsTravelThroughATownshipRelayAndDecisionsCom
   cli::Result accept = Hub({"review", "--data", "Y", "accept", "V-000001", "--reviewer", "王五"});
   ASSERT_EQ(accept.exit_code, 0) << accept.Describe();
   ASSERT_TRUE(WaitForHead("T", county_key_, 3)) << Logs();
-  ASSERT_TRUE(WaitFor([&] {
-    s = SyncOnce("V");
-    json v = NodeStatus("V");
-    for (const json& app : v.value("applications", json::array())) {
-      if (app.value("app_id", "") == "V-000001") return app.value("state", "").starts_with("accept");
-    }
-    return false;
-  }, seconds(60), std::chrono::milliseconds(500))) << NodeStatus("V").dump(2) << s.result.Describe();
-  EXPECT_GE(Head("V", county_key_), 3u) << "the village did not receive the county's enrolments and decision";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        s = SyncOnce("V");
+        json v = NodeStatus("V");
+        for (const json& app : v.value("applications", json::array())) {
+          if (app.value("app_id", "") == "V-000001") return app.value("state", "").starts_with("accept");
+        }
+        return false;
+      },
+      seconds(60), std::chrono::milliseconds(500)))
+      << NodeStatus("V").dump(2) << s.result.Describe();
+  EXPECT_GE(Head("V", county_key_), 3u) << "the village did not receive the county's enrollments and decision";
 
   EXPECT_EQ(relay.Stop(), 0) << relay.Log();
   EXPECT_EQ(county_->Stop(), 0);
@@ -526,7 +539,8 @@ TEST_F(ReplicationTest, ForkFromACopiedDataDirIsQuarantinedAtTheCountyAndReaches
   EXPECT_NE(second.Refusals().find("forked"), std::string::npos) << second.result.Describe();
   EXPECT_TRUE(Quarantines(HubStatus("Y"), key)) << HubStatus("Y").dump(2);
   EXPECT_TRUE(WaitFor([&] { return Quarantines(HubStatus("C"), key); }, seconds(60)))
-      << "the fork evidence never reached the city\n" << HubStatus("C").dump(2) << Logs();
+      << "the fork evidence never reached the city\n"
+      << HubStatus("C").dump(2) << Logs();
 
   // Whatever the key signs next is refused.
   ASSERT_EQ(Submit("NA", AppLines("FA", 4, 1)).size(), 1u);
@@ -540,7 +554,8 @@ TEST_F(ReplicationTest, ForkFromACopiedDataDirIsQuarantinedAtTheCountyAndReaches
   for (const std::string hub : {"Y", "C"}) {
     cli::Result audit = Hub({"audit", "--data", hub});
     EXPECT_NE(audit.out.find("notice: author " + key.substr(0, 16) + " is quarantined"), std::string::npos)
-        << hub << "\n" << audit.Describe();
+        << hub << "\n"
+        << audit.Describe();
     EXPECT_EQ(audit.exit_code, 0) << "the stores themselves are sound\n" << audit.Describe();
   }
   std::printf("[ wall     ] fork: %.1f s\n", Seconds(started));
@@ -619,7 +634,7 @@ TEST_F(ReplicationTest, CountyHubRestoredFromAnOldBackupRecoversItsFeedFromTheCi
   ASSERT_EQ(county_->Stop(), 0);
   fs::copy(Path("Y"), Path("backup"), fs::copy_options::recursive);
 
-  // The county goes on (another enrolment reaches the city), then its disk is lost.
+  // The county goes on (another enrollment reaches the city), then its disk is lost.
   county_ = &StartHub("Y", county_port_, city_port_, city_key_);
   AddOutlet("B", "YH-912");
   const uint64_t at_loss = Head("Y", county_key_);
@@ -641,7 +656,8 @@ TEST_F(ReplicationTest, CountyHubRestoredFromAnOldBackupRecoversItsFeedFromTheCi
   EXPECT_EQ(Head("Y", county_key_), at_loss + 1);
   county_ = &StartHub("Y", county_port_, city_port_, city_key_);
   ASSERT_TRUE(WaitForHead("C", county_key_, at_loss + 1)) << Logs();
-  EXPECT_TRUE(HubStatus("C")["quarantined"].empty()) << "the restored county forked its feed\n" << HubStatus("C").dump(2);
+  EXPECT_TRUE(HubStatus("C")["quarantined"].empty()) << "the restored county forked its feed\n"
+                                                     << HubStatus("C").dump(2);
   EXPECT_EQ(county_->Stop(), 0);
   EXPECT_EQ(city_->Stop(), 0);
   ExpectAuditClean("C");
@@ -688,7 +704,8 @@ TEST_F(ReplicationTest, EveryAcknowledgedRecordHasAReceiptAndAlteredReceiptsAreR
   std::string where;
   for (size_t pos : accepted) where += " " + std::to_string(pos) + " ('" + last.substr(pos, 1) + "')";
   EXPECT_TRUE(accepted.empty()) << accepted.size() << " of " << last.size()
-                                << " altered receipts were accepted, at bytes" << where << "\n" << last;
+                                << " altered receipts were accepted, at bytes" << where << "\n"
+                                << last;
   EXPECT_EQ(county_->Stop(), 0);
   std::printf("[ wall     ] receipts (%zu altered files): %.1f s\n", last.size(), Seconds(started));
 }

@@ -19,9 +19,7 @@ constexpr const char* kCounty = "140802";
 constexpr const char* kIdNumber = "11010519491231002X";
 constexpr const char* kUscc = "91350100M000100Y43";
 
-std::string Calendar(const std::string& name) {
-  return std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/" + name;
-}
+std::string Calendar(const std::string& name) { return std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/" + name; }
 
 json Submit(const std::string& app_id, const std::string& kind, const std::string& channel) {
   return {{"type", "app.submit"},
@@ -56,8 +54,9 @@ class SlaCliTest : public ::testing::Test {
 
   // hub "H" with the national calendars, roster r01, r02; outlets YH-001 ("N1"), YH-002 ("N2").
   void SetUpCounty(const std::vector<std::string>& calendars) {
-    std::vector<std::string> init = {"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局",
-                                     "--county", kCounty, "--simulation"};
+    std::vector<std::string> init = {
+        "init",     "--data", "H",           "--role", "county", "--name", "盐湖区行政审批服务管理局",
+        "--county", kCounty,  "--simulation"};
     for (const std::string& c : calendars) {
       init.push_back("--calendar");
       init.push_back(Calendar(c));
@@ -71,8 +70,8 @@ class SlaCliTest : public ::testing::Test {
     toml.replace(toml.find("roster = []"), 11, "roster = [\"r01\", \"r02\"]");
     cli::WriteFile(tmp_ / "H/hub.toml", toml);
     for (const auto& [dir, outlet] : {std::pair{"N1", "YH-001"}, std::pair{"N2", "YH-002"}}) {
-      cli::Result n = Node({"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key,
-                            "--simulation"});
+      cli::Result n = Node(
+          {"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key, "--simulation"});
       ASSERT_EQ(n.exit_code, 0) << n.Describe();
       ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n), "--role", "outlet", "--name",
                                       std::string("网点") + outlet, "--outlet-id", outlet})));
@@ -215,23 +214,23 @@ TEST_F(SlaCliTest, WorkingWeekReportIsExactFigureByFigureAndSurvivesReindex) {
   const json& t = report["totals"];
   EXPECT_EQ(t["received"], 7) << t.dump(2);
   EXPECT_EQ(t["completed"], 3);
-  EXPECT_EQ(t["completed_on_time"], 2);         // A-1, B-1
-  EXPECT_EQ(t["breached"], 3);                  // C-1 late; D-1 and F-1 open past their deadlines
+  EXPECT_EQ(t["completed_on_time"], 2);  // A-1, B-1
+  EXPECT_EQ(t["breached"], 3);           // C-1 late; D-1 and F-1 open past their deadlines
   EXPECT_EQ(t["open"], 4);
   EXPECT_EQ(t["open_green"], 0);
-  EXPECT_EQ(t["open_yellow"], 2);               // E-1 and YH-002's A-1: 300 of 390 minutes
-  EXPECT_EQ(t["open_red"], 2);                  // D-1, F-1
+  EXPECT_EQ(t["open_yellow"], 2);  // E-1 and YH-002's A-1: 300 of 390 minutes
+  EXPECT_EQ(t["open_red"], 2);     // D-1, F-1
   EXPECT_EQ(t["paused"], 0);
   EXPECT_NEAR(t["on_time_rate"].get<double>(), 0.6667, 1e-9);
   EXPECT_EQ(t["median_working_minutes"], 420.0);  // of 120, 420, 480 (nearest rank)
   EXPECT_EQ(t["p90_working_minutes"], 480.0);
-  EXPECT_EQ(t["first_pass"], 2);                // A-1, C-1 (late but never returned)
+  EXPECT_EQ(t["first_pass"], 2);  // A-1, C-1 (late but never returned)
   EXPECT_NEAR(t["first_pass_rate"].get<double>(), 0.6667, 1e-9);
   EXPECT_EQ(t["returns"], 1);
-  EXPECT_EQ(t["late_returns"], 1);              // B-1 returned at 360 of 390 minutes
-  EXPECT_EQ(t["statutory_breaches"], 1);        // F-1: 1770 working minutes > 3 x 420
+  EXPECT_EQ(t["late_returns"], 1);                     // B-1 returned at 360 of 390 minutes
+  EXPECT_EQ(t["statutory_breaches"], 1);               // F-1: 1770 working minutes > 3 x 420
   EXPECT_EQ(t["median_transit_delay_ms"], 1'800'000);  // of 10, 20, 20, 30, 30, 60, 60 minutes
-  EXPECT_EQ(t["conflicts"], 2);                 // each A-1 counts the other outlet's
+  EXPECT_EQ(t["conflicts"], 2);                        // each A-1 counts the other outlet's
   EXPECT_EQ(t["fee_violations"], 0);
   EXPECT_EQ(t["provisional"], 0);
 

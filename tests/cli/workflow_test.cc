@@ -28,7 +28,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr const char* kIdNumber = "11010519491231002X";   // a valid GB 11643 number
+constexpr const char* kIdNumber = "11010519491231002X";     // a valid GB 11643 number
 constexpr const char* kBadIdNumber = "110105194912310021";  // same, wrong check digit
 constexpr const char* kName = "张三明";
 constexpr const char* kMaskedName = "张*明";
@@ -39,16 +39,11 @@ constexpr const char* kCounty = "140802";
 
 json AppSubmit(const std::string& app_id, const std::string& entity_name = kEntityName,
                const std::string& id_number = kIdNumber, int64_t fee_cents = 0) {
-  return {{"type", "app.submit"},
-          {"app_id", app_id},
-          {"kind", "establish"},
-          {"entity_type", "individual"},
-          {"entity_name", entity_name},
-          {"applicant", {{"id_number", id_number}, {"name", kName}}},
-          {"realname_verified", true},
-          {"channel", "outlet"},
-          {"fee_cents", fee_cents},
-          {"helper", "李四"},
+  return {{"type", "app.submit"},       {"app_id", app_id},
+          {"kind", "establish"},        {"entity_type", "individual"},
+          {"entity_name", entity_name}, {"applicant", {{"id_number", id_number}, {"name", kName}}},
+          {"realname_verified", true},  {"channel", "outlet"},
+          {"fee_cents", fee_cents},     {"helper", "李四"},
           {"materials", {"id_card"}}};
 }
 
@@ -67,7 +62,11 @@ std::vector<json> OtherOutletRecords(const std::string& outlet_id) {
        {"services", {"establish", "change", "annual_report"}},
        {"six_haves",
         {{"sign", true}, {"computer", true}, {"staff", true}, {"guide", true}, {"phone", true}, {"publicity", true}}}},
-      {{"type", "outlet.training"}, {"outlet_id", outlet_id}, {"staff", "李四"}, {"course", "个体工商户设立登记"}, {"hours", 4}},
+      {{"type", "outlet.training"},
+       {"outlet_id", outlet_id},
+       {"staff", "李四"},
+       {"course", "个体工商户设立登记"},
+       {"hours", 4}},
       {{"type", "finance.referral"}, {"outlet_id", outlet_id}, {"kind", "account_opening"}, {"bank", "中国农业银行"}},
       {{"type", "annual.remind"}, {"uscc", kUscc}, {"outlet_id", outlet_id}, {"year", 2025}, {"channel", "sms"}},
       {{"type", "feedback.rating"}, {"app_id", "B-0001"}, {"score", 5}},
@@ -146,8 +145,8 @@ class CliTest : public ::testing::Test {
 
   // `bangban-hub init`: returns the hub's public key (64 hex).
   std::string InitHub(const std::string& dir = "H") {
-    cli::Result r = Hub({"init", "--data", dir, "--role", "county", "--name", "盐湖区行政审批服务管理局",
-                         "--county", kCounty, "--simulation"});
+    cli::Result r = Hub({"init", "--data", dir, "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
+                         kCounty, "--simulation"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     std::string key = r.out.substr(0, r.out.find('\n'));
     EXPECT_TRUE(cli::IsHex64(key)) << "hub key: '" << key << "'\n" << r.Describe();
@@ -157,8 +156,8 @@ class CliTest : public ::testing::Test {
   // `bangban-node init`: returns the node's public key (64 hex).
   std::string InitNode(const std::string& dir, const std::string& outlet, const std::string& hub_key,
                        const std::string& key_file = "", bool replacing = false) {
-    std::vector<std::string> args = {"init", "--data", dir, "--outlet", outlet, "--county", kCounty,
-                                     "--county-key", hub_key, "--simulation"};
+    std::vector<std::string> args = {"init",  "--data",       dir,     "--outlet",    outlet, "--county",
+                                     kCounty, "--county-key", hub_key, "--simulation"};
     if (!key_file.empty()) {
       args.push_back("--key");
       args.push_back(key_file);
@@ -172,8 +171,8 @@ class CliTest : public ::testing::Test {
   }
 
   void Enroll(const std::string& hub_dir, const std::string& node_key, const std::string& outlet) {
-    cli::Result r = Hub({"enroll", "--data", hub_dir, "--key", node_key, "--role", "outlet", "--name", "网点",
-                         "--outlet-id", outlet});
+    cli::Result r = Hub(
+        {"enroll", "--data", hub_dir, "--key", node_key, "--role", "outlet", "--name", "网点", "--outlet-id", outlet});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     ASSERT_TRUE(cli::IsHex64(r.out.substr(0, r.out.find('\n')))) << r.Describe();
   }
@@ -369,39 +368,42 @@ TEST_F(CliTest, NoPersonalDataAtRestInAnyDataDir) {
 TEST_F(CliTest, BadLinesAreNamedAndNothingIsStored) {
   std::string hub_key = InitHub("H");
   InitNode("N", "YH-001", hub_key);
-  std::vector<std::string> first = Submit("N", {AppSubmit("A-0001"), AppSubmit("A-0002"), AppSubmit("A-0003")}, "ok.jsonl");
+  std::vector<std::string> first =
+      Submit("N", {AppSubmit("A-0001"), AppSubmit("A-0002"), AppSubmit("A-0003")}, "ok.jsonl");
   ASSERT_EQ(first.size(), 3u);
 
   json not_ours = {{"type", "review.approve"}, {"app_id", "A-0001"}, {"reviewer", "王审核"}};
   json unknown = AppSubmit("A-0106");
   unknown["type"] = "app.teleport";
   std::string text;
-  text += AppSubmit("A-0101").dump() + "\n";                                    // 1 ok
-  text += "{\"type\":\"app.submit\",\"app_id\":\"A-0102\",\n";                  // 2 not JSON
-  text += AppSubmit("A-0103", kEntityName, kBadIdNumber).dump() + "\n";         // 3 bad check digit
-  text += OtherOutletRecords("YH-001")[4].dump() + "\n";                        // 4 ok
-  text += AppSubmit("A-0105", kEntityName, kIdNumber, -100).dump() + "\n";      // 5 negative fee
-  text += unknown.dump() + "\n";                                                // 6 unknown type
-  text += not_ours.dump() + "\n";                                               // 7 hub-only type
-  text += OtherOutletRecords("YH-001")[5].dump() + "\n";                        // 8 ok
-  text += "\n";                                                                 // 9 blank
-  text += AppSubmit("A-0110").dump() + "\n";                                    // 10 ok
+  text += AppSubmit("A-0101").dump() + "\n";                                // 1 ok
+  text += "{\"type\":\"app.submit\",\"app_id\":\"A-0102\",\n";              // 2 not JSON
+  text += AppSubmit("A-0103", kEntityName, kBadIdNumber).dump() + "\n";     // 3 bad check digit
+  text += OtherOutletRecords("YH-001")[4].dump() + "\n";                    // 4 ok
+  text += AppSubmit("A-0105", kEntityName, kIdNumber, -100).dump() + "\n";  // 5 negative fee
+  text += unknown.dump() + "\n";                                            // 6 unknown type
+  text += not_ours.dump() + "\n";                                           // 7 hub-only type
+  text += OtherOutletRecords("YH-001")[5].dump() + "\n";                    // 8 ok
+  text += "\n";                                                             // 9 blank
+  text += AppSubmit("A-0110").dump() + "\n";                                // 10 ok
   Write("bad.jsonl", text);
 
   for (const bool from_stdin : {false, true}) {
     SCOPED_TRACE(from_stdin ? "from stdin" : "from a file");
-    cli::Result r = from_stdin ? Node({"submit", "--data", "N", "-"}, text) : Node({"submit", "--data", "N", "bad.jsonl"});
+    cli::Result r =
+        from_stdin ? Node({"submit", "--data", "N", "-"}, text) : Node({"submit", "--data", "N", "bad.jsonl"});
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
     for (int bad : {2, 3, 5, 6, 7}) {
-      EXPECT_NE(r.err.find("line " + std::to_string(bad) + ":"), std::string::npos)
-          << "line " << bad << " not named\n" << r.Describe();
+      EXPECT_NE(r.err.find("line " + std::to_string(bad) + ":"), std::string::npos) << "line " << bad << " not named\n"
+                                                                                    << r.Describe();
     }
     for (int good : {1, 4, 8, 9, 10}) {
       EXPECT_EQ(r.err.find("line " + std::to_string(good) + ":"), std::string::npos)
-          << "good line " << good << " named as bad\n" << r.Describe();
+          << "good line " << good << " named as bad\n"
+          << r.Describe();
     }
     EXPECT_EQ(r.out.find_first_not_of(" \n"), std::string::npos) << "ids printed although nothing may be stored\n"
-                                                                  << r.Describe();
+                                                                 << r.Describe();
     // Messages name the field, never repeat the ID number.
     EXPECT_NE(r.err.find("fee_cents"), std::string::npos) << r.Describe();
     EXPECT_NE(r.err.find("id_number"), std::string::npos) << r.Describe();
@@ -460,8 +462,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadLineCase{"not_json", "{\"type\": \"app.submit\", \"app_id\": ", "JSON"},
         BadLineCase{"not_an_object", "[1, 2, 3]", "object"},
         // A second key must not silently win: the helper typed a fee of 0, a script added 500.
-        BadLineCase{"duplicate_fee", WithMember(AppSubmit("A-0003"), "\"fee_cents\": 500"), "\"fee_cents\" appears twice"},
-        BadLineCase{"duplicate_type", WithMember(AppSubmit("A-0003"), "\"type\": \"feedback.rating\""), "\"type\" appears twice"},
+        BadLineCase{"duplicate_fee", WithMember(AppSubmit("A-0003"), "\"fee_cents\": 500"),
+                    "\"fee_cents\" appears twice"},
+        BadLineCase{"duplicate_type", WithMember(AppSubmit("A-0003"), "\"type\": \"feedback.rating\""),
+                    "\"type\" appears twice"},
         BadLineCase{"fee_out_of_range", WithMember(json{{"type", "app.submit"}}, "\"fee_cents\": 1e400"), "1e400"},
         BadLineCase{"deep_nesting", std::string(100000, '[') + std::string(100000, ']'), "nested deeper"},
         Case("bad_id_check_digit", AppSubmit("A-0003", kEntityName, kBadIdNumber), "id_number"),
@@ -472,11 +476,15 @@ INSTANTIATE_TEST_SUITE_P(
              "review.approve"),
         Case("not_realname_verified", WithField(AppSubmit("A-0003"), "realname_verified", false), "realname_verified"),
         Case("score_out_of_range", json({{"type", "feedback.rating"}, {"app_id", "A-0001"}, {"score", 9}}), "score"),
-        Case("bad_uscc", json({{"type", "annual.remind"}, {"uscc", "91350100M000100Y44"}, {"outlet_id", "YH-001"},
-                               {"year", 2025}, {"channel", "sms"}}),
+        Case("bad_uscc",
+             json({{"type", "annual.remind"},
+                   {"uscc", "91350100M000100Y44"},
+                   {"outlet_id", "YH-001"},
+                   {"year", 2025},
+                   {"channel", "sms"}}),
              "uscc"),
-        Case("complaint_without_text", json({{"type", "complaint.file"}, {"outlet_id", "YH-001"}, {"category", "slow"}}),
-             "text")),
+        Case("complaint_without_text",
+             json({{"type", "complaint.file"}, {"outlet_id", "YH-001"}, {"category", "slow"}}), "text")),
     [](const ::testing::TestParamInfo<BadLineCase>& info) { return std::string(info.param.name); });
 
 // ---- exit codes -----------------------------------------------------------------------------
@@ -518,7 +526,7 @@ TEST_F(CliTest, UsageErrorsExit2) {
   EXPECT_FALSE(fs::exists(Path("H"))) << "a refused usage created a data dir";
 }
 
-// Regression: a malformed option value is bad usage (DESIGN.md "Command line": "exit ... 2 on bad
+// Regression: a malformed option value is bad usage (docs/operations.md, exit codes: "exit ... 2 on bad
 // usage"), and the code itself throws these as Error(ErrorCode::kUsage, ...) (node/main.cc --county-key,
 // hub/main.cc ParseKey, node/outlet_node.cc --outlet/--county, hub/hub.cc --county and
 // --outlet-id), but RunCommandLine in daemon/command_line.h maps every bangban::Error to
@@ -526,9 +534,12 @@ TEST_F(CliTest, UsageErrorsExit2) {
 TEST_F(CliTest, MalformedOptionValuesExit2) {
   std::string hub_key = InitHub("H");
   const std::vector<std::pair<const char*, std::vector<std::string>>> node_cases = {
-      {"--county-key not hex", {"init", "--data", "N1", "--outlet", "YH-001", "--county", kCounty, "--county-key", "zz"}},
-      {"--outlet with a space", {"init", "--data", "N2", "--outlet", "YH 001", "--county", kCounty, "--county-key", hub_key}},
-      {"--county not six digits", {"init", "--data", "N3", "--outlet", "YH-001", "--county", "14", "--county-key", hub_key}},
+      {"--county-key not hex",
+       {"init", "--data", "N1", "--outlet", "YH-001", "--county", kCounty, "--county-key", "zz"}},
+      {"--outlet with a space",
+       {"init", "--data", "N2", "--outlet", "YH 001", "--county", kCounty, "--county-key", hub_key}},
+      {"--county not six digits",
+       {"init", "--data", "N3", "--outlet", "YH-001", "--county", "14", "--county-key", hub_key}},
   };
   for (const auto& [what, args] : node_cases) {
     cli::Result r = Node(args);
@@ -536,8 +547,10 @@ TEST_F(CliTest, MalformedOptionValuesExit2) {
     EXPECT_FALSE(r.err.empty()) << what;
   }
   const std::vector<std::pair<const char*, std::vector<std::string>>> hub_cases = {
-      {"enroll --key not hex", {"enroll", "--data", "H", "--key", "zz", "--role", "outlet", "--name", "x", "--outlet-id", "YH-001"}},
-      {"enroll an outlet without --outlet-id", {"enroll", "--data", "H", "--key", hub_key, "--role", "outlet", "--name", "x"}},
+      {"enroll --key not hex",
+       {"enroll", "--data", "H", "--key", "zz", "--role", "outlet", "--name", "x", "--outlet-id", "YH-001"}},
+      {"enroll an outlet without --outlet-id",
+       {"enroll", "--data", "H", "--key", hub_key, "--role", "outlet", "--name", "x"}},
       {"init --county not digits", {"init", "--data", "H2", "--role", "county", "--name", "x", "--county", "abc"}},
   };
   for (const auto& [what, args] : hub_cases) {
@@ -651,8 +664,8 @@ TEST_F(CliTest, KeyFileReadableByOthersIsRefused) {
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "keygen must create the key file with mode 0600";
 
   ASSERT_EQ(::chmod(Path("k").c_str(), 0644), 0);
-  cli::Result n = Node({"init", "--data", "N", "--outlet", "YH-001", "--county", kCounty, "--county-key", hub_key,
-                        "--key", "k"});
+  cli::Result n =
+      Node({"init", "--data", "N", "--outlet", "YH-001", "--county", kCounty, "--county-key", hub_key, "--key", "k"});
   EXPECT_EQ(n.exit_code, 1) << n.Describe();
   EXPECT_NE(n.err.find("chmod 600"), std::string::npos) << n.Describe();
   EXPECT_TRUE(n.out.empty()) << n.Describe();
@@ -705,10 +718,11 @@ TEST_F(CliTest, TamperedBundleImportsTheIntactRecordsAndNamesTheDamage) {
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   std::string d = std::to_string(damaged);
   EXPECT_TRUE(std::regex_search(r.out, std::regex("(frame " + d + "|seq " + d + ")\\b")))
-      << "the damaged frame " << damaged << " (byte " << middle << ") is not named\n" << r.Describe();
+      << "the damaged frame " << damaged << " (byte " << middle << ") is not named\n"
+      << r.Describe();
   ImportCounts counts = ParseImport(r.out);
-  EXPECT_EQ(counts.accepted, static_cast<long>(damaged - 1))
-      << "every record before the damaged one must be imported\n" << r.Describe();
+  EXPECT_EQ(counts.accepted, static_cast<long>(damaged - 1)) << "every record before the damaged one must be imported\n"
+                                                             << r.Describe();
   EXPECT_EQ(HubRecords("H"), before + static_cast<long>(damaged - 1));
 
   cli::Result audit = Hub({"audit", "--data", "H"});
@@ -888,7 +902,8 @@ TEST_F(CliTest, AuditCatchesAByteChangedInTheStore) {
   Enroll("H", node_key, "YH-001");
   std::vector<json> lines;
   for (int i = 1; i <= 10; ++i) {
-    lines.push_back(AppSubmit("T-" + std::to_string(i), i == 5 ? std::string(kEntityName) : "运城商户" + std::to_string(i)));
+    lines.push_back(
+        AppSubmit("T-" + std::to_string(i), i == 5 ? std::string(kEntityName) : "运城商户" + std::to_string(i)));
   }
   ASSERT_EQ(Submit("N", lines, "in.jsonl").size(), 10u);
   ASSERT_EQ(Node({"export", "--data", "N", "--out", "n.bundle"}).exit_code, 0);
@@ -923,7 +938,8 @@ TEST_F(CliTest, DamagedStoredRecordsAreNamedAndEverythingElseStillWorks) {
   std::string node_key = InitNode("N", "YH-001", hub_key);
   Enroll("H", node_key, "YH-001");
   std::vector<json> lines;
-  for (int i = 1; i <= 10; ++i) lines.push_back(AppSubmit("T-" + std::to_string(i), "运城商户编号" + std::to_string(100 + i)));
+  for (int i = 1; i <= 10; ++i)
+    lines.push_back(AppSubmit("T-" + std::to_string(i), "运城商户编号" + std::to_string(100 + i)));
   ASSERT_EQ(Submit("N", lines, "in.jsonl").size(), 10u);
   ASSERT_EQ(Node({"export", "--data", "N", "--out", "n.bundle"}).exit_code, 0);
   ASSERT_EQ(Hub({"import", "--data", "H", "n.bundle"}).exit_code, 0);
@@ -1019,8 +1035,7 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
   cli::Result first = at("2026-03-02T09:00:00+08:00", {cli::kHubBin, "import", "--data", "H", "n1.bundle"});
   ASSERT_EQ(first.exit_code, 0) << first.Describe();
   EXPECT_EQ(first.out.find("warning"), std::string::npos) << first.Describe();
-  cli::Result second =
-      at("2026-03-02T09:05:00+08:00", {cli::kHubBin, "import", "--data", "H", "n2.bundle", "--json"});
+  cli::Result second = at("2026-03-02T09:05:00+08:00", {cli::kHubBin, "import", "--data", "H", "n2.bundle", "--json"});
   ASSERT_EQ(second.exit_code, 0) << second.Describe();
   json imported = json::parse(second.out);
   ASSERT_EQ(imported["warnings"].size(), 1u) << second.out;
@@ -1043,17 +1058,17 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
       }
     }
     ASSERT_GT(seq, 0u);
-    bangban::Record old_style = bangban::Record::Create(
-        hub_identity, "review.assign", seq + 1, prev, *bangban::ParseRfc3339("2026-03-02T09:10:00+08:00"),
-        {{"app_id", "A-1"}, {"reviewer", "r09"}});
+    bangban::Record old_style = bangban::Record::Create(hub_identity, "review.assign", seq + 1, prev,
+                                                        *bangban::ParseRfc3339("2026-03-02T09:10:00+08:00"),
+                                                        {{"app_id", "A-1"}, {"reviewer", "r09"}});
     bangban::WriteBundle(Path("old.bundle"), {old_style});
     cli::Result old = at("2026-03-02T09:10:00+08:00", {cli::kHubBin, "import", "--data", "H", "old.bundle"});
     ASSERT_EQ(old.exit_code, 0) << old.Describe();
   }
 
   // Without --outlet the reviewer is told which outlets filed it, and nothing is written.
-  cli::Result ambiguous = at("2026-03-02T09:30:00+08:00",
-                             {cli::kHubBin, "review", "accept", "A-1", "--data", "H", "--reviewer", "r01"});
+  cli::Result ambiguous =
+      at("2026-03-02T09:30:00+08:00", {cli::kHubBin, "review", "accept", "A-1", "--data", "H", "--reviewer", "r01"});
   EXPECT_EQ(ambiguous.exit_code, 1) << ambiguous.Describe();
   EXPECT_NE(ambiguous.err.find("YH-001, YH-002"), std::string::npos) << ambiguous.Describe();
   EXPECT_NE(ambiguous.err.find("--outlet"), std::string::npos) << ambiguous.Describe();
@@ -1066,16 +1081,16 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
                                                         "--outlet", "YH-002", "--reviewer", "r01", "--json"});
   ASSERT_EQ(accept.exit_code, 0) << accept.Describe();
   EXPECT_EQ(json::parse(accept.out)["outlet_id"], "YH-002");
-  cli::Result reject = at("2026-03-02T09:40:00+08:00",
-                          {cli::kHubBin, "review", "reject", "A-1", "--data", "H", "--outlet", "YH-001",
-                           "--reviewer", "r02", "--reason", "材料不全"});
+  cli::Result reject =
+      at("2026-03-02T09:40:00+08:00", {cli::kHubBin, "review", "reject", "A-1", "--data", "H", "--outlet", "YH-001",
+                                       "--reviewer", "r02", "--reason", "材料不全"});
   ASSERT_EQ(reject.exit_code, 0) << reject.Describe();
   EXPECT_NE(reject.out.find("app A-1 of outlet YH-001: reject by r02; the case is now rejected"), std::string::npos)
       << reject.Describe();
 
   // The hub shows both applications, each with its own state and the other's outlet.
-  cli::Result report = at("2026-03-02T10:00:00+08:00",
-                          {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
+  cli::Result report =
+      at("2026-03-02T10:00:00+08:00", {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
   ASSERT_EQ(report.exit_code, 0) << report.Describe();
   json apps = json::parse(report.out)["apps"];
   ASSERT_EQ(apps.size(), 2u) << report.out;
@@ -1106,7 +1121,7 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
   ASSERT_EQ(reindex.exit_code, 0) << reindex.Describe();
   EXPECT_NE(reindex.out.find("2 applications"), std::string::npos) << reindex.Describe();
   EXPECT_EQ(ProjectionDump(Path("H") / "store"), before);
-  cli::Result rebuilt = at("2026-03-02T10:00:00+08:00",
-                           {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
+  cli::Result rebuilt =
+      at("2026-03-02T10:00:00+08:00", {cli::kHubBin, "report", "sla", "--data", "H", "--json", "--apps"});
   EXPECT_EQ(rebuilt.out, report.out);
 }

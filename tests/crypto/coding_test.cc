@@ -29,8 +29,8 @@ TEST(CodingTest, FixedWidthIsBigEndian) {
 }
 
 TEST(CodingTest, SortableIntegersSortLikeSignedOnes) {
-  const std::vector<int64_t> ascending = {std::numeric_limits<int64_t>::min(), -86'400'000, -1, 0, 1,
-                                          1'772'413'200'000, std::numeric_limits<int64_t>::max()};
+  const std::vector<int64_t> ascending = {std::numeric_limits<int64_t>::min(), -86'400'000, -1, 0, 1, 1'772'413'200'000,
+                                          std::numeric_limits<int64_t>::max()};
   Bytes previous;
   for (int64_t v : ascending) {
     Bytes bytes;
@@ -51,7 +51,12 @@ TEST(CodingTest, SortableIntegersSortLikeSignedOnes) {
 
 TEST(CodingTest, VarintsAreLeb128) {
   const std::vector<std::pair<uint64_t, std::string>> cases = {
-      {0, "00"}, {1, "01"}, {127, "7f"}, {128, "8001"}, {300, "ac02"}, {16384, "808001"},
+      {0, "00"},
+      {1, "01"},
+      {127, "7f"},
+      {128, "8001"},
+      {300, "ac02"},
+      {16384, "808001"},
       {std::numeric_limits<uint64_t>::max(), "ffffffffffffffffff01"}};
   for (const auto& [value, hex] : cases) {
     Bytes out;
@@ -65,7 +70,12 @@ TEST(CodingTest, VarintsAreLeb128) {
 
 TEST(CodingTest, SignedVarintsAreZigzag) {
   const std::vector<std::pair<int64_t, std::string>> cases = {
-      {0, "00"}, {-1, "01"}, {1, "02"}, {-2, "03"}, {-64, "7f"}, {64, "8001"},
+      {0, "00"},
+      {-1, "01"},
+      {1, "02"},
+      {-2, "03"},
+      {-64, "7f"},
+      {64, "8001"},
       {std::numeric_limits<int64_t>::max(), "feffffffffffffffff01"},
       {std::numeric_limits<int64_t>::min(), "ffffffffffffffffff01"}};
   for (const auto& [value, hex] : cases) {

@@ -143,8 +143,7 @@ TEST(MerkleTest, RootMatchesNaiveReference) {
 TEST(MerkleTest, ThreeLeafFixedVector) {
   // Root of the leaves "a", "b", "c": H(01 || H(01 || H(00 a) || H(00 b)) || H(00 c)).
   // Written down from the naive reference; Python's hashlib.blake2b(digest_size=32) agrees.
-  constexpr std::string_view kExpected =
-      "17321db51c1ef3ec1f77e271aa300b4e5c6091708bcba37e46025774a26142ee";
+  constexpr std::string_view kExpected = "17321db51c1ef3ec1f77e271aa300b4e5c6091708bcba37e46025774a26142ee";
   const std::vector<Bytes> leaves = {{'a'}, {'b'}, {'c'}};
   EXPECT_EQ(ToHex(ReferenceRoot(leaves)), kExpected);
 
@@ -185,8 +184,7 @@ TEST(MerkleTest, InclusionProofsVerifyAndTamperingFails) {
         EXPECT_FALSE(VerifyMerkleInclusion(leaf, i, n, tampered, root)) << i << " of " << n;
       }
       if (!proof.empty()) {
-        EXPECT_FALSE(VerifyMerkleInclusion(leaf, i, n, std::span(proof).first(proof.size() - 1),
-                                           root));
+        EXPECT_FALSE(VerifyMerkleInclusion(leaf, i, n, std::span(proof).first(proof.size() - 1), root));
       }
       std::vector<Hash32> longer = proof;
       longer.push_back(root);
@@ -235,12 +233,10 @@ TEST(MerkleTest, ConsistencyProofsVerifyAndTamperingFails) {
       for (size_t p = 0; p < proof.size(); ++p) {
         std::vector<Hash32> tampered = proof;
         tampered[p] = Flipped(tampered[p], p % 32);
-        EXPECT_FALSE(VerifyMerkleConsistency(m, n, roots[m], roots[n], tampered))
-            << m << "->" << n << " entry " << p;
+        EXPECT_FALSE(VerifyMerkleConsistency(m, n, roots[m], roots[n], tampered)) << m << "->" << n << " entry " << p;
       }
       if (!proof.empty()) {
-        EXPECT_FALSE(VerifyMerkleConsistency(m, n, roots[m], roots[n],
-                                             std::span(proof).first(proof.size() - 1)));
+        EXPECT_FALSE(VerifyMerkleConsistency(m, n, roots[m], roots[n], std::span(proof).first(proof.size() - 1)));
       }
       std::vector<Hash32> longer = proof;
       longer.push_back(roots[n]);

@@ -62,8 +62,7 @@ testing::AssertionResult IntakeRejects(const Json& input, std::string_view code,
     IntakeFromJson(input, county, kToday);
   } catch (const Error& e) {
     if (e.code() != code) {
-      return testing::AssertionFailure() << "code '" << e.code() << "' (" << e.what() << "), expected '"
-                                         << code << "'";
+      return testing::AssertionFailure() << "code '" << e.code() << "' (" << e.what() << "), expected '" << code << "'";
     }
     if (std::string_view(e.what()).find(needle) == std::string_view::npos) {
       return testing::AssertionFailure() << "message '" << e.what() << "' does not mention '" << needle << "'";
@@ -154,8 +153,8 @@ TEST_F(IntakeTest, InvalidIdNumbersRefusedWithoutRepeatingThem) {
   const std::string tomorrow = WithIdCheck("14080220260303123");
   const std::string feb30 = WithIdCheck("14080219850230123");
   const std::string bad_province = WithIdCheck("99080219850615123");
-  for (const std::string& id : {bad_check, future, tomorrow, feb30, bad_province,
-                                kIdNumber.substr(0, 17), kIdNumber + "1", std::string("1408021985061512X3")}) {
+  for (const std::string& id : {bad_check, future, tomorrow, feb30, bad_province, kIdNumber.substr(0, 17),
+                                kIdNumber + "1", std::string("1408021985061512X3")}) {
     SCOPED_TRACE(id);
     try {
       IntakeFromJson(SubmitInput(id), county_.public_key(), kToday);
@@ -256,8 +255,8 @@ TEST_F(IntakeTest, FeeChargedIsStoredWithAWarning) {
 TEST_F(IntakeTest, HubRecordTypesRefused) {
   Json approve = {{"type", "review.approve"}, {"app_id", "A-1"}, {"reviewer", "王*"}};
   EXPECT_TRUE(Rejects(approve, "not_outlet_type", "review.approve"));
-  for (const char* type : {"review.accept", "review.correct", "review.reject", "review.assign",
-                           "key.enroll", "key.revoke", "complaint.verdict"}) {
+  for (const char* type : {"review.accept", "review.correct", "review.reject", "review.assign", "key.enroll",
+                           "key.revoke", "complaint.verdict"}) {
     EXPECT_TRUE(Rejects({{"type", type}}, "not_outlet_type", type)) << type;
     EXPECT_FALSE(IsOutletRecordType(type)) << type;
   }
@@ -271,8 +270,8 @@ TEST_F(IntakeTest, UnknownOrMissingTypeRefused) {
   EXPECT_TRUE(Rejects({{"type", "app.delete"}, {"app_id", "A-1"}}, "unknown_type", "app.delete"));
   // A store carries a later release's types (tests/storage), but a helper cannot write one: the
   // node that writes a record must know what it means.
-  EXPECT_TRUE(Rejects({{"type", "outlet.survey"}, {"outlet_id", "YH-001"}, {"round", 1}}, "unknown_type",
-                      "outlet.survey"));
+  EXPECT_TRUE(
+      Rejects({{"type", "outlet.survey"}, {"outlet_id", "YH-001"}, {"round", 1}}, "unknown_type", "outlet.survey"));
   Json no_type = SubmitInput();
   no_type.erase("type");
   EXPECT_TRUE(Rejects(no_type, "invalid_body", "type"));
@@ -285,8 +284,7 @@ TEST_F(IntakeTest, UnknownOrMissingTypeRefused) {
 
 TEST_F(IntakeTest, ComplaintTextIsSealed) {
   const std::string text = "窗口人员要求收取代办费 200 元";
-  Json input = {{"type", "complaint.file"}, {"outlet_id", "O-140802-001"}, {"category", "fee_charged"},
-                {"text", text}};
+  Json input = {{"type", "complaint.file"}, {"outlet_id", "O-140802-001"}, {"category", "fee_charged"}, {"text", text}};
   IntakeEntry entry = IntakeFromJson(input, county_.public_key(), kToday);
   EXPECT_EQ(entry.type, "complaint.file");
   EXPECT_FALSE(entry.body.contains("text"));

@@ -22,8 +22,8 @@ TEST(CivilTimeTest, KnownDays) {
   EXPECT_EQ(DaysFromCivil({2000, 3, 1}), 11017);
   EXPECT_EQ(DaysFromCivil({2026, 12, 31}), 20818);
   EXPECT_EQ(DaysFromCivil({2026, 1, 1}), 20454);
-  EXPECT_EQ(DaysFromCivil({1, 1, 1}), -719162);     // the first day of the common era
-  EXPECT_EQ(DaysFromCivil({0, 3, 1}), -719468);     // the algorithm's own origin
+  EXPECT_EQ(DaysFromCivil({1, 1, 1}), -719162);  // the first day of the common era
+  EXPECT_EQ(DaysFromCivil({0, 3, 1}), -719468);  // the algorithm's own origin
   EXPECT_EQ(DaysFromCivil({9999, 12, 31}), 2932896);
   EXPECT_EQ(CivilFromDays(-25508), (CivilDate{1900, 3, 1}));
   EXPECT_EQ(CivilFromDays(11016), (CivilDate{2000, 2, 29}));
@@ -77,10 +77,10 @@ TEST(CivilTimeTest, RoundTripOverAWideRangeOfDays) {
   CivilDate previous = CivilFromDays(-5'000'000 - 1);
   for (int64_t days = -5'000'000; days <= 5'000'000; ++days) {
     const CivilDate date = CivilFromDays(days);
-    const bool next_day = (date.year == previous.year && date.month == previous.month &&
-                           date.day == previous.day + 1) ||
-                          (date.day == 1 && ((date.year == previous.year && date.month == previous.month + 1) ||
-                                             (date.year == previous.year + 1 && date.month == 1 && previous.month == 12)));
+    const bool next_day =
+        (date.year == previous.year && date.month == previous.month && date.day == previous.day + 1) ||
+        (date.day == 1 && ((date.year == previous.year && date.month == previous.month + 1) ||
+                           (date.year == previous.year + 1 && date.month == 1 && previous.month == 12)));
     if (DaysFromCivil(date) != days || !IsValidDate(date) || !next_day) {
       if (++mismatches <= 5) {
         ADD_FAILURE() << "day " << days << ": " << date.year << "-" << date.month << "-" << date.day;

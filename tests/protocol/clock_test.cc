@@ -115,14 +115,13 @@ TEST(ClockTest, FormatParseRoundTrip) {
     std::string text = FormatRfc3339(ms);
     EXPECT_EQ(ParseRfc3339(text), ms) << text;
   }
-  for (int64_t ms : {int64_t{0}, int64_t{-1}, int64_t{1}, kMarch2nd0100Z, kMarch2nd0100Z + 86'399'999,
-                     int64_t{4102444799999}}) {
+  for (int64_t ms :
+       {int64_t{0}, int64_t{-1}, int64_t{1}, kMarch2nd0100Z, kMarch2nd0100Z + 86'399'999, int64_t{4102444799999}}) {
     std::string text = FormatRfc3339(ms);
     EXPECT_EQ(ParseRfc3339(text), ms) << text;
   }
   // Parse then format gives the China-time form of the same instant.
-  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-03-01T19:30:00.250-05:30")),
-            "2026-03-02T09:00:00.250+08:00");
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("2026-03-01T19:30:00.250-05:30")), "2026-03-02T09:00:00.250+08:00");
 }
 
 TEST(ClockTest, NowHonoursBangbanNow) {

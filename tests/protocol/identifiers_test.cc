@@ -25,8 +25,7 @@ namespace {
 constexpr std::string_view kUsccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 // GB 32100-2015, 5.2: W_i = 3^(i-1) mod 31, written out.
-constexpr std::array<int, 17> kUsccWeights = {1,  3,  9,  27, 19, 26, 16, 17, 20,
-                                              29, 25, 13, 8,  24, 10, 30, 28};
+constexpr std::array<int, 17> kUsccWeights = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 
 char ReferenceUsccCheck(std::string_view first17) {
   int sum = 0;
@@ -40,9 +39,7 @@ char ReferenceUsccCheck(std::string_view first17) {
   return kUsccChars[static_cast<std::size_t>(c)];
 }
 
-std::string WithUsccCheck(std::string first17) {
-  return first17 + ReferenceUsccCheck(first17);
-}
+std::string WithUsccCheck(std::string first17) { return first17 + ReferenceUsccCheck(first17); }
 
 // GB 11643-1999, 7.2: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2; check by sum mod 11.
 constexpr std::array<int, 17> kIdWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
@@ -186,17 +183,13 @@ TEST(CheckUscc, ForbiddenLettersAreNamed) {
     EXPECT_EQ(CheckUscc(code), std::string("character 10 '") + c + "' is not allowed");
   }
   EXPECT_EQ(CheckUscc("91350100M000100Y4-"), "character 18 '-' is not allowed");
-  EXPECT_EQ(CheckUscc("9135010\x01M000100Y43"),
-            "character 8 is not allowed (only digits and upper-case letters are)");
-  EXPECT_EQ(CheckUscc("9135010\xFFM000100Y43"),
-            "character 8 is not allowed (only digits and upper-case letters are)");
+  EXPECT_EQ(CheckUscc("9135010\x01M000100Y43"), "character 8 is not allowed (only digits and upper-case letters are)");
+  EXPECT_EQ(CheckUscc("9135010\xFFM000100Y43"), "character 8 is not allowed (only digits and upper-case letters are)");
 }
 
 TEST(CheckUscc, LowerCaseIsRefusedWithAHint) {
-  EXPECT_EQ(CheckUscc("91350100m000100Y43"),
-            "character 9 'm' is lower case; use upper-case letters");
-  EXPECT_EQ(CheckUscc("91440300708461136t"),
-            "character 18 't' is lower case; use upper-case letters");
+  EXPECT_EQ(CheckUscc("91350100m000100Y43"), "character 9 'm' is lower case; use upper-case letters");
+  EXPECT_EQ(CheckUscc("91440300708461136t"), "character 18 't' is lower case; use upper-case letters");
   // Lower-case forms of the forbidden letters get the same hint, and upper-casing a valid code
   // that was typed in lower case makes it valid.
   EXPECT_NE(CheckUscc("91110108551385082q").find("upper-case"), std::string::npos);
@@ -212,8 +205,8 @@ TEST(CheckUscc, RegistrationAuthorityCodes) {
   // Every other character of the set is refused even with a correct check character.
   for (char a : std::string("0BCDEFGHJKLMPQRTUWX")) {
     const std::string code = WithUsccCheck(std::string(1, a) + "1350100M000100Y4");
-    EXPECT_EQ(CheckUscc(code), std::string("character 1 '") + a +
-                                   "' is not a registration authority code (1-9, A, N or Y)")
+    EXPECT_EQ(CheckUscc(code),
+              std::string("character 1 '") + a + "' is not a registration authority code (1-9, A, N or Y)")
         << code;
   }
 }
@@ -255,8 +248,7 @@ TEST(CheckIdNumber, StandardExampleBornBefore1900IsRefused) {
 
 TEST(CheckIdNumber, EverySingleCharacterChangeIsRejected) {
   // MOD 11-2 weights are non-zero modulo the prime 11, so any single digit change is caught.
-  const std::vector<std::string> valid_ids = {"11010519491231002X",
-                                              MakeId("350102", "19851130", "123"),
+  const std::vector<std::string> valid_ids = {"11010519491231002X", MakeId("350102", "19851130", "123"),
                                               MakeId("650104", "20000229", "517")};
   for (const std::string& valid : valid_ids) {
     ASSERT_EQ(CheckIdNumber(valid, kToday), "") << valid;
@@ -297,22 +289,22 @@ TEST(CheckIdNumber, LengthAndCharacters) {
             "identity number is too long; it must have eighteen characters");
   // A first-generation fifteen-digit number is not accepted.
   EXPECT_NE(CheckIdNumber("110105491231002", kToday), "");
-  EXPECT_EQ(CheckIdNumber("1101051949123100X2", kToday),
-            "identity number must start with seventeen digits");
-  EXPECT_EQ(CheckIdNumber("11010519491231002Y", kToday),
-            "check character must be a digit or upper-case X");
-  EXPECT_EQ(CheckIdNumber("1101051949\xEF\xBC\x91" "231002X", kToday).empty(), false);
-  for (const std::string id :
-       {"", "11010519491231002", "11010519491231002X1", "110105491231002", "1101051949123100X2",
-        "11010519491231002Y"}) {
+  EXPECT_EQ(CheckIdNumber("1101051949123100X2", kToday), "identity number must start with seventeen digits");
+  EXPECT_EQ(CheckIdNumber("11010519491231002Y", kToday), "check character must be a digit or upper-case X");
+  EXPECT_EQ(CheckIdNumber("1101051949\xEF\xBC\x91"
+                          "231002X",
+                          kToday)
+                .empty(),
+            false);
+  for (const std::string id : {"", "11010519491231002", "11010519491231002X1", "110105491231002", "1101051949123100X2",
+                               "11010519491231002Y"}) {
     ExpectIdRejectedWithoutLeak(id);
   }
 }
 
 TEST(CheckIdNumber, ProvinceCodes) {
-  const std::vector<int> valid = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
-                                  42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71,
-                                  81, 82};
+  const std::vector<int> valid = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
+                                  43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
   for (int p = 0; p <= 99; ++p) {
     char address[7];
     std::snprintf(address, sizeof address, "%02d0102", p);
@@ -321,8 +313,7 @@ TEST(CheckIdNumber, ProvinceCodes) {
     if (expected_valid) {
       EXPECT_EQ(CheckIdNumber(id, kToday), "") << "province " << p;
     } else {
-      EXPECT_EQ(CheckIdNumber(id, kToday),
-                "address code does not start with a valid province code")
+      EXPECT_EQ(CheckIdNumber(id, kToday), "address code does not start with a valid province code")
           << "province " << p;
       ExpectIdRejectedWithoutLeak(id);
     }
@@ -342,13 +333,12 @@ TEST(CheckIdNumber, BirthDateMustBeARealDate) {
       {"19000229", false},  // divisible by 100 only: not leap
       {"20240229", true},   // divisible by 4: leap
       {"20230229", false},  // not leap
-      {"20230228", true},  {"19960229", true},  {"21000229", false},
-      {"19901301", false},  // month 13
-      {"19900001", false},  // month 0
-      {"19900132", false},  // day 32
-      {"19900100", false},  // day 0
-      {"19900431", false},  // April has 30 days
-      {"19900430", true},  {"19901231", true},  {"19990931", false},
+      {"20230228", true},  {"19960229", true}, {"21000229", false}, {"19901301", false},  // month 13
+      {"19900001", false},                                                                // month 0
+      {"19900132", false},                                                                // day 32
+      {"19900100", false},                                                                // day 0
+      {"19900431", false},                                                                // April has 30 days
+      {"19900430", true},  {"19901231", true}, {"19990931", false},
   };
   const CivilDate far_future{2200, 1, 1};
   for (const Case& c : cases) {
@@ -373,8 +363,7 @@ TEST(CheckIdNumber, BirthDateRange) {
   EXPECT_EQ(CheckIdNumber(MakeId("110105", "20240602"), CivilDate{2024, 6, 2}), "");
   // Not before 1900-01-01.
   EXPECT_EQ(CheckIdNumber(MakeId("110105", "19000101"), kToday), "");
-  EXPECT_EQ(CheckIdNumber(MakeId("110105", "18991231"), kToday),
-            "birth date is before the year nineteen hundred");
+  EXPECT_EQ(CheckIdNumber(MakeId("110105", "18991231"), kToday), "birth date is before the year nineteen hundred");
   ExpectIdRejectedWithoutLeak(MakeId("110105", "18991231"));
 }
 

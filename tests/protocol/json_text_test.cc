@@ -23,9 +23,8 @@ std::string Refusal(const std::string& text) {
 }
 
 TEST(JsonTextTest, ParsesWhatNlohmannParses) {
-  const std::string text =
-      R"({"type": "app.submit", "fee_cents": 0, "materials": ["a", "b"], "n": -3, "x": 1.5,)"
-      R"( "ok": true, "none": null, "nested": {"k": [1, {"z": "张三"}]}})";
+  const std::string text = R"({"type": "app.submit", "fee_cents": 0, "materials": ["a", "b"], "n": -3, "x": 1.5,)"
+                           R"( "ok": true, "none": null, "nested": {"k": [1, {"z": "张三"}]}})";
   EXPECT_EQ(ParseJsonText(text, "t"), Json::parse(text));
   EXPECT_EQ(ParseJsonText("  42 \n", "t"), Json(42));
   EXPECT_EQ(ParseJsonText("[]", "t"), Json::array());

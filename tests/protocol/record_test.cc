@@ -42,8 +42,11 @@ Json Bin(size_t n, uint8_t fill) { return Json::binary(std::vector<uint8_t>(n, f
 // A valid body of every record type.
 Json ValidBody(std::string_view type) {
   if (type == "key.enroll") {
-    return {{"key", Bin(32, 7)}, {"role", "outlet"}, {"name", "盐湖区北城街道便民服务站"},
-            {"county", "140802"}, {"outlet_id", "O-140802-001"}};
+    return {{"key", Bin(32, 7)},
+            {"role", "outlet"},
+            {"name", "盐湖区北城街道便民服务站"},
+            {"county", "140802"},
+            {"outlet_id", "O-140802-001"}};
   }
   if (type == "key.revoke") return {{"key", Bin(32, 7)}, {"after_seq", 2}, {"reason", "密钥遗失"}};
   if (type == "outlet.profile") {
@@ -57,8 +60,12 @@ Json ValidBody(std::string_view type) {
             {"hours", "08:30-12:00,14:30-18:00"},
             {"services", {"establish", "annual_report"}},
             {"six_haves",
-             {{"sign", true}, {"computer", true}, {"staff", true}, {"guide", false},
-              {"phone", true}, {"publicity", true}}}};
+             {{"sign", true},
+              {"computer", true},
+              {"staff", true},
+              {"guide", false},
+              {"phone", true},
+              {"publicity", true}}}};
   }
   if (type == "outlet.training") {
     return {{"outlet_id", "O-140802-001"}, {"staff", "李*"}, {"course", "个体工商户登记"}, {"hours", 4}};
@@ -88,8 +95,7 @@ Json ValidBody(std::string_view type) {
     return {{"app_id", "A-0001"}, {"reviewer", "王*"}, {"reason", "经营场所证明缺失"}};
   }
   if (type == "annual.remind") {
-    return {{"uscc", std::string(kUscc)}, {"outlet_id", "O-140802-001"}, {"year", 2025},
-            {"channel", "sms"}};
+    return {{"uscc", std::string(kUscc)}, {"outlet_id", "O-140802-001"}, {"year", 2025}, {"channel", "sms"}};
   }
   if (type == "annual.filed") return {{"uscc", std::string(kUscc)}, {"year", 2025}};
   if (type == "finance.referral") {
@@ -169,34 +175,29 @@ Bytes Wire(const SigningKey& key, const Bytes& envelope) {
   return out;
 }
 
-testing::AssertionResult ThrowsError(const std::function<void()>& f, std::string_view code,
-                                     std::string_view needle) {
+testing::AssertionResult ThrowsError(const std::function<void()>& f, std::string_view code, std::string_view needle) {
   try {
     f();
   } catch (const Error& e) {
     if (e.code() != code) {
-      return testing::AssertionFailure() << "code '" << e.code() << "' (" << e.what()
-                                         << "), expected '" << code << "'";
+      return testing::AssertionFailure() << "code '" << e.code() << "' (" << e.what() << "), expected '" << code << "'";
     }
     if (std::string_view(e.what()).find(needle) == std::string_view::npos) {
-      return testing::AssertionFailure() << "message '" << e.what() << "' does not mention '"
-                                         << needle << "'";
+      return testing::AssertionFailure() << "message '" << e.what() << "' does not mention '" << needle << "'";
     }
     return testing::AssertionSuccess();
   }
   return testing::AssertionFailure() << "no Error was thrown";
 }
 
-testing::AssertionResult DecodeRejects(const Bytes& wire, std::string_view code,
-                                       std::string_view needle) {
+testing::AssertionResult DecodeRejects(const Bytes& wire, std::string_view code, std::string_view needle) {
   return ThrowsError([&] { Record::Decode(wire); }, code, needle);
 }
 
-testing::AssertionResult CreateRejects(std::string_view type, const Json& body,
-                                       std::string_view code, std::string_view needle) {
+testing::AssertionResult CreateRejects(std::string_view type, const Json& body, std::string_view code,
+                                       std::string_view needle) {
   SigningKey key = KeyFromByte(1);
-  return ThrowsError([&] { Record::Create(key, std::string(type), 1, std::nullopt, kTs, body); },
-                     code, needle);
+  return ThrowsError([&] { Record::Create(key, std::string(type), 1, std::nullopt, kTs, body); }, code, needle);
 }
 
 // A body error must be refused both when signing (Create) and when receiving (Decode of a
@@ -268,8 +269,7 @@ TEST(RecordTest, NegativeTimestampRoundTrips) {
 TEST(RecordTest, WireShapeIdAndSignatureAreAsDocumented) {
   SigningKey key = KeyFromByte(2);
   Record r = Record::Create(key, "app.submit", 1, std::nullopt, kTs, ValidBody("app.submit"));
-  msgpack::object_handle handle =
-      msgpack::unpack(reinterpret_cast<const char*>(r.wire().data()), r.wire().size());
+  msgpack::object_handle handle = msgpack::unpack(reinterpret_cast<const char*>(r.wire().data()), r.wire().size());
   const msgpack::object& o = handle.get();
   ASSERT_EQ(o.type, msgpack::type::ARRAY);
   ASSERT_EQ(o.via.array.size, 2u);
@@ -334,8 +334,7 @@ TEST(RecordTest, EverySingleByteChangeIsDetected) {
     // Every single-bit flip, the complement, neighbours, and bytes with special msgpack
     // meanings (nil, never-used, bin8, str8, fixarray(2), positive fixint 1).
     const uint8_t b = wire[pos];
-    std::set<int> values = {0x00, 0xFF, 0xC0, 0xC1, 0xC4, 0xD9, 0x92, 0x01, (b + 1) & 0xFF,
-                            (b + 255) & 0xFF, b ^ 0xFF};
+    std::set<int> values = {0x00, 0xFF, 0xC0, 0xC1, 0xC4, 0xD9, 0x92, 0x01, (b + 1) & 0xFF, (b + 255) & 0xFF, b ^ 0xFF};
     for (int bit = 0; bit < 8; ++bit) values.insert(b ^ (1 << bit));
     values.erase(b);
     for (int value : values) {
@@ -568,9 +567,8 @@ TEST_F(EnvelopeTest, UnknownTypeDecodesWithAnOpaqueBody) {
 TEST_F(EnvelopeTest, FloatInBody) {
   // msgpack-c's packer writes integral doubles as integers, so the float bytes are written here
   // by hand: float64 5.0, float32 5.0, float64 4.5.
-  const Bytes floats[] = {{0xCB, 0x40, 0x14, 0, 0, 0, 0, 0, 0},
-                          {0xCA, 0x40, 0xA0, 0x00, 0x00},
-                          {0xCB, 0x40, 0x12, 0, 0, 0, 0, 0, 0}};
+  const Bytes floats[] = {
+      {0xCB, 0x40, 0x14, 0, 0, 0, 0, 0, 0}, {0xCA, 0x40, 0xA0, 0x00, 0x00}, {0xCB, 0x40, 0x12, 0, 0, 0, 0, 0, 0}};
   for (const Bytes& f : floats) {
     raw_.body = Pack([](auto& p) {
       p.pack_map(2);
@@ -793,8 +791,7 @@ TEST(RecordBodyTest, NegativeFee) {
   // Zero and positive fees are recorded (a positive fee is a violation to report, not to hide).
   body["fee_cents"] = 500;
   SigningKey key = KeyFromByte(1);
-  EXPECT_EQ(Record::Decode(Record::Create(key, "app.submit", 1, std::nullopt, kTs, body).wire())
-                .body()["fee_cents"],
+  EXPECT_EQ(Record::Decode(Record::Create(key, "app.submit", 1, std::nullopt, kTs, body).wire()).body()["fee_cents"],
             500);
 }
 

@@ -83,12 +83,11 @@ TEST(CalendarWorkingDay, OfficialCalendarTable) {
       {"2026-02-15", false}, {"2026-02-16", false}, {"2026-02-17", false},
       {"2026-02-18", false}, {"2026-02-19", false}, {"2026-02-20", false},
       {"2026-02-21", false}, {"2026-02-22", false}, {"2026-02-23", false},
-      {"2026-02-24", true},   // first working day after
-      {"2026-02-28", true},   // Saturday make-up
-      {"2026-03-01", false},  // ordinary Sunday
-      {"2026-10-07", false}, {"2026-10-10", true},
-      {"2027-01-01", true},   // no 2027 calendar: weekday rule (a Friday)
-      {"2027-01-02", false},  // Saturday
+      {"2026-02-24", true},                                                // first working day after
+      {"2026-02-28", true},                                                // Saturday make-up
+      {"2026-03-01", false},                                               // ordinary Sunday
+      {"2026-10-07", false}, {"2026-10-10", true},  {"2027-01-01", true},  // no 2027 calendar: weekday rule (a Friday)
+      {"2027-01-02", false},                                               // Saturday
   };
   for (const auto& [date, working] : table) {
     EXPECT_EQ(Cn().IsWorkingDay(Date(date)), working) << date;
@@ -104,24 +103,24 @@ struct DeadlineCase {
 
 TEST(CalendarDeadline, EndOfFirstSessionStartingAfterTable) {
   const DeadlineCase table[] = {
-      {"2026-03-02 07:00", "2026-03-02 12:00"},      // before opening: the morning session
-      {"2026-03-02 08:30", "2026-03-02 12:00"},      // exactly at opening: still the morning
+      {"2026-03-02 07:00", "2026-03-02 12:00"},         // before opening: the morning session
+      {"2026-03-02 08:30", "2026-03-02 12:00"},         // exactly at opening: still the morning
       {"2026-03-02 08:30:00.001", "2026-03-02 18:00"},  // just after: the afternoon
       {"2026-03-02 11:59", "2026-03-02 18:00"},
-      {"2026-03-02 12:00", "2026-03-02 18:00"},      // exactly at the morning's end
-      {"2026-03-02 13:00", "2026-03-02 18:00"},      // lunch break
-      {"2026-03-02 14:30", "2026-03-02 18:00"},      // exactly at the afternoon's start
-      {"2026-03-02 14:31", "2026-03-03 12:00"},      // afternoon: next working morning
+      {"2026-03-02 12:00", "2026-03-02 18:00"},  // exactly at the morning's end
+      {"2026-03-02 13:00", "2026-03-02 18:00"},  // lunch break
+      {"2026-03-02 14:30", "2026-03-02 18:00"},  // exactly at the afternoon's start
+      {"2026-03-02 14:31", "2026-03-03 12:00"},  // afternoon: next working morning
       {"2026-03-02 18:00", "2026-03-03 12:00"},
-      {"2026-03-02 21:00", "2026-03-03 12:00"},      // evening
-      {"2026-03-06 15:00", "2026-03-09 12:00"},      // Friday afternoon -> Monday noon
-      {"2026-03-07 10:00", "2026-03-09 12:00"},      // Saturday
-      {"2026-02-13 15:00", "2026-02-14 12:00"},      // Friday -> Saturday make-up day
-      {"2026-02-14 15:00", "2026-02-24 12:00"},      // make-up Saturday -> after the festival
-      {"2026-02-17 10:00", "2026-02-24 12:00"},      // during the festival
-      {"2026-02-27 15:00", "2026-02-28 12:00"},      // Friday -> Saturday make-up day
-      {"2025-12-31 15:00", "2026-01-04 12:00"},      // New Year -> working Sunday
-      {"2026-12-31 15:00", "2027-01-01 12:00"},      // into uncovered 2027: weekday rule
+      {"2026-03-02 21:00", "2026-03-03 12:00"},  // evening
+      {"2026-03-06 15:00", "2026-03-09 12:00"},  // Friday afternoon -> Monday noon
+      {"2026-03-07 10:00", "2026-03-09 12:00"},  // Saturday
+      {"2026-02-13 15:00", "2026-02-14 12:00"},  // Friday -> Saturday make-up day
+      {"2026-02-14 15:00", "2026-02-24 12:00"},  // make-up Saturday -> after the festival
+      {"2026-02-17 10:00", "2026-02-24 12:00"},  // during the festival
+      {"2026-02-27 15:00", "2026-02-28 12:00"},  // Friday -> Saturday make-up day
+      {"2025-12-31 15:00", "2026-01-04 12:00"},  // New Year -> working Sunday
+      {"2026-12-31 15:00", "2027-01-01 12:00"},  // into uncovered 2027: weekday rule
   };
   for (const auto& c : table) {
     EXPECT_EQ(Show(Cn().EndOfFirstSessionStartingAfter(At(c.from))), Show(At(c.deadline))) << c.from;
@@ -136,7 +135,7 @@ struct BetweenCase {
 
 TEST(CalendarWorkingTime, BetweenTable) {
   const BetweenCase table[] = {
-      {"2026-03-02 07:00", "2026-03-02 08:30", 0},     // before opening
+      {"2026-03-02 07:00", "2026-03-02 08:30", 0},  // before opening
       {"2026-03-02 08:00", "2026-03-02 09:00", 30},
       {"2026-03-02 08:30", "2026-03-02 12:00", 210},   // the whole morning
       {"2026-03-02 11:00", "2026-03-02 15:00", 90},    // across lunch
@@ -179,18 +178,16 @@ struct AddCase {
 
 TEST(CalendarWorkingTime, AddTable) {
   const AddCase table[] = {
-      {"2026-03-02 09:00", 240, "2026-03-02 15:30"},   // 180 in the morning, 60 after lunch
-      {"2026-03-02 08:00", 210, "2026-03-02 12:00"},   // ends exactly at a session's end
-      {"2026-03-02 08:00", 211, "2026-03-02 14:31"},
-      {"2026-03-02 12:00", 1, "2026-03-02 14:31"},     // from lunch
-      {"2026-03-02 13:00", 0, "2026-03-02 13:00"},     // zero: from itself, even off hours
-      {"2026-03-02 17:00", 60, "2026-03-02 18:00"},
-      {"2026-03-02 17:00", 61, "2026-03-03 08:31"},
-      {"2026-03-06 17:00", 240, "2026-03-09 11:30"},   // Friday -> Monday
-      {"2026-02-14 16:00", 240, "2026-02-24 10:30"},   // make-up Saturday -> after the festival
-      {"2026-02-13 17:00", 450, "2026-02-14 17:30"},   // Friday -> make-up Saturday
-      {"2025-12-31 17:00", 120, "2026-01-04 09:30"},   // New Year -> working Sunday
-      {"2026-12-31 17:00", 120, "2027-01-01 09:30"},   // into uncovered 2027
+      {"2026-03-02 09:00", 240, "2026-03-02 15:30"},  // 180 in the morning, 60 after lunch
+      {"2026-03-02 08:00", 210, "2026-03-02 12:00"},  // ends exactly at a session's end
+      {"2026-03-02 08:00", 211, "2026-03-02 14:31"}, {"2026-03-02 12:00", 1, "2026-03-02 14:31"},  // from lunch
+      {"2026-03-02 13:00", 0, "2026-03-02 13:00"},  // zero: from itself, even off hours
+      {"2026-03-02 17:00", 60, "2026-03-02 18:00"},  {"2026-03-02 17:00", 61, "2026-03-03 08:31"},
+      {"2026-03-06 17:00", 240, "2026-03-09 11:30"},  // Friday -> Monday
+      {"2026-02-14 16:00", 240, "2026-02-24 10:30"},  // make-up Saturday -> after the festival
+      {"2026-02-13 17:00", 450, "2026-02-14 17:30"},  // Friday -> make-up Saturday
+      {"2025-12-31 17:00", 120, "2026-01-04 09:30"},  // New Year -> working Sunday
+      {"2026-12-31 17:00", 120, "2027-01-01 09:30"},  // into uncovered 2027
   };
   for (const auto& c : table) {
     EXPECT_EQ(Show(Cn().AddWorkingMillis(At(c.from), c.minutes * kMin)), Show(At(c.result)))
@@ -241,7 +238,8 @@ TEST(CalendarSeasons, SeasonMayWrapOverNewYear) {
 from = "11-15"
 to = "02-15"
 hours = ["09:00-12:00", "14:00-17:00"]
-)", "winter.toml");
+)",
+                                                        "winter.toml");
   const std::vector<WorkSession> winter{{540, 720}, {840, 1020}};
   EXPECT_EQ(cal.SessionsOn(Date("2026-11-16")), winter);
   EXPECT_EQ(cal.SessionsOn(Date("2027-01-04")), winter);
@@ -256,7 +254,8 @@ hours = ["09:00-17:00"]
 years = [2026]
 holidays = [2026-03-02]
 workdays = [2026-03-07]
-)", "native.toml");
+)",
+                                                        "native.toml");
   EXPECT_FALSE(cal.IsWorkingDay(Date("2026-03-02")));
   EXPECT_TRUE(cal.IsWorkingDay(Date("2026-03-07")));
   EXPECT_EQ(cal.SessionsOn(Date("2026-03-03")), (std::vector<WorkSession>{{540, 1020}}));
@@ -351,12 +350,14 @@ TEST(CalendarMerge, ConflictsAreRefusedAndLeaveTheCalendarUnchanged) {
 }
 
 TEST(CalendarFingerprint, DependsOnContentOnly) {
-  const std::string a = WorkCalendar::FromTomlString(
-      "years = [2026]\nholidays = [\"2026-01-02\", \"2026-01-01\"]  # 元旦\n", "a.toml").Fingerprint();
+  const std::string a =
+      WorkCalendar::FromTomlString("years = [2026]\nholidays = [\"2026-01-02\", \"2026-01-01\"]  # 元旦\n", "a.toml")
+          .Fingerprint();
   const std::string b = WorkCalendar::FromTomlString(
-      "# another spelling\nholidays = [2026-01-01, 2026-01-02]\nyears = [2026]\n", "b.toml").Fingerprint();
-  const std::string c = WorkCalendar::FromTomlString(
-      "years = [2026]\nholidays = [\"2026-01-01\"]\n", "c.toml").Fingerprint();
+                            "# another spelling\nholidays = [2026-01-01, 2026-01-02]\nyears = [2026]\n", "b.toml")
+                            .Fingerprint();
+  const std::string c =
+      WorkCalendar::FromTomlString("years = [2026]\nholidays = [\"2026-01-01\"]\n", "c.toml").Fingerprint();
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   EXPECT_EQ(a.size(), 64u);

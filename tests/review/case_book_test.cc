@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "review/case_book.h"
 #include "hub/hub.h"
-#include "review/sla_report.h"
 #include "protocol/clock.h"
+#include "review/case_book.h"
+#include "review/sla_report.h"
 
 #include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
@@ -58,8 +58,8 @@ struct Outlet {
   }
 };
 
-Json SubmitBody(const std::string& app_id, const std::string& kind = "establish",
-                const std::string& channel = "outlet", int64_t fee_cents = 0) {
+Json SubmitBody(const std::string& app_id, const std::string& kind = "establish", const std::string& channel = "outlet",
+                int64_t fee_cents = 0) {
   return {{"app_id", app_id},
           {"kind", kind},
           {"entity_type", "individual"},
@@ -118,7 +118,7 @@ class CaseBookTest : public ::testing::Test {
     outlets_.push_back(std::make_unique<Outlet>());
     Outlet& o = *outlets_.back();
     o.outlet_id = outlet_id;
-    hub().Enrol({o.key.public_key(), "outlet", "网点" + outlet_id, kCounty, outlet_id});
+    hub().Enroll({o.key.public_key(), "outlet", "网点" + outlet_id, kCounty, outlet_id});
     return o;
   }
 
@@ -292,19 +292,20 @@ TEST_F(CaseBookTest, EstablishApprovalNeedsAValidUscc) {
 TEST_F(CaseBookTest, RefusesAnotherCountysCase) {
   SigningKey city = SigningKey::Generate();
   MakeHub({"r01"}, {}, city.public_key());
-  // The city enrols the hub of 140803, which enrols its outlet, which files X-1.
+  // The city enrolls the hub of 140803, which enrolls its outlet, which files X-1.
   SigningKey other_hub = SigningKey::Generate();
   Outlet other;
   other.county = "140803";
-  auto enrol = [](const SigningKey& by, uint64_t seq, std::optional<RecordId> prev, const PublicKey& key,
-                  const std::string& role, const std::string& county, const std::string& outlet_id) {
-    Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))}, {"role", role}, {"name", "n"}, {"county", county}};
+  auto enroll = [](const SigningKey& by, uint64_t seq, std::optional<RecordId> prev, const PublicKey& key,
+                   const std::string& role, const std::string& county, const std::string& outlet_id) {
+    Json body = {
+        {"key", Json::binary(Bytes(key.begin(), key.end()))}, {"role", role}, {"name", "n"}, {"county", county}};
     if (!outlet_id.empty()) body["outlet_id"] = outlet_id;
     return Record::Create(by, "key.enroll", seq, prev, NowMs(), body);
   };
-  Record county_enrolment = enrol(city, 1, std::nullopt, other_hub.public_key(), "county", "140803", "");
-  Record outlet_enrolment = enrol(other_hub, 1, std::nullopt, other.key.public_key(), "outlet", "140803", "YJ-001");
-  Deliver({county_enrolment, outlet_enrolment, other.Sign("app.submit", SubmitBody("X-1"))});
+  Record county_enrollment = enroll(city, 1, std::nullopt, other_hub.public_key(), "county", "140803", "");
+  Record outlet_enrollment = enroll(other_hub, 1, std::nullopt, other.key.public_key(), "outlet", "140803", "YJ-001");
+  Deliver({county_enrollment, outlet_enrollment, other.Sign("app.submit", SubmitBody("X-1"))});
   std::optional<CaseFile> x = book().Find("X-1", "140803");
   ASSERT_TRUE(x);
   EXPECT_EQ(x->summary.outlet_id, "YJ-001");
@@ -534,7 +535,8 @@ TEST_F(CaseBookTest, AutoAssignPicksTheLeastLoadedOnDutyReviewer) {
   Outlet& o = AddOutlet("YH-001");
   SetNow("2026-03-02T09:00:00+08:00");
   std::vector<Record> submits;
-  for (const char* id : {"A", "B", "C", "D", "E", "F"}) submits.push_back(o.Sign("app.submit", SubmitBody(id, "change")));
+  for (const char* id : {"A", "B", "C", "D", "E", "F"})
+    submits.push_back(o.Sign("app.submit", SubmitBody(id, "change")));
   Deliver(submits);
   auto auto_assign = [&](const std::string& app_id) {
     return book().Review(hub().key(), {CaseAction::kAssign, app_id, "", "", "", true}).reviewer;
@@ -794,10 +796,10 @@ TEST(CaseFileTest, DerivationIsIndependentOfTheOrderEventsArrive) {
   // submit comes 1 ms later: at the same instant the case would go to whichever key sorts
   // first, deterministic but not what this test is about.)
   std::vector<CaseEvent> events = {
-      ev(CaseAction::kSubmit, outlet, 1, t9),         ev(CaseAction::kAccept, hub, 1, t9, "r01"),
-      ev(CaseAction::kCorrect, hub, 2, t9, "r01"),    ev(CaseAction::kResubmit, outlet, 2, t9),
-      ev(CaseAction::kCorrect, hub, 3, t9, "r02"),    ev(CaseAction::kResubmit, outlet, 3, t9),
-      ev(CaseAction::kApprove, hub, 4, t9, "r02"),    ev(CaseAction::kSubmit, other, 1, t9 + 1),
+      ev(CaseAction::kSubmit, outlet, 1, t9),       ev(CaseAction::kAccept, hub, 1, t9, "r01"),
+      ev(CaseAction::kCorrect, hub, 2, t9, "r01"),  ev(CaseAction::kResubmit, outlet, 2, t9),
+      ev(CaseAction::kCorrect, hub, 3, t9, "r02"),  ev(CaseAction::kResubmit, outlet, 3, t9),
+      ev(CaseAction::kApprove, hub, 4, t9, "r02"),  ev(CaseAction::kSubmit, other, 1, t9 + 1),
       ev(CaseAction::kResubmit, outlet, 4, t9 + 5),
   };
   CaseFile reference{"140802", "A-1", {}, events};
@@ -1067,9 +1069,9 @@ TEST(CaseFileTest, CasesOfAnAppIdAreIndependentOfTheOrderEventsArrive) {
     return e;
   };
   std::vector<CaseEvent> events = {
-      ev(CaseAction::kSubmit, yh2, 1, t9 + 1, "YH-002"),        // received second
-      ev(CaseAction::kSubmit, yh1, 1, t9, "YH-001"),            // received first: the first owner
-      ev(CaseAction::kAssign, hub, 1, t9 + 2, "", "r09"),       // old style: the first owner's
+      ev(CaseAction::kSubmit, yh2, 1, t9 + 1, "YH-002"),   // received second
+      ev(CaseAction::kSubmit, yh1, 1, t9, "YH-001"),       // received first: the first owner
+      ev(CaseAction::kAssign, hub, 1, t9 + 2, "", "r09"),  // old style: the first owner's
       ev(CaseAction::kAccept, hub, 2, t9 + 3, "YH-002", "r01"),
       ev(CaseAction::kReject, hub, 3, t9 + 4, "YH-001", "r02"),
   };

@@ -109,8 +109,7 @@ TEST(SlaSession, HolidaySubmitCountsNothingUntilTheFirstSession) {
 }
 
 TEST(SlaSession, ApprovedAfterTheDeadlineIsBreached) {
-  const std::vector<SlaEvent> events{Ev(K::kSubmit, "2026-03-02 15:00"),
-                                     Ev(K::kApprove, "2026-03-03 12:00:01")};
+  const std::vector<SlaEvent> events{Ev(K::kSubmit, "2026-03-02 15:00"), Ev(K::kApprove, "2026-03-03 12:00:01")};
   const SlaResult r = Sla(Session(), events, "2026-03-04 09:00");
   EXPECT_TRUE(r.completed);
   EXPECT_FALSE(r.met);
@@ -139,8 +138,8 @@ TEST(SlaMinutes, DeadlineIsTargetWorkingMinutesAfterReceipt) {
 }
 
 TEST(SlaMinutes, CompletingExactlyAtTheDeadlineMeetsIt) {
-  SlaResult r = Sla(Minutes(), {Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kReject, "2026-03-02 15:30")},
-                    "2026-03-03 09:00");
+  SlaResult r =
+      Sla(Minutes(), {Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kReject, "2026-03-02 15:30")}, "2026-03-03 09:00");
   EXPECT_EQ(r.state, SlaCaseState::kRejected);
   EXPECT_TRUE(r.met);
   EXPECT_FALSE(r.breached);
@@ -182,8 +181,10 @@ TEST(SlaCorrection, OnlyTheFinalCycleDecidesTheCase) {
   // The first cycle is returned after its deadline (a late return); the resubmission is then
   // completed in time, so the case meets the SLA but the dodge is visible.
   const std::vector<SlaEvent> events{
-      Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kCorrect, "2026-03-03 09:00"),
-      Ev(K::kResubmit, "2026-03-03 15:00"), Ev(K::kApprove, "2026-03-04 11:00"),
+      Ev(K::kSubmit, "2026-03-02 09:00"),
+      Ev(K::kCorrect, "2026-03-03 09:00"),
+      Ev(K::kResubmit, "2026-03-03 15:00"),
+      Ev(K::kApprove, "2026-03-04 11:00"),
   };
   const SlaResult r = Sla(Session(), events, "2026-03-05 09:00");
   ASSERT_EQ(r.cycles.size(), 2u);
@@ -204,12 +205,8 @@ TEST(SlaLateReturn, CorrectionInTheLastQuarterIsLate) {
   // Submitted Monday 15:00 under `session`: due Tuesday 12:00, allowed 180 + 210 = 390 working
   // minutes; the last quarter starts at 292.5 minutes = Tuesday 10:22:30.
   const LateCase table[] = {
-      {"2026-03-02 16:00", false},
-      {"2026-03-03 10:00", false},
-      {"2026-03-03 10:22:29.999", false},
-      {"2026-03-03 10:22:30", true},
-      {"2026-03-03 11:59", true},
-      {"2026-03-03 15:00", true},  // after the deadline
+      {"2026-03-02 16:00", false},   {"2026-03-03 10:00", false}, {"2026-03-03 10:22:29.999", false},
+      {"2026-03-03 10:22:30", true}, {"2026-03-03 11:59", true},  {"2026-03-03 15:00", true},  // after the deadline
   };
   for (const auto& c : table) {
     const SlaResult r =
@@ -221,8 +218,9 @@ TEST(SlaLateReturn, CorrectionInTheLastQuarterIsLate) {
 }
 
 TEST(SlaFirstPass, OnlyCompletedCasesWithoutReturns) {
-  EXPECT_TRUE(Sla(Session(), {Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kApprove, "2026-03-02 10:00")},
-                  "2026-03-02 11:00").first_pass);
+  EXPECT_TRUE(
+      Sla(Session(), {Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kApprove, "2026-03-02 10:00")}, "2026-03-02 11:00")
+          .first_pass);
   EXPECT_FALSE(Sla(Session(), {Ev(K::kSubmit, "2026-03-02 09:00")}, "2026-03-02 11:00").first_pass);
   EXPECT_FALSE(Sla(Session(),
                    {Ev(K::kSubmit, "2026-03-02 09:00"), Ev(K::kCorrect, "2026-03-02 10:00"),
@@ -286,10 +284,8 @@ TEST(SlaColours, SessionPolicyYellowAndRed) {
 TEST(SlaColours, MinutesPolicyYellowAndRed) {
   // Monday 09:00 + 240 -> 15:30; warn at 180 minutes -> 12:00, and it stays yellow over lunch.
   const ColourCase table[] = {
-      {"2026-03-02 11:59:59.999", SlaColour::kGreen},
-      {"2026-03-02 12:00", SlaColour::kYellow},
-      {"2026-03-02 13:00", SlaColour::kYellow},
-      {"2026-03-02 15:30", SlaColour::kYellow},
+      {"2026-03-02 11:59:59.999", SlaColour::kGreen}, {"2026-03-02 12:00", SlaColour::kYellow},
+      {"2026-03-02 13:00", SlaColour::kYellow},       {"2026-03-02 15:30", SlaColour::kYellow},
       {"2026-03-02 15:30:00.001", SlaColour::kRed},
   };
   for (const auto& c : table) {
@@ -326,12 +322,12 @@ TEST(SlaEvents, ImpossibleEventsAreIgnoredAndCounted) {
       Ev(K::kSubmit, "2026-03-02 09:10"),    // a second submit
       Ev(K::kResubmit, "2026-03-02 09:20"),  // resubmit while open
       Ev(K::kCorrect, "2026-03-02 10:00"),
-      Ev(K::kApprove, "2026-03-02 11:00"),   // approve while waiting for the applicant
-      Ev(K::kCorrect, "2026-03-02 11:10"),   // correct while waiting
+      Ev(K::kApprove, "2026-03-02 11:00"),  // approve while waiting for the applicant
+      Ev(K::kCorrect, "2026-03-02 11:10"),  // correct while waiting
       Ev(K::kResubmit, "2026-03-03 09:00"),
       Ev(K::kApprove, "2026-03-03 10:00"),
-      Ev(K::kReject, "2026-03-03 10:10"),    // after completion
-      Ev(K::kApprove, "2026-03-03 10:20"),   // after completion
+      Ev(K::kReject, "2026-03-03 10:10"),   // after completion
+      Ev(K::kApprove, "2026-03-03 10:20"),  // after completion
   };
   const SlaResult a = Sla(Session(), clean, "2026-03-04 09:00");
   const SlaResult b = Sla(Session(), noisy, "2026-03-04 09:00");
@@ -557,10 +553,18 @@ TEST(SlaProperty, ImpossibleEventsChangeNothing) {
       noisy.push_back(e);
       switch (e.kind) {
         case K::kSubmit:
-        case K::kResubmit: state = SlaCaseState::kOpen; break;
-        case K::kCorrect: state = SlaCaseState::kCorrectionRequested; break;
-        case K::kApprove: state = SlaCaseState::kApproved; break;
-        case K::kReject: state = SlaCaseState::kRejected; break;
+        case K::kResubmit:
+          state = SlaCaseState::kOpen;
+          break;
+        case K::kCorrect:
+          state = SlaCaseState::kCorrectionRequested;
+          break;
+        case K::kApprove:
+          state = SlaCaseState::kApproved;
+          break;
+        case K::kReject:
+          state = SlaCaseState::kRejected;
+          break;
       }
     }
     insert_impossible(events.back().hub_receipt_ms);

@@ -96,8 +96,8 @@ class BundleTest : public testing::Test {
   void SetUp() override {
     if (const char* old = std::getenv("BANGBAN_NOW")) old_now_ = old;
     setenv("BANGBAN_NOW", "2026-03-02T09:00:00+08:00", 1);
-    records_.push_back(Record::Create(county_, "key.enroll", 1, std::nullopt, kTs,
-                                      EnrollBody(outlet_.public_key(), "O-1")));
+    records_.push_back(
+        Record::Create(county_, "key.enroll", 1, std::nullopt, kTs, EnrollBody(outlet_.public_key(), "O-1")));
     for (Record& r : Chain(outlet_, 3, "o")) records_.push_back(std::move(r));
     // Frame starts (the offset of each length prefix) and ends, as the format defines them.
     size_t pos = kBundleMagic.size();
@@ -118,7 +118,7 @@ class BundleTest : public testing::Test {
   FeedStore::Options HubOptions() const {
     FeedStore::Options options;
     options.roots = {TrustRoot{county_.public_key(), "county", std::string(kCounty)}};
-    options.require_enrolment = true;
+    options.require_enrollment = true;
     return options;
   }
 
@@ -196,8 +196,8 @@ TEST_F(BundleTest, TruncatedAtManyOffsetsReadsTheValidPrefix) {
     SCOPED_TRACE(cut);
     WriteFile(BundlePath("cut.bundle"), ByteView(data.data(), cut));
     BundleContents contents = ReadBundle(BundlePath("cut.bundle"));
-    size_t complete = static_cast<size_t>(std::count_if(frame_end_.begin(), frame_end_.end(),
-                                                        [&](size_t end) { return end <= cut; }));
+    size_t complete = static_cast<size_t>(
+        std::count_if(frame_end_.begin(), frame_end_.end(), [&](size_t end) { return end <= cut; }));
     ASSERT_EQ(contents.records.size(), complete);
     for (size_t i = 0; i < complete; ++i) EXPECT_EQ(contents.records[i].wire(), records_[i].wire());
     EXPECT_TRUE(Mentions(contents.problems, "truncated")) << JoinLines(contents.problems);
@@ -207,7 +207,7 @@ TEST_F(BundleTest, TruncatedAtManyOffsetsReadsTheValidPrefix) {
 TEST_F(BundleTest, TruncatedImportKeepsThePrefix) {
   WriteBundle(BundlePath(), records_);
   Bytes data = ReadFile(BundlePath());
-  // Cut in the middle of the third frame: the enrolment and the outlet's seq 1 are whole.
+  // Cut in the middle of the third frame: the enrollment and the outlet's seq 1 are whole.
   size_t cut = frame_start_[2] + 4 + records_[2].wire().size() / 2;
   WriteFile(BundlePath("cut.bundle"), ByteView(data.data(), cut));
   TempDir hub_dir;
@@ -243,8 +243,8 @@ TEST_F(BundleTest, UndecodableFrameIsNamedAndOthersStillRead) {
     EXPECT_EQ(present, i != k) << i;
   }
   // Named with its index (1-based) and its byte offset.
-  EXPECT_TRUE(Mentions(contents.problems, "frame " + std::to_string(k + 1) + " at byte " +
-                                              std::to_string(frame_start_[k])))
+  EXPECT_TRUE(
+      Mentions(contents.problems, "frame " + std::to_string(k + 1) + " at byte " + std::to_string(frame_start_[k])))
       << JoinLines(contents.problems);
   // The end marker's checksum no longer matches either.
   EXPECT_TRUE(Mentions(contents.problems, "checksum")) << JoinLines(contents.problems);
@@ -253,7 +253,7 @@ TEST_F(BundleTest, UndecodableFrameIsNamedAndOthersStillRead) {
 TEST_F(BundleTest, AlteredSignatureIsRefusedOnImport) {
   WriteBundle(BundlePath(), records_);
   Bytes data = ReadFile(BundlePath());
-  const size_t k = 3;  // outlet seq 3
+  const size_t k = 3;               // outlet seq 3
   data[frame_end_[k] - 1] ^= 0x01;  // last byte of its signature
   WriteFile(BundlePath("bad.bundle"), data);
   BundleContents contents = ReadBundle(BundlePath("bad.bundle"));
@@ -302,8 +302,7 @@ TEST_F(BundleTest, WrongLengthNeverYieldsForeignRecords) {
     EXPECT_EQ(contents.records[0].wire(), records_[0].wire());
     // Whatever else was read is one of the real records, never a misframed one.
     for (const Record& r : contents.records) {
-      EXPECT_TRUE(std::any_of(records_.begin(), records_.end(),
-                              [&](const Record& o) { return o.wire() == r.wire(); }));
+      EXPECT_TRUE(std::any_of(records_.begin(), records_.end(), [&](const Record& o) { return o.wire() == r.wire(); }));
     }
     EXPECT_FALSE(contents.problems.empty());
   }
@@ -411,7 +410,7 @@ TEST_F(BundleTest, CleanImport) {
 
 TEST_F(BundleTest, ExportPutsTheEnrollingHubFirst) {
   // Keys chosen so that the outlet's feed sorts before the county's: a plain scan by author
-  // would send the outlet's records before the enrolment they depend on.
+  // would send the outlet's records before the enrollment they depend on.
   SigningKey a = KeyFromByte(31), b = KeyFromByte(32);
   const bool a_first = a.public_key() < b.public_key();
   const SigningKey& outlet = a_first ? a : b;
@@ -421,13 +420,12 @@ TEST_F(BundleTest, ExportPutsTheEnrollingHubFirst) {
   TempDir node_dir;
   FeedStore::Options node_options;
   node_options.roots = {TrustRoot{county.public_key(), "county", std::string(kCounty)}};
-  node_options.require_enrolment = false;
+  node_options.require_enrollment = false;
   FeedStore node(node_dir.path(), node_options);
   node.AppendOwn(outlet, {{"feedback.rating", {{"app_id", "A-1"}, {"score", 5}}},
                           {"feedback.rating", {{"app_id", "A-2"}, {"score", 3}}}});
-  Record enrol = Record::Create(county, "key.enroll", 1, std::nullopt, kTs,
-                                EnrollBody(outlet.public_key(), "O-9"));
-  ASSERT_EQ(node.Ingest(std::span<const Record>(&enrol, 1)).at(0).kind, IngestOutcome::Kind::kAccepted);
+  Record enroll = Record::Create(county, "key.enroll", 1, std::nullopt, kTs, EnrollBody(outlet.public_key(), "O-9"));
+  ASSERT_EQ(node.Ingest(std::span<const Record>(&enroll, 1)).at(0).kind, IngestOutcome::Kind::kAccepted);
 
   std::vector<Record> exported = AllRecordsForExport(node);
   ASSERT_EQ(exported.size(), 3u);
@@ -450,29 +448,30 @@ TEST_F(BundleTest, ExportPutsTheEnrollingHubFirst) {
 }
 
 // Regression: AllRecordsForExport (storage/bundle.cc) once put every enrolling key's feed first, but in
-// plain key order among themselves. With three levels (the city enrols a county, the county
-// enrols an outlet), a county key that sorts before the city key sends the county's
-// key.enroll before the city's enrolment of the county: a hub that knows only the city root
-// refuses the county's enrolment ("unknown_author") and then every record of the outlet, so
+// plain key order among themselves. With three levels (the city enrolls a county, the county
+// enrolls an outlet), a county key that sorts before the city key sends the county's
+// key.enroll before the city's enrollment of the county: a hub that knows only the city root
+// refuses the county's enrollment ("unknown_author") and then every record of the outlet, so
 // one import of a complete export is not clean (a second import of the same file would be).
-TEST_F(BundleTest, ExportOrdersEnrolmentsAcrossLevels) {
+TEST_F(BundleTest, ExportOrdersEnrollmentsAcrossLevels) {
   std::vector<SigningKey> keys;
   for (uint8_t seed : {41, 42, 43}) keys.push_back(KeyFromByte(seed));
   std::sort(keys.begin(), keys.end(),
             [](const SigningKey& x, const SigningKey& y) { return x.public_key() < y.public_key(); });
   const SigningKey& outlet = keys[0];  // smallest key
   const SigningKey& county = keys[1];
-  const SigningKey& city = keys[2];    // largest key
+  const SigningKey& city = keys[2];  // largest key
 
   TempDir node_dir;
   FeedStore::Options node_options;
   node_options.roots = {TrustRoot{city.public_key(), "city", ""}};
-  node_options.require_enrolment = false;
+  node_options.require_enrollment = false;
   FeedStore node(node_dir.path(), node_options);
-  Json county_body = {{"key", Json::binary(std::vector<uint8_t>(county.public_key().begin(), county.public_key().end()))},
-                      {"role", "county"},
-                      {"name", "盐湖区"},
-                      {"county", std::string(kCounty)}};
+  Json county_body = {
+      {"key", Json::binary(std::vector<uint8_t>(county.public_key().begin(), county.public_key().end()))},
+      {"role", "county"},
+      {"name", "盐湖区"},
+      {"county", std::string(kCounty)}};
   std::vector<Record> feeds = {
       Record::Create(city, "key.enroll", 1, std::nullopt, kTs, county_body),
       Record::Create(county, "key.enroll", 1, std::nullopt, kTs, EnrollBody(outlet.public_key(), "O-1"))};

@@ -1,4 +1,4 @@
-// Tests of storage/feed_store.h: appending, ingesting, gaps, forks, enrolment and revocation,
+// Tests of storage/feed_store.h: appending, ingesting, gaps, forks, enrollment and revocation,
 // the audit, and durability across store instances.
 #include "storage/feed_store.h"
 
@@ -131,7 +131,7 @@ class FeedStoreTest : public testing::Test {
   FeedStore::Options HubOptions() const {
     FeedStore::Options options;
     options.roots = {TrustRoot{county_.public_key(), "county", std::string(kCounty)}};
-    options.require_enrolment = true;
+    options.require_enrollment = true;
     return options;
   }
   void Open() { store_ = std::make_unique<FeedStore>(dir_.path(), HubOptions()); }
@@ -276,7 +276,7 @@ TEST_F(FeedStoreTest, AppendOwnRefusesWhileBehindUpstream) {
   EXPECT_EQ(store_->AppendOwn(county_, {{"review.accept", {{"app_id", "A-2"}, {"reviewer", "王*"}}}}).at(0).seq(), 2u);
 }
 
-// ---- enrolment -----------------------------------------------------------------------------
+// ---- enrollment -----------------------------------------------------------------------------
 
 TEST_F(FeedStoreTest, UnknownAuthorThenEnrolled) {
   Record r1 = Make(outlet_, 1, std::nullopt, "1");
@@ -290,9 +290,9 @@ TEST_F(FeedStoreTest, UnknownAuthorThenEnrolled) {
   EXPECT_EQ(store_->Head(outlet_.public_key()).seq, 0u);
   EXPECT_FALSE(store_->Get(r1.id()).has_value());
 
-  Record enrol = Enroll(outlet_.public_key(), "O-140802-007");
-  EXPECT_EQ(enrol.type(), "key.enroll");
-  auto e = store_->FindEnrolment(outlet_.public_key());
+  Record enroll = Enroll(outlet_.public_key(), "O-140802-007");
+  EXPECT_EQ(enroll.type(), "key.enroll");
+  auto e = store_->FindEnrollment(outlet_.public_key());
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->role, "outlet");
   EXPECT_EQ(e->county, kCounty);
@@ -311,7 +311,7 @@ TEST_F(FeedStoreTest, UnknownAuthorThenEnrolled) {
   EXPECT_TRUE(store_->Audit().empty()) << JoinLines(store_->Audit());
 }
 
-TEST_F(FeedStoreTest, CountyMayNotEnrolAnotherCountysOutlet) {
+TEST_F(FeedStoreTest, CountyMayNotEnrollAnotherCountysOutlet) {
   try {
     store_->AppendOwn(county_, {{"key.enroll", EnrollBody(outlet_.public_key(), "outlet", "140821")}});
     ADD_FAILURE() << "enrolled an outlet of another county";
@@ -320,38 +320,38 @@ TEST_F(FeedStoreTest, CountyMayNotEnrolAnotherCountysOutlet) {
     EXPECT_NE(std::string(e.what()).find("140821"), std::string::npos) << e.what();
   }
   EXPECT_EQ(store_->Head(county_.public_key()).seq, 0u);
-  EXPECT_FALSE(store_->FindEnrolment(outlet_.public_key()).has_value());
+  EXPECT_FALSE(store_->FindEnrollment(outlet_.public_key()).has_value());
 }
 
-TEST_F(FeedStoreTest, CountyMayNotEnrolCountyOrCityKeys) {
+TEST_F(FeedStoreTest, CountyMayNotEnrollCountyOrCityKeys) {
   for (const std::string role : {"county", "city"}) {
     SCOPED_TRACE(role);
     try {
-      store_->AppendOwn(county_, {{"key.enroll", EnrollBody(other_outlet_.public_key(), role, std::string(kCounty), "")}});
+      store_->AppendOwn(county_,
+                        {{"key.enroll", EnrollBody(other_outlet_.public_key(), role, std::string(kCounty), "")}});
       ADD_FAILURE() << "a county root enrolled a " << role << " key";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), "not_authorized") << e.what();
     }
   }
   EXPECT_EQ(store_->Head(county_.public_key()).seq, 0u);
-  EXPECT_TRUE(store_->Enrolments().empty());
+  EXPECT_TRUE(store_->Enrollments().empty());
 }
 
-TEST_F(FeedStoreTest, OutletMayNotEnrolOrRevoke) {
+TEST_F(FeedStoreTest, OutletMayNotEnrollOrRevoke) {
   Enroll(outlet_.public_key());
-  Record enrol = Record::Create(outlet_, "key.enroll", 1, std::nullopt, now_ms_,
-                                EnrollBody(other_outlet_.public_key()));
-  IngestOutcome o = IngestOne(*store_, enrol);
+  Record enroll =
+      Record::Create(outlet_, "key.enroll", 1, std::nullopt, now_ms_, EnrollBody(other_outlet_.public_key()));
+  IngestOutcome o = IngestOne(*store_, enroll);
   EXPECT_EQ(o.kind, IngestOutcome::Kind::kRejected) << Describe(o);
   EXPECT_EQ(o.code, "not_authorized");
-  EXPECT_FALSE(store_->FindEnrolment(other_outlet_.public_key()).has_value());
+  EXPECT_FALSE(store_->FindEnrollment(other_outlet_.public_key()).has_value());
 
-  Record revoke = Record::Create(outlet_, "key.revoke", 1, std::nullopt, now_ms_,
-                                 RevokeBody(outlet_.public_key(), 0));
+  Record revoke = Record::Create(outlet_, "key.revoke", 1, std::nullopt, now_ms_, RevokeBody(outlet_.public_key(), 0));
   o = IngestOne(*store_, revoke);
   EXPECT_EQ(o.kind, IngestOutcome::Kind::kRejected) << Describe(o);
   EXPECT_EQ(o.code, "not_authorized");
-  EXPECT_FALSE(store_->FindEnrolment(outlet_.public_key())->revoked_after_seq.has_value());
+  EXPECT_FALSE(store_->FindEnrollment(outlet_.public_key())->revoked_after_seq.has_value());
 }
 
 TEST_F(FeedStoreTest, RevokingAnUnknownKeyIsRefused) {
@@ -508,7 +508,7 @@ TEST_F(FeedStoreTest, ForkFromTwoDevicesSharingOneKey) {
   // Two node stores each append seq 1 with the same key (a cloned key file).
   TempDir a_dir, b_dir;
   FeedStore::Options node;
-  node.require_enrolment = false;
+  node.require_enrollment = false;
   std::vector<Record> from_a, from_b;
   {
     FeedStore a(a_dir.path(), node);
@@ -574,7 +574,7 @@ TEST_F(FeedStoreTest, RevokedKeyRefusedAfterItsLimit) {
   EXPECT_EQ(IngestOne(*store_, chain[0]).kind, IngestOutcome::Kind::kAccepted);
   EXPECT_EQ(IngestOne(*store_, chain[1]).kind, IngestOutcome::Kind::kAccepted);
   Revoke(outlet_.public_key(), 2);
-  auto e = store_->FindEnrolment(outlet_.public_key());
+  auto e = store_->FindEnrollment(outlet_.public_key());
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->revoked_after_seq, 2u);
   EXPECT_EQ(e->revoke_reason, "设备遗失");
@@ -586,13 +586,13 @@ TEST_F(FeedStoreTest, RevokedKeyRefusedAfterItsLimit) {
   // Records up to the limit stay, and re-sending them is a duplicate.
   EXPECT_EQ(IngestOne(*store_, chain[1]).kind, IngestOutcome::Kind::kDuplicate);
 
-  // Re-enrolment does not undo a revocation.
+  // Re-enrollment does not undo a revocation.
   Enroll(outlet_.public_key(), "O-1-new");
-  EXPECT_EQ(store_->FindEnrolment(outlet_.public_key())->revoked_after_seq, 2u);
+  EXPECT_EQ(store_->FindEnrollment(outlet_.public_key())->revoked_after_seq, 2u);
   EXPECT_EQ(IngestOne(*store_, chain[2]).code, "revoked");
   // A later revocation with a higher limit does not loosen it either.
   Revoke(outlet_.public_key(), 10);
-  EXPECT_EQ(store_->FindEnrolment(outlet_.public_key())->revoked_after_seq, 2u);
+  EXPECT_EQ(store_->FindEnrollment(outlet_.public_key())->revoked_after_seq, 2u);
   EXPECT_EQ(IngestOne(*store_, chain[2]).code, "revoked");
   EXPECT_TRUE(store_->Audit().empty()) << JoinLines(store_->Audit());
 }
@@ -631,70 +631,68 @@ TEST_F(FeedStoreTest, BufferLimitCountsRecordsNotJustDistance) {
   EXPECT_LE(store_->BufferedCount(), 3u);
 }
 
-// Regression: a county hub could re-enrol an outlet that another county enrolled, as its own: in
+// Regression: a county hub could re-enroll an outlet that another county enrolled, as its own: in
 // FeedStore::KeyRecordProblem (storage/feed_store.cc) a key.enroll is checked only against the
-// author's role and county, never against an existing enrolment of the key, and
+// author's role and county, never against an existing enrollment of the key, and
 // ApplyKeyRecord then overwrites county and enrolled_by. The rightful county can no longer
 // revoke its own outlet (its key.revoke is refused as not_authorized).
 TEST(FeedStoreCityTest, AnotherCountyCannotTakeOverAnOutlet) {
   ScopedNow now(kNow);
   TempDir dir;
-  SigningKey city = KeyFromByte(70), county_a = KeyFromByte(71), county_b = KeyFromByte(72),
-             outlet = KeyFromByte(73);
+  SigningKey city = KeyFromByte(70), county_a = KeyFromByte(71), county_b = KeyFromByte(72), outlet = KeyFromByte(73);
   FeedStore::Options options;
   options.roots = {TrustRoot{city.public_key(), "city", ""}};
   FeedStore store(dir.path(), options);
-  Json enrol_a = EnrollBody(county_a.public_key(), "county", "140802", "");
-  Json enrol_b = EnrollBody(county_b.public_key(), "county", "140821", "");
-  store.AppendOwn(city, {{"key.enroll", enrol_a}, {"key.enroll", enrol_b}});
+  Json enroll_a = EnrollBody(county_a.public_key(), "county", "140802", "");
+  Json enroll_b = EnrollBody(county_b.public_key(), "county", "140821", "");
+  store.AppendOwn(city, {{"key.enroll", enroll_a}, {"key.enroll", enroll_b}});
 
-  Record b_enrols = Record::Create(county_b, "key.enroll", 1, std::nullopt, 1,
-                                   EnrollBody(outlet.public_key(), "outlet", "140821", "O-B-1"));
-  ASSERT_EQ(IngestOne(store, b_enrols).kind, IngestOutcome::Kind::kAccepted);
+  Record b_enrolls = Record::Create(county_b, "key.enroll", 1, std::nullopt, 1,
+                                    EnrollBody(outlet.public_key(), "outlet", "140821", "O-B-1"));
+  ASSERT_EQ(IngestOne(store, b_enrolls).kind, IngestOutcome::Kind::kAccepted);
   Record a_claims = Record::Create(county_a, "key.enroll", 1, std::nullopt, 1,
                                    EnrollBody(outlet.public_key(), "outlet", "140802", "O-A-1"));
   IngestOutcome claim = IngestOne(store, a_claims);
   EXPECT_EQ(claim.kind, IngestOutcome::Kind::kRejected) << Describe(claim);
   EXPECT_EQ(claim.code, "not_authorized");
 
-  Record b_revokes = Record::Create(county_b, "key.revoke", 2, b_enrols.id(), 2,
-                                    RevokeBody(outlet.public_key(), 0));
+  Record b_revokes = Record::Create(county_b, "key.revoke", 2, b_enrolls.id(), 2, RevokeBody(outlet.public_key(), 0));
   IngestOutcome revoke = IngestOne(store, b_revokes);
   EXPECT_EQ(revoke.kind, IngestOutcome::Kind::kAccepted) << Describe(revoke);
-  auto e = store.FindEnrolment(outlet.public_key());
+  auto e = store.FindEnrollment(outlet.public_key());
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->county, "140821");
   EXPECT_EQ(e->enrolled_by, county_b.public_key());
   EXPECT_EQ(e->revoked_after_seq, 0u);
 }
 
-TEST(FeedStoreCityTest, CityEnrolsCountiesWhichEnrolTheirOutlets) {
+TEST(FeedStoreCityTest, CityEnrollsCountiesWhichEnrollTheirOutlets) {
   ScopedNow now(kNow);
   TempDir dir;
   SigningKey city = KeyFromByte(80), county = KeyFromByte(81), outlet = KeyFromByte(82);
   FeedStore::Options options;
   options.roots = {TrustRoot{city.public_key(), "city", ""}};
   FeedStore store(dir.path(), options);
-  // Before the city enrols it, the county's records are refused.
-  Record enrol_outlet = Record::Create(county, "key.enroll", 1, std::nullopt, 1,
-                                       EnrollBody(outlet.public_key(), "outlet", "140802", "O-1"));
-  EXPECT_EQ(IngestOne(store, enrol_outlet).code, "unknown_author");
+  // Before the city enrolls it, the county's records are refused.
+  Record enroll_outlet = Record::Create(county, "key.enroll", 1, std::nullopt, 1,
+                                        EnrollBody(outlet.public_key(), "outlet", "140802", "O-1"));
+  EXPECT_EQ(IngestOne(store, enroll_outlet).code, "unknown_author");
   store.AppendOwn(city, {{"key.enroll", EnrollBody(county.public_key(), "county", "140802", "")}});
-  EXPECT_EQ(IngestOne(store, enrol_outlet).kind, IngestOutcome::Kind::kAccepted);
-  // An enrolled county may not enrol outlets of another county, nor counties.
-  Record wrong = Record::Create(county, "key.enroll", 2, enrol_outlet.id(), 2,
+  EXPECT_EQ(IngestOne(store, enroll_outlet).kind, IngestOutcome::Kind::kAccepted);
+  // An enrolled county may not enroll outlets of another county, nor counties.
+  Record wrong = Record::Create(county, "key.enroll", 2, enroll_outlet.id(), 2,
                                 EnrollBody(KeyFromByte(83).public_key(), "outlet", "140821", "O-2"));
   EXPECT_EQ(IngestOne(store, wrong).code, "not_authorized");
   EXPECT_EQ(IngestOne(store, Chain(outlet, 1)[0]).kind, IngestOutcome::Kind::kAccepted);
   // The city may revoke any key.
   store.AppendOwn(city, {{"key.revoke", RevokeBody(outlet.public_key(), 1)}});
-  EXPECT_EQ(store.FindEnrolment(outlet.public_key())->revoked_after_seq, 1u);
+  EXPECT_EQ(store.FindEnrollment(outlet.public_key())->revoked_after_seq, 1u);
   EXPECT_TRUE(store.Audit().empty()) << JoinLines(store.Audit());
 }
 
 // ---- audit ---------------------------------------------------------------------------------
 
-// Enrols two outlets and runs every kind of activity; returns the outlet records stored.
+// Enrolls two outlets and runs every kind of activity; returns the outlet records stored.
 struct Activity {
   std::vector<Record> outlet_chain;  // stored, seq 1..4
   std::vector<Record> other_chain;   // stored, seq 1..2, then revoked after 2
@@ -762,9 +760,7 @@ TEST_F(FeedAuditTest, OverwrittenRecordBytesAreNamed) {
 
 TEST_F(FeedAuditTest, RecordFromAnotherFeedIsNamed) {
   Activity a = RunEverything();
-  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) {
-    txn.Put(db, a.outlet_chain[0].id(), a.other_chain[0].wire());
-  });
+  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, a.outlet_chain[0].id(), a.other_chain[0].wire()); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 1")) << JoinLines(problems);
 }
@@ -804,9 +800,7 @@ TEST_F(FeedAuditTest, MissingReceiptIsNamed) {
 
 TEST_F(FeedAuditTest, MissingFeedEntryAndRecordAreNamed) {
   Activity a = RunEverything();
-  EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) {
-    ASSERT_TRUE(txn.Del(db, FeedKeyOf(outlet_.public_key(), 2)));
-  });
+  EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, FeedKeyOf(outlet_.public_key(), 2))); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 2")) << JoinLines(problems);
 
@@ -815,12 +809,10 @@ TEST_F(FeedAuditTest, MissingFeedEntryAndRecordAreNamed) {
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(other_outlet_.public_key()) + " seq 2")) << JoinLines(problems);
 }
 
-TEST_F(FeedAuditTest, TamperedEnrolmentIsNamed) {
+TEST_F(FeedAuditTest, TamperedEnrollmentIsNamed) {
   RunEverything();
-  // Drop the derived enrolment (and with it the revocation) of the revoked outlet.
-  EditRaw("enrolments", [&](LmdbTxn& txn, MDB_dbi db) {
-    ASSERT_TRUE(txn.Del(db, other_outlet_.public_key()));
-  });
+  // Drop the derived enrollment (and with it the revocation) of the revoked outlet.
+  EditRaw("enrollments", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, other_outlet_.public_key())); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, KeyId(other_outlet_.public_key()))) << JoinLines(problems);
 }
@@ -847,7 +839,7 @@ TEST_F(FeedAuditTest, ReopeningKeepsEverything) {
   auto quarantined = store_->Quarantined();
   size_t evidence = store_->ForkEvidence().size();
   size_t buffered = store_->BufferedCount();
-  size_t enrolments = store_->Enrolments().size();
+  size_t enrollments = store_->Enrollments().size();
   auto received = store_->ReceivedAt(a.outlet_chain[0].id());
 
   Reopen();
@@ -861,9 +853,9 @@ TEST_F(FeedAuditTest, ReopeningKeepsEverything) {
   EXPECT_EQ(store_->Quarantined(), quarantined);
   EXPECT_EQ(store_->ForkEvidence().size(), evidence);
   EXPECT_EQ(store_->BufferedCount(), buffered);
-  EXPECT_EQ(store_->Enrolments().size(), enrolments);
+  EXPECT_EQ(store_->Enrollments().size(), enrollments);
   EXPECT_EQ(store_->ReceivedAt(a.outlet_chain[0].id()), received);
-  EXPECT_EQ(store_->FindEnrolment(other_outlet_.public_key())->revoked_after_seq, 2u);
+  EXPECT_EQ(store_->FindEnrollment(other_outlet_.public_key())->revoked_after_seq, 2u);
   for (const Record& r : a.outlet_chain) {
     auto stored = store_->Get(r.id());
     ASSERT_TRUE(stored.has_value());
@@ -921,7 +913,7 @@ TEST_F(FeedStoreTest, RecordsOfAnUnknownTypeAreKeptWithTheirBytes) {
 TEST(NodeFeedStoreTest, NodeCarriesRecordsOfKeysItCannotTrace) {
   TempDir dir;
   FeedStore::Options options;
-  options.require_enrolment = false;
+  options.require_enrollment = false;
   FeedStore store(dir.path(), options);
   SigningKey stranger = KeyFromByte(50);
   auto chain = Chain(stranger, 2);

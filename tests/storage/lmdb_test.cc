@@ -89,9 +89,7 @@ TEST_F(LmdbTest, EmptyValueAndBinaryKeys) {
   LmdbEnv env(dir_.path());
   MDB_dbi db = env.OpenDb("things");
   Bytes key{0x00, 0xFF, 0x00};
-  env.Write([&](LmdbTxn& txn) {
-    txn.Put(db, key, Bytes{});
-  });
+  env.Write([&](LmdbTxn& txn) { txn.Put(db, key, Bytes{}); });
   env.Read([&](LmdbTxn& txn) {
     auto v = txn.Get(db, key);
     ASSERT_TRUE(v.has_value());

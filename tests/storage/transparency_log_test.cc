@@ -182,9 +182,8 @@ TEST(TreeHead, SignedBytesAreTheDocumentedArrayAndEncodeAppendsTheSignature) {
   const SigningKey hub = KeyFrom(1);
   const Hash32 root = Blake2b256(AsBytes("r"));
   const TreeHead head = TreeHead::Sign(hub, 7, root, 1'772'413'200'000);
-  const Json expected = Json::array({1, Json::binary(Bytes(hub.public_key().begin(), hub.public_key().end())),
-                                     7, Json::binary(Bytes(root.begin(), root.end())),
-                                     1'772'413'200'000});
+  const Json expected = Json::array({1, Json::binary(Bytes(hub.public_key().begin(), hub.public_key().end())), 7,
+                                     Json::binary(Bytes(root.begin(), root.end())), 1'772'413'200'000});
   EXPECT_EQ(head.SignedBytes(), EncodeJson(expected));
   Json encoded = expected;
   encoded.push_back(Json::binary(Bytes(head.signature.begin(), head.signature.end())));
@@ -231,13 +230,13 @@ TEST(TreeHead, DecodeRefusesMalformedInput) {
       truncated,
       EncodeJson(five),
       EncodeJson(Json{{"size", 3}}),
-      with(0, 2),                                   // unknown version
-      with(1, Json::binary(Bytes(31, 1))),          // short hub
-      with(2, -1),                                  // negative size
-      with(2, "3"),                                 // size as text
-      with(3, Json::binary(Bytes(33, 1))),          // long root
-      with(4, "5"),                                 // timestamp as text
-      with(5, Json::binary(Bytes(63, 1))),          // short signature
+      with(0, 2),                           // unknown version
+      with(1, Json::binary(Bytes(31, 1))),  // short hub
+      with(2, -1),                          // negative size
+      with(2, "3"),                         // size as text
+      with(3, Json::binary(Bytes(33, 1))),  // long root
+      with(4, "5"),                         // timestamp as text
+      with(5, Json::binary(Bytes(63, 1))),  // short signature
   };
   for (size_t i = 0; i < bad.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i));
@@ -252,9 +251,14 @@ TEST(TreeHead, FromJsonRefusesBadFieldsNamingThem) {
     Json value;  // null: remove the field
   };
   const std::vector<Case> cases = {
-      {"hub", nullptr},      {"hub", "abcd"},          {"root", std::string(64, 'g')},
-      {"size", -1},          {"size", "3"},            {"timestamp_ms", 1.5},
-      {"signature", 12},     {"timestamp_ms", 18446744073709551615ull},
+      {"hub", nullptr},
+      {"hub", "abcd"},
+      {"root", std::string(64, 'g')},
+      {"size", -1},
+      {"size", "3"},
+      {"timestamp_ms", 1.5},
+      {"signature", 12},
+      {"timestamp_ms", 18446744073709551615ull},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.field + " = " + c.value.dump());
@@ -430,8 +434,7 @@ TEST_F(TransparencyLogTest, ReceiptFromJsonRefusesBadInput) {
   refused([](Json& j) { j["received_ms"] = "soon"; }, "received_ms");
   refused([](Json& j) { j["path"] = "x"; }, "path");
   refused([](Json& j) { j["path"][0] = "zz"; }, "path[0]");
-  refused([](Json& j) { j["path"] = Json(std::vector<std::string>(65, std::string(64, '0'))); },
-          "path");
+  refused([](Json& j) { j["path"] = Json(std::vector<std::string>(65, std::string(64, '0'))); }, "path");
   refused([](Json& j) { j["head"].erase("signature"); }, "signature");
   refused([](Json& j) { j = Json::array(); }, "receipt");
 }
@@ -600,8 +603,7 @@ TEST_F(TransparencyLogTest, AuditNamesHeadsOfAnotherHubAndHeadsOutOfTimeOrder) {
   BuildLog();
   auto problems = Audit(other_.public_key());
   EXPECT_EQ(problems.size(), heads_.size()) << Joined(problems);
-  EXPECT_TRUE(AnyContains(problems, "tree head stored at size 128 is signed by key " +
-                                        KeyId(hub_.public_key())));
+  EXPECT_TRUE(AnyContains(problems, "tree head stored at size 128 is signed by key " + KeyId(hub_.public_key())));
   // A validly signed head with the right root but an earlier time than the head before it.
   const TreeHead late = heads_.back();
   RawPut("log_heads", BigEndian(1000), TreeHead::Sign(hub_, late.size, late.root, 0).Encode());
@@ -614,11 +616,10 @@ TEST_F(TransparencyLogTest, AuditNamesAnIndexThatDisagreesWithTheLeaves) {
   BuildLog();
   RawPut("log_index", IdBytes(3), BigEndian(4));
   const auto problems = Audit(hub_.public_key());
-  EXPECT_TRUE(AnyContains(problems, "log leaf 3: log_index maps its record " + ToHex(IdOf(3)) +
-                                        " to 4"))
+  EXPECT_TRUE(AnyContains(problems, "log leaf 3: log_index maps its record " + ToHex(IdOf(3)) + " to 4"))
       << Joined(problems);
-  EXPECT_TRUE(AnyContains(problems, "log_index entry of record " + ToHex(IdOf(3)) +
-                                        " points to leaf 4, which holds another record"))
+  EXPECT_TRUE(AnyContains(
+      problems, "log_index entry of record " + ToHex(IdOf(3)) + " points to leaf 4, which holds another record"))
       << Joined(problems);
   // An entry for a record that is not in the log at all.
   RawPut("log_index", IdBytes(3), BigEndian(3));
@@ -633,10 +634,8 @@ TEST_F(TransparencyLogTest, AuditNamesAMissingLeafAndCapsItsList) {
   const MDB_dbi leaves = env_->OpenDb("log_leaves");
   env_->Write([&](LmdbTxn& txn) { ASSERT_TRUE(txn.Del(leaves, BigEndian(600))); });
   const auto problems = Audit(hub_.public_key());
-  EXPECT_TRUE(AnyContains(problems, "log_leaves holds key 601 where leaf 600 belongs"))
-      << Joined(problems);
-  EXPECT_TRUE(AnyContains(problems, "tree head at size 1000 is beyond the 600 leaves"))
-      << Joined(problems);
+  EXPECT_TRUE(AnyContains(problems, "log_leaves holds key 601 where leaf 600 belongs")) << Joined(problems);
+  EXPECT_TRUE(AnyContains(problems, "tree head at size 1000 is beyond the 600 leaves")) << Joined(problems);
   // Every index entry past the gap now points beyond the log: 400 problems, reported as the
   // first 100 and a count of the rest.
   ASSERT_EQ(problems.size(), 101u);
@@ -650,12 +649,11 @@ TEST(TransparencyLogFeedStore, EveryStoredRecordHasAReceiptWithItsReceiptTime) {
   const SigningKey hub = KeyFrom(0x31);
   const SigningKey outlet = KeyFrom(0x32);
   FeedStore::Options options;
-  options.require_enrolment = false;
+  options.require_enrollment = false;
   FeedStore store(dir.path(), options);
   TransparencyLog log(store.env());
-  store.AddObserver([&](LmdbTxn& txn, const Record& record, int64_t received_ms) {
-    log.Append(txn, record.id(), received_ms);
-  });
+  store.AddObserver(
+      [&](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
 
   auto rating = [](int i) {
     return std::pair<std::string, Json>{"feedback.rating",

@@ -27,8 +27,8 @@ inline std::string Show(int64_t ms) {
   const int minute = LocalMinuteOfDay(ms);
   const int64_t ms_in_minute = ((ms % kMinuteMs) + kMinuteMs) % kMinuteMs;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", d.year, d.month, d.day, minute / 60,
-                minute % 60, static_cast<int>(ms_in_minute / 1000), static_cast<int>(ms_in_minute % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", d.year, d.month, d.day, minute / 60, minute % 60,
+                static_cast<int>(ms_in_minute / 1000), static_cast<int>(ms_in_minute % 1000));
   return buf;
 }
 

@@ -71,7 +71,9 @@ TEST(MessagesTest, AckCarriesBothFormsOfRejection) {
                      RecordRejection::OfRecord(id, 2, "forked", "two records at seq 2")};
   Json wire = OverTheWire(sent.ToJson());
   EXPECT_FALSE(wire.contains("tree_head"));
-  EXPECT_EQ(wire["rejections"][0], Json({{"code", ErrorCode::kMalformed.name()}, {"index", 4}, {"message", "push: each record must be binary"}}));
+  EXPECT_EQ(
+      wire["rejections"][0],
+      Json({{"code", ErrorCode::kMalformed.name()}, {"index", 4}, {"message", "push: each record must be binary"}}));
   EXPECT_EQ(wire["rejections"][1].size(), 4u);
   AckMessage got = AckMessage::FromJson(wire);
   EXPECT_EQ(got.batch, 7u);
@@ -125,8 +127,9 @@ TEST(MessagesTest, DecodingNamesTheFieldThatIsWrong) {
 
   std::tie(code, message) = Refusal([] { ProveMessage::FromJson(OverTheWire({{"type", "prove"}})); });
   EXPECT_EQ(message, "id: must be 32 bytes");
-  std::tie(code, message) =
-      Refusal([] { ProveMessage::FromJson(OverTheWire({{"type", "prove"}, {"id", Json::binary(Bytes(31))}})); });
+  std::tie(code, message) = Refusal([] {
+    ProveMessage::FromJson(OverTheWire({{"type", "prove"}, {"id", Json::binary(Bytes(31))}}));
+  });
   EXPECT_EQ(message, "id: must be 32 bytes");
 
   std::tie(code, message) = Refusal([] { PullMessage::FromJson(OverTheWire({{"type", "pull"}, {"feeds", 1}})); });
@@ -163,13 +166,15 @@ TEST(MessagesTest, AHelloNamesAtMostTheBoundOfFeeds) {
 }
 
 TEST(MessagesTest, ErrorAndRecordsAnswersRoundTrip) {
-  ErrorMessage error = ErrorMessage::FromJson(OverTheWire(ErrorMessage{"not_allowed", "feed 4f1c cannot be pulled"}.ToJson()));
+  ErrorMessage error =
+      ErrorMessage::FromJson(OverTheWire(ErrorMessage{"not_allowed", "feed 4f1c cannot be pulled"}.ToJson()));
   EXPECT_EQ(error.code, "not_allowed");
   EXPECT_EQ(error.message, "feed 4f1c cannot be pulled");
   error = ErrorMessage::FromJson(OverTheWire({{"type", "error"}}));
   EXPECT_EQ(error.code, "error");  // a server that gave no code
 
-  RecordsMessage records = RecordsMessage::FromJson(OverTheWire(RecordsMessage{{Bytes{1}, Bytes{2, 3}}, true}.ToJson()));
+  RecordsMessage records =
+      RecordsMessage::FromJson(OverTheWire(RecordsMessage{{Bytes{1}, Bytes{2, 3}}, true}.ToJson()));
   ASSERT_EQ(records.records.size(), 2u);
   EXPECT_EQ(records.records[1], (Bytes{2, 3}));
   EXPECT_TRUE(records.more);

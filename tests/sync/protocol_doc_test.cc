@@ -117,8 +117,8 @@ Json Sample(std::string_view type, bool full) {
   return Json::object();
 }
 
-const std::vector<std::string> kMessageTypes = {"hello", "welcome", "push", "ack", "pull",
-                                                "records", "prove", "receipt", "error"};
+const std::vector<std::string> kMessageTypes = {"hello",   "welcome", "push",    "ack",  "pull",
+                                                "records", "prove",   "receipt", "error"};
 
 // Decodes a message with its type's decoder and encodes it again.
 Json RoundTrip(const Json& message) {
@@ -153,7 +153,9 @@ Json Shape(const Json& value) {
 
 // Whether `value` is of the kind a field table's type column names ("str", "[position]", ...).
 bool IsOfKind(const Json& value, const std::string& kind) {
-  auto is_bin = [](const Json& v, size_t size) { return v.is_binary() && (size == 0 || v.get_binary().size() == size); };
+  auto is_bin = [](const Json& v, size_t size) {
+    return v.is_binary() && (size == 0 || v.get_binary().size() == size);
+  };
   auto list_of = [&](auto&& element) {
     if (!value.is_array() || value.empty()) return false;
     for (const Json& v : value) {
@@ -245,7 +247,8 @@ class NotationParser {
     do {
       SkipSpace();
       std::string key = String().get<std::string>();
-      if (!map.empty() && key <= previous) Fail("key \"" + key + "\" is not in wire order (after \"" + previous + "\")");
+      if (!map.empty() && key <= previous)
+        Fail("key \"" + key + "\" is not in wire order (after \"" + previous + "\")");
       previous = key;
       if (!Take(":")) Fail("no ':' after a key");
       map[key] = Value();
@@ -376,11 +379,12 @@ TEST(ProtocolDocTest, EveryMessageTableListsExactlyTheFieldsTheCodeWrites) {
     EXPECT_EQ(documented, written);
     for (const auto& [name, field] : table) {
       if (!full.contains(name)) continue;
-      EXPECT_TRUE(IsOfKind(full[name], field.kind)) << name << " is documented as " << field.kind << " but written as "
-                                                   << full[name].dump();
+      EXPECT_TRUE(IsOfKind(full[name], field.kind))
+          << name << " is documented as " << field.kind << " but written as " << full[name].dump();
       EXPECT_EQ(field.optional, !minimal.contains(name))
-          << name << (field.optional ? " is documented as optional but always written"
-                                     : " is not documented as optional but not always written");
+          << name
+          << (field.optional ? " is documented as optional but always written"
+                             : " is not documented as optional but not always written");
     }
     EXPECT_EQ(full["type"], type);
   }
@@ -389,7 +393,8 @@ TEST(ProtocolDocTest, EveryMessageTableListsExactlyTheFieldsTheCodeWrites) {
 TEST(ProtocolDocTest, RejectionFormsAreTheOnesTheCodeWrites) {
   // "{code: str, index: uint, message: str}" and "{code: str, id: bin(32), message: str, seq: uint}".
   std::set<std::string> documented;
-  for (const std::string& line : Section(Lines(ReadProtocolPage()), "### `ack` — server → client, answers one `push`")) {
+  for (const std::string& line :
+       Section(Lines(ReadProtocolPage()), "### `ack` — server → client, answers one `push`")) {
     for (size_t open = line.find("`{code:"); open != std::string::npos; open = line.find("`{code:", open + 1)) {
       std::string form = line.substr(open + 1, line.find("}`", open) - open);
       if (form.find('"') == std::string::npos) documented.insert(form);  // not an example value
@@ -398,7 +403,9 @@ TEST(ProtocolDocTest, RejectionFormsAreTheOnesTheCodeWrites) {
   auto form = [](const Json& rejection) {
     std::string out = "{";
     for (const auto& [name, value] : rejection.items()) {
-      std::string kind = value.is_string() ? "str" : value.is_binary() ? "bin(" + std::to_string(value.get_binary().size()) + ")" : "uint";
+      std::string kind = value.is_string()   ? "str"
+                         : value.is_binary() ? "bin(" + std::to_string(value.get_binary().size()) + ")"
+                                             : "uint";
       out += (out.size() > 1 ? ", " : "") + name + ": " + kind;
     }
     return out + "}";
@@ -439,7 +446,8 @@ TEST(ProtocolDocTest, WorkedExampleDecodesAndEncodesAsThePageShowsIt) {
     }
   }
   // One exchange and a receipt: every message but error, in the order they are sent.
-  EXPECT_EQ(types, (std::vector<std::string>{"hello", "welcome", "push", "ack", "pull", "records", "prove", "receipt"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"hello", "welcome", "push", "ack", "pull", "records", "prove", "receipt"}));
 }
 
 TEST(ProtocolDocTest, WorkedExampleHelloShowsItsWireBytes) {

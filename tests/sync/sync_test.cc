@@ -9,10 +9,10 @@
 
 #include <thread>
 
+#include "sync/messages.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 #include "sync/zap_handler.h"
-#include "sync/messages.h"
 #include "tests/support/foreign_record.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,7 +36,10 @@ int FreePort() {
 }
 
 Json Training(int i) {
-  return {{"outlet_id", "YH-001"}, {"staff", "helper-" + std::to_string(i)}, {"course", "全程电子化登记操作"}, {"hours", 4}};
+  return {{"outlet_id", "YH-001"},
+          {"staff", "helper-" + std::to_string(i)},
+          {"course", "全程电子化登记操作"},
+          {"hours", 4}};
 }
 
 // A county hub's store with `outlets` enrolled, serving on loopback until destroyed.
@@ -48,11 +51,12 @@ class CountyServer {
         endpoint_("tcp://127.0.0.1:" + std::to_string(FreePort())) {
     for (size_t i = 0; i < outlets.size(); ++i) {
       const PublicKey& key = outlets[i].public_key();
-      store_.AppendOwn(county_, {{"key.enroll", {{"key", Json::binary(Bytes(key.begin(), key.end()))},
-                                                 {"role", "outlet"},
-                                                 {"name", "outlet " + std::to_string(i)},
-                                                 {"county", kCounty},
-                                                 {"outlet_id", "YH-" + std::to_string(i)}}}});
+      store_.AppendOwn(county_, {{"key.enroll",
+                                  {{"key", Json::binary(Bytes(key.begin(), key.end()))},
+                                   {"role", "outlet"},
+                                   {"name", "outlet " + std::to_string(i)},
+                                   {"county", kCounty},
+                                   {"outlet_id", "YH-" + std::to_string(i)}}}});
     }
     SyncServer::Options options;
     options.endpoint = endpoint_;
@@ -126,15 +130,16 @@ TEST(SyncProtocolTest, ManyFeedsAreNamedInSeveralHellos) {
   CountyServer county(tmp.path() / "county", outlets, kDefaultPushBudget);
 
   // Outlet 0 carries the other four outlets' feeds besides its own (a relay's store).
-  FeedStore carrier(tmp.path() / "carrier", FeedStore::Options{.roots = {{county.key().public_key(), "county", kCounty}},
-                                                               .require_enrolment = false});
+  FeedStore carrier(
+      tmp.path() / "carrier",
+      FeedStore::Options{.roots = {{county.key().public_key(), "county", kCounty}}, .require_enrollment = false});
   WriteFeed(carrier, outlets[0], 3);
   for (int i = 1; i < 5; ++i) {
-    FeedStore own(tmp.path() / ("outlet" + std::to_string(i)), FeedStore::Options{.require_enrolment = false});
+    FeedStore own(tmp.path() / ("outlet" + std::to_string(i)), FeedStore::Options{.require_enrollment = false});
     std::vector<Record> feed = WriteFeed(own, outlets[i], 2 + i);
     for (const IngestOutcome& o : carrier.Ingest(feed)) ASSERT_EQ(o.kind, IngestOutcome::Kind::kAccepted) << o.message;
   }
-  // The county's own feed (five enrolments) is pulled too: six feeds, hellos of two.
+  // The county's own feed (five enrollments) is pulled too: six feeds, hellos of two.
   SyncClient::Options options;
   options.endpoint = county.endpoint();
   options.upstream = county.key().public_key();
@@ -163,10 +168,10 @@ TEST(SyncProtocolTest, RecordsOfAnUnknownTypeReplicate) {
   for (int i = 0; i < 2; ++i) outlets.push_back(SigningKey::Generate());
   CountyServer county(tmp.path() / "county", outlets, kDefaultPushBudget);
   FeedStore relay(tmp.path() / "relay", FeedStore::Options{.roots = {{county.key().public_key(), "county", kCounty}},
-                                                           .require_enrolment = false});
+                                                           .require_enrollment = false});
   std::vector<Record> own = WriteFeed(relay, outlets[0], 2);
   // Outlet 1 runs the later release: a known record, then two of a type this build lacks.
-  FeedStore upgraded(tmp.path() / "upgraded", FeedStore::Options{.require_enrolment = false});
+  FeedStore upgraded(tmp.path() / "upgraded", FeedStore::Options{.require_enrollment = false});
   std::vector<Record> feed = WriteFeed(upgraded, outlets[1], 1);
   const int64_t ts = feed.back().envelope().ts;
   for (Record& r : test_support::ForeignChain(outlets[1], 2, feed.back().id(), ts, 2)) feed.push_back(std::move(r));
@@ -199,7 +204,7 @@ TEST(SyncProtocolTest, PushesFollowTheServersGrant) {
   // A budget of 64 KiB: one push of at most 64 KiB in flight.
   CountyServer county(tmp.path() / "county", outlets, 64 * 1024);
   FeedStore node(tmp.path() / "node", FeedStore::Options{.roots = {{county.key().public_key(), "county", kCounty}},
-                                                          .require_enrolment = false});
+                                                         .require_enrollment = false});
   WriteFeed(node, outlets[0], 2000);  // about 500 KiB
 
   SyncClient::Options options;
@@ -219,7 +224,7 @@ TEST(SyncProtocolTest, ServerRefusesWhatExceedsTheGrant) {
   std::vector<SigningKey> outlets;
   outlets.push_back(SigningKey::Generate());
   CountyServer county(tmp.path() / "county", outlets, 64 * 1024);
-  FeedStore node(tmp.path() / "node", FeedStore::Options{.require_enrolment = false});
+  FeedStore node(tmp.path() / "node", FeedStore::Options{.require_enrollment = false});
   std::vector<Record> feed = WriteFeed(node, outlets[0], 600);
 
   BareClient bare(outlets[0], county);

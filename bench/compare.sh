@@ -271,7 +271,8 @@ stop_hub() {  # DATA
   hub_pid=
   local problems
   problems=$(grep -ciE 'warn|error' "$1.log" || true)
-  [ "$problems" = 0 ] || { note "hub log: $problems warning/error lines, the first 5:"; grep -iE 'warn|error' "$1.log" | head -n 5 | sed 's/^/#   /'; }
+  # (grep -m: no pipe into head, whose early exit would be SIGPIPE under pipefail)
+  [ "$problems" = 0 ] || { note "hub log: $problems warning/error lines, the first 5:"; grep -m 5 -iE 'warn|error' "$1.log" | sed 's/^/#   /'; }
 }
 held() { "$hub_bin" status --data "$1" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p'; }
 
@@ -307,7 +308,7 @@ many_nodes() {  # NAME NODES SEED ARGS...
   expected=$(sed -n 's/^records acknowledged: [0-9]* of \([0-9]*\) .*/\1/p' "$gen_log")
   [ "$((after - before))" = "$expected" ] || die "$name: the hub holds $((after - before)) new records, expected $expected"
 }
-gen_field() { sed -n "$1" "$gen_log" | head -n 1; }
+gen_field() { sed -n "$1" "$gen_log" | awk 'NR == 1'; }  # awk reads on: no SIGPIPE
 
 ingest() {  # NAME MIX
   many_nodes "$1" "$ingest_nodes" "$1-$run" --backlog "$ingest_backlog" --mix "$2"

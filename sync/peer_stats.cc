@@ -1,5 +1,7 @@
 #include "sync/peer_stats.h"
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/codec.h"
 
 namespace bangban {
@@ -30,10 +32,17 @@ PeerStatsMap LoadPeerStats(const FeedStore& store) {
   PeerStatsMap stats;
   auto bytes = store.GetMeta(kPeerStatsMeta);
   if (!bytes) return stats;
-  auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
-  const Json saved = ObjectToJson(handle.get(), "peers");
-  for (const auto& [hex, s] : saved.items()) {
-    if (auto key = FromHexFixed<32>(hex)) stats[*key] = PeerStats::FromJson(s);
+  // Statistics only: whatever is wrong with them (an older release let a peer grow them past the
+  // limit) must never keep a daemon from starting or `status` from answering. They start afresh.
+  try {
+    auto handle = UnpackExactly(*bytes, "peer statistics", kMaxMessageBytes * 8);
+    const Json saved = ObjectToJson(handle.get(), "peers");
+    for (const auto& [hex, s] : saved.items()) {
+      if (auto key = FromHexFixed<32>(hex)) stats[*key] = PeerStats::FromJson(s);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("peer statistics unreadable ({}); starting them afresh", e.what());
+    stats.clear();
   }
   return stats;
 }

@@ -18,8 +18,10 @@ struct PeerStats {
   uint64_t pushes = 0;
   uint64_t records_accepted = 0;
   uint64_t records_duplicate = 0;
-  std::map<std::string, uint64_t> rejections;   // by code
-  std::map<PublicKey, uint64_t> claimed_heads;  // what the peer said it holds, per feed
+  std::map<std::string, uint64_t> rejections;  // by code
+  // What the peer said it holds, for the feeds this party holds or has enrolled (no others: a
+  // peer cannot grow it with made-up authors).
+  std::map<PublicKey, uint64_t> claimed_heads;
   // Handed out in its last welcome on this run (not stored): none before its first hello.
   std::optional<PushGrant> grant;
 
@@ -33,6 +35,7 @@ struct PeerStats {
 using PeerStatsMap = std::map<PublicKey, PeerStats>;
 
 // The stored statistics (none if never written); one JSON document keyed by peer key hex.
+// Unreadable or oversized statistics are logged and dropped, never an error.
 PeerStatsMap LoadPeerStats(const FeedStore& store);
 // The value to store under kPeerStatsMeta.
 Bytes EncodePeerStats(const PeerStatsMap& stats);

@@ -290,8 +290,14 @@ WelcomeMessage SyncServer::Welcome(const PublicKey& peer, const HelloMessage& he
   PeerStats& stats = stats_[peer];
   WelcomeMessage welcome;
   for (const FeedPosition& p : hello.heads) {
-    stats.claimed_heads[p.author] = p.seq;
     FeedHead head = options_.store->Head(p.author);
+    // Kept only for feeds this party knows (holds, or has enrolled): what a peer may make it
+    // remember is bounded by its own store, however many made-up heads the peer sends.
+    if (head.seq > 0 || options_.store->FindEnrollment(p.author)) {
+      stats.claimed_heads[p.author] = p.seq;
+    } else {
+      stats.claimed_heads.erase(p.author);
+    }
     welcome.heads.push_back({p.author, head.seq, head.id});
   }
   // The feeds a peer may pull from us, so it knows what it is missing.

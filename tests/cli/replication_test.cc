@@ -20,6 +20,8 @@
 
 #include "crypto/identity.h"
 #include "protocol/record.h"
+#include "storage/meta_keys.h"
+#include "sync/peer_stats.h"
 #include "tests/cli/city_fixture.h"
 #include "tests/cli/raw_sync_client.h"
 
@@ -383,6 +385,74 @@ TEST_F(ReplicationTest, RevokedKeyIsCutOffAndItsLaterRecordsRefused) {
   })) << HubStatus("Y").dump(2);
   EXPECT_EQ(county_->Stop(), 0);
   ExpectAuditClean("Y");
+}
+
+// ---- hostile peers ----------------------------------------------------------------------------
+
+// An enrolled key once stopped a hub for good: each hello's heads were remembered per peer
+// (claimed_heads) whatever their authors, and saved with the peer statistics; about 40 hellos
+// of 4,096 made-up heads pushed them past the size the daemon reads back at start, and from then
+// on `run`, `status` and `audit` failed. A hub remembers claims only for feeds it holds or has
+// enrolled, and statistics it cannot read are dropped, never fatal.
+TEST_F(ReplicationTest, HellosOfMadeUpFeedsNeitherGrowTheHubsStateNorStopItsRestart) {
+  StartHubs(/*with_city=*/false);
+  std::string w = AddOutlet("W", "YH-602");
+  ASSERT_EQ(Submit("W", AppLines("W", 1, 2)).size(), 2u);
+  bangban::SigningKey identity = bangban::SigningKey::Load(Path("W") / "identity.key");
+  RawSyncClient client;
+  std::string why = client.Open(Loopback(county_port_), identity, Key(county_key_));
+  ASSERT_TRUE(why.empty()) << why;
+  bangban::Bytes seed(32);
+  for (int hello = 0; hello < 40; ++hello) {
+    json heads = json::array();
+    for (int i = 0; i < 4096; ++i) {
+      seed[0] = static_cast<uint8_t>(hello);
+      seed[1] = static_cast<uint8_t>(i & 0xff);
+      seed[2] = static_cast<uint8_t>(i >> 8);
+      bangban::Hash32 author = bangban::Blake2b256(seed);
+      heads.push_back(json::array(
+          {json::binary(bangban::Bytes(author.begin(), author.end())), 7, json::binary(bangban::Bytes(32, 1))}));
+    }
+    // The outlet's own feed is known to the hub: that claim is kept.
+    heads.push_back(json::array(
+        {json::binary(bangban::Bytes(Key(w).begin(), Key(w).end())), 2, json::binary(bangban::Bytes(32, 2))}));
+    std::optional<json> welcome = client.Request({{"type", "hello"}, {"v", 1}, {"heads", heads}});
+    ASSERT_TRUE(welcome.has_value()) << "no answer to hello " << hello << "\n" << Logs();
+    ASSERT_EQ(welcome->value("type", ""), "welcome") << welcome->dump();
+  }
+  // The statistics are written with the next commit or at stop; the hub restarts and answers.
+  EXPECT_EQ(county_->Stop(), 0);
+  const size_t stored = bangban::LoadPeerStats(bangban::FeedStore(Store("Y"), bangban::FeedStore::Options{}))
+                            .at(Key(w))
+                            .claimed_heads.size();
+  EXPECT_EQ(stored, 1u) << "made-up feeds were remembered";
+  cli::Result status = Hub({"status", "--data", "Y", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.Describe();
+  json peer = Peer(json::parse(status.out), w);
+  ASSERT_TRUE(peer.is_object()) << status.out;
+  EXPECT_EQ(peer.value("backlog", -1), 0) << status.out;  // the outlet claimed no more than the hub holds
+  county_ = &StartHub("Y", county_port_);
+  EXPECT_TRUE(WaitFor([&] { return SyncOnce("W").complete(); })) << Logs();
+  EXPECT_EQ(county_->Stop(), 0);
+}
+
+// Statistics that an older release let grow past what the daemon reads back are dropped with a
+// warning: the hub starts and `status` answers.
+TEST_F(ReplicationTest, UnreadablePeerStatisticsAreDroppedNotFatal) {
+  StartHubs(/*with_city=*/false);
+  EXPECT_EQ(county_->Stop(), 0);
+  {
+    bangban::FeedStore store(Store("Y"), bangban::FeedStore::Options{});
+    store.PutMeta(bangban::kPeerStatsMeta, bangban::Bytes(9 * 1024 * 1024, 0x90));  // too large, not msgpack
+  }
+  cli::Result status = Hub({"status", "--data", "Y", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.Describe();
+  county_ = &StartHub("Y", county_port_);
+  std::string w = AddOutlet("W", "YH-603");
+  ASSERT_EQ(Submit("W", AppLines("W", 1, 1)).size(), 1u);
+  EXPECT_TRUE(WaitFor([&] { return SyncOnce("W").complete(); })) << Logs();
+  EXPECT_NE(county_->Log().find("peer statistics unreadable"), std::string::npos) << county_->Log();
+  EXPECT_EQ(county_->Stop(), 0);
 }
 
 // ---- altered records -------------------------------------------------------------------------

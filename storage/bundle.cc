@@ -1,8 +1,10 @@
 #include "storage/bundle.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -71,10 +73,40 @@ void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& r
   WriteFileDurably(path, out);
 }
 
+namespace {
+
+// The bytes of the bundle file at `path`, which must be a regular file: a FIFO would block the
+// reader (and, in a daemon, every command queued behind it), and /dev/zero never ends.
+Bytes ReadRegularFile(const std::filesystem::path& path) {
+  // O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused just below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string() + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw Error(ErrorCode::kBundle,
+                path.string() + " is not a regular file (a pipe, device or directory); nothing was read");
+  }
+  Bytes data(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(ErrorCode::kBundle, "cannot read bundle " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) break;  // it shrank while being read: what was read is checked like any file
+    got += static_cast<size_t>(n);
+  }
+  data.resize(got);
+  return data;
+}
+
+}  // namespace
+
 BundleContents ReadBundle(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string());
-  Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes data = ReadRegularFile(path);
   if (data.size() < kBundleMagic.size() || !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
     throw Error(ErrorCode::kBundle,
                 path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");

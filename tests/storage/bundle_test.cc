@@ -3,6 +3,7 @@
 #include "storage/bundle.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -170,6 +171,23 @@ TEST_F(BundleTest, FileBytesAreStable) {
   const Bytes data = ReadFile(BundlePath());
   EXPECT_EQ(data.size(), 824u);
   EXPECT_EQ(ToHex(Blake2b256(data)), "1a8738b67f58a87f22e6f5253f60e14d3ee740b3604d04aa39793ec50c55b997");
+}
+
+// A FIFO once hung a daemon's control thread (and every command queued behind it), and
+// /dev/zero took a daemon past 10 GB: only a regular file is read, and anything else is refused
+// at once, before a byte is read.
+TEST_F(BundleTest, OnlyARegularFileIsRead) {
+  const fs::path fifo = BundlePath("stick.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const fs::path& path : {fifo, fs::path("/dev/zero"), dir_.path()}) {
+    try {
+      ReadBundle(path);
+      ADD_FAILURE() << path << " was read";
+    } catch (const Error& e) {
+      EXPECT_TRUE(e.Is(ErrorCode::kBundle)) << e.code();
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(BundleTest, EmptyBundleRoundTrips) {

@@ -1,5 +1,6 @@
 #include "node/outlet_node.h"
 
+#include <fstream>
 #include <map>
 
 #include <thread>
@@ -36,6 +37,30 @@ NodeConfig LoadConfig(const DataDir& dir) {
   NodeConfig config = NodeConfig::Load(dir.config_file());
   RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
   return config;
+}
+
+// DIR/own_feed: "SEQ ID_HEX", the own feed's head as of the last append, kept beside the
+// identity and outside the store. A store deleted, emptied or put back from an older backup
+// holds less than it says, and writing then would start the feed again at a seq the hub already
+// has: a fork. Written after each commit (so it never runs ahead of the store), replaced by rename.
+std::filesystem::path OwnFeedMarkFile(const DataDir& dir) { return dir.root() / "own_feed"; }
+
+std::optional<uint64_t> ReadOwnFeedMark(const DataDir& dir) {
+  std::ifstream in(OwnFeedMarkFile(dir));
+  uint64_t seq = 0;
+  if (!(in >> seq)) return std::nullopt;  // none yet (an older data dir), or unreadable
+  return seq;
+}
+
+void WriteOwnFeedMark(const DataDir& dir, const FeedHead& head) {
+  const std::filesystem::path file = OwnFeedMarkFile(dir), partial = file.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << head.seq << " " << (head.seq > 0 ? ToHex(head.id) : std::string("-")) << "\n";
+    if (!out) return;  // the mark is a guard, not the record: the store holds the truth
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, file, ec);
 }
 
 }  // namespace
@@ -133,16 +158,31 @@ std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in, std::vect
   return problems;
 }
 
+void OutletNode::RequireStoreNotBehindOwnFeedMark() const {
+  const std::optional<uint64_t> marked = ReadOwnFeedMark(dir_);
+  const uint64_t held = store_->Head(key_.public_key()).seq;
+  if (marked && *marked > held) {
+    throw Error(ErrorCode::kBehind, "this node wrote its feed up to seq " + std::to_string(*marked) + " (" +
+                                        OwnFeedMarkFile(dir_).string() + "), but its store holds only " +
+                                        std::to_string(held) +
+                                        " (deleted, emptied or restored from an older backup); nothing was stored: "
+                                        "run `bangban-node recover --data DIR` first");
+  }
+}
+
 std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
   if (store_->GetMeta(kBehindFlag)) {
     throw Error(ErrorCode::kBehind,
                 "this node's feed is behind what the hub holds (restored or replaced); "
                 "nothing was stored: run `bangban-node recover --data DIR` first");
   }
+  RequireStoreNotBehindOwnFeedMark();
   std::vector<std::pair<std::string, Json>> bodies;
   bodies.reserve(entries.size());
   for (const IntakeEntry& e : entries) bodies.emplace_back(e.type, e.body);
-  return store_->AppendOwn(key_, bodies);
+  std::vector<Record> stored = store_->AppendOwn(key_, bodies);
+  if (!stored.empty()) WriteOwnFeedMark(dir_, {stored.back().seq(), stored.back().id()});
+  return stored;
 }
 
 NodeStatus OutletNode::Status() const {
@@ -227,6 +267,8 @@ SyncClient::Result OutletNode::Recover() {
   SyncClient client(ClientOptions());
   SyncClient::Result result = client.SyncOnce();
   store_->DeleteMeta(kBehindFlag);  // upstream answered: our feed now holds all it had of it
+  // What upstream never received is gone with the old store; the feed goes on from what it held.
+  WriteOwnFeedMark(dir_, store_->Head(key_.public_key()));
   return result;
 }
 

@@ -77,6 +77,8 @@ class OutletNode {
   BackgroundSync replication_;  // Run's replication to upstream, while it runs
 
   SyncClient::Options ClientOptions();
+  // Error("behind") when the store holds less of the own feed than DIR/own_feed says it wrote.
+  void RequireStoreNotBehindOwnFeedMark() const;
 };
 
 }  // namespace bangban

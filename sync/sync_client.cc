@@ -264,7 +264,19 @@ void SyncClient::Pull(const WelcomeMessage& welcome, Result& result) {
       }
     }
     if (!answer.more || records.empty()) break;
-    for (FeedPosition& p : wanted) p.seq = options_.store->Head(p.author).seq;
+    // Asking again for what was refused would get the same records forever (a node whose own
+    // feed forked once spun here at full CPU, deaf to SIGTERM): go on only while a head moves.
+    bool progressed = false;
+    for (FeedPosition& p : wanted) {
+      const uint64_t now = options_.store->Head(p.author).seq;
+      progressed = progressed || now > p.seq;
+      p.seq = now;
+    }
+    if (!progressed) {
+      result.refusals.push_back(
+          "pull: upstream offers more, but every record it sent was refused (see above), so the pull stops here");
+      break;
+    }
   }
   if (result.recovered && options_.store->Head(own).seq >= UpstreamHead(welcome, own)) {
     options_.store->DeleteMeta(kBehindFlag);

@@ -654,6 +654,53 @@ TEST_F(ReplicationTest, ForkOfEqualLengthIsDetected) {
 
 // ---- recovery after restoring an old backup ------------------------------------------------------
 
+// A node whose store was deleted (or emptied, or put back from an older backup) once started its
+// feed again at seq 1 without a word, forking it at the hub. It keeps its feed's head beside its
+// identity (DIR/own_feed) and refuses to write until `recover` has fetched the feed.
+TEST_F(ReplicationTest, NodeWhoseStoreWasDeletedRefusesToWriteUntilRecover) {
+  StartHubs(/*with_city=*/false);
+  std::string n = AddOutlet("N", "YH-902");
+  ASSERT_EQ(Submit("N", AppLines("N", 1, 3)).size(), 3u);
+  ASSERT_TRUE(SyncOnce("N").complete());
+  fs::remove_all(Path("N") / "store");
+
+  cli::WriteFile(Path("more.jsonl"), AppLines("N", 4, 1));
+  cli::Result refused = Node({"submit", "--data", "N", "more.jsonl"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+  EXPECT_NE(refused.err.find("behind"), std::string::npos) << refused.Describe();
+  EXPECT_NE(refused.err.find("recover"), std::string::npos) << refused.Describe();
+  EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 0) << "the refused submit stored something";
+
+  cli::Result recover = Node({"recover", "--data", "N", "--json"});
+  ASSERT_EQ(recover.exit_code, 0) << recover.Describe();
+  EXPECT_EQ(NodeStatus("N")["feed"]["seq"], 3);
+  ASSERT_EQ(Submit("N", AppLines("N", 4, 1)).size(), 1u);
+  EXPECT_TRUE(SyncOnce("N").complete());
+  EXPECT_EQ(Head("Y", n), 4u);
+  EXPECT_TRUE(HubStatus("Y")["quarantined"].empty()) << HubStatus("Y").dump(2);
+  EXPECT_EQ(county_->Stop(), 0);
+}
+
+// A node that forked its own feed anyway (store and own_feed both gone, as on a cloned PC) pulls
+// its feed from the hub and refuses it as a fork. That pull once asked again forever (`more`
+// true, no head moving) at full CPU; it stops, says why, and `sync` ends.
+TEST_F(ReplicationTest, APullThatMakesNoProgressStopsAndSaysWhy) {
+  StartHubs(/*with_city=*/false);
+  std::string n = AddOutlet("N", "YH-903");
+  ASSERT_EQ(Submit("N", AppLines("N", 1, 3)).size(), 3u);
+  ASSERT_TRUE(SyncOnce("N").complete());
+  fs::remove_all(Path("N") / "store");
+  fs::remove(Path("N") / "own_feed");
+  ASSERT_EQ(Submit("N", AppLines("N", 11, 2)).size(), 2u);  // seq 1 and 2 again: a fork
+
+  const auto started = std::chrono::steady_clock::now();
+  Sync s = SyncOnce("N");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+  EXPECT_FALSE(s.complete()) << s.result.Describe();
+  EXPECT_NE(s.Refusals().find("pull stops here"), std::string::npos) << s.result.Describe();
+  EXPECT_EQ(county_->Stop(), 0);
+}
+
 TEST_F(ReplicationTest, NodeRestoredFromAnOldBackupRecoversBeforeWriting) {
   StartHubs(/*with_city=*/false);
   std::string n = AddOutlet("N", "YH-901");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "crypto/error.h"
 
 namespace bangban {
@@ -118,6 +120,23 @@ TEST(MessagesTest, PushEntriesThatAreNotRecordsAreRefusedOneByOne) {
   evidence.evidence = true;
   EXPECT_EQ(evidence.ToJson()["evidence"], true);
   EXPECT_TRUE(PushMessage::FromJson(OverTheWire(evidence.ToJson())).evidence);
+}
+
+// An ack once echoed batch 2^64-1 as -1, and a negative batch was accepted: a batch is an
+// unsigned integer end to end.
+TEST(MessagesTest, ABatchIsUnsignedEndToEnd) {
+  const uint64_t largest = std::numeric_limits<uint64_t>::max();
+  PushMessage push =
+      PushMessage::FromJson(OverTheWire({{"type", "push"}, {"batch", largest}, {"records", Json::array()}}));
+  EXPECT_EQ(push.batch, largest);
+  AckMessage ack;
+  ack.batch = push.batch;
+  const Json echoed = OverTheWire(ack.ToJson());
+  EXPECT_TRUE(echoed["batch"].is_number_unsigned()) << echoed.dump();
+  EXPECT_EQ(AckMessage::FromJson(echoed).batch, largest);
+  auto [code, message] = Refusal([] { PushMessage::FromJson(OverTheWire({{"type", "push"}, {"batch", -1}})); });
+  EXPECT_EQ(code, "malformed");
+  EXPECT_EQ(message, "batch: must be an unsigned integer");
 }
 
 TEST(MessagesTest, DecodingNamesTheFieldThatIsWrong) {

@@ -61,6 +61,23 @@ void ZapHandler::LogRefusal(const std::string& address, const CurvePublicKey& cl
   if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::minutes(1)) return;
   last = now;
   if (last_logged_.size() > 10'000) last_logged_.clear();  // bounded, whoever knocks
+  // New keys by the thousand (a scan, or someone minting keys) would each earn a line: at most
+  // kRefusalLinesPerMinute lines a minute, then one line counting the rest.
+  if (now - window_start_ >= std::chrono::minutes(1)) {
+    if (suppressed_ > 0) {
+      spdlog::warn(
+          "refused {} more connections from unknown or revoked keys in the last minute (not logged one by one)",
+          suppressed_);
+    }
+    window_start_ = now;
+    lines_in_window_ = 0;
+    suppressed_ = 0;
+  }
+  if (lines_in_window_ >= kRefusalLinesPerMinute) {
+    ++suppressed_;
+    return;
+  }
+  ++lines_in_window_;
   std::string key_id;
   try {
     key_id = KeyId(IdentityOfCurveKey(client));

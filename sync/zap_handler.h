@@ -28,7 +28,8 @@ class ZapHandler {
   };
   // `admit` decides for a client's X25519 key; it is called on the handler's own thread.
   // Refusals are logged with the client's key id (crypto/identity.h IdentityOfCurveKey), once a
-  // minute per key at most, since a refused node keeps retrying.
+  // minute per key at most, since a refused node keeps retrying, and 20 lines a minute in all
+  // (the rest counted in one line), since new keys cost nothing to make.
   using Admit = std::function<Decision(const CurvePublicKey&)>;
 
   // Binds inproc://zeromq.zap.01 in `context`: construct before binding any CURVE server socket.
@@ -44,6 +45,10 @@ class ZapHandler {
   zmq::socket_t socket_;
   Admit admit_;
   std::map<CurvePublicKey, std::chrono::steady_clock::time_point> last_logged_;
+  static constexpr size_t kRefusalLinesPerMinute = 20;
+  std::chrono::steady_clock::time_point window_start_{};
+  size_t lines_in_window_ = 0;
+  size_t suppressed_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

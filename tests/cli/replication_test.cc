@@ -305,6 +305,33 @@ TEST_F(ReplicationTest, OutletOfflineForTenThousandApplicationsCatchesUp) {
 
 // ---- keys the hub must not serve ---------------------------------------------------------------
 
+// Every new unenrolled key once earned its own log line: a flood for whoever mints keys. At most
+// 20 refusal lines a minute are written (the rest are counted in one line a minute later), and
+// the enrolled keep syncing meanwhile.
+TEST_F(ReplicationTest, ConnectionsFromManyUnknownKeysDoNotFloodTheLog) {
+  StartHubs(/*with_city=*/false);
+  std::string w = AddOutlet("W", "YH-403");
+  for (int i = 0; i < 30; ++i) {
+    RawSyncClient stranger;
+    std::string why = stranger.Open(Loopback(county_port_), bangban::SigningKey::Generate(), Key(county_key_));
+    ASSERT_TRUE(why.empty()) << why;
+    EXPECT_FALSE(
+        stranger.Request({{"type", "hello"}, {"v", 1}, {"heads", json::array()}}, std::chrono::milliseconds(300))
+            .has_value());
+  }
+  ASSERT_EQ(Submit("W", AppLines("W", 1, 1)).size(), 1u);
+  EXPECT_TRUE(SyncOnce("W").complete()) << Logs();
+  const std::string log = county_->Log();
+  size_t lines = 0;
+  for (size_t at = log.find("refused connection from"); at != std::string::npos;
+       at = log.find("refused connection from", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 20u) << log;
+  EXPECT_EQ(county_->Stop(), 0);
+}
+
 TEST_F(ReplicationTest, UnknownKeyIsRefused) {
   StartHubs(/*with_city=*/false);
   std::string u = InitNode("U", "YH-401", county_key_, Loopback(county_port_));  // never enrolled

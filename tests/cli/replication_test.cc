@@ -432,7 +432,7 @@ TEST_F(ReplicationTest, HellosOfMadeUpFeedsNeitherGrowTheHubsStateNorStopItsRest
   bangban::Bytes seed(32);
   for (int hello = 0; hello < 40; ++hello) {
     json heads = json::array();
-    for (int i = 0; i < 4096; ++i) {
+    for (int i = 0; i < 4095; ++i) {  // and the outlet's own: the 4,096 a hello may name
       seed[0] = static_cast<uint8_t>(hello);
       seed[1] = static_cast<uint8_t>(i & 0xff);
       seed[2] = static_cast<uint8_t>(i >> 8);
@@ -441,8 +441,9 @@ TEST_F(ReplicationTest, HellosOfMadeUpFeedsNeitherGrowTheHubsStateNorStopItsRest
           {json::binary(bangban::Bytes(author.begin(), author.end())), 7, json::binary(bangban::Bytes(32, 1))}));
     }
     // The outlet's own feed is known to the hub: that claim is kept.
-    heads.push_back(json::array(
-        {json::binary(bangban::Bytes(Key(w).begin(), Key(w).end())), 2, json::binary(bangban::Bytes(32, 2))}));
+    const bangban::PublicKey own = Key(w);
+    heads.push_back(
+        json::array({json::binary(bangban::Bytes(own.begin(), own.end())), 2, json::binary(bangban::Bytes(32, 2))}));
     std::optional<json> welcome = client.Request({{"type", "hello"}, {"v", 1}, {"heads", heads}});
     ASSERT_TRUE(welcome.has_value()) << "no answer to hello " << hello << "\n" << Logs();
     ASSERT_EQ(welcome->value("type", ""), "welcome") << welcome->dump();
@@ -457,7 +458,8 @@ TEST_F(ReplicationTest, HellosOfMadeUpFeedsNeitherGrowTheHubsStateNorStopItsRest
   EXPECT_EQ(status.exit_code, 0) << status.Describe();
   json peer = Peer(json::parse(status.out), w);
   ASSERT_TRUE(peer.is_object()) << status.out;
-  EXPECT_EQ(peer.value("backlog", -1), 0) << status.out;  // the outlet claimed no more than the hub holds
+  // Only the claim about a feed the hub knows counts: the outlet's 2 records it has not pushed.
+  EXPECT_EQ(peer.value("backlog", -1), 2) << status.out;
   county_ = &StartHub("Y", county_port_);
   EXPECT_TRUE(WaitFor([&] { return SyncOnce("W").complete(); })) << Logs();
   EXPECT_EQ(county_->Stop(), 0);
@@ -466,8 +468,8 @@ TEST_F(ReplicationTest, HellosOfMadeUpFeedsNeitherGrowTheHubsStateNorStopItsRest
 // Statistics that an older release let grow past what the daemon reads back are dropped with a
 // warning: the hub starts and `status` answers.
 TEST_F(ReplicationTest, UnreadablePeerStatisticsAreDroppedNotFatal) {
-  StartHubs(/*with_city=*/false);
-  EXPECT_EQ(county_->Stop(), 0);
+  county_key_ = InitCounty("Y");
+  county_port_ = FreePort();
   {
     bangban::FeedStore store(Store("Y"), bangban::FeedStore::Options{});
     store.PutMeta(bangban::kPeerStatsMeta, bangban::Bytes(9 * 1024 * 1024, 0x90));  // too large, not msgpack
@@ -714,7 +716,8 @@ TEST_F(ReplicationTest, NodeWhoseStoreWasDeletedRefusesToWriteUntilRecover) {
 TEST_F(ReplicationTest, APullThatMakesNoProgressStopsAndSaysWhy) {
   StartHubs(/*with_city=*/false);
   std::string n = AddOutlet("N", "YH-903");
-  ASSERT_EQ(Submit("N", AppLines("N", 1, 3)).size(), 3u);
+  // More than one pull answer holds (each is bounded in bytes), so upstream says `more`.
+  ASSERT_EQ(Submit("N", AppLines("N", 1, 1500)).size(), 1500u);
   ASSERT_TRUE(SyncOnce("N").complete());
   fs::remove_all(Path("N") / "store");
   fs::remove(Path("N") / "own_feed");

@@ -812,7 +812,7 @@ TEST_F(FeedAuditTest, MissingFeedEntryAndRecordAreNamed) {
 TEST_F(FeedAuditTest, TamperedEnrollmentIsNamed) {
   RunEverything();
   // Drop the derived enrollment (and with it the revocation) of the revoked outlet.
-  EditRaw("enrollments", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, other_outlet_.public_key())); });
+  EditRaw("enrolments", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, other_outlet_.public_key())); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, KeyId(other_outlet_.public_key()))) << JoinLines(problems);
 }

@@ -4,27 +4,9 @@
 #include <fstream>
 
 #include "crypto/error.h"
+#include "daemon/clock_setting.h"
 
 namespace bangban {
-
-namespace {
-// [clock] simulation: absent or false for every party of production.
-bool ClockSimulation(const toml::table& t, const std::string& file) {
-  const toml::node_view<const toml::node> clock = t["clock"];
-  if (!clock) return false;
-  if (!clock.is_table()) throw Error(ErrorCode::kConfig, file + ": clock: must be a section ([clock])");
-  for (auto&& [key, node] : *clock.as_table()) {
-    if (key.str() != "simulation") {
-      throw Error(ErrorCode::kConfig,
-                  file + ": clock." + std::string(key.str()) + ": unknown setting (only simulation)");
-    }
-  }
-  auto simulation = clock["simulation"].value_exact<bool>();
-  if (!simulation && clock["simulation"])
-    throw Error(ErrorCode::kConfig, file + ": clock.simulation: must be true or false");
-  return simulation.value_or(false);
-}
-}  // namespace
 
 HubConfig HubConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
@@ -50,7 +32,7 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
     if (!key) throw Error(ErrorCode::kConfig, file + ": city_key: must be 64 hex characters");
     c.city_key = *key;
   }
-  c.simulation = ClockSimulation(t, file);
+  c.simulation = ReadClockSimulation(t, file);
   return c;
 }
 

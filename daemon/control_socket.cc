@@ -28,38 +28,11 @@ std::string Text(const Json& binary) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-Bytes EncodeRequest(const ControlRequest& r) {
-  Json message = {{"v", kVersion},
-                  {"argv", r.argv},
-                  {"cwd", r.cwd},
-                  {"input", r.input ? Binary(*r.input) : Json(nullptr)},
-                  {"now", r.now ? Json(*r.now) : Json(nullptr)}};
-  return Json::to_msgpack(message);
-}
-
 // Checks the bytes' shape with bangban's bounded decoder before nlohmann's (recursive) one sees
 // them: a request of a million nested arrays must be a clean refusal, not a stack overflow.
 void RequireShallow(const zmq::message_t& message, std::string_view what) {
   const auto* data = static_cast<const uint8_t*>(message.data());
   UnpackExactly(ByteView(data, message.size()), what, message.size());
-}
-
-// Error(ErrorCode::kControlSocket) if the bytes are not a request of this version.
-ControlRequest DecodeRequest(const zmq::message_t& message) {
-  RequireShallow(message, "control request");
-  const auto* data = static_cast<const uint8_t*>(message.data());
-  Json j = Json::from_msgpack(data, data + message.size(), true, false);
-  if (!j.is_object() || j.value("v", 0) != kVersion) {
-    throw Error(ErrorCode::kControlSocket,
-                "the command is another version of bangban than the running daemon: "
-                "restart the daemon after an upgrade");
-  }
-  ControlRequest r;
-  r.argv = j.at("argv").get<std::vector<std::string>>();
-  r.cwd = j.at("cwd").get<std::string>();
-  if (j.at("input").is_binary()) r.input = Text(j["input"]);
-  if (j.at("now").is_string()) r.now = j["now"].get<std::string>();
-  return r;
 }
 
 Bytes EncodeReply(const ControlReply& r) {
@@ -93,6 +66,35 @@ ControlReply ErrorReply(const Error& e) {
 }
 
 }  // namespace
+
+Bytes EncodeControlRequest(const ControlRequest& r) {
+  Json message = {{"v", kVersion},
+                  {"argv", r.argv},
+                  {"cwd", r.cwd},
+                  {"input", r.input ? Binary(*r.input) : Json(nullptr)},
+                  {"now", r.now ? Json(*r.now) : Json(nullptr)}};
+  return Json::to_msgpack(message);
+}
+
+ControlRequest DecodeControlRequest(ByteView bytes) {
+  UnpackExactly(bytes, "control request", bytes.size());
+  Json j = Json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  if (!j.is_object() || j.value("v", 0) != kVersion) {
+    throw Error(ErrorCode::kControlSocket,
+                "the command is another version of bangban than the running daemon: "
+                "restart the daemon after an upgrade");
+  }
+  ControlRequest r;
+  try {
+    r.argv = j.at("argv").get<std::vector<std::string>>();
+    r.cwd = j.at("cwd").get<std::string>();
+    if (j.at("input").is_binary()) r.input = Text(j["input"]);
+    if (j.at("now").is_string()) r.now = j["now"].get<std::string>();
+  } catch (const Json::exception& e) {
+    throw Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what());
+  }
+  return r;
+}
 
 std::string ControlEndpoint(const std::filesystem::path& data_dir) {
   const std::string file = (std::filesystem::absolute(data_dir) / "control.sock").string();
@@ -165,7 +167,7 @@ void ControlServer::Serve() {
 ControlReply ControlServer::Handle(const zmq::message_t& message) {
   ControlRequest request;
   try {
-    request = DecodeRequest(message);
+    request = DecodeControlRequest(ByteView(static_cast<const uint8_t*>(message.data()), message.size()));
   } catch (const Error& e) {
     return ErrorReply(e);
   } catch (const std::exception& e) {
@@ -207,7 +209,7 @@ ControlReply HandToDaemon(const std::filesystem::path& data_dir, const ControlRe
   // Connecting needs no listener yet: a daemon that is still starting gets the request once it
   // binds.
   socket.connect(ControlEndpoint(data_dir));
-  Bytes bytes = EncodeRequest(request);
+  Bytes bytes = EncodeControlRequest(request);
   if (bytes.size() > kMaxControlRequestBytes) {
     throw Error(ErrorCode::kTooLarge, "the command is larger than a running daemon takes (" +
                                           std::to_string(kMaxControlRequestBytes / (1024 * 1024)) +

@@ -41,6 +41,7 @@
 
 #include <zmq.hpp>
 
+#include "crypto/bytes.h"
 #include "daemon/command_line.h"
 #include "daemon/daemon_lock.h"
 
@@ -62,6 +63,12 @@ struct ControlReply {
   std::string out;
   std::string err;
 };
+
+// The request's wire form (above). Decoding never trusts the bytes: Error(ErrorCode::kMalformed)
+// unless they are one msgpack value within the decoder's nesting bound, Error(ErrorCode::kControlSocket)
+// unless it is a request of this version with the fields of the right types.
+Bytes EncodeControlRequest(const ControlRequest& request);
+ControlRequest DecodeControlRequest(ByteView bytes);
 
 // ipc://DIR/control.sock for `data_dir` (made absolute). Error(ErrorCode::kControlSocket) if the path is
 // too long for a Unix socket (107 bytes).

@@ -9,6 +9,7 @@ packages=(
   libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libbenchmark-dev
   clang-format
+  clang libclang-rt-14-dev  # the fuzz targets (deploy/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
   iproute2 procps
 )
 

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "crypto/coding.h"
+#include "hub/oversight_commands.h"
+#include "protocol/civil_time.h"
 #include "protocol/clock.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
@@ -178,7 +180,18 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   // record arrives; every change is logged for the review desk.
   bool first_watch = true;
   int tick = 0;
+  int64_t reminded_day = -1;
   options.every_second = [&] {
+    // Annual-report reminders are owed by the date: look once a day (and at start).
+    if (config_.role == "county" && LocalDays(NowMs()) != reminded_day) {
+      reminded_day = LocalDays(NowMs());
+      try {
+        std::vector<Record> sent = SendAnnualReminders(*this);
+        if (!sent.empty()) spdlog::info("annual reports: {} reminder(s) written for outlets", sent.size());
+      } catch (const Error& e) {
+        spdlog::error("annual reports: reminders not written: {}: {}", e.code(), e.what());
+      }
+    }
     if (config_.role != "county" || tick++ % 10 != 0) return;  // colours move by the minute
     std::vector<ColourChange> changes = cases_->AdvanceClock(NowMs());
     if (first_watch) {

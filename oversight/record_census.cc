@@ -162,10 +162,9 @@ class CensusTaker {
       const Township* unit = c.townships ? c.townships->Resolve(township) : nullptr;
       if (unit) {
         outlet.township_code = unit->code;
-      } else {
+      } else if (c.townships) {  // without a list the county, not the outlet, is at fault: coverage shows it
         census_.flags.push_back({outlet.profile->id, "outlet.profile", c.county,
-                                 c.townships ? "township '" + township + "' is not a unit of county " + c.county
-                                             : "county " + c.county + " has published no county.townships record"});
+                                 "township '" + township + "' is not a unit of county " + c.county});
       }
     }
     for (const Record& r : inspections_[c.county]) {

@@ -370,8 +370,14 @@ void ExpectYanhu(const json& f, const std::string& c1, const std::string& c2) {
   EXPECT_EQ(k["deduction_points"], 3);
   EXPECT_EQ(k["by_category"], (json{{"fee_charged", 1}, {"attitude", 1}}));
   for (const json& row : k["complaints"]) {
-    if (row["complaint"] == c1) EXPECT_EQ(row["outlet_id"], "YH-002");
-    if (row["complaint"] == c2) EXPECT_EQ(row["verdict"]["upheld"], false);
+    if (row["complaint"] == c1) {
+      EXPECT_EQ(row["outlet_id"], "YH-002");
+      EXPECT_EQ(row["verdict"]["upheld"], true);
+    }
+    if (row["complaint"] == c2) {
+      EXPECT_EQ(row["outlet_id"], "YH-001");
+      EXPECT_EQ(row["verdict"]["upheld"], false);
+    }
   }
 
   EXPECT_EQ(f["satisfaction"]["ratings"], 2);
@@ -438,6 +444,15 @@ TEST_F(OversightCliTest, EveryFigureIsKnownAndTheCityAgreesWithEachCounty) {
     EXPECT_NE((*report)["flags"][0]["problem"].get<std::string>().find("不存在乡"), std::string::npos);
   }
   EXPECT_EQ(h2["flags"].size(), 0u);
+
+  // audit names the flagged record too, and exits 1.
+  for (const char* hub : {"H1", "C"}) {
+    cli::Result audit = Hub({"audit", "--data", hub});
+    EXPECT_EQ(audit.exit_code, 1) << audit.Describe();
+    EXPECT_NE(audit.out.find("oversight: outlet.profile record"), std::string::npos) << audit.Describe();
+    EXPECT_NE(audit.out.find("不存在乡"), std::string::npos) << audit.Describe();
+  }
+  EXPECT_EQ(Hub({"audit", "--data", "H2"}).exit_code, 0);
 }
 
 TEST_F(OversightCliTest, TheAssessmentDeductsWhatTheRulesSayAndCitesTheRecords) {
@@ -545,7 +560,8 @@ TEST(OversightDaemonTest, ARunningCountyHubRemindsOutletsWhenTheWindowOpens) {
   const std::string day1 = "2025-11-03T09:00:00";
   cli::Result h = run(cli::kHubBin,
                       {"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
-                       "140802", "--simulation", "--calendar", SourceFile("deploy/calendars/cn-2025.toml")},
+                       "140802", "--simulation", "--calendar", SourceFile("deploy/calendars/cn-2025.toml"),
+                       "--calendar", SourceFile("deploy/calendars/cn-2026.toml")},
                       day1);
   ASSERT_EQ(h.exit_code, 0) << h.Describe();
   const std::string hub_key = h.out.substr(0, 64);

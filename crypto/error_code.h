@@ -84,7 +84,11 @@ namespace bangban {
   X(kBackdated, "backdated", "a review would be dated before the latest tree head the hub signed")                    \
   X(kWorkflow, "workflow", "the review action is not possible in the case's current state")                           \
   X(kCalendar, "calendar", "a working calendar file is missing, damaged or does not cover a date")                    \
-  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")
+  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")                      \
+  /* oversight (county hubs) */                                                                                       \
+  X(kUnknownOutlet, "unknown_outlet", "no outlet of this county is enrolled with that outlet id")                     \
+  X(kUnknownComplaint, "unknown_complaint", "no complaint.file record of this county has that id")                    \
+  X(kAlreadyDecided, "already_decided", "the complaint already has a verdict; a second one is refused")
 
 class ErrorCode {
  public:

@@ -78,6 +78,7 @@ class Hub {
   HubStatus Status() const;
 
   const HubConfig& config() const { return config_; }
+  const DataDir& data_dir() const { return dir_; }
   const SigningKey& key() const { return key_; }
   FeedStore& store() { return *store_; }
   // Applications: review queue and SLA projection (review/case_book.h).

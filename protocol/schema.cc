@@ -4,6 +4,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/error.h"
+#include "protocol/civil_time.h"
 #include "protocol/codec.h"
 #include "protocol/identifiers.h"
 
@@ -66,6 +67,43 @@ void CheckReasonGiven(const Json& body, std::string_view type) {
   }
 }
 
+void CheckInspect(const Json& body) {
+  if (!ParseCivilDate(body["date"].get<std::string>())) {
+    FailBody("outlet.inspect", "date", "must be the inspection's date, YYYY-MM-DD");
+  }
+}
+
+// Each entry is one line of deploy/yuncheng/townships.csv without the county column:
+// "CODE,NAME,KIND", CODE the 9-digit division code under the county's 6 digits.
+void CheckTownships(const Json& body) {
+  const std::string& county = body["county"].get_ref<const std::string&>();
+  if (county.size() != 6 || county.find_first_not_of("0123456789") != std::string::npos) {
+    FailBody("county.townships", "county", "must be a 6-digit county code such as 140802");
+  }
+  const Json& list = body["townships"];
+  if (list.empty()) FailBody("county.townships", "townships", "must list at least one unit");
+  std::vector<std::string> codes;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "townships[" + std::to_string(i) + "]";
+    const std::string& entry = list[i].get_ref<const std::string&>();
+    size_t first = entry.find(','), last = entry.rfind(',');
+    if (first == std::string::npos || first == last) FailBody("county.townships", path, "must be CODE,NAME,KIND");
+    std::string code = entry.substr(0, first), name = entry.substr(first + 1, last - first - 1);
+    std::string kind = entry.substr(last + 1);
+    if (code.size() != 9 || code.find_first_not_of("0123456789") != std::string::npos || code.rfind(county, 0) != 0) {
+      FailBody("county.townships", path, "code '" + code + "' is not a 9-digit code of county " + county);
+    }
+    if (name.empty()) FailBody("county.townships", path, "the name must not be empty");
+    if (kind != "subdistrict" && kind != "town" && kind != "township" && kind != "special") {
+      FailBody("county.townships", path, "kind '" + kind + "' is not one of subdistrict|town|township|special");
+    }
+    if (std::find(codes.begin(), codes.end(), code) != codes.end()) {
+      FailBody("county.townships", path, "code " + code + " is listed twice");
+    }
+    codes.push_back(code);
+  }
+}
+
 std::vector<FieldSpec> ReviewFields() {
   return {Str("app_id", true, 64), Str("reviewer", true, 64), Str("reason", false, 1024), Str("uscc", false, 18),
           Str("outlet_id", false, 64)};
@@ -119,7 +157,15 @@ std::vector<RecordSchema> BuildSchemas() {
   s.push_back({"complaint.file",
                {Str("outlet_id", true, 64),
                 Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}), Sealed("text_sealed")}});
-  s.push_back({"complaint.verdict", {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100)}});
+  s.push_back(
+      {"complaint.verdict", {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100), Str("reason", false, 1024)}});
+  s.push_back({"outlet.inspect",
+               {Str("outlet_id", true, 64), Str("inspector", true, 64), Str("date", true, 10),
+                Object("six_haves", {Bool("sign"), Bool("computer"), Bool("staff"), Bool("guide"), Bool("phone"),
+                                     Bool("publicity")}),
+                Str("note", false, 1024)},
+               CheckInspect});
+  s.push_back({"county.townships", {Str("county", true, 16), List("townships")}, CheckTownships});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   return s;

@@ -81,7 +81,8 @@ struct Step {
 };
 
 std::string Name(const std::vector<std::string>& args) {
-  return args.size() > 1 && (args[0] == "report") ? args[0] + " " + args[1] : args[0];
+  const bool group = args[0] == "report" || args[0] == "complaint" || args[0] == "annual";
+  return args.size() > 1 && group ? args[0] + " " + args[1] : args[0];
 }
 
 // The code a failure printed: `error: CODE: ...` on its first stderr line.
@@ -182,7 +183,17 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"report", "sla", "--data", "Y"}, Beside::kRunsHere},
        {{"report", "queue", "--data", "Y"}, Beside::kRunsHere},
        {{"queue", "--data", "Y"}, Beside::kRunsHere},
-       {{"reindex", "--data", "Y"}, Beside::kHandedOff}});
+       {{"reindex", "--data", "Y"}, Beside::kHandedOff},
+       {{"townships", "--data", "Y", std::string(BANGBAN_SOURCE_DIR) + "/deploy/yuncheng/townships.csv"},
+        Beside::kHandedOff},
+       {{"inspect", "--data", "Y", "--outlet", "YH-001", "--inspector", "x", "--date", "2026-03-02", "--found", "sign"},
+        Beside::kHandedOff},
+       {{"complaint", "verdict", "--data", "Y", std::string(64, 'a'), "--upheld", "--reason", "x"}, Beside::kHandedOff},
+       {{"annual", "remind", "--data", "Y"}, Beside::kHandedOff},
+       {{"report", "oversight", "--data", "Y"}, Beside::kRunsHere},
+       {{"report", "assessment", "--data", "Y", "--rules", std::string(BANGBAN_SOURCE_DIR) + "/deploy/assessment.toml"},
+        Beside::kRunsHere},
+       {{"report", "outlets", "--data", "Y", "--public"}, Beside::kRunsHere}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 

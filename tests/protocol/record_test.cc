@@ -108,6 +108,19 @@ Json ValidBody(std::string_view type) {
     return {{"complaint_id", Bin(32, 3)}, {"upheld", true}, {"deduction", 5}};
   }
   if (type == "feedback.rating") return {{"app_id", "A-0001"}, {"score", 5}};
+  if (type == "outlet.inspect") {
+    return {{"outlet_id", "YH-BANK-01"},
+            {"inspector", "赵科长"},
+            {"date", "2026-03-02"},
+            {"six_haves",
+             {{"sign", true},
+              {"computer", true},
+              {"staff", true},
+              {"guide", false},
+              {"phone", true},
+              {"publicity", true}}}};
+  }
+  if (type == "county.townships") return {{"county", "140802"}, {"townships", {"140802100,解州镇,town"}}};
   return nullptr;
 }
 
@@ -727,6 +740,14 @@ TEST(RecordBodyTest, UnknownBodyField) {
   Json submit = ValidBody("app.submit");
   submit["applicant"]["id_number"] = "140802198506151234";
   ExpectBodyRefused("app.submit", submit, "body.applicant.id_number");
+}
+
+TEST(RecordBodyTest, AnInspectionIsDatedWithARealDate) {
+  Json body = ValidBody("outlet.inspect");
+  body["date"] = "2026-02-30";
+  ExpectBodyRefused("outlet.inspect", body, "body.date");
+  body["date"] = "2 March";
+  ExpectBodyRefused("outlet.inspect", body, "body.date");
 }
 
 TEST(RecordBodyTest, MissingRequiredField) {

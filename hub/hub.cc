@@ -7,6 +7,7 @@
 
 #include "crypto/coding.h"
 #include "hub/oversight_commands.h"
+#include "hub/witness_publisher.h"
 #include "oversight/record_census.h"
 #include "protocol/civil_time.h"
 #include "protocol/clock.h"
@@ -60,6 +61,7 @@ Hub::Hub(const std::filesystem::path& path)
     log_->Append(txn, record.id(), received_ms);
     NoteClockSkew(txn, record, received_ms);
   });
+  store_->AddObserver(WitnessBookkeeping(key_.public_key(), *store_, *log_));
 }
 
 void Hub::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
@@ -180,7 +182,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
   // record arrives; every change is logged for the review desk.
   bool first_watch = true;
-  int tick = 0;
+  int tick = 0, witness_tick = 0;
   int64_t reminded_day = -1;
   options.every_second = [&] {
     // Annual-report reminders are owed by the date: look once a day (and at start).
@@ -193,7 +195,11 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
         spdlog::error("annual reports: reminders not written: {}: {}", e.code(), e.what());
       }
     }
-    if (config_.role != "county" || tick++ % 10 != 0) return;  // colours move by the minute
+    if (config_.role != "county") return;
+    // The first publication comes one period after the start, not at it: a hub restarted
+    // often would otherwise publish at every start.
+    if (++witness_tick % kWitnessEverySeconds == 0) PublishWitnessNow();
+    if (tick++ % 10 != 0) return;  // colours move by the minute
     std::vector<ColourChange> changes = cases_->AdvanceClock(NowMs());
     if (first_watch) {
       spdlog::info("watching {} open cases for SLA deadlines", changes.size());
@@ -216,6 +222,19 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
 }
 
 void Hub::WakeUpstream() { upstream_.Wake(); }
+
+void Hub::PublishWitnessNow() {
+  try {
+    WitnessPublication p = PublishWitness(*this);
+    if (p.checkpoints + p.rules > 0) {
+      spdlog::info("published the log to leaf {} ({} checkpoint, {} rules, {} snapshot records)", p.log_size,
+                   p.checkpoints, p.rules, p.snapshots);
+      upstream_.Wake();
+    }
+  } catch (const Error& e) {
+    spdlog::warn("could not publish the log, rules and snapshot: {}: {}", e.code(), e.what());
+  }
+}
 
 SyncClient::Result Hub::Recover(const std::string& upstream, const PublicKey& upstream_key) {
   SyncClient::Options options;

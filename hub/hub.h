@@ -98,6 +98,10 @@ class Hub {
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
   BackgroundSync upstream_;               // Run's replication to the city, while it runs
 
+  // A county hub's daemon publishes its log, rules and a report snapshot this often
+  // (hub/witness_publisher.h); `bangban-hub checkpoint` does it at once.
+  static constexpr int kWitnessEverySeconds = 600;
+  void PublishWitnessNow();  // logs what it published, or why it could not
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<Bytes> LatestTreeHead() const;  // binary form
   std::vector<PeerReport> PeerReports() const;

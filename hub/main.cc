@@ -13,6 +13,7 @@
 #include "daemon/control_socket.h"
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
+#include "hub/audit_commands.h"
 #include "hub/hub.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
@@ -141,29 +142,50 @@ int Recover(HubCommand& cmd, const Args& a) {
   return r.complete ? kExitOk : kExitError;
 }
 
+// The store's own checks, then the witness audit (hub/audit_commands.h): the counties' logs,
+// rules and snapshots, and fork evidence. Forks are shown, not failed: quarantining a forked
+// author is the store doing its job, and the store itself stays sound.
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
   std::vector<std::string> problems = hub.Audit();
   HubStatus status = hub.Status();
+  WitnessAudit witness = RunWitnessAudit(hub, cmd.Path(a.data));
+  std::vector<Finding> findings, forks;
+  for (Finding& f : witness.findings) (f.type == "fork" ? forks : findings).push_back(std::move(f));
+  const bool clean = problems.empty() && findings.empty();
   if (a.json) {
-    Json quarantined = Json::array();
+    Json quarantined = Json::array(), found = Json::array(), fork_evidence = Json::array();
     for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
-    PrintJson(cmd.out, {{"clean", problems.empty()},
+    for (const Finding& f : findings) found.push_back(f.ToJson());
+    for (const Finding& f : forks) fork_evidence.push_back(f.ToJson());
+    PrintJson(cmd.out, {{"clean", clean},
                         {"problems", problems},
+                        {"findings", found},
+                        {"forks", fork_evidence},
+                        {"notices", witness.notices},
+                        {"counties", witness.counties},
                         {"records", status.records},
                         {"feeds", status.feeds},
                         {"quarantined", quarantined},
                         {"simulation", status.simulation}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
+    for (const Finding& f : findings) cmd.out << "finding: " << f.ToString() << "\n";
     for (const QuarantineReport& q : status.quarantined) {
       cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
+    for (const Finding& f : forks) cmd.out << "notice: fork evidence: " << f.ToString() << "\n";
+    for (const std::string& n : witness.notices) cmd.out << "notice: " << n << "\n";
+    for (const Json& c : witness.counties) {
+      cmd.out << "county " << c["county"].get<std::string>() << ": " << c["leaves"] << " log leaves, "
+              << c["tree_heads"] << " tree heads, " << c["rules"] << " rules, " << c["snapshots_compared"] << " of "
+              << c["snapshots"] << " snapshots compared\n";
+    }
     if (status.simulation) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
-    cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status.records << " records in "
-            << status.feeds << " feeds, " << problems.size() << " problems\n";
+    cmd.out << (clean ? "audit clean: " : "audit FAILED: ") << status.records << " records in " << status.feeds
+            << " feeds, " << problems.size() << " problems, " << findings.size() << " findings\n";
   }
-  return problems.empty() ? kExitOk : kExitError;
+  return clean ? kExitOk : kExitError;
 }
 
 void PrintStatus(HubCommand& cmd, const Args& a) {
@@ -299,6 +321,7 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddChecks(*app, cmd, args);
   AddReviewCommands(*app, cmd);     // review, report, queue, reindex
   AddOversightCommands(*app, cmd);  // townships, inspect, complaint, annual, report oversight|assessment|outlets
+  AddAuditCommands(*app, cmd);      // checkpoint, report county-sla, export-evidence, verify-evidence
   return app;
 }
 

@@ -109,6 +109,29 @@ std::vector<FieldSpec> ReviewFields() {
           Str("outlet_id", false, 64)};
 }
 
+void CheckCheckpoint(const Json& body) {
+  if (body.contains("leaves") && body["leaves"].get_binary().size() % 40 != 0) {
+    FailBody("log.checkpoint", "leaves", "must be whole 40-byte leaves (record id || receipt time)");
+  }
+  if (body.contains("consistency") && body["consistency"].get_binary().size() % 32 != 0) {
+    FailBody("log.checkpoint", "consistency", "must be whole 32-byte hashes");
+  }
+  if (body.contains("consistency") && !body.contains("head")) {
+    FailBody("log.checkpoint", "consistency", "goes with a head");
+  }
+}
+
+// A ratio is written as decimal text, since record bodies carry no floats.
+void CheckRules(const Json& body) {
+  for (const char* field : {"warn_ratio", "late_return_ratio"}) {
+    const std::string& text = body[field].get_ref<const std::string&>();
+    if (text.find_first_not_of("0123456789.") != std::string::npos || text.find('.') != text.rfind('.') ||
+        text.front() == '.' || text.back() == '.') {
+      FailBody("sla.rules", field, "must be a decimal number such as 0.75");
+    }
+  }
+}
+
 std::vector<RecordSchema> BuildSchemas() {
   std::vector<RecordSchema> s;
   s.push_back({"key.enroll",
@@ -168,6 +191,32 @@ std::vector<RecordSchema> BuildSchemas() {
   s.push_back({"county.townships", {Str("county", true, 16), List("townships")}, CheckTownships});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
+  // A county hub's witness records (docs/audit.md): its transparency log, its working rules and
+  // its report snapshots travel in its own feed, signed and chained like everything else. A
+  // checkpoint carries at most 1,000 leaves of 40 bytes (oversight/county_witness.h).
+  s.push_back({"log.checkpoint",
+               {Uint("from", INT64_MAX),
+                {.name = "leaves", .kind = K::kBinary, .required = false, .max = 1000 * 40},
+                {.name = "head", .kind = K::kBinary, .required = false, .max = 256},
+                {.name = "consistency", .kind = K::kBinary, .required = false, .max = 64 * 32}},
+               CheckCheckpoint});
+  s.push_back({"sla.rules",
+               {Uint("profile", UINT32_MAX),
+                {.name = "effective_from_ms", .kind = K::kInteger, .max = INT64_MAX, .min = INT64_MIN},
+                Enum("policy", {"session", "minutes"}),
+                Uint("target_minutes", 525'600),
+                Str("warn_ratio", true, 32),
+                Str("late_return_ratio", true, 32),
+                Uint("statutory_working_days", 3660),
+                Uint("working_day_minutes", 1440),
+                Str("fingerprint", true, 64),
+                {.name = "calendars", .kind = K::kBinary, .required = false, .max = 49'152}},
+               CheckRules});
+  s.push_back({"report.snapshot",
+               {Str("report", true, 32),
+                {.name = "at_ms", .kind = K::kInteger, .max = INT64_MAX, .min = INT64_MIN},
+                Key("hash"),
+                Str("document", false, 49'152)}});
   return s;
 }
 

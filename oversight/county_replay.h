@@ -1,0 +1,58 @@
+// County replay: the city's faithful recomputation of a county's figures. It builds, in a
+// scratch directory, the county's review projection exactly as the county built it: every
+// record of the county's published log (county_witness.h) is stored in log order at the receipt
+// instant the county logged for it, under the rules the county published (county_rules.h) in
+// force from their instants. A report over the replay is therefore computed with the county's
+// clock and rules, and agrees with the county's own report to the millisecond when the county is
+// honest — while the city's own projection keeps its own receipt times (docs/audit.md).
+//
+// Records the city does not hold yet are counted (`missing`) and left out; a figure that needs
+// them is not comparable yet.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "oversight/county_witness.h"
+#include "review/case_book.h"
+
+namespace bangban {
+
+class CountyReplay {
+ public:
+  // Replays `log` (rebuilt from `source`, the city's store) in `scratch` (a directory of its own:
+  // whatever is there is replaced), which is removed again when the replay goes. `city_key` is the city root the county
+  // answers to. Rules records that do not decode are left out and named in findings().
+  CountyReplay(const FeedStore& source, const CountyLog& log, const PublicKey& city_key,
+               const std::filesystem::path& scratch);
+  CountyReplay(const CountyReplay&) = delete;
+  CountyReplay& operator=(const CountyReplay&) = delete;
+
+  const CaseBook& cases() const { return *cases_; }
+  // Leaves replayed, and leaves whose record the source does not hold (the earliest's receipt).
+  uint64_t replayed() const { return replayed_; }
+  uint64_t missing() const { return missing_; }
+  std::optional<int64_t> first_missing_ms() const { return first_missing_ms_; }
+  // Records the replay refused (a county log listing a record its chain or enrollment cannot
+  // carry): named, since the county's figures then rest on records nobody else can check.
+  const std::vector<Finding>& findings() const { return findings_; }
+
+ private:
+  // The scratch directory, removed when the replay goes (also when its constructor throws).
+  struct ScratchDir {
+    explicit ScratchDir(std::filesystem::path dir);
+    ~ScratchDir();
+    std::filesystem::path path;
+  };
+  ScratchDir scratch_;  // first: destroyed after the store that lives in it
+  std::unique_ptr<FeedStore> store_;
+  std::unique_ptr<CaseBook> cases_;
+  uint64_t replayed_ = 0, missing_ = 0;
+  std::optional<int64_t> first_missing_ms_;
+  std::vector<Finding> findings_;
+};
+
+}  // namespace bangban

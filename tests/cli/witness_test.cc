@@ -1,0 +1,385 @@
+// The city witnesses a county through the real command line (docs/audit.md): the county hub
+// publishes its transparency log, its working rules and report snapshots into its feed
+// (`checkpoint`); they travel to the city in the county's bundle; the city recomputes the
+// county's figures with the county's receipt instants and rules (`report county-sla`), which
+// must agree with the county's own report to the minute although the city received everything
+// days later; `audit` compares the county's snapshots and catches a snapshot altered by one
+// number, a rewritten log and a forged record; an exported case proves its timeline offline.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "crypto/coding.h"
+#include "crypto/merkle.h"
+#include "hub/witness_publisher.h"
+#include "oversight/county_witness.h"
+#include "oversight/report_snapshot.h"
+#include "storage/feed_store.h"
+#include "storage/transparency_log.h"
+#include "tests/cli/cli_process.h"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kCounty = "140802";
+constexpr const char* kUscc = "91350100M000100Y43";
+
+json Submit(const std::string& app_id, const std::string& kind) {
+  return {{"type", "app.submit"},
+          {"app_id", app_id},
+          {"kind", kind},
+          {"entity_type", "individual"},
+          {"entity_name", "盐湖区小店" + app_id},
+          {"applicant", {{"id_number", "11010519491231002X"}, {"name", "张三明"}}},
+          {"realname_verified", true},
+          {"channel", "outlet"},
+          {"fee_cents", 0},
+          {"helper", "王芳"},
+          {"materials", {"id_card"}}};
+}
+
+// The leaves of a list, for the Merkle algorithms.
+class LeafList : public bangban::MerkleHashSource {
+ public:
+  explicit LeafList(const std::vector<bangban::Bytes>& leaves) : leaves_(leaves) {}
+  bangban::Hash32 LeafHash(uint64_t index) const override { return bangban::MerkleLeafHash(leaves_[index]); }
+
+ private:
+  const std::vector<bangban::Bytes>& leaves_;
+};
+
+class WitnessTest : public ::testing::Test {
+ protected:
+  cli::Result Run(const char* bin, std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.insert(args.begin(), bin);
+    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now_}, tmp_.path());
+  }
+  cli::Result Hub(std::vector<std::string> args) { return Run(cli::kHubBin, std::move(args)); }
+  cli::Result Node(std::vector<std::string> args, const std::string& stdin_text = "") {
+    return Run(cli::kNodeBin, std::move(args), stdin_text);
+  }
+  void At(const std::string& local) { now_ = local + "+08:00"; }
+  static std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
+  void Ok(const cli::Result& r) { ASSERT_EQ(r.exit_code, 0) << r.Describe(); }
+  json Json(const cli::Result& r) {
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.Describe();
+    return j;
+  }
+
+  // City "C", county hub "H" (minutes policy, 120 working minutes, the 2026 calendar), outlet
+  // YH-001 ("N1"); all simulation parties.
+  void SetUpCity() {
+    At("2026-03-02T08:00:00");
+    cli::Result c =
+        Hub({"init", "--data", "C", "--role", "city", "--name", "运城市", "--city", "1408", "--simulation"});
+    ASSERT_NO_FATAL_FAILURE(Ok(c));
+    city_key_ = FirstLine(c);
+    cli::Result h = Hub({"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
+                         kCounty, "--city-key", city_key_, "--calendar",
+                         std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml", "--simulation"});
+    ASSERT_NO_FATAL_FAILURE(Ok(h));
+    county_key_ = FirstLine(h);
+    ASSERT_NO_FATAL_FAILURE(SetToml("policy = \"session\"", "policy = \"minutes\""));
+    ASSERT_NO_FATAL_FAILURE(SetToml("target_minutes = 240", "target_minutes = 120"));
+    ASSERT_NO_FATAL_FAILURE(Ok(Hub(
+        {"enroll", "--data", "C", "--key", county_key_, "--role", "county", "--name", "盐湖区", "--county", kCounty})));
+    cli::Result n = Node({"init", "--data", "N1", "--outlet", "YH-001", "--county", kCounty, "--county-key",
+                          county_key_, "--simulation"});
+    ASSERT_NO_FATAL_FAILURE(Ok(n));
+    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n), "--role", "outlet", "--name",
+                                    "网点YH-001", "--outlet-id", "YH-001"})));
+  }
+
+  void SetToml(const std::string& from, const std::string& to) {
+    std::string toml = cli::ReadFile(tmp_ / "H/hub.toml");
+    ASSERT_NE(toml.find(from), std::string::npos) << toml;
+    toml.replace(toml.find(from), from.size(), to);
+    cli::WriteFile(tmp_ / "H/hub.toml", toml);
+  }
+
+  void NodeSubmit(const std::vector<json>& lines) {
+    std::string text;
+    for (const json& j : lines) text += j.dump() + "\n";
+    ASSERT_NO_FATAL_FAILURE(Ok(Node({"submit", "--data", "N1", "-"}, text)));
+  }
+  // Everything the node holds, to the county hub.
+  void Carry() {
+    const std::string bundle = "n-" + std::to_string(++bundles_) + ".bundle";
+    ASSERT_NO_FATAL_FAILURE(Ok(Node({"export", "--data", "N1", "--out", bundle})));
+    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "H", bundle})));
+  }
+  // Everything the county hub holds, to the city.
+  void Upstream() {
+    const std::string bundle = "h-" + std::to_string(++bundles_) + ".bundle";
+    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"export", "--data", "H", "--out", bundle})));
+    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "C", bundle})));
+  }
+  cli::Result Review(std::vector<std::string> args) {
+    args.insert(args.begin(), {"review", "--data", "H"});
+    return Hub(args);
+  }
+
+  // Monday 2026-03-02: A-1 received 09:10, accepted 09:30, approved 10:00; A-2 received 09:10,
+  // accepted 09:40, open (due 11:10 under the 120-minute rule). The county publishes at 11:00;
+  // the city receives it all on Wednesday.
+  void Monday() {
+    ASSERT_NO_FATAL_FAILURE(SetUpCity());
+    At("2026-03-02T08:50:00");
+    ASSERT_NO_FATAL_FAILURE(NodeSubmit({Submit("A-1", "establish"), Submit("A-2", "change")}));
+    At("2026-03-02T09:10:00");
+    ASSERT_NO_FATAL_FAILURE(Carry());
+    At("2026-03-02T09:30:00");
+    ASSERT_NO_FATAL_FAILURE(Ok(Review({"accept", "A-1", "--reviewer", "r01"})));
+    At("2026-03-02T09:40:00");
+    ASSERT_NO_FATAL_FAILURE(Ok(Review({"accept", "A-2", "--reviewer", "r02"})));
+    At("2026-03-02T10:00:00");
+    ASSERT_NO_FATAL_FAILURE(Ok(Review({"approve", "A-1", "--reviewer", "r01", "--uscc", kUscc})));
+    At("2026-03-02T11:00:00");
+    cli::Result published = Hub({"checkpoint", "--data", "H", "--json"});
+    ASSERT_NO_FATAL_FAILURE(Ok(published));
+    json p = Json(published);
+    EXPECT_EQ(p["rules"], 1) << published.Describe();
+    EXPECT_EQ(p["checkpoints"], 1) << published.Describe();
+    EXPECT_EQ(p["snapshots"], 1) << published.Describe();
+    At("2026-03-04T10:00:00");
+    ASSERT_NO_FATAL_FAILURE(Upstream());
+  }
+
+  json Audit(const std::string& dir, int expect_exit) {
+    cli::Result r = Hub({"audit", "--data", dir, "--json"});
+    EXPECT_EQ(r.exit_code, expect_exit) << r.Describe();
+    return Json(r);
+  }
+  static bool HasFinding(const json& audit, const std::string& type, const std::string& text = "") {
+    for (const json& f : audit["findings"]) {
+      if (f["type"] == type && f["message"].get<std::string>().find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // The county hub's feed, opened as the county's own (dishonest) software would.
+  bangban::FeedStore CountyStore() {
+    bangban::FeedStore::Options options;
+    options.roots.push_back({Key(county_key_), "county", kCounty});
+    options.roots.push_back({Key(city_key_), "city", ""});
+    return bangban::FeedStore(tmp_ / "H/store", options);
+  }
+  bangban::SigningKey CountyKey() { return bangban::SigningKey::Load(tmp_ / "H/identity.key"); }
+  static bangban::PublicKey Key(const std::string& hex) { return *bangban::FromHexFixed<32>(hex); }
+
+  cli::TempDir tmp_;
+  std::string now_;
+  std::string city_key_, county_key_;
+  int bundles_ = 0;
+};
+
+// The figures of a report that are a function of the records (not the hub's name or setting).
+json Figures(json report) {
+  for (const char* key : {"hub", "simulation", "rules", "recomputed"}) report.erase(key);
+  return report;
+}
+
+TEST_F(WitnessTest, CountyAndCityAgreeToTheMinuteWithTheCountysClockAndRules) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  // Tuesday the county shortens its rule to 60 working minutes: a new profile from 09:10, the
+  // instant the hub first runs with it; A-3, received then, is due at 10:10.
+  At("2026-03-03T09:00:00");
+  ASSERT_NO_FATAL_FAILURE(SetToml("target_minutes = 120", "target_minutes = 60"));
+  At("2026-03-03T09:05:00");
+  ASSERT_NO_FATAL_FAILURE(NodeSubmit({Submit("A-3", "change")}));
+  At("2026-03-03T09:10:00");
+  ASSERT_NO_FATAL_FAILURE(Carry());
+  At("2026-03-03T09:20:00");
+  cli::Result published = Hub({"checkpoint", "--data", "H", "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(published));
+  EXPECT_EQ(Json(published)["rules"], 1) << published.Describe();
+  At("2026-03-03T09:25:00");
+  cli::Result nothing = Hub({"checkpoint", "--data", "H"});
+  ASSERT_NO_FATAL_FAILURE(Ok(nothing));
+  EXPECT_NE(nothing.out.find("nothing new"), std::string::npos) << nothing.Describe();
+  At("2026-03-05T10:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+
+  for (const std::string at : {"2026-03-02T11:00:00+08:00", "2026-03-03T09:20:00+08:00"}) {
+    cli::Result county = Hub({"report", "sla", "--data", "H", "--json", "--apps", "--at", at});
+    cli::Result city =
+        Hub({"report", "county-sla", "--data", "C", "--county", kCounty, "--json", "--apps", "--at", at});
+    ASSERT_NO_FATAL_FAILURE(Ok(county));
+    ASSERT_NO_FATAL_FAILURE(Ok(city));
+    json c = Json(county), r = Json(city);
+    EXPECT_EQ(r["recomputed"]["missing"], 0) << city.Describe();
+    EXPECT_EQ(Figures(c), Figures(r)) << "at " << at << "\ncounty:\n" << c.dump(1) << "\ncity:\n" << r.dump(1);
+  }
+  cli::Result city = Hub({"report", "county-sla", "--data", "C", "--county", kCounty, "--json", "--apps", "--at",
+                          "2026-03-03T09:20:00+08:00"});
+  json r = Json(city);
+  std::map<std::string, json> apps;
+  for (const json& app : r["apps"]) apps[app["app_id"]] = app;
+  EXPECT_EQ(apps["A-1"]["received"], "2026-03-02T09:10:00.000+08:00") << r.dump(1);
+  EXPECT_EQ(apps["A-1"]["met"], true) << r.dump(1);
+  EXPECT_EQ(apps["A-2"]["deadline"], "2026-03-02T11:10:00.000+08:00") << r.dump(1);  // 120 minutes
+  EXPECT_EQ(apps["A-3"]["deadline"], "2026-03-03T10:10:00.000+08:00") << r.dump(1);  // 60 minutes
+  // The city's own projection has its own receipt instants: nothing had reached it on Tuesday.
+  cli::Result own = Hub({"report", "sla", "--data", "C", "--json", "--at", "2026-03-03T09:20:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(own));
+  EXPECT_EQ(Json(own)["totals"]["received"], 0) << own.Describe();
+
+  // Both snapshots, both rules records and both tree heads check out.
+  json audit = Audit("C", 0);
+  EXPECT_EQ(audit["clean"], true) << audit.dump(1);
+  ASSERT_EQ(audit["counties"].size(), 1u) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["snapshots_compared"], 2) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["tree_heads"], 2) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["rules"], 2) << audit.dump(1);
+  json county_audit = Audit("H", 0);
+  EXPECT_EQ(county_audit["clean"], true) << county_audit.dump(1);
+}
+
+TEST_F(WitnessTest, AuditCatchesASnapshotAlteredByOneNumber) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  cli::Result report = Hub({"report", "sla", "--data", "H", "--json", "--at", "2026-03-02T11:00:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(report));
+  json document = bangban::SlaSnapshotDocument(Json(report));
+  ASSERT_EQ(document["totals"]["completed_on_time"], 1) << document.dump(1);
+  document["totals"]["completed_on_time"] = 2;
+  {
+    bangban::FeedStore store = CountyStore();
+    store.AppendOwn(CountyKey(), {{"report.snapshot", bangban::SnapshotBody("sla", 1'772'420'400'000, document)}});
+  }
+  At("2026-03-04T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  json audit = Audit("C", 1);
+  EXPECT_EQ(audit["clean"], false) << audit.dump(1);
+  EXPECT_TRUE(HasFinding(audit, "snapshot_mismatch", "totals.completed_on_time: 2 in the snapshot, 1 recomputed"))
+      << audit.dump(1);
+  EXPECT_EQ(audit["findings"].size(), 1u) << audit.dump(1);  // the honest snapshot is fine
+  EXPECT_EQ(audit["findings"][0]["county"], kCounty) << audit.dump(1);
+  cli::Result text = Hub({"audit", "--data", "C"});
+  EXPECT_EQ(text.exit_code, 1) << text.Describe();
+  EXPECT_NE(text.out.find("finding: snapshot_mismatch county 140802"), std::string::npos) << text.Describe();
+}
+
+TEST_F(WitnessTest, AuditCatchesARewrittenCountyLog) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  At("2026-03-02T11:30:00");
+  ASSERT_NO_FATAL_FAILURE(NodeSubmit({Submit("A-4", "change")}));
+  ASSERT_NO_FATAL_FAILURE(Carry());
+  {
+    // The county moves A-1's receipt an hour later (so that its clock looks shorter) and signs
+    // a head over its rewritten log.
+    bangban::FeedStore store = CountyStore();
+    bangban::TransparencyLog log(store.env());
+    std::optional<bangban::Bytes> head_bytes = store.GetMeta(bangban::kWitnessHeadMeta);
+    ASSERT_TRUE(head_bytes.has_value());
+    const bangban::TreeHead previous = bangban::TreeHead::Decode(*head_bytes);
+    std::vector<bangban::Bytes> leaves;
+    const MDB_dbi table = bangban::OpenLogLeaves(store.env());
+    store.env().Read([&](bangban::LmdbTxn& txn) { leaves = bangban::ReadLogLeaves(txn, table, 0, log.Size(txn)); });
+    ASSERT_GT(leaves.size(), previous.size);
+    bool moved = false;
+    for (bangban::Bytes& leaf : leaves) {
+      bangban::RecordId id;
+      std::copy(leaf.begin(), leaf.begin() + 32, id.begin());
+      std::optional<bangban::Record> r = store.Get(id);
+      if (r && r->type() == "app.submit" && r->body()["app_id"] == "A-1") {
+        leaf =
+            bangban::LogLeafBytes(id, static_cast<int64_t>(bangban::DecodeBigEndian64(leaf.data() + 32)) + 3'600'000);
+        moved = true;
+      }
+    }
+    ASSERT_TRUE(moved);
+    LeafList source(leaves);
+    const bangban::TreeHead head = bangban::TreeHead::Sign(
+        CountyKey(), leaves.size(), bangban::MerkleRoot(leaves.size(), source), previous.timestamp_ms + 60'000);
+    std::vector<bangban::Hash32> proof = bangban::MerkleConsistencyProof(previous.size, leaves.size(), source);
+    std::vector<bangban::Bytes> fresh(leaves.begin() + previous.size, leaves.end());
+    std::vector<std::pair<std::string, bangban::Json>> entries;
+    for (bangban::Json& body : bangban::CheckpointBodies(previous.size, fresh, head, proof)) {
+      entries.emplace_back("log.checkpoint", body);
+    }
+    store.AppendOwn(CountyKey(), entries);
+  }
+  At("2026-03-04T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  json audit = Audit("C", 1);
+  EXPECT_TRUE(HasFinding(audit, "inconsistent_tree_head")) << audit.dump(1);
+  EXPECT_EQ(audit["findings"][0]["county"], kCounty) << audit.dump(1);
+  EXPECT_EQ(audit["findings"][0]["records"].size(), 1u) << audit.dump(1);
+}
+
+TEST_F(WitnessTest, AuditCatchesAForgedRecord) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  ASSERT_EQ(Audit("C", 0)["clean"], true);
+  {
+    // Someone with the city's disk changes the entity name in A-1's application.
+    bangban::LmdbEnv env(tmp_ / "C/store");
+    MDB_dbi records = env.OpenDb("records");
+    bool forged = false;
+    env.Write([&](bangban::LmdbTxn& txn) {
+      bangban::LmdbCursor cursor(txn, records);
+      for (bool ok = cursor.First(); ok && !forged; ok = cursor.Next()) {
+        std::string wire(cursor.value().begin(), cursor.value().end());
+        const size_t at = wire.find("盐湖区小店A-1");
+        if (at == std::string::npos) continue;
+        wire[at + std::string("盐湖区小店A-").size()] = '7';
+        bangban::Bytes key(cursor.key().begin(), cursor.key().end());
+        txn.Put(records, key, bangban::AsBytes(wire));
+        forged = true;
+      }
+    });
+    ASSERT_TRUE(forged);
+  }
+  json audit = Audit("C", 1);
+  EXPECT_EQ(audit["clean"], false) << audit.dump(1);
+  EXPECT_FALSE(audit["problems"].empty()) << audit.dump(1);
+}
+
+TEST_F(WitnessTest, EvidenceProvesACaseOfflineAndRefusesTampering) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"export-evidence", "--data", "H", "--app", "A-1", "--out", "ev.json"})));
+  cli::Result ok = Hub({"verify-evidence", "ev.json", "--hub-key", county_key_, "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(ok));
+  json v = Json(ok);
+  ASSERT_EQ(v["timeline"].size(), 3u) << v.dump(1);
+  EXPECT_EQ(v["timeline"][0]["type"], "app.submit");
+  EXPECT_EQ(v["timeline"][0]["at"], "2026-03-02T09:10:00.000+08:00");
+  EXPECT_EQ(v["timeline"][1]["type"], "review.accept");
+  EXPECT_EQ(v["timeline"][2]["type"], "review.approve");
+  EXPECT_EQ(v["timeline"][2]["at"], "2026-03-02T10:00:00.000+08:00");
+  // No store is needed: the file alone, from another directory.
+  fs::create_directories(tmp_ / "elsewhere");
+  fs::copy_file(tmp_ / "ev.json", tmp_ / "elsewhere/ev.json");
+  fs::remove_all(tmp_ / "H");
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"verify-evidence", "elsewhere/ev.json"})));
+
+  const std::string text = cli::ReadFile(tmp_ / "ev.json");
+  auto expect_refused = [&](const std::string& name, const std::string& content, const std::string& code,
+                            const std::vector<std::string>& extra = {}) {
+    cli::WriteFile(tmp_ / name, content);
+    std::vector<std::string> args = {"verify-evidence", name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    cli::Result r = Hub(args);
+    EXPECT_EQ(r.exit_code, 1) << name << "\n" << r.Describe();
+    EXPECT_NE(r.err.find("error: " + code + ":"), std::string::npos) << name << "\n" << r.Describe();
+  };
+  expect_refused("cut.json", text.substr(0, text.size() - 40), "malformed");
+  expect_refused("wrong-key.json", text, "bad_receipt", {"--hub-key", city_key_});
+  // One receipt time moved by a millisecond.
+  json moved = json::parse(text);
+  moved["records"][0]["receipt"]["received_ms"] = moved["records"][0]["receipt"]["received_ms"].get<int64_t>() + 1;
+  expect_refused("moved.json", moved.dump(1), "bad_receipt");
+  // One byte of a record altered (a hex digit of its signature, at the end of its bytes).
+  json altered = json::parse(text);
+  std::string wire = altered["records"][1]["record"];
+  wire[wire.size() - 1] = wire[wire.size() - 1] == '0' ? '1' : '0';
+  altered["records"][1]["record"] = wire;
+  expect_refused("altered.json", altered.dump(1), "bad_signature");
+}
+
+}  // namespace

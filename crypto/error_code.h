@@ -84,7 +84,13 @@ namespace bangban {
   X(kBackdated, "backdated", "a review would be dated before the latest tree head the hub signed")                    \
   X(kWorkflow, "workflow", "the review action is not possible in the case's current state")                           \
   X(kCalendar, "calendar", "a working calendar file is missing, damaged or does not cover a date")                    \
-  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")
+  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")                      \
+  /* web pages and accounts (county and city hubs) */                                                                 \
+  X(kNotLoggedIn, "not_logged_in", "the page or API needs a signed-in operator (HTTP 401)")                           \
+  X(kForbidden, "forbidden", "the signed-in operator's role or county may not do this (HTTP 403)")                    \
+  X(kBadCsrf, "bad_csrf", "a web action without the session's CSRF token (HTTP 403)")                                 \
+  X(kBadLogin, "bad_login", "the operator name or password is wrong, or the operator is not active")                  \
+  X(kLoginThrottled, "login_throttled", "too many failed sign-ins for this name: wait and retry (HTTP 429)")
 
 class ErrorCode {
  public:

@@ -206,6 +206,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       first_watch = false;
       return;
     }
+    if (run.colour_changes && !changes.empty()) run.colour_changes(changes);
     for (const ColourChange& c : changes) {
       spdlog::log(NeedsTheDesk(c) ? spdlog::level::warn : spdlog::level::info,
                   "case {} of outlet {}: {} -> {} (deadline {}, reviewer {})", c.app_id, c.outlet_id, ToString(c.from),

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,9 @@ class Hub {
     std::string listen;
     std::string upstream;  // empty: no upstream
     PublicKey upstream_key{};
+    // A county hub's SLA watch: called with the cases whose colour changed (every ten seconds
+    // at most; not for the first look at the queue), e.g. to update the web pages live.
+    std::function<void(const std::vector<ColourChange>&)> colour_changes;
   };
   void Run(const RunOptions& options, const std::atomic<bool>& stop);
   // One exchange with the city hub that also fetches this hub's own feed if the city holds

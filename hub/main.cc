@@ -4,8 +4,12 @@
 // declared as writing (AddCommand's Writes) are handed to the daemon over its control socket
 // (daemon/control_socket.h), which runs them with BuildApp's callbacks against its open hub,
 // or refused.
+#include <termios.h>
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -15,8 +19,12 @@
 #include "daemon/signals.h"
 #include "hub/audit_commands.h"
 #include "hub/hub.h"
+#include "hub/hub_web.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
+#include "web/http_server.h"
+#include "web/password_file.h"
+#include "web/web_app.h"
 
 using namespace bangban;
 
@@ -26,6 +34,8 @@ namespace {
 // to variables that must outlive the parse.
 struct Args {
   std::string data, file, out, key_hex, key_file, city_key_hex, upstream_key_hex, reason, city_code;
+  std::string http;           // run --http ADDR:PORT: serve the web pages there
+  std::string operator_name;  // user passwd --name
   bool json = false;
   HubConfig config;
   std::vector<std::filesystem::path> calendars;
@@ -113,22 +123,49 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   Hub hub(dir);
   if (!a.run_options.upstream.empty()) a.run_options.upstream_key = UpstreamKey(hub, a);
   const std::atomic<bool>& stop = StopOnSignals();
+  // One command at a time on the hub's write path: those handed over the control socket and
+  // the web pages' review actions (which run the very same `review` command line). CaseBook's
+  // strict workflow check keys on the calling thread, so two reviews must never overlap.
+  std::mutex desk;
+  auto run_command = [&](const ControlRequest& request) {
+    ControlReply reply;
+    {
+      std::lock_guard lock(desk);
+      reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
+    }
+    hub.WakeUpstream();  // what it stored reaches the city now
+    return reply;
+  };
+  // The web pages (--http): told of every stored record (cheaply: a counter) and of every case
+  // that changes colour, so open pages update live. The observer is added before any thread
+  // that writes starts; it finds the server once it runs.
+  std::atomic<WebApp*> web_app{nullptr};
+  std::unique_ptr<HubWebView> web_view;
+  std::unique_ptr<WebServer> web;
+  if (!a.http.empty()) {
+    const auto [address, port] = ParseHttpAddress(a.http);
+    hub.store().AddObserver([&web_app](LmdbTxn&, const Record&, int64_t) {
+      if (WebApp* app = web_app.load()) app->NoteRecordsStored();
+    });
+    a.run_options.colour_changes = [&web_app](const std::vector<ColourChange>& changes) {
+      if (WebApp* app = web_app.load()) app->NoteColourChanges(changes);
+    };
+    web_view = std::make_unique<HubWebView>(hub, dir, run_command);
+    web = std::make_unique<WebServer>(*web_view, dir, address, port);
+    web_app = &web->app();
+    spdlog::info("web pages on http://{}:{}", address, web->port());
+  }
   // Handed-off commands run on the control socket's thread while the serving thread ingests and
   // the upstream thread replicates, as commands in other processes did. That is safe: every
   // write is an LMDB transaction (one writer at a time, serialised by LMDB); FeedStore and
   // TransparencyLog keep nothing in memory; CaseBook's memory is fixed at start or guarded (the
-  // profile cache, the live clock watch); and only this thread calls CaseBook::Review, one
-  // request at a time (its strict workflow check keys on the calling thread).
-  ControlServer control(
-      dir, CommandsForDaemon<Hub>(BuildApp),
-      [&](const ControlRequest& request) {
-        ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
-        hub.WakeUpstream();  // what it stored reaches the city now
-        return reply;
-      },
-      stop);
+  // profile cache, the live clock watch); and CaseBook::Review runs one request at a time
+  // (`desk` above).
+  ControlServer control(dir, CommandsForDaemon<Hub>(BuildApp), run_command, stop);
   spdlog::info("{} hub {} running", hub.config().role, hub.config().name);
   hub.Run(a.run_options, stop);
+  web_app = nullptr;
+  web.reset();
   spdlog::info("stopped");
 }
 
@@ -199,6 +236,54 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
     cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact " << p.LastContact()
             << "  received " << p.records_received << "  backlog " << p.backlog << "\n";
   }
+}
+
+// `user passwd`: one line from standard input (the terminal's echo off when it is one), never
+// from the command line, where other users could read it in the process list.
+void SetPassword(HubCommand& cmd, const Args& a) {
+  const std::filesystem::path dir = cmd.Path(a.data);
+  CheckOperatorName(a.operator_name);
+  DataDir::Open(dir, "hub");
+  const HubConfig config = HubConfig::Load(dir / "hub.toml");
+  const char* role = config.role == "city" ? "city_auditor" : "reviewer";
+  if (!IsRosterOperator(dir, config.role, a.operator_name, role)) {
+    throw Error(ErrorCode::kUsage, a.operator_name +
+                                       " is not an operator of this hub: add it to the [review] roster in hub.toml "
+                                       "first");
+  }
+  const bool terminal = &cmd.in == &std::cin && ::isatty(STDIN_FILENO);
+  termios saved{};
+  if (terminal) {
+    cmd.err << "password for " << a.operator_name << ": " << std::flush;
+    ::tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(cmd.in, line);
+  if (terminal) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    cmd.err << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Password password(std::move(line));
+  PasswordFile(dir).Set(a.operator_name, password);
+  cmd.out << "password set for " << a.operator_name << "\n";
+}
+
+void AddUser(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
+  auto user = AddCommand(app, cmd, "user", "Web page accounts of this hub's operators", Writes::Nothing());
+  user->require_subcommand(1);
+  // Not handed to a running daemon: the password file is not part of the store, it is replaced
+  // whole under a lock (web/password_file.h), and the daemon reads it afresh at each sign-in.
+  auto passwd = AddCommand(*user.app(), cmd, "passwd",
+                           "Set an operator's web password (Argon2id hash in DIR/web_passwords, mode 0600), read "
+                           "from the terminal or standard input, never from the command line",
+                           Writes::Nothing());
+  passwd->add_option("--data", args->data, "Hub data dir")->required();
+  passwd->add_option("--name", args->operator_name, "The operator's id, e.g. r01")->required();
+  passwd.Does([&cmd, args] { SetPassword(cmd, *args); });
 }
 
 // ---- the command line ------------------------------------------------------------------------
@@ -278,6 +363,12 @@ void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   run->add_option("--listen", a.run_options.listen, "Endpoint to serve, e.g. tcp://0.0.0.0:7100")->required();
   run->add_option("--upstream", a.run_options.upstream, "The city hub's endpoint (county hubs)");
   run->add_option("--upstream-key", a.upstream_key_hex, "The city hub's public key (hex)")->check(HexKey());
+  run->add_option("--http", a.http,
+                  "Serve the web pages, JSON API, /healthz and /metrics on ADDR:PORT, e.g. 127.0.0.1:8080 behind a "
+                  "reverse proxy (off unless given; docs/api.md)");
+  run.Check([args] {
+    if (!args->http.empty()) ParseHttpAddress(args->http);
+  });
   run.Does([&cmd, args] { RunDaemon(cmd, *args); });
 
   // Not run by a daemon: recovering fetches the hub's own feed before it writes anything, and a
@@ -322,6 +413,7 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddReviewCommands(*app, cmd);     // review, report, queue, reindex
   AddOversightCommands(*app, cmd);  // townships, inspect, complaint, annual, report oversight|assessment|outlets
   AddAuditCommands(*app, cmd);      // checkpoint, report county-sla, export-evidence, verify-evidence
+  AddUser(*app, cmd, args);
   return app;
 }
 

@@ -1,0 +1,44 @@
+// The hub's side of its web pages (web/hub_view.h): what `bangban-hub run --http` hands the web
+// server. The web room may not include hub/, so it defines the interface and this implements it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "daemon/control_socket.h"
+#include "web/hub_view.h"
+
+namespace bangban {
+
+class Hub;
+
+class HubWebView : public HubView {
+ public:
+  // `run_command` runs a command line as the daemon runs one handed to it over the control
+  // socket (RunHandedOff with the hub's own CLI), serialised with those: the web's review
+  // actions go through exactly the code of `bangban-hub review`.
+  HubWebView(Hub& hub, std::filesystem::path dir, std::function<ControlReply(const ControlRequest&)> run_command);
+
+  HubFacts Facts() const override;
+  HubFigures Figures() const override;
+  const CaseBook& cases() const override;
+  const FeedStore& store() const override;
+  const TransparencyLog& log() const override;
+  std::optional<Receipt> ReceiptFor(const RecordId& id) const override;
+  DeskAnswer Act(const DeskAction& action) override;
+  bool IsActiveOperator(const std::string& name, const std::string& role) const override;
+
+ private:
+  Hub& hub_;
+  std::filesystem::path dir_;
+  std::function<ControlReply(const ControlRequest&)> run_command_;
+};
+
+// The operators who may sign in, for `user passwd` and the web pages: for now the hub.toml
+// [review] roster, whose members are reviewers at a county hub and city auditors at the city hub.
+// (To be re-wired to the operator roster of `operator.enroll` records when it lands.)
+bool IsRosterOperator(const std::filesystem::path& dir, const std::string& hub_role, const std::string& name,
+                      const std::string& role);
+
+}  // namespace bangban

@@ -1,0 +1,221 @@
+// The web server of a real `bangban-hub run --http` with real records (tests/web/web_hub.h),
+// through a real HTTP client: health, metrics, the JSON API, and the security rules of
+// docs/api.md (sessions, roles, CSRF, sign-in back-off, no personal data in public answers).
+#include <gtest/gtest.h>
+
+#include "tests/web/web_hub.h"
+
+namespace webtest {
+namespace {
+
+class WebApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(hub_.Start()); }
+
+  Response Post(const std::string& target, const json& body, const std::string& cookie, const std::string& csrf) {
+    std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}, {"Cookie", cookie}};
+    if (!csrf.empty()) headers["X-CSRF-Token"] = csrf;
+    return Request(hub_.port(), "POST", target, body.dump(), headers);
+  }
+  json Queue(const std::string& cookie) {
+    return json::parse(Get(hub_.port(), "/api/queue", {{"Cookie", cookie}}).body);
+  }
+  static const json* Find(const json& queue, const std::string& app_id) {
+    for (const char* list : {"open", "paused"}) {
+      for (const json& e : queue[list]) {
+        if (e["app_id"] == app_id) return &e;
+      }
+    }
+    return nullptr;
+  }
+
+  WebHub hub_;
+};
+
+TEST_F(WebApiTest, HealthAndMetricsShowTheHubsFigures) {
+  Response health = Get(hub_.port(), "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  Response metrics = Get(hub_.port(), "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.Header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
+  // Three applications received and waiting; the hub's feed (enrollment) and the outlet's.
+  EXPECT_NE(metrics.body.find("bangban_queue_length{list=\"open\"} 3\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("bangban_feeds 2\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("bangban_records_stored 5\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("# TYPE bangban_open_cases gauge"), std::string::npos);
+  EXPECT_NE(metrics.body.find("bangban_records_out_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("bangban_http_requests_total{status=\"200\"}"), std::string::npos) << metrics.body;
+}
+
+TEST_F(WebApiTest, WithoutASessionEverythingButThePublicPartsIsRefused) {
+  for (const char* target :
+       {"/api/queue", "/api/session", "/api/cases/A-1", "/api/sla", "/api/dashboard", "/api/events"}) {
+    Response r = Get(hub_.port(), target);
+    EXPECT_EQ(r.status, 401) << target;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "not_logged_in") << target;
+  }
+  EXPECT_EQ(Post("/api/cases/A-1/accept", json::object(), "", "").status, 401);
+  EXPECT_EQ(Post("/api/cases/A-1/accept", json::object(), "bb_session=forged", "x").status, 401);
+  for (const char* page : {"/queue", "/dashboard", "/cases/A-1", "/"}) {
+    Response r = Get(hub_.port(), page);
+    EXPECT_EQ(r.status, 303) << page;
+    EXPECT_EQ(r.Header("location"), "/login") << page;
+  }
+  EXPECT_EQ(Get(hub_.port(), "/login").status, 200);
+  EXPECT_EQ(Get(hub_.port(), "/public/outlets").status, 200);
+  EXPECT_EQ(Get(hub_.port(), "/assets/chart.min.js").status, 200);
+}
+
+TEST_F(WebApiTest, SignInSetsAStrictHttpOnlyCookieAndRefusesWrongPasswords) {
+  Response refused;
+  EXPECT_EQ(hub_.Login("r01", "wrong password", &refused), "");
+  EXPECT_EQ(refused.status, 303);
+  EXPECT_EQ(refused.Header("location"), "/login?error=bad_login");
+  EXPECT_EQ(hub_.Login("r02", kPassword), "");  // on the roster, but no password set
+  EXPECT_EQ(hub_.Login("nobody", kPassword), "");
+
+  Response accepted;
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery", &accepted);
+  ASSERT_FALSE(cookie.empty());
+  EXPECT_EQ(accepted.Header("location"), "/queue");
+  const std::string set_cookie = accepted.Header("set-cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos) << set_cookie;
+  json session = hub_.Session(cookie);
+  EXPECT_EQ(session["name"], "r01");
+  EXPECT_EQ(session["role"], "reviewer");
+  EXPECT_EQ(session["hub"]["county"], "140802");
+  EXPECT_EQ(session["csrf"].get<std::string>().size(), 64u);
+
+  // Signing out needs the CSRF token too, and ends the session.
+  Response no_token = Request(hub_.port(), "POST", "/logout", "", {{"Cookie", cookie}});
+  EXPECT_EQ(no_token.status, 403);
+  Response out = Request(hub_.port(), "POST", "/logout", "csrf=" + session["csrf"].get<std::string>(),
+                         {{"Cookie", cookie}, {"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(out.status, 303);
+  EXPECT_EQ(Get(hub_.port(), "/api/queue", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(WebApiTest, RepeatedFailuresForANameAreThrottled) {
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(hub_.Login("r01", "wrong password"), "");
+  Response throttled;
+  EXPECT_EQ(hub_.Login("r01", "correct+horse+battery", &throttled), "");  // even the right one, for now
+  EXPECT_EQ(throttled.Header("location"), "/login?error=login_throttled");
+}
+
+TEST_F(WebApiTest, AnOperatorTakenOffTheRosterCannotSignInAndLosesTheSession) {
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  hub_.SetRoster({"r02"});
+  EXPECT_EQ(Get(hub_.port(), "/api/queue", {{"Cookie", cookie}}).status, 401);
+  EXPECT_EQ(hub_.Login("r01", "correct+horse+battery"), "");
+}
+
+TEST_F(WebApiTest, ActionsNeedTheCsrfTokenAndGoThroughTheReviewCommand) {
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  const std::string csrf = hub_.Session(cookie)["csrf"];
+  json queue = Queue(cookie);
+  ASSERT_NE(Find(queue, "A-1"), nullptr) << queue.dump();
+  EXPECT_EQ((*Find(queue, "A-1"))["state"], "received");
+
+  // No token, or a wrong one: 403 and nothing written.
+  for (const std::string& token : {std::string(), std::string(64, '0')}) {
+    Response r = Post("/api/cases/A-1/accept", json::object(), cookie, token);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "bad_csrf");
+  }
+  EXPECT_EQ((*Find(Queue(cookie), "A-1"))["state"], "received");
+
+  // The workflow's own refusals come back as the review command gives them.
+  Response early = Post("/api/cases/A-1/approve", json::object(), cookie, csrf);
+  EXPECT_EQ(early.status, 409) << early.body;
+  EXPECT_EQ(json::parse(early.body)["error"]["code"], "workflow");
+  Response unknown = Post("/api/cases/Z-9/accept", json::object(), cookie, csrf);
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  Response no_reason = Post("/api/cases/A-1/reject", json::object(), cookie, csrf);
+  EXPECT_EQ(no_reason.status, 400) << no_reason.body;
+  EXPECT_EQ(Post("/api/cases/A-1/delete", json::object(), cookie, csrf).status, 400);
+  EXPECT_EQ(Post("/api/cases/A-1/accept", {{"reason", std::string("a\x01")}}, cookie, csrf).status, 400);
+  // A value that looks like an option stays a value.
+  Response option_like = Post("/api/cases/--auto/accept", json::object(), cookie, csrf);
+  EXPECT_EQ(option_like.status, 404) << option_like.body;
+
+  Response accepted = Post("/api/cases/A-1/accept", {{"outlet_id", "YH-001"}}, cookie, csrf);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  Response approved = Post("/api/cases/A-1/approve", json::object(), cookie, csrf);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  json answer = json::parse(approved.body);
+  EXPECT_EQ(answer["state"], "approved");
+  EXPECT_EQ(answer["reviewer"], "r01");
+
+  // The CLI sees the same signed record: the case approved by r01.
+  cli::Result report = hub_.Hub({"report", "sla", "--data", "H", "--apps", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.Describe();
+  bool seen = false;
+  const json sla = json::parse(report.out);
+  for (const json& app : sla["apps"]) {
+    if (app["app_id"] != "A-1") continue;
+    seen = true;
+    EXPECT_EQ(app["state"], "approved");
+    EXPECT_EQ(app["reviewer"], "r01");
+  }
+  EXPECT_TRUE(seen) << report.out;
+
+  // The detail: the timeline of signed records, each verified with its receipt.
+  Response detail = Get(hub_.port(), "/api/cases/A-1", {{"Cookie", cookie}});
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  json d = json::parse(detail.body);
+  EXPECT_EQ(d["state"], "approved");
+  ASSERT_EQ(d["timeline"].size(), 3u) << detail.body;
+  EXPECT_EQ(d["timeline"][0]["action"], "submit");
+  EXPECT_EQ(d["timeline"][2]["action"], "approve");
+  EXPECT_EQ(d["timeline"][2]["record_id"], answer["id"]);
+  for (const json& e : d["timeline"]) {
+    EXPECT_TRUE(e["signature_ok"].get<bool>()) << e.dump();
+    EXPECT_TRUE(e["verified"].get<bool>()) << e.dump();
+  }
+  // The page never carries the applicant's clear identity.
+  EXPECT_EQ(detail.body.find(kIdNumber), std::string::npos);
+  EXPECT_EQ(detail.body.find(kApplicantName), std::string::npos);
+}
+
+TEST_F(WebApiTest, TheQueueFiltersAndTheDashboardFiguresAnswer) {
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  json establish = json::parse(Get(hub_.port(), "/api/queue?kind=establish", {{"Cookie", cookie}}).body);
+  ASSERT_EQ(establish["open"].size(), 1u) << establish.dump();
+  EXPECT_EQ(establish["open"][0]["app_id"], "C-1");
+  EXPECT_EQ(json::parse(Get(hub_.port(), "/api/queue?outlet=YH-002", {{"Cookie", cookie}}).body)["open"].size(), 0u);
+  json dashboard = json::parse(Get(hub_.port(), "/api/dashboard", {{"Cookie", cookie}}).body);
+  ASSERT_EQ(dashboard["counties"].size(), 1u) << dashboard.dump();
+  EXPECT_EQ(dashboard["counties"][0]["county"], "140802");
+  EXPECT_EQ(dashboard["counties"][0]["received"], 3);
+  EXPECT_TRUE(dashboard["counties"][0]["score"].is_null());  // the oversight figures are pending, not zero
+  EXPECT_EQ(dashboard["on_time_by_day"].size(), 14u);
+  Response bad_date = Get(hub_.port(), "/api/sla?from=2026-13-01", {{"Cookie", cookie}});
+  EXPECT_EQ(bad_date.status, 400);
+}
+
+TEST_F(WebApiTest, ThePublicDirectoryListsOutletsAndNoPersonalData) {
+  Response all = Get(hub_.port(), "/public/api/outlets");
+  ASSERT_EQ(all.status, 200);
+  json outlets = json::parse(all.body)["outlets"];
+  ASSERT_EQ(outlets.size(), 1u) << all.body;
+  EXPECT_EQ(outlets[0]["outlet_id"], "YH-001");
+  EXPECT_EQ(outlets[0]["township"], "东郭镇");
+  EXPECT_EQ(outlets[0]["phone"], "0359-2000001");
+  EXPECT_EQ(json::parse(Get(hub_.port(), "/public/api/outlets?township=%E4%B8%9C%E9%83%AD").body)["outlets"].size(),
+            1u);
+  EXPECT_EQ(json::parse(Get(hub_.port(), "/public/api/outlets?county=140829").body)["outlets"].size(), 0u);
+  for (const char* target : {"/public/api/outlets", "/public/outlets", "/metrics", "/healthz", "/login"}) {
+    const std::string body = Get(hub_.port(), target).body;
+    EXPECT_EQ(body.find(kIdNumber), std::string::npos) << target;
+    EXPECT_EQ(body.find(kApplicantName), std::string::npos) << target;
+    EXPECT_EQ(body.find("盐湖区小店"), std::string::npos) << target;
+  }
+}
+
+}  // namespace
+}  // namespace webtest

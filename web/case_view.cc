@@ -1,0 +1,103 @@
+#include "web/case_view.h"
+
+#include "protocol/clock.h"
+#include "review/sla_report.h"
+
+namespace bangban {
+namespace {
+
+Json TextOrNull(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(FormatRfc3339(ms)) : Json(nullptr); }
+
+std::string_view FateName(EventFate fate) {
+  switch (fate) {
+    case EventFate::kApplied:
+      return "applied";
+    case EventFate::kIgnored:
+      return "ignored";
+    case EventFate::kConflict:
+      return "conflict";
+  }
+  return "applied";
+}
+
+// Who holds `key`, as the hub's enrollments (or its own key) say.
+std::string AuthorName(const HubView& hub, const HubFacts& facts, const PublicKey& key) {
+  if (key == facts.key) return facts.name;
+  if (auto e = hub.store().FindEnrollment(key))
+    return e->outlet_id.empty() ? e->name : e->name + " (" + e->outlet_id + ")";
+  return "";
+}
+
+Json TimelineEntry(const HubView& hub, const HubFacts& facts, const CaseEvent& e) {
+  Json entry = {{"action", std::string(ToString(e.action))},
+                {"fate", std::string(FateName(e.fate))},
+                {"author", KeyId(e.author)},
+                {"author_name", AuthorName(hub, facts, e.author)},
+                {"seq", e.seq},
+                {"ts", TimeOrNull(e.ts_ms)},
+                {"received", TimeOrNull(e.received_ms)},
+                {"reviewer", TextOrNull(e.reviewer)},
+                {"record_id", nullptr},
+                {"type", nullptr},
+                {"signature_ok", false},
+                {"receipt", nullptr},
+                {"verified", false}};
+  std::optional<Record> record = hub.store().GetBySeq(e.author, e.seq);
+  if (!record) return entry;
+  entry["record_id"] = ToHex(record->id());
+  entry["type"] = record->type();
+  const bool signature_ok = record->VerifySignature();
+  entry["signature_ok"] = signature_ok;
+  const std::optional<Receipt> receipt = hub.ReceiptFor(record->id());
+  if (receipt) {
+    const bool receipt_ok = receipt->Verify(facts.key);
+    entry["receipt"] = {{"index", receipt->index},
+                        {"tree_size", receipt->head.size},
+                        {"signed_at", FormatRfc3339(receipt->head.timestamp_ms)},
+                        {"verified", receipt_ok}};
+    entry["verified"] = signature_ok && receipt_ok;
+  }
+  return entry;
+}
+
+}  // namespace
+
+Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms) {
+  const HubFacts facts = hub.Facts();
+  const CaseSummary& s = file.summary;
+  Json detail = {{"app_id", file.app_id},
+                 {"county", file.county},
+                 {"outlet_id", file.outlet_id},
+                 {"also_filed_by", s.also_filed_by},
+                 {"kind", s.app_kind},
+                 {"entity_type", s.entity_type},
+                 {"channel", s.channel},
+                 {"state", std::string(ToString(s.state))},
+                 {"colour", IsCompleted(s.state) ? "done" : "none"},
+                 {"received", TimeOrNull(s.received_ms)},
+                 {"deadline", TimeOrNull(s.deadline_ms)},
+                 {"completed_at", TimeOrNull(s.end_ms)},
+                 {"elapsed_working_minutes", s.elapsed_ms / 60000},
+                 {"reviewer", TextOrNull(s.reviewer)},
+                 {"assigned_reviewer", TextOrNull(s.assigned_reviewer)},
+                 {"uscc", TextOrNull(s.uscc)},
+                 {"returns", s.returns}};
+  // An open case is evaluated now, as the queue shows it (its colour and working time move).
+  if (!IsCompleted(s.state)) {
+    const Json queue = BuildQueue(hub.cases(), at_ms);
+    for (const char* list : {"open", "paused"}) {
+      for (const Json& q : queue[list]) {
+        if (q["app_id"] == file.app_id && q["outlet_id"] == file.outlet_id && q["county"] == file.county) {
+          for (const char* field : {"state", "colour", "deadline", "elapsed_working_minutes"}) detail[field] = q[field];
+        }
+      }
+    }
+  }
+  Json timeline = Json::array();
+  for (const CaseEvent& e : file.events) timeline.push_back(TimelineEntry(hub, facts, e));
+  detail["timeline"] = std::move(timeline);
+  return detail;
+}
+
+}  // namespace bangban

@@ -1,0 +1,22 @@
+// One application as the detail page shows it: the case as it stands, and the timeline of the
+// signed records it was derived from, each re-verified as it is shown (its signature, and the
+// hub's receipt: an inclusion proof in the hub's transparency log under a signed tree head).
+// It shows no personal data: the sealed ID number and name stay sealed (opening them is the
+// applicant-data work's signed access trace, not this page's).
+#pragma once
+
+#include <cstdint>
+
+#include "protocol/schema.h"
+#include "review/case_book.h"
+#include "web/hub_view.h"
+
+namespace bangban {
+
+// {"app_id", "county", "outlet_id", "also_filed_by", "kind", "entity_type", "channel", "state",
+//  "colour", "received", "deadline", "elapsed_working_minutes", "reviewer", "assigned_reviewer",
+//  "uscc", "returns", "timeline": [{"action", "fate", "type", "record_id", "author", "author_name",
+//  "seq", "ts", "received", "reviewer", "signature_ok", "receipt": {...} | null, "verified"}]}
+Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms);
+
+}  // namespace bangban

@@ -1,0 +1,91 @@
+// What the web pages need of the hub that serves them, as small interfaces the hub implements.
+// The web room may not include hub/ (docs/architecture.md, Layers), so the hub hands the server
+// these when `bangban-hub run --http` starts it: its projections and store to read, its review
+// desk to act through, and the operators who may sign in.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/identity.h"
+#include "review/case_book.h"
+#include "storage/feed_store.h"
+#include "storage/transparency_log.h"
+
+namespace bangban {
+
+// Who the hub is (hub.toml).
+struct HubFacts {
+  std::string role;    // county | city
+  std::string name;    // e.g. 盐湖区行政审批服务管理局
+  std::string county;  // the county's code, or the city's at the city hub
+  PublicKey key{};
+  bool simulation = false;
+};
+
+// One replication peer, as `bangban-hub status` shows it.
+struct PeerFigures {
+  std::string key_id;  // the first 16 hex digits of its key
+  std::string name, outlet_id;
+  uint64_t records_received = 0;
+  uint64_t backlog = 0;
+  std::map<std::string, uint64_t> rejections;  // by error code
+};
+
+// The hub's counters for /metrics.
+struct HubFigures {
+  uint64_t records = 0;  // stored, all feeds
+  uint64_t feeds = 0;
+  uint64_t records_acked_upstream = 0;  // records out: what the upstream hub acknowledged
+  uint64_t buffered = 0;
+  std::vector<PeerFigures> peers;
+};
+
+// A review action taken in the browser; the operator signed in is the reviewer who acts.
+struct DeskAction {
+  std::string action;  // accept | correct | approve | reject | assign
+  std::string app_id;
+  std::string outlet_id;  // may be empty when one outlet filed the app_id
+  std::string operator_name;
+  std::string assignee;  // assign: who is assigned ("" with auto_assign)
+  bool auto_assign = false;
+  std::string reason;
+  std::string uscc;
+};
+
+// What the desk answered: on success `record_id` and the case's new `state`; otherwise the
+// error's code and sentence, exactly as `bangban-hub review` prints them.
+struct DeskAnswer {
+  bool ok = false;
+  std::string record_id, state, reviewer;
+  std::string error_code, message;
+};
+
+class HubView {
+ public:
+  virtual ~HubView() = default;
+
+  virtual HubFacts Facts() const = 0;
+  // Cheap enough for each /metrics scrape (reads heads, enrollments and peer counters).
+  virtual HubFigures Figures() const = 0;
+  virtual const CaseBook& cases() const = 0;
+  virtual const FeedStore& store() const = 0;
+  virtual const TransparencyLog& log() const = 0;
+  // The hub's receipt for a stored record: its inclusion under a signed tree head, signing a
+  // fresh head if none covers the record yet (as a node's receipt request does). nullopt if the
+  // record is not in the log.
+  virtual std::optional<Receipt> ReceiptFor(const RecordId& id) const = 0;
+
+  // Runs the action through the very code `bangban-hub review` runs (its checks, its record),
+  // one action at a time with the commands handed to the daemon. Never throws for a refusal.
+  virtual DeskAnswer Act(const DeskAction& action) = 0;
+
+  // Whether `name` is an active operator of this hub with `role` (reviewer, county_admin,
+  // city_auditor). The county is the hub's own.
+  virtual bool IsActiveOperator(const std::string& name, const std::string& role) const = 0;
+};
+
+}  // namespace bangban

@@ -1,0 +1,88 @@
+// WebApp: every page and endpoint of a hub's web server (docs/api.md), as one request handler
+// for HttpServer. It reads the hub's projections through HubView, acts through its review desk,
+// and checks on every request who is signed in, with what role, for which county.
+//
+//   open:        /healthz, /metrics, /login, /public/outlets, /public/api/outlets, /assets/*
+//   signed in:   /queue, /cases/APP_ID, /dashboard pages; GET /api/...; /api/events (SSE)
+//   actions:     POST /api/cases/APP_ID/ACTION and /logout, with the session's CSRF token
+//
+// WebServer puts it together with an HttpServer; the hub starts one for `run --http`.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "review/case_book.h"
+#include "web/dashboard.h"
+#include "web/http_server.h"
+#include "web/hub_view.h"
+#include "web/outlet_directory.h"
+#include "web/password_file.h"
+#include "web/sessions.h"
+
+namespace bangban {
+
+class WebApp {
+ public:
+  // `outlets` and `dashboard` are the sources of the public directory and the city dashboard;
+  // null: the interim ones (StoreOutletSource, SlaDashboardSource).
+  WebApp(HubView& hub, std::filesystem::path data_dir, std::unique_ptr<OutletSource> outlets = nullptr,
+         std::unique_ptr<DashboardSource> dashboard = nullptr);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Cheap and safe from any thread (a store observer calls it inside its write transaction):
+  // the next Tick tells the live pages that records arrived.
+  void NoteRecordsStored() { ++records_stored_; }
+  // Likewise for cases that changed colour (the running hub's SLA watch).
+  void NoteColourChanges(const std::vector<ColourChange>& changes);
+  // Once a second: publishes what changed to the live pages of `server`.
+  void Tick(HttpServer& server);
+  // The server whose response counts /metrics reports.
+  void SetServer(const HttpServer* server) { server_ = server; }
+
+ private:
+  struct Caller;  // who is asking: the session, if any
+  HttpResponse Route(const HttpRequest& request, const Caller& caller);
+  HttpResponse Login(const HttpRequest& request);
+  HttpResponse Logout(const HttpRequest& request, const Caller& caller);
+  HttpResponse Page(const std::string& file, const Caller& caller);
+  HttpResponse Metrics();
+  HttpResponse Queue(const HttpRequest& request);
+  HttpResponse CaseGet(const std::string& app_id, const HttpRequest& request);
+  HttpResponse CaseAct(const std::string& app_id, const std::string& action, const HttpRequest& request,
+                       const Caller& caller);
+  HttpResponse PublicOutlets(const HttpRequest& request);
+  std::string RoleOf(const std::string& name) const;
+
+  HubView& hub_;
+  PasswordFile passwords_;
+  Sessions sessions_;
+  LoginThrottle throttle_;
+  std::unique_ptr<OutletSource> outlets_;
+  std::unique_ptr<DashboardSource> dashboard_;
+  const HttpServer* server_ = nullptr;
+  std::atomic<uint64_t> records_stored_{0};
+  uint64_t records_published_ = 0;
+  std::mutex colour_mutex_;
+  std::vector<ColourChange> colour_changes_;  // since the last Tick (bounded)
+};
+
+// The web server of a running hub: a WebApp served by an HttpServer on `address`:`port`.
+class WebServer {
+ public:
+  // Error(ErrorCode::kBind) if it cannot listen there.
+  WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port);
+  WebApp& app() { return *app_; }
+  uint16_t port() const { return server_->port(); }
+
+ private:
+  std::unique_ptr<WebApp> app_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+}  // namespace bangban

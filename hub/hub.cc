@@ -129,12 +129,16 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
 }
 
-ImportReport Hub::Import(const std::filesystem::path& file) {
+ImportReport Hub::Import(const std::filesystem::path& file, const std::atomic<bool>* stop) {
   std::vector<std::string> collisions;
   CaseBook::CollisionWatch watch([&](const std::string& note) {
-    if (std::find(collisions.begin(), collisions.end(), note) == collisions.end()) collisions.push_back(note);
+    // Bounded like the report's problems: a huge bundle must not grow this without end.
+    if (collisions.size() < kMaxListedProblems &&
+        std::find(collisions.begin(), collisions.end(), note) == collisions.end()) {
+      collisions.push_back(note);
+    }
   });
-  ImportReport report = ImportBundle(*store_, file);
+  ImportReport report = ImportBundle(*store_, file, stop);
   report.warnings.insert(report.warnings.end(), collisions.begin(), collisions.end());
   return report;
 }

@@ -49,7 +49,8 @@ class Hub {
 
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
   // in the report's warnings (stored all the same: each outlet's application is its own case).
-  ImportReport Import(const std::filesystem::path& file);
+  // Streams the file (ImportBundle); with `stop` (the daemon's), ends early once it is set.
+  ImportReport Import(const std::filesystem::path& file, const std::atomic<bool>* stop = nullptr);
   // A county hub's review (CaseBook::Review with this hub's key). Error(ErrorCode::kBackdated) if the
   // clock is before the latest tree head this hub signed: a decision is never dated before
   // what the hub already attested.

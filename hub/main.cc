@@ -111,16 +111,17 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   Hub hub(dir);
   if (!a.run_options.upstream.empty()) a.run_options.upstream_key = UpstreamKey(hub, a);
   const std::atomic<bool>& stop = StopOnSignals();
-  // Handed-off commands run on the control socket's thread while the serving thread ingests and
-  // the upstream thread replicates, as commands in other processes did. That is safe: every
-  // write is an LMDB transaction (one writer at a time, serialised by LMDB); FeedStore and
-  // TransparencyLog keep nothing in memory; CaseBook's memory is fixed at start or guarded (the
-  // profile cache, the live clock watch); and only this thread calls CaseBook::Review, one
-  // request at a time (its strict workflow check keys on the calling thread).
+  // Handed-off commands run on the control socket's lanes (`import` on its own thread, the rest
+  // on another) while the serving thread ingests and the upstream thread replicates, as commands
+  // in other processes did. That is safe: every write is an LMDB transaction (one writer at a
+  // time, serialised by LMDB); FeedStore and TransparencyLog keep nothing in memory; CaseBook's
+  // memory is fixed at start or guarded (the profile cache, the live clock watch); an import
+  // ingests as the serving thread does; and only the other lane's thread calls CaseBook::Review,
+  // one request at a time (its strict workflow check keys on the calling thread).
   ControlServer control(
       dir, CommandsForDaemon<Hub>(BuildApp),
       [&](const ControlRequest& request) {
-        ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
+        ControlReply reply = RunHandedOff<Hub>(request, hub, dir, BuildApp, stop);
         hub.WakeUpstream();  // what it stored reaches the city now
         return reply;
       },
@@ -233,7 +234,7 @@ void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
   import_cmd.Does([&cmd, args] {
-    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
+    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file), cmd.stop), args->json);
   });
 
   auto export_cmd =

@@ -324,6 +324,8 @@ void OutletNode::WakeReplication() { replication_.Wake(); }
 
 size_t OutletNode::Export(const std::filesystem::path& file) const { return ExportStore(*store_, file); }
 
-ImportReport OutletNode::Import(const std::filesystem::path& file) { return ImportBundle(*store_, file); }
+ImportReport OutletNode::Import(const std::filesystem::path& file, const std::atomic<bool>* stop) {
+  return ImportBundle(*store_, file, stop);
+}
 
 }  // namespace bangban

@@ -63,7 +63,8 @@ class OutletNode {
   void WakeReplication();
 
   size_t Export(const std::filesystem::path& file) const;
-  ImportReport Import(const std::filesystem::path& file);
+  // Streams the file (ImportBundle); with `stop` (the daemon's), ends early once it is set.
+  ImportReport Import(const std::filesystem::path& file, const std::atomic<bool>* stop = nullptr);
 
   const NodeConfig& config() const { return config_; }
   const PublicKey& public_key() const { return key_.public_key(); }

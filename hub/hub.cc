@@ -7,6 +7,9 @@
 
 #include "crypto/coding.h"
 #include "protocol/clock.h"
+#include "protocol/identifiers.h"
+#include "protocol/text_safety.h"
+#include "storage/record_flags.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 
@@ -112,6 +115,21 @@ Record Hub::Enroll(const EnrollRequest& r) {
   if (r.role == "outlet" && r.outlet_id.empty()) {
     throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
+  if (!r.outlet_id.empty() && !IsValidOutletId(r.outlet_id)) {
+    throw Error(ErrorCode::kUsage,
+                "--outlet-id '" + r.outlet_id + "': use 1-64 of A-Z a-z 0-9 . _ -; nothing was written");
+  }
+  if (const std::string why = UnsafeTextInBody(body); !why.empty()) {
+    throw Error(ErrorCode::kInvalidBody, "key.enroll: body." + why + ": not allowed in a name; nothing was written");
+  }
+  // A hub's own key, or a root it trusts, enrolled as something else would give that key two
+  // roles (and an outlet's records the hub's authority): never.
+  if (r.key == key_.public_key()) {
+    throw Error(ErrorCode::kNotAuthorized, "key " + KeyId(r.key) + " is this hub's own key; it cannot be enrolled");
+  }
+  if (config_.city_key && r.key == *config_.city_key) {
+    throw Error(ErrorCode::kNotAuthorized, "key " + KeyId(r.key) + " is the city's key; it cannot be enrolled");
+  }
   return store_->AppendOwn(key_, {{"key.enroll", body}}).front();
 }
 
@@ -216,8 +234,9 @@ SyncClient::Result Hub::Recover(const std::string& upstream, const PublicKey& up
   return SyncClient(std::move(options)).SyncOnce();
 }
 
-std::vector<std::string> Hub::Audit() const {
+std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
   std::vector<std::string> problems = store_->Audit();
+  if (flags != nullptr) *flags = FlagStoredRecords(*store_, config_.role == "county" ? config_.county : "");
   store_->env().Read([&](LmdbTxn& txn) {
     for (std::string& p : log_->Audit(txn, key_.public_key())) problems.push_back("transparency log: " + p);
   });

@@ -74,8 +74,9 @@ class Hub {
   // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.
   void WakeUpstream();
 
-  // Problems found by re-verifying the whole store; empty means clean.
-  std::vector<std::string> Audit() const;
+  // Problems found by re-verifying the whole store; empty means clean. With `flags`, also the
+  // stored records that are wrong for this hub (storage/record_flags.h): kept, ignored, named.
+  std::vector<std::string> Audit(std::vector<std::string>* flags = nullptr) const;
   HubStatus Status() const;
 
   const HubConfig& config() const { return config_; }

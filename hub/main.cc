@@ -15,6 +15,7 @@
 #include "daemon/signals.h"
 #include "hub/hub.h"
 #include "hub/review_commands.h"
+#include "protocol/identifiers.h"
 
 using namespace bangban;
 
@@ -90,6 +91,9 @@ void CheckEnroll(const Args& a) {
   if (a.enroll.role == "outlet" && a.enroll.outlet_id.empty()) {
     throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
+  if (!a.enroll.outlet_id.empty() && !IsValidOutletId(a.enroll.outlet_id)) {
+    throw Error(ErrorCode::kUsage, "--outlet-id '" + a.enroll.outlet_id + "': use 1-64 of A-Z a-z 0-9 . _ -");
+  }
 }
 
 void Enroll(HubCommand& cmd, Args& a) {
@@ -143,25 +147,31 @@ int Recover(HubCommand& cmd, const Args& a) {
 
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
-  std::vector<std::string> problems = hub.Audit();
+  std::vector<std::string> flags;
+  std::vector<std::string> problems = hub.Audit(&flags);
   HubStatus status = hub.Status();
   if (a.json) {
     Json quarantined = Json::array();
     for (const QuarantineReport& q : status.quarantined) quarantined.push_back(q.ToJson());
     PrintJson(cmd.out, {{"clean", problems.empty()},
                         {"problems", problems},
+                        {"flags", flags},
                         {"records", status.records},
                         {"feeds", status.feeds},
                         {"quarantined", quarantined},
                         {"simulation", status.simulation}});
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
+    // Flags are records kept as signed but wrong for this hub (principle 6): not damage, so the
+    // audit is still clean, but each is named.
+    for (const std::string& f : flags) cmd.out << "flag: " << f << "\n";
     for (const QuarantineReport& q : status.quarantined) {
       cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
     if (status.simulation) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
     cmd.out << (problems.empty() ? "audit clean: " : "audit FAILED: ") << status.records << " records in "
-            << status.feeds << " feeds, " << problems.size() << " problems\n";
+            << status.feeds << " feeds, " << problems.size() << " problems"
+            << (flags.empty() ? "" : ", " + std::to_string(flags.size()) + " flagged records") << "\n";
   }
   return problems.empty() ? kExitOk : kExitError;
 }

@@ -71,6 +71,9 @@ class OutletNode {
   FeedStore& store() { return *store_; }
 
  private:
+  // Error(ErrorCode::kInvalidBody) if `entry` is a finance.referral naming another outlet than
+  // this node's.
+  void RequireOwnOutlet(const IntakeEntry& entry) const;
   DataDir dir_;
   NodeConfig config_;
   SigningKey key_;

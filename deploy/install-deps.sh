@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   clang-format
   iproute2 procps
+  faketime
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -74,6 +75,9 @@ struct CommandContext {
   // In the daemon: `in` holds the input the sender read for the command (its FILE or standard
   // input), so the command reads `in` instead of opening FILE itself.
   bool input_sent = false;
+  // In the daemon: its stop flag (SIGTERM), which a long command (import) checks as it goes.
+  // From the shell: none (a signal ends the process; every write is one LMDB transaction).
+  const std::atomic<bool>* stop = nullptr;
   // Subcommand callbacks return their exit code here (as RunCommandLine expects).
   int exit_code = kExitOk;
   // Every subcommand's declaration, by name ("report sla" for a nested one), as AddCommand made it.

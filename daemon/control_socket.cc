@@ -18,6 +18,8 @@ namespace bangban {
 namespace {
 
 constexpr int kVersion = 1;
+// The command that runs on a lane of its own (control_socket.h).
+constexpr std::string_view kImportLane = "import";
 // How often a waiting command checks that the daemon still lives.
 constexpr auto kLivenessCheck = std::chrono::milliseconds(500);
 
@@ -116,7 +118,7 @@ ControlServer::ControlServer(const std::filesystem::path& data_dir, std::set<std
       handler_(std::move(handler)),
       stop_(stop),
       context_(1),
-      socket_(context_, zmq::socket_type::rep) {
+      socket_(context_, zmq::socket_type::router) {
   const std::string endpoint = ControlEndpoint(data_dir);
   // We hold the daemon lock, so a socket file here is a killed daemon's.
   std::error_code ec;
@@ -134,44 +136,62 @@ ControlServer::ControlServer(const std::filesystem::path& data_dir, std::set<std
   }
   ::umask(old_umask);
   if (::chmod(file_.c_str(), 0600) != 0) throw Error(ErrorCode::kControlSocket, "cannot chmod 0600 " + file_.string());
+  for (const std::string& name : {std::string(kImportLane), std::string()}) {
+    Lane& lane = lanes_[name];
+    lane.thread = std::thread([this, &lane] { Work(lane); });
+  }
   thread_ = std::thread([this] { Serve(); });
 }
 
 ControlServer::~ControlServer() {
   closing_ = true;
   if (thread_.joinable()) thread_.join();
+  StopLanes();  // when Serve ended by an exception of its own
   socket_.close();
   std::error_code ec;
   std::filesystem::remove(file_, ec);  // we still hold the lock: the file is ours
 }
 
 void ControlServer::Serve() {
+  size_t in_hand = 0;
   while (!stop_ && !closing_) {
     try {
       zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) == 0) continue;
-      zmq::message_t message;
-      if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;
-      while (message.more()) {  // a request is one frame; read any others so REP may answer
-        zmq::message_t extra;
-        if (!socket_.recv(extra, zmq::recv_flags::none) || !extra.more()) break;
-      }
-      Bytes reply = EncodeReply(Handle(message));
-      socket_.send(zmq::const_buffer(reply.data(), reply.size()), zmq::send_flags::none);
+      // While a lane works, look often for its answer; otherwise only for stop.
+      const auto wait = in_hand > 0 ? std::chrono::milliseconds(5) : std::chrono::milliseconds(200);
+      if (zmq::poll(&item, 1, wait) > 0) Receive();
+      in_hand = SendFinished();
     } catch (const std::exception& e) {
       spdlog::error("control socket: {}", e.what());
     }
   }
+  StopLanes();
+  try {
+    SendFinished();
+  } catch (const std::exception& e) {
+    spdlog::error("control socket: {}", e.what());
+  }
 }
 
-ControlReply ControlServer::Handle(const zmq::message_t& message) {
+void ControlServer::Receive() {
+  // A REQ peer's request arrives as [routing id][empty][request]; anything else is dropped.
+  std::vector<zmq::message_t> frames;
+  do {
+    zmq::message_t frame;
+    if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return;
+    const bool more = frame.more();
+    if (frames.size() < 3) frames.push_back(std::move(frame));  // more frames than a request has: not kept
+    if (!more) break;
+  } while (true);
+  if (frames.size() != 3 || frames[1].size() != 0) return;
+  const std::string peer = frames[0].to_string();
   ControlRequest request;
   try {
-    request = DecodeControlRequest(ByteView(static_cast<const uint8_t*>(message.data()), message.size()));
+    request = DecodeControlRequest(ByteView(static_cast<const uint8_t*>(frames[2].data()), frames[2].size()));
   } catch (const Error& e) {
-    return ErrorReply(e);
+    return Send(peer, ErrorReply(e));
   } catch (const std::exception& e) {
-    return ErrorReply(Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what()));
+    return Send(peer, ErrorReply(Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what())));
   }
   std::string command = request.argv.size() > 1 ? request.argv[1] : "";
   // A nested subcommand is declared by its full name ("complaint verdict").
@@ -180,13 +200,45 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
   }
   if (!commands_.count(command)) {
     spdlog::warn("control socket: refused a request for a command the daemon does not run");
-    return ErrorReply(Error(ErrorCode::kUsage, "the daemon runs only these commands for others: " + Join(commands_)));
+    return Send(peer, ErrorReply(Error(ErrorCode::kUsage,
+                                       "the daemon runs only these commands for others: " + Join(commands_))));
   }
+  std::lock_guard lock(mutex_);
+  Lane& lane = lanes_.at(command == kImportLane ? std::string(kImportLane) : std::string());
+  if (lane.waiting.size() >= kMaxWaitingPerLane) {
+    spdlog::warn("control socket: refused `{}`: {} requests wait already", command, lane.waiting.size());
+    return Send(peer, ErrorReply(Error(ErrorCode::kControlSocket,
+                                       "the daemon has " + std::to_string(lane.waiting.size()) + " `" + command +
+                                           "`-lane commands waiting already; nothing was done: try again later")));
+  }
+  lane.waiting.push_back({peer, std::move(request)});
+  ++in_hand_;
+  wake_.notify_all();
+}
+
+void ControlServer::Work(Lane& lane) {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return lanes_closing_ || !lane.waiting.empty(); });
+      if (lanes_closing_) return;  // what still waits is answered by StopLanes
+      job = std::move(lane.waiting.front());
+      lane.waiting.pop_front();
+    }
+    ControlReply reply = Run(job.request);
+    std::lock_guard lock(mutex_);
+    finished_.emplace_back(std::move(job.peer), std::move(reply));
+  }
+}
+
+ControlReply ControlServer::Run(const ControlRequest& request) {
+  const std::string command = request.argv.size() > 1 ? request.argv[1] : "";
   ControlReply reply;
   try {
-    // The sender's clock, on this thread only; every clock read of a handed-off command happens
-    // here (node intake's worker threads get the date from this thread; FeedStore stamps records
-    // on the calling thread).
+    // The sender's clock, on this lane's thread only; every clock read of a handed-off command
+    // happens here (node intake's worker threads get the date from this thread; FeedStore stamps
+    // records on the calling thread).
     ScopedNow clock(request.now ? std::optional<int64_t>(ParseNowSetting(*request.now)) : std::nullopt);
     reply = handler_(request);
   } catch (const Error& e) {
@@ -196,6 +248,48 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
   }
   spdlog::info("control socket: ran `{}`, exit {}", command, reply.exit_code);
   return reply;
+}
+
+void ControlServer::Send(const std::string& peer, const ControlReply& reply) {
+  const Bytes bytes = EncodeReply(reply);
+  socket_.send(zmq::buffer(peer), zmq::send_flags::sndmore);
+  socket_.send(zmq::message_t(), zmq::send_flags::sndmore);
+  socket_.send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+}
+
+size_t ControlServer::SendFinished() {
+  std::deque<std::pair<std::string, ControlReply>> ready;
+  size_t still;
+  {
+    std::lock_guard lock(mutex_);
+    ready.swap(finished_);
+    in_hand_ -= ready.size();
+    still = in_hand_;
+  }
+  for (const auto& [peer, reply] : ready) Send(peer, reply);
+  return still;
+}
+
+void ControlServer::StopLanes() {
+  {
+    std::lock_guard lock(mutex_);
+    if (lanes_closing_) return;
+    lanes_closing_ = true;
+  }
+  wake_.notify_all();
+  for (auto& [name, lane] : lanes_) {
+    if (lane.thread.joinable()) lane.thread.join();
+  }
+  // The lanes are done; what still waits never ran.
+  std::lock_guard lock(mutex_);
+  for (auto& [name, lane] : lanes_) {
+    for (Job& job : lane.waiting) {
+      finished_.emplace_back(std::move(job.peer),
+                             ErrorReply(Error(ErrorCode::kDaemonStopped,
+                                              "the daemon stopped before it ran this command; nothing was done")));
+    }
+    lane.waiting.clear();
+  }
 }
 
 // ---- the command's side --------------------------------------------------------------------

@@ -18,18 +18,30 @@
 // BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
 // had none: protocol/clock.h; a party that is not a simulation party refuses a fixed one when
 // the command opens it, Error(ErrorCode::kFixedClockRefused)). Bundles for `import` are opened by the daemon, by path.
-// Requests are served one at a time on the server's own thread.
+//
+// Lanes: `import` runs on a thread of its own, every other command on one shared thread, each
+// lane one request at a time in arrival order. An import reads a file of any size the operator
+// names (streamed, and stopped by SIGTERM, but it may still take minutes), so `enroll`, `review`
+// and `submit` never wait behind one; an import ingests as the serving thread does, which the
+// daemon already runs beside the commands. At most kMaxWaitingPerLane requests wait per lane;
+// one more is refused at once (Error(ErrorCode::kControlSocket)), so nothing the socket
+// receives grows without bound. Requests still waiting when the daemon stops are answered with
+// Error(ErrorCode::kDaemonStopped): they did nothing.
 //
 // Wire form (msgpack maps): request {v: 1, argv: [str], cwd: str, input: bin | nil,
 // now: str | nil}; reply {v: 1, exit: int, out: bin, err: bin}.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <istream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -50,6 +62,8 @@ namespace bangban {
 // The largest request the daemon reads (ZeroMQ drops a larger one): room for a submit of
 // several hundred thousand JSON lines, and a bound on what one request can make it allocate.
 inline constexpr size_t kMaxControlRequestBytes = 256 * 1024 * 1024;
+// How many requests may wait, per lane, behind the one the lane runs.
+inline constexpr size_t kMaxWaitingPerLane = 8;
 
 struct ControlRequest {
   std::vector<std::string> argv;  // argv[0] is the program, argv[1] the subcommand
@@ -82,20 +96,40 @@ class ControlServer {
 
   // Removes a socket file left by a daemon that was killed (the caller holds the lock, so it is
   // stale), binds (file mode 0600) and starts serving on its own thread: only the subcommands in
-  // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler`, each
-  // under a ScopedNow of the sender's clock and logged with its name and exit code only (never its
-  // arguments or input: they may hold personal data). Serving stops when `stop` is set or the server is destroyed,
-  // after the request in hand. Error(ErrorCode::kControlSocket) if the socket cannot be bound.
+  // `commands` (CommandsForDaemon: those declared Writes::ViaDaemon) are run, by `handler` on
+  // their lane's thread (above), each under a ScopedNow of the sender's clock and logged with its
+  // name and exit code only (never its arguments or input: they may hold personal data). `handler`
+  // may be called from two threads at once, never twice at once for one lane. Serving stops
+  // when `stop` is set or the server is destroyed, after the requests in hand.
+  // Error(ErrorCode::kControlSocket) if the socket cannot be bound.
   ControlServer(const std::filesystem::path& data_dir, std::set<std::string> commands, Handler handler,
                 const std::atomic<bool>& stop);
-  // Finishes the request in hand, closes the socket and removes its file.
+  // Finishes the requests in hand, closes the socket and removes its file.
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
  private:
+  // A request waiting for its lane, with the ZeroMQ routing id to answer it by.
+  struct Job {
+    std::string peer;
+    ControlRequest request;
+  };
+  // One lane: its thread and its waiting requests (guarded by mutex_).
+  struct Lane {
+    std::deque<Job> waiting;
+    std::thread thread;
+  };
+
   void Serve();
-  ControlReply Handle(const zmq::message_t& message);
+  // Reads one request off the socket and queues it on its lane (or answers a refusal at once).
+  void Receive();
+  void Work(Lane& lane);
+  ControlReply Run(const ControlRequest& request);
+  void Send(const std::string& peer, const ControlReply& reply);
+  // Sends the answers the lanes finished; returns how many requests are still in hand.
+  size_t SendFinished();
+  void StopLanes();
 
   std::filesystem::path file_;
   std::set<std::string> commands_;
@@ -103,7 +137,13 @@ class ControlServer {
   const std::atomic<bool>& stop_;
   std::atomic<bool> closing_{false};
   zmq::context_t context_;
-  zmq::socket_t socket_;
+  zmq::socket_t socket_;  // ROUTER: several requests may be in hand at once
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool lanes_closing_ = false;                                 // guarded by mutex_
+  size_t in_hand_ = 0;                                         // queued or running; guarded by mutex_
+  std::deque<std::pair<std::string, ControlReply>> finished_;  // guarded by mutex_
+  std::map<std::string, Lane> lanes_;                          // "import" and "" (every other command)
   std::thread thread_;
 };
 
@@ -163,15 +203,17 @@ int RunFromShell(int argc, char** argv, const std::function<std::unique_ptr<CLI:
 
 // For the daemon: runs one handed-off command with the same app a shell run builds (`build`),
 // with the request's input, working directory and captured output, against the daemon's open
-// `running` party (its data dir `running_dir`).
+// `running` party (its data dir `running_dir`); a long command checks `stop`, the daemon's.
 template <typename Party>
 ControlReply RunHandedOff(const ControlRequest& request, Party& running, const std::filesystem::path& running_dir,
-                          const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build) {
+                          const std::function<std::unique_ptr<CLI::App>(CommandContext<Party>&)>& build,
+                          const std::atomic<bool>& stop) {
   std::istringstream in(request.input.value_or(""));
   std::ostringstream out, err;
   CommandContext<Party> cmd{in, out, err};
   cmd.cwd = request.cwd;
   cmd.input_sent = request.input.has_value();
+  cmd.stop = &stop;
   cmd.open = [&running, &running_dir](const std::filesystem::path& data) -> Party& {
     RequireSameDataDir(data, running_dir);
     running.CheckClock();  // the sender's clock: a fixed one only at a simulation party

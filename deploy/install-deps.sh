@@ -15,6 +15,8 @@ packages=(
   # headless Chromium runs the browser tests (about 80 MB to download with its libraries), and a
   # small CJK font (1.6 MB) lets it draw the Chinese pages in their screenshots.
   libjs-chart.js chromium fonts-wqy-microhei
+  # Clock jumps in the fault-injection tests (libfaketime), never the machine clock.
+  faketime
 )
 
 missing=()

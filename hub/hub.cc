@@ -11,6 +11,9 @@
 #include "oversight/record_census.h"
 #include "protocol/civil_time.h"
 #include "protocol/clock.h"
+#include "protocol/identifiers.h"
+#include "protocol/text_safety.h"
+#include "storage/record_flags.h"
 #include "sync/sync_client.h"
 #include "sync/sync_server.h"
 
@@ -117,6 +120,21 @@ Record Hub::Enroll(const EnrollRequest& r) {
   if (r.role == "outlet" && r.outlet_id.empty()) {
     throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
+  if (!r.outlet_id.empty() && !IsValidOutletId(r.outlet_id)) {
+    throw Error(ErrorCode::kUsage,
+                "--outlet-id '" + r.outlet_id + "': use 1-64 of A-Z a-z 0-9 . _ -; nothing was written");
+  }
+  if (const std::string why = UnsafeTextInBody(body); !why.empty()) {
+    throw Error(ErrorCode::kInvalidBody, "key.enroll: body." + why + ": not allowed in a name; nothing was written");
+  }
+  // A hub's own key, or a root it trusts, enrolled as something else would give that key two
+  // roles (and an outlet's records the hub's authority): never.
+  if (r.key == key_.public_key()) {
+    throw Error(ErrorCode::kNotAuthorized, "key " + KeyId(r.key) + " is this hub's own key; it cannot be enrolled");
+  }
+  if (config_.city_key && r.key == *config_.city_key) {
+    throw Error(ErrorCode::kNotAuthorized, "key " + KeyId(r.key) + " is the city's key; it cannot be enrolled");
+  }
   return store_->AppendOwn(key_, {{"key.enroll", body}}).front();
 }
 
@@ -134,12 +152,16 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
 }
 
-ImportReport Hub::Import(const std::filesystem::path& file) {
+ImportReport Hub::Import(const std::filesystem::path& file, const std::atomic<bool>* stop) {
   std::vector<std::string> collisions;
   CaseBook::CollisionWatch watch([&](const std::string& note) {
-    if (std::find(collisions.begin(), collisions.end(), note) == collisions.end()) collisions.push_back(note);
+    // Bounded like the report's problems: a huge bundle must not grow this without end.
+    if (collisions.size() < kMaxListedProblems &&
+        std::find(collisions.begin(), collisions.end(), note) == collisions.end()) {
+      collisions.push_back(note);
+    }
   });
-  ImportReport report = ImportBundle(*store_, file);
+  ImportReport report = ImportBundle(*store_, file, stop);
   report.warnings.insert(report.warnings.end(), collisions.begin(), collisions.end());
   return report;
 }
@@ -246,8 +268,9 @@ SyncClient::Result Hub::Recover(const std::string& upstream, const PublicKey& up
   return SyncClient(std::move(options)).SyncOnce();
 }
 
-std::vector<std::string> Hub::Audit() const {
+std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
   std::vector<std::string> problems = store_->Audit();
+  if (flags != nullptr) *flags = FlagStoredRecords(*store_, config_.role == "county" ? config_.county : "");
   store_->env().Read([&](LmdbTxn& txn) {
     for (std::string& p : log_->Audit(txn, key_.public_key())) problems.push_back("transparency log: " + p);
   });
@@ -267,11 +290,14 @@ std::vector<std::string> Hub::Audit() const {
         return problems.size() < 200;
       },
       [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
-  // Records stored but left out of the oversight figures, since they do not fit (principle 6).
-  const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
-  for (const Flag& f : census.flags) {
-    problems.push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county + ": " +
+  // Records stored but left out of the oversight figures, since they do not fit: flagged, not
+  // failed (principle 6).
+  if (flags != nullptr) {
+    const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
+    for (const Flag& f : census.flags) {
+      flags->push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county + ": " +
                        f.problem);
+    }
   }
   return problems;
 }

@@ -50,7 +50,8 @@ class Hub {
 
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
   // in the report's warnings (stored all the same: each outlet's application is its own case).
-  ImportReport Import(const std::filesystem::path& file);
+  // Streams the file (ImportBundle); with `stop` (the daemon's), ends early once it is set.
+  ImportReport Import(const std::filesystem::path& file, const std::atomic<bool>* stop = nullptr);
   // A county hub's review (CaseBook::Review with this hub's key). Error(ErrorCode::kBackdated) if the
   // clock is before the latest tree head this hub signed: a decision is never dated before
   // what the hub already attested.
@@ -77,8 +78,9 @@ class Hub {
   // ran a command handed to it that stored records). Otherwise nothing. Any thread may call it.
   void WakeUpstream();
 
-  // Problems found by re-verifying the whole store; empty means clean.
-  std::vector<std::string> Audit() const;
+  // Problems found by re-verifying the whole store; empty means clean. With `flags`, also the
+  // stored records that are wrong for this hub (storage/record_flags.h): kept, ignored, named.
+  std::vector<std::string> Audit(std::vector<std::string>* flags = nullptr) const;
   HubStatus Status() const;
 
   const HubConfig& config() const { return config_; }

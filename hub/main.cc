@@ -22,6 +22,7 @@
 #include "hub/hub_web.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
+#include "protocol/identifiers.h"
 #include "web/http_server.h"
 #include "web/password_file.h"
 #include "web/web_app.h"
@@ -102,6 +103,9 @@ void CheckEnroll(const Args& a) {
   if (a.enroll.role == "outlet" && a.enroll.outlet_id.empty()) {
     throw Error(ErrorCode::kUsage, "--outlet-id is required to enroll an outlet");
   }
+  if (!a.enroll.outlet_id.empty() && !IsValidOutletId(a.enroll.outlet_id)) {
+    throw Error(ErrorCode::kUsage, "--outlet-id '" + a.enroll.outlet_id + "': use 1-64 of A-Z a-z 0-9 . _ -");
+  }
 }
 
 void Enroll(HubCommand& cmd, Args& a) {
@@ -123,15 +127,18 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   Hub hub(dir);
   if (!a.run_options.upstream.empty()) a.run_options.upstream_key = UpstreamKey(hub, a);
   const std::atomic<bool>& stop = StopOnSignals();
-  // One command at a time on the hub's write path: those handed over the control socket and
-  // the web pages' review actions (which run the very same `review` command line). CaseBook's
-  // strict workflow check keys on the calling thread, so two reviews must never overlap.
+  // One command at a time on the hub's write path: those handed over the control socket's
+  // command lane and the web pages' review actions (which run the very same `review` command
+  // line). CaseBook's strict workflow check keys on the calling thread, so two reviews must never
+  // overlap. An import has a lane of its own and never reviews, so it does not wait for the desk.
   std::mutex desk;
   auto run_command = [&](const ControlRequest& request) {
     ControlReply reply;
-    {
+    if (request.argv.size() > 1 && request.argv[1] == "import") {
+      reply = RunHandedOff<Hub>(request, hub, dir, BuildApp, stop);
+    } else {
       std::lock_guard lock(desk);
-      reply = RunHandedOff<Hub>(request, hub, dir, BuildApp);
+      reply = RunHandedOff<Hub>(request, hub, dir, BuildApp, stop);
     }
     hub.WakeUpstream();  // what it stored reaches the city now
     return reply;
@@ -155,12 +162,13 @@ void RunDaemon(HubCommand& cmd, Args& a) {
     web_app = &web->app();
     spdlog::info("web pages on http://{}:{}", address, web->port());
   }
-  // Handed-off commands run on the control socket's thread while the serving thread ingests and
-  // the upstream thread replicates, as commands in other processes did. That is safe: every
-  // write is an LMDB transaction (one writer at a time, serialised by LMDB); FeedStore and
-  // TransparencyLog keep nothing in memory; CaseBook's memory is fixed at start or guarded (the
-  // profile cache, the live clock watch); and CaseBook::Review runs one request at a time
-  // (`desk` above).
+  // Handed-off commands run on the control socket's lanes (`import` on its own thread, the rest
+  // on another) while the serving thread ingests and the upstream thread replicates, as commands
+  // in other processes did. That is safe: every write is an LMDB transaction (one writer at a
+  // time, serialised by LMDB); FeedStore and TransparencyLog keep nothing in memory; CaseBook's
+  // memory is fixed at start or guarded (the profile cache, the live clock watch); an import
+  // ingests as the serving thread does; and CaseBook::Review runs one request at a time (`desk`
+  // above).
   ControlServer control(dir, CommandsForDaemon<Hub>(BuildApp), run_command, stop);
   spdlog::info("{} hub {} running", hub.config().role, hub.config().name);
   hub.Run(a.run_options, stop);
@@ -184,7 +192,8 @@ int Recover(HubCommand& cmd, const Args& a) {
 // author is the store doing its job, and the store itself stays sound.
 int Audit(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
-  std::vector<std::string> problems = hub.Audit();
+  std::vector<std::string> flags;
+  std::vector<std::string> problems = hub.Audit(&flags);
   HubStatus status = hub.Status();
   WitnessAudit witness = RunWitnessAudit(hub, cmd.Path(a.data));
   std::vector<Finding> findings, forks;
@@ -201,6 +210,7 @@ int Audit(HubCommand& cmd, const Args& a) {
                         {"forks", fork_evidence},
                         {"notices", witness.notices},
                         {"counties", witness.counties},
+                        {"flags", flags},
                         {"records", status.records},
                         {"feeds", status.feeds},
                         {"quarantined", quarantined},
@@ -208,6 +218,9 @@ int Audit(HubCommand& cmd, const Args& a) {
   } else {
     for (const std::string& p : problems) cmd.out << "problem: " << p << "\n";
     for (const Finding& f : findings) cmd.out << "finding: " << f.ToString() << "\n";
+    // Flags are records kept as signed but wrong for this hub (principle 6): not damage, so the
+    // audit is still clean, but each is named.
+    for (const std::string& f : flags) cmd.out << "flag: " << f << "\n";
     for (const QuarantineReport& q : status.quarantined) {
       cmd.out << "notice: author " << ToHex(q.author).substr(0, 16) << " is quarantined: " << q.reason << "\n";
     }
@@ -220,7 +233,8 @@ int Audit(HubCommand& cmd, const Args& a) {
     }
     if (status.simulation) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
     cmd.out << (clean ? "audit clean: " : "audit FAILED: ") << status.records << " records in " << status.feeds
-            << " feeds, " << problems.size() << " problems, " << findings.size() << " findings\n";
+            << " feeds, " << problems.size() << " problems, " << findings.size() << " findings"
+            << (flags.empty() ? "" : ", " + std::to_string(flags.size()) + " flagged records") << "\n";
   }
   return clean ? kExitOk : kExitError;
 }
@@ -341,7 +355,7 @@ void AddBundles(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
   import_cmd.Does([&cmd, args] {
-    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
+    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file), cmd.stop), args->json);
   });
 
   auto export_cmd =

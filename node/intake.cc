@@ -2,6 +2,7 @@
 
 #include "crypto/error.h"
 #include "crypto/sealed_box.h"
+#include "protocol/text_safety.h"
 
 namespace bangban {
 
@@ -71,6 +72,11 @@ IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, Civil
   if (!IsOutletRecordType(entry.type)) {
     throw Error(ErrorCode::kNotOutletType,
                 "\"" + entry.type + "\" records are made by the county hub, not at an outlet");
+  }
+  // Control characters and bidi overrides are refused in every text field before anything is
+  // sealed or masked (the message names the field and the code point, never the value).
+  if (const std::string unsafe = UnsafeTextInBody(input); !unsafe.empty()) {
+    throw Error(ErrorCode::kInvalidBody, entry.type + ": body." + unsafe + " is not allowed in a record's text");
   }
   Json body = input;
   body.erase("type");

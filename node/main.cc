@@ -141,13 +141,13 @@ void RunDaemon(Command& cmd, const Args& a) {
     throw Error(ErrorCode::kUsage, "nothing to run: no hub_endpoint in node.toml and no --listen");
   }
   const std::atomic<bool>& stop = StopOnSignals();
-  // Handed-off commands run on the control socket's thread, against this node: its state is
+  // Handed-off commands run on the control socket's lanes, against this node: its state is
   // all in LMDB (writers serialised there, no caches in memory), as when a command runs in
   // another process; WakeReplication may be called from any thread.
   ControlServer control(
       dir, CommandsForDaemon<OutletNode>(BuildApp),
       [&](const ControlRequest& request) {
-        ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp);
+        ControlReply reply = RunHandedOff<OutletNode>(request, node, dir, BuildApp, stop);
         node.WakeReplication();  // what it stored leaves now
         return reply;
       },
@@ -301,7 +301,7 @@ void AddBundles(CLI::App& app, Command& cmd, const ArgsPtr& args) {
   import_cmd->add_option("file", args->file, "Bundle file")->required();
   import_cmd->add_flag("--json", args->json, "Print one JSON document");
   import_cmd.Does([&cmd, args] {
-    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file)), args->json);
+    return PrintImportReport(cmd.out, cmd.Open(args->data).Import(cmd.Path(args->file), cmd.stop), args->json);
   });
 }
 

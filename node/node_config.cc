@@ -5,6 +5,7 @@
 
 #include "crypto/error.h"
 #include "daemon/clock_setting.h"
+#include "protocol/identifiers.h"
 
 namespace bangban {
 
@@ -17,15 +18,7 @@ std::string Required(const toml::table& t, const std::string& file, const char* 
 
 }  // namespace
 
-bool IsValidLocalId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
+bool IsValidLocalId(std::string_view id) { return IsValidOutletId(id); }
 
 bool IsValidCountyCode(std::string_view code) {
   return code.size() == 6 && code.find_first_not_of("0123456789") == std::string_view::npos;

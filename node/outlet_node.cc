@@ -87,6 +87,17 @@ OutletNode::OutletNode(const std::filesystem::path& path)
 
 void OutletNode::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
 
+void OutletNode::RequireOwnOutlet(const IntakeEntry& entry) const {
+  // A referral is the outlet's own work (the city counts it for that outlet): one naming another
+  // outlet would credit it with this outlet's referral.
+  if (entry.type != "finance.referral") return;
+  const std::string& named = entry.body["outlet_id"].get_ref<const std::string&>();
+  if (named != config_.outlet_id) {
+    FailBody(entry.type, "outlet_id",
+             "'" + named + "' is another outlet; this node records referrals of its own outlet, " + config_.outlet_id);
+  }
+}
+
 std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in, std::vector<IntakeEntry>& entries) const {
   struct Line {
     size_t number;
@@ -107,6 +118,7 @@ std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in, std::vect
       Line& line = lines[i];
       try {
         line.entry = IntakeFromJson(ParseJsonText(line.text, ""), config_.county_key, today);
+        RequireOwnOutlet(*line.entry);
         if (!line.entry->warning.empty()) {
           line.entry->warning = "line " + std::to_string(line.number) + ": " + line.entry->warning;
         }
@@ -324,6 +336,8 @@ void OutletNode::WakeReplication() { replication_.Wake(); }
 
 size_t OutletNode::Export(const std::filesystem::path& file) const { return ExportStore(*store_, file); }
 
-ImportReport OutletNode::Import(const std::filesystem::path& file) { return ImportBundle(*store_, file); }
+ImportReport OutletNode::Import(const std::filesystem::path& file, const std::atomic<bool>* stop) {
+  return ImportBundle(*store_, file, stop);
+}
 
 }  // namespace bangban

@@ -63,13 +63,17 @@ class OutletNode {
   void WakeReplication();
 
   size_t Export(const std::filesystem::path& file) const;
-  ImportReport Import(const std::filesystem::path& file);
+  // Streams the file (ImportBundle); with `stop` (the daemon's), ends early once it is set.
+  ImportReport Import(const std::filesystem::path& file, const std::atomic<bool>* stop = nullptr);
 
   const NodeConfig& config() const { return config_; }
   const PublicKey& public_key() const { return key_.public_key(); }
   FeedStore& store() { return *store_; }
 
  private:
+  // Error(ErrorCode::kInvalidBody) if `entry` is a finance.referral naming another outlet than
+  // this node's.
+  void RequireOwnOutlet(const IntakeEntry& entry) const;
   DataDir dir_;
   NodeConfig config_;
   SigningKey key_;

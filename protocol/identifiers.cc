@@ -2,11 +2,14 @@
 // identity numbers (GB 11643-1999), and display masking of personal names.
 #include "protocol/identifiers.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "protocol/text_safety.h"
 
 namespace bangban {
 namespace {
@@ -198,12 +201,23 @@ std::string CheckIdNumber(std::string_view id_number, CivilDate today) {
   return "";
 }
 
+bool IsValidOutletId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
 std::string MaskName(std::string_view name) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
   const std::vector<Unit> units = SplitUtf8(name);
   const auto keep = [&](const Unit& u) -> std::string {
     if (!u.valid) return std::string(kReplacement);  // keep the output well-formed UTF-8
-    return std::string(name.substr(u.offset, u.size));
+    const std::string_view kept = name.substr(u.offset, u.size);
+    // A control character or bidi override never survives masking (protocol/text_safety.h).
+    if (!UnsafeCodePoint(kept).empty()) return std::string(kReplacement);
+    return std::string(kept);
   };
   if (units.empty()) return "";
   if (units.size() == 1) return "*";

@@ -29,7 +29,12 @@ std::string CheckIdNumber(std::string_view id_number, CivilDate today);
 
 // Masks a personal name for display outside the county hub, keeping the first and last
 // characters (UTF-8 aware): "张三明" -> "张*明", "张明" -> "张*", "欧阳小明" -> "欧**明",
-// "Li" -> "L*", one character -> "*". Empty input gives "".
+// "Li" -> "L*", one character -> "*". Empty input gives "". A kept character that is a control
+// character or bidi override (protocol/text_safety.h) becomes U+FFFD: masking never carries one.
 std::string MaskName(std::string_view name);
+
+// The outlet-id alphabet (docs/records.md): 1-64 of A-Z a-z 0-9 . _ - (no spaces, slashes or
+// anything a path, a log line or a report column would misread).
+bool IsValidOutletId(std::string_view id);
 
 }  // namespace bangban

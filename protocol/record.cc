@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "crypto/error.h"
+#include "protocol/canonical_form.h"
 #include "protocol/clock.h"
 #include "protocol/codec.h"
 
@@ -88,23 +89,7 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq, 
   if (seq == 0 || (seq == 1) != !prev.has_value()) {
     throw Error(ErrorCode::kBadChain, "a record's prev is absent exactly when its seq is 1");
   }
-  msgpack::sbuffer envelope;
-  msgpack::packer<msgpack::sbuffer> p(envelope);
-  p.pack_array(7);
-  p.pack_uint64(kEnvelopeVersion);
-  p.pack_str(static_cast<uint32_t>(type.size()));
-  p.pack_str_body(type.data(), static_cast<uint32_t>(type.size()));
-  p.pack_bin(32);
-  p.pack_bin_body(reinterpret_cast<const char*>(author.public_key().data()), 32);
-  p.pack_uint64(seq);
-  if (prev) {
-    p.pack_bin(32);
-    p.pack_bin_body(reinterpret_cast<const char*>(prev->data()), 32);
-  } else {
-    p.pack_nil();
-  }
-  ts >= 0 ? p.pack_uint64(static_cast<uint64_t>(ts)) : p.pack_int64(ts);
-  PackJson(p, body);
+  msgpack::sbuffer envelope = EncodeCanonicalEnvelope(type, author.public_key(), seq, prev, ts, body);
 
   ByteView envelope_view(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
   Signature signature = author.Sign(kRecordDomain, envelope_view);

@@ -93,6 +93,7 @@ CaseBook::CaseBook(FeedStore& store, Options options)
   open_ = env.OpenDb("proj_open");
   keys_ = env.OpenDb("proj_keys");
   meta_ = env.OpenDb("proj_meta");
+  ignored_ = env.OpenDb("proj_ignored");
   std::vector<CalendarSource> sources = ReadCalendarSources(options_.data_dir, review_.calendars);
   int64_t latest_submit = std::numeric_limits<int64_t>::min();
   env.Read([&](LmdbTxn& txn) {
@@ -122,7 +123,7 @@ StoreObserver CaseBook::Observer() {
   return [this](LmdbTxn& txn, const Record& record, int64_t received_ms) { Fold(txn, record, received_ms); };
 }
 
-std::vector<MDB_dbi> CaseBook::ProjectionTables() const { return {cases_, keys_, meta_, open_}; }
+std::vector<MDB_dbi> CaseBook::ProjectionTables() const { return {cases_, keys_, meta_, open_, ignored_}; }
 
 ProfileAt CaseBook::ProfileLookup(const LmdbTxn& txn) const {
   return [this, &txn](int64_t at) { return profiles_.At(txn, at); };
@@ -133,6 +134,23 @@ std::shared_ptr<const SlaProfile> CaseBook::Profile(const LmdbTxn& txn, uint32_t
 }
 
 // ---- the fold -----------------------------------------------------------------------------
+
+void CaseBook::NoteIgnored(LmdbTxn& txn, const Record& record, const std::string& why) {
+  Bytes key(record.author().begin(), record.author().end());
+  PutBigEndian64(key, record.seq());
+  txn.Put(ignored_, key, AsBytes(why));  // idempotent: folding the record again writes the same
+}
+
+std::map<std::string, uint64_t> CaseBook::Ignored() const {
+  std::map<std::string, uint64_t> by_reason;
+  store_.env().Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, ignored_);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+      ++by_reason[std::string(cursor.value().begin(), cursor.value().end())];
+    }
+  });
+  return by_reason;
+}
 
 std::optional<CaseBook::KeyInfo> CaseBook::KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const {
   if (key == options_.hub.own_key) return KeyInfo{options_.hub.role, options_.hub.county, ""};
@@ -178,8 +196,13 @@ void CaseBook::Fold(LmdbTxn& txn, const Record& record, int64_t received_ms) {
   const std::string& app_id = body["app_id"].get_ref<const std::string&>();
   const std::optional<KeyInfo> author = KeyAt(txn, record.author(), received_ms);
   // Applications come from outlets and reviews from county hubs; anything else never joins a
-  // case (an outlet cannot approve its own application, a city does not review).
-  if (!author || author->role != (IsReview(*action) ? "county" : "outlet")) return;
+  // case (an outlet cannot approve its own application, a city does not review). It is stored
+  // (principle 6) and kept here, so that the reports count it and audit names it.
+  if (!author || author->role != (IsReview(*action) ? "county" : "outlet")) {
+    const std::string who = author ? "a key enrolled as " + author->role : "a key with no enrollment";
+    NoteIgnored(txn, record, record.type() + " by " + who);
+    return;
+  }
 
   CaseEvent event;
   event.action = *action;
@@ -525,8 +548,11 @@ void CaseBook::RequireComplete() const {
 
 std::string CaseBook::Dump() const {
   std::string out;
-  const std::vector<std::pair<std::string, MDB_dbi>> tables = {
-      {"proj_cases", cases_}, {"proj_keys", keys_}, {"proj_meta", meta_}, {"proj_open", open_}};
+  const std::vector<std::pair<std::string, MDB_dbi>> tables = {{"proj_cases", cases_},
+                                                               {"proj_ignored", ignored_},
+                                                               {"proj_keys", keys_},
+                                                               {"proj_meta", meta_},
+                                                               {"proj_open", open_}};
   store_.env().Read([&](LmdbTxn& txn) {
     for (const auto& [name, dbi] : tables) {
       LmdbCursor cursor(txn, dbi);

@@ -5,6 +5,7 @@
 //   proj_open    sort key (deadline, or "paused" last) || CaseKey -> ""   the open cases
 //   proj_keys    key || receipt || enroller || seq -> role, county, outlet_id   (from key.enroll)
 //   proj_meta    "rebuilding" while `reindex` runs; "format"; the latest app.submit receipt
+//   proj_ignored author || seq -> why: case records stored but never folded (principle 6)
 //
 // It is a deterministic fold over records: a StoreObserver (registered by the Hub) folds every
 // record inside the write transaction that stores it, with the hub's receipt time; Reindex()
@@ -176,6 +177,11 @@ class CaseBook {
   // Error(ErrorCode::kProjection) while a rebuild is incomplete: figures would be missing cases.
   void RequireComplete() const;
 
+  // Case records the projection stored but ignored (principle 6: a review by an outlet, an
+  // application by a hub), counted by why ("review.approve by a key enrolled as outlet").
+  // Records ignored before this count existed appear after `reindex`.
+  std::map<std::string, uint64_t> Ignored() const;
+
   // Every entry of every proj_ table, one line each ("table key_hex value_hex"), in key order:
   // the byte-level identity of the projection, for tests and audits.
   std::string Dump() const;
@@ -191,6 +197,7 @@ class CaseBook {
     std::string outlet_id;
   };
   void Fold(LmdbTxn& txn, const Record& record, int64_t received_ms);
+  void NoteIgnored(LmdbTxn& txn, const Record& record, const std::string& why);
   std::optional<KeyInfo> KeyAt(const LmdbTxn& txn, const PublicKey& key, int64_t at_ms) const;
   // Why the hub's own review `event` on (app_id, county, event.outlet_id) must be refused, or "".
   std::string ReviewProblem(const LmdbTxn& txn, const std::string& app_id, const std::string& county,
@@ -209,7 +216,7 @@ class CaseBook {
   ReviewConfig review_;
   mutable SlaProfileTable profiles_;
   uint32_t current_profile_ = 0;
-  MDB_dbi cases_, open_, keys_, meta_;
+  MDB_dbi cases_, open_, keys_, meta_, ignored_;
   // The thread inside Review()'s append: its own review record gets the strict workflow check
   // (refusal aborts the append); the same record seen any other way is folded as it is.
   std::atomic<std::thread::id> reviewing_thread_{};

@@ -175,16 +175,32 @@ Json GroupJson(std::map<Key, Figures>& groups, const std::function<Json(const Ke
 
 }  // namespace
 
+namespace {
+
+// Whether a case of `county` is this hub's to count: a county hub counts only its own county's
+// applications (another county's reach it in the city's export and are carried, not counted);
+// the city hub counts every county's.
+bool OwnCounty(const CaseBook& book, const std::string& county) {
+  return book.hub().role != "county" || county == book.hub().county;
+}
+
+}  // namespace
+
 Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   book.RequireComplete();
   Figures totals;
   std::map<std::string, Figures> by_county, by_reviewer, by_kind, by_channel;
   std::map<std::pair<std::string, std::string>, Figures> by_outlet;
   std::vector<std::tuple<std::string, std::string, std::string, Json>> apps;  // county, app_id, outlet, entry
-  uint64_t unreceived = 0;
+  uint64_t unreceived = 0, other_county = 0;
   std::string app_id, county, outlet_id;
 
   book.ScanCases([&](const LmdbTxn& txn, ByteView key, ByteView value) {
+    ParseCaseKey(key, app_id, county, outlet_id);
+    if (!OwnCounty(book, county)) {  // carried (the city's export holds every county), not counted
+      ++other_county;
+      return;
+    }
     const CaseSummary s = DecodeSummary(value);
     if (s.state == CaseState::kNone) {  // review records for an app_id whose app.submit is not here
       ++unreceived;
@@ -197,7 +213,6 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
     }
     const CaseStanding st = book.StandingAt(txn, s, key, value, options.at_ms);
     if (st.state == CaseState::kNone) return;
-    ParseCaseKey(key, app_id, county, outlet_id);
     totals.Add(s, st);
     by_county[county].Add(s, st);
     by_outlet[{county, s.outlet_id}].Add(s, st);
@@ -218,7 +233,9 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
                  {"to", options.to ? Json(FormatCivilDate(*options.to)) : Json(nullptr)},
                  {"rules", ProfileJson(*book.CurrentProfile())},
                  {"totals", totals.ToJson()},
-                 {"unreceived", unreceived}};
+                 {"unreceived", unreceived},
+                 {"other_county_cases", other_county},
+                 {"ignored_records", book.Ignored()}};
   report["by_county"] = GroupJson<std::string>(by_county, [](const std::string& k) { return Json{{"county", k}}; });
   report["by_outlet"] = GroupJson<std::pair<std::string, std::string>>(by_outlet, [](const auto& k) {
     return Json{{"county", k.first}, {"outlet_id", k.second}};
@@ -244,12 +261,17 @@ Json BuildQueue(const CaseBook& book, int64_t at_ms) {
   book.RequireComplete();
   Json open = Json::array(), paused = Json::array();
   std::string app_id, county, outlet_id;
+  uint64_t other_county = 0;
   book.ScanOpen([&](const LmdbTxn& txn, ByteView key, ByteView value) {
+    ParseCaseKey(key, app_id, county, outlet_id);
+    if (!OwnCounty(book, county)) {
+      ++other_county;
+      return;
+    }
     const CaseSummary s = DecodeSummary(value);
     if (s.received_ms > at_ms) return;
     const CaseStanding st = book.StandingAt(txn, s, key, value, at_ms);
     if (st.state == CaseState::kNone || st.completed) return;  // (only with --at in the past/future)
-    ParseCaseKey(key, app_id, county, outlet_id);
     Json entry = {{"app_id", app_id},
                   {"county", county},
                   {"outlet_id", outlet_id},
@@ -276,7 +298,8 @@ Json BuildQueue(const CaseBook& book, int64_t at_ms) {
           {"simulation", book.hub().simulation},
           {"county", book.hub().county},
           {"open", open},
-          {"paused", paused}};
+          {"paused", paused},
+          {"other_county_cases", other_county}};
 }
 
 // ---- text ---------------------------------------------------------------------------------
@@ -330,6 +353,9 @@ std::string FormatQueue(const Json& queue) {
   out << "Review queue of county " << queue["county"].get<std::string>() << " at " << Local(queue["at"]) << ": "
       << queue["open"].size() << " open, " << queue["paused"].size() << " waiting for the applicant (补正)\n";
   if (queue.value("simulation", false)) out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
+  if (queue.value("other_county_cases", uint64_t{0}) > 0) {
+    out << "not listed: " << queue["other_county_cases"] << " open applications of other counties' outlets\n";
+  }
   if (queue["open"].empty() && queue["paused"].empty()) return out.str();
   out << Pad("deadline", 17) << Pad("colour", 7) << Pad("app_id", 20) << Pad("outlet", 14) << Pad("kind", 14)
       << Pad("state", 21) << Pad("reviewer", 10) << Pad("elapsed_min", 11, true) << "\n";
@@ -369,6 +395,13 @@ std::string FormatSlaReport(const Json& report, const Json& queue) {
   out << "\n";
   if (report.value("simulation", false)) {
     out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here; these are not production figures\n";
+  }
+  if (report.value("other_county_cases", uint64_t{0}) > 0) {
+    out << "not counted: " << report["other_county_cases"] << " applications of other counties' outlets (carried)\n";
+  }
+  const Json ignored = report.value("ignored_records", Json::object());
+  for (const auto& [why, count] : ignored.items()) {
+    out << "ignored: " << count << " x " << why << " (stored, never counted; bangban-hub audit names each)\n";
   }
   if (report["totals"]["conflicts"].get<uint64_t>() > 0) {
     out << "app_ids filed by more than one outlet: " << report["totals"]["conflicts"]

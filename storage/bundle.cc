@@ -75,108 +75,169 @@ void WriteBundle(const std::filesystem::path& path, const std::vector<Record>& r
 
 namespace {
 
-// The bytes of the bundle file at `path`, which must be a regular file: a FIFO would block the
-// reader (and, in a daemon, every command queued behind it), and /dev/zero never ends.
-Bytes ReadRegularFile(const std::filesystem::path& path) {
-  // O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused just below.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string() + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::kBundle,
-                path.string() + " is not a regular file (a pipe, device or directory); nothing was read");
+// A bundle file opened for reading: a regular file only (a FIFO would block the reader, and in
+// a daemon every command queued behind it; /dev/zero never ends), read in pieces of at most one
+// frame, so memory stays bounded whatever the file's size.
+class BundleFile {
+ public:
+  explicit BundleFile(const std::filesystem::path& path) : path_(path) {
+    // O_NONBLOCK: opening a FIFO with no writer must not wait; it is refused just below.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0) throw Error(ErrorCode::kBundle, "cannot open bundle " + path.string() + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      throw Error(ErrorCode::kBundle,
+                  path.string() + " is not a regular file (a pipe, device or directory); nothing was read");
+    }
+    size_ = static_cast<uint64_t>(st.st_size);
   }
-  Bytes data(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(ErrorCode::kBundle, "cannot read bundle " + path.string() + ": " + std::strerror(errno));
-    if (n == 0) break;  // it shrank while being read: what was read is checked like any file
-    got += static_cast<size_t>(n);
+  ~BundleFile() { ::close(fd_); }
+  BundleFile(const BundleFile&) = delete;
+  BundleFile& operator=(const BundleFile&) = delete;
+
+  // Reads up to `n` bytes into `out` (replacing its contents); fewer only at the end of the file.
+  void Read(size_t n, Bytes& out) {
+    out.resize(n);
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::read(fd_, out.data() + got, n - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw Error(ErrorCode::kBundle, "cannot read bundle " + path_.string() + ": " + std::strerror(errno));
+      if (r == 0) break;  // the end (or the file shrank while being read: checked like any file)
+      got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    offset_ += got;
   }
-  data.resize(got);
-  return data;
+  uint64_t offset() const { return offset_; }
+  uint64_t size() const { return std::max(size_, offset_); }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  uint64_t offset_ = 0;
+};
+
+uint32_t BigEndian32(const Bytes& b) {
+  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | uint32_t{b[3]};
 }
 
 }  // namespace
 
-BundleContents ReadBundle(const std::filesystem::path& path) {
-  Bytes data = ReadRegularFile(path);
-  if (data.size() < kBundleMagic.size() || !std::equal(kBundleMagic.begin(), kBundleMagic.end(), data.begin())) {
+size_t ScanBundle(const std::filesystem::path& path, const std::function<void(Record)>& on_record,
+                  const std::function<void(ImportProblem)>& on_problem, const std::atomic<bool>* stop) {
+  BundleFile file(path);
+  Bytes piece;
+  file.Read(kBundleMagic.size(), piece);
+  if (piece.size() < kBundleMagic.size() || !std::equal(kBundleMagic.begin(), kBundleMagic.end(), piece.begin())) {
     throw Error(ErrorCode::kBundle,
                 path.string() + " is not a bangban bundle (it does not start with \"bangban-bundle v1\")");
   }
-  BundleContents contents;
-  const ByteView whole(data);
-  ByteView rest = whole.subspan(kBundleMagic.size());  // from the next frame's length on
+  Blake2b256Stream digest;  // of every byte before the end marker
+  digest.Update(piece);
+  size_t frames = 0;
   for (;;) {
-    const size_t pos = whole.size() - rest.size();
-    if (rest.empty()) {
-      contents.problems.push_back(InFile("the bundle is truncated after " + std::to_string(contents.frames) +
-                                         " frames: its end marker is missing"));
+    if (stop != nullptr && *stop) {
+      on_problem(InFile("stopped (SIGTERM) after " + std::to_string(frames) + " frames at byte " +
+                        std::to_string(file.offset()) +
+                        ": what was read before is kept; run the import again for the rest"));
       break;
     }
-    std::optional<uint32_t> length = GetBigEndian32(rest);
-    if (!length) {
-      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kBundle, "truncated inside a frame length"));
+    const uint64_t pos = file.offset();
+    file.Read(4, piece);
+    if (piece.empty()) {
+      on_problem(
+          InFile("the bundle is truncated after " + std::to_string(frames) + " frames: its end marker is missing"));
       break;
     }
-    if (*length == 0) {  // end marker: frame count, then the digest of everything before it
-      std::optional<uint64_t> count = GetBigEndian64(rest);
-      std::optional<ByteView> digest = GetRaw(rest, sizeof(Hash32));
-      if (!count || !digest || !rest.empty()) {
-        contents.problems.push_back(
-            InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
+    if (piece.size() < 4) {
+      on_problem(AtFrame(frames, pos, ErrorCode::kBundle, "truncated inside a frame length"));
+      break;
+    }
+    const uint32_t length = BigEndian32(piece);
+    if (length == 0) {  // end marker: frame count, then the digest of everything before it
+      file.Read(8 + sizeof(Hash32), piece);
+      Bytes trailing;
+      file.Read(1, trailing);
+      if (piece.size() < 8 + sizeof(Hash32) || !trailing.empty()) {
+        on_problem(InFile("the end marker at byte " + std::to_string(pos) + " is damaged or truncated"));
         break;
       }
-      const Hash32 expected = Blake2b256(whole.first(pos));
-      if (*count != contents.frames) {
-        contents.problems.push_back(InFile("the end marker says " + std::to_string(*count) + " frames but " +
-                                           std::to_string(contents.frames) + " were found"));
-      } else if (!std::equal(expected.begin(), expected.end(), digest->begin())) {
-        contents.problems.push_back(InFile("the bundle checksum does not match: some bytes were altered"));
+      ByteView rest(piece);
+      const uint64_t count = *GetBigEndian64(rest);
+      const Hash32 expected = digest.Digest();
+      if (count != frames) {
+        on_problem(InFile("the end marker says " + std::to_string(count) + " frames but " + std::to_string(frames) +
+                          " were found"));
+      } else if (!std::equal(expected.begin(), expected.end(), rest.begin())) {
+        on_problem(InFile("the bundle checksum does not match: some bytes were altered"));
       }
       break;
     }
-    if (*length > kMaxRecordBytes) {
-      contents.problems.push_back(AtFrame(contents.frames, pos, ErrorCode::kTooLarge,
-                                          "length " + std::to_string(*length) +
-                                              " exceeds the record limit; the rest of the file (" +
-                                              std::to_string(whole.size() - pos) + " bytes) cannot be read"));
+    if (length > kMaxRecordBytes) {
+      on_problem(AtFrame(frames, pos, ErrorCode::kTooLarge,
+                         "length " + std::to_string(length) + " exceeds the record limit; the rest of the file (" +
+                             std::to_string(file.size() - pos) + " bytes) cannot be read"));
       break;
     }
-    std::optional<ByteView> wire = GetRaw(rest, *length);
-    if (!wire) {
-      contents.problems.push_back(AtFrame(
-          contents.frames, pos, ErrorCode::kBundle,
-          "truncated (" + std::to_string(*length) + " bytes announced, " + std::to_string(rest.size()) + " present)"));
+    digest.Update(piece);
+    file.Read(length, piece);
+    if (piece.size() < length) {
+      on_problem(AtFrame(
+          frames, pos, ErrorCode::kBundle,
+          "truncated (" + std::to_string(length) + " bytes announced, " + std::to_string(piece.size()) + " present)"));
       break;
     }
+    digest.Update(piece);
+    std::optional<Record> record;
     try {
-      contents.records.push_back(Record::Decode(*wire));
+      record = Record::Decode(piece);
     } catch (const Error& e) {
-      contents.problems.push_back(AtFrame(contents.frames, pos, e.code(), e.what()));
+      on_problem(AtFrame(frames, pos, e.code(), e.what()));
     }
-    ++contents.frames;
+    ++frames;
+    if (record) on_record(std::move(*record));
   }
+  return frames;
+}
+
+BundleContents ReadBundle(const std::filesystem::path& path) {
+  BundleContents contents;
+  contents.frames = ScanBundle(
+      path, [&](Record r) { contents.records.push_back(std::move(r)); },
+      [&](ImportProblem p) { contents.problems.push_back(std::move(p)); });
   return contents;
 }
 
-ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
-  BundleContents contents = ReadBundle(path);
+namespace {
+
+// Lists a problem, or only counts it once kMaxListedProblems are listed: a file of a million bad
+// frames must not make a report (or a daemon) of a million lines.
+void List(std::vector<ImportProblem>& problems, size_t& not_listed, ImportProblem problem) {
+  if (problems.size() < kMaxListedProblems) {
+    problems.push_back(std::move(problem));
+  } else {
+    ++not_listed;
+  }
+}
+
+}  // namespace
+
+ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path, const std::atomic<bool>* stop) {
   ImportReport report;
-  report.problems = contents.problems;
-  report.unreadable = contents.frames - contents.records.size();
-  constexpr size_t kBatch = 4096;
-  for (size_t start = 0; start < contents.records.size(); start += kBatch) {
-    size_t end = std::min(contents.records.size(), start + kBatch);
-    auto outcomes = store.Ingest(std::span(contents.records).subspan(start, end - start));
-    for (const IngestOutcome& o : outcomes) {
+  std::vector<ImportProblem> in_file, refused;  // the file's problems are listed first
+  size_t not_listed = 0;
+  // A batch is ingested once it holds this many records or bytes: one LMDB transaction each,
+  // and the memory of one batch at most, however long the file.
+  constexpr size_t kBatchRecords = 4096;
+  constexpr size_t kBatchBytes = 8 * 1024 * 1024;
+  std::vector<Record> batch;
+  size_t batch_bytes = 0;
+  size_t decoded = 0;
+  auto ingest = [&] {
+    for (const IngestOutcome& o : store.Ingest(batch)) {
       switch (o.kind) {
         case IngestOutcome::Kind::kAccepted:
           ++report.accepted;
@@ -190,10 +251,29 @@ ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path) {
         case IngestOutcome::Kind::kFork:
         case IngestOutcome::Kind::kRejected:
           ++(o.kind == IngestOutcome::Kind::kFork ? report.forks : report.rejected);
-          report.problems.push_back(Refused(o));
+          List(refused, not_listed, Refused(o));
           break;
       }
     }
+    batch.clear();
+    batch_bytes = 0;
+  };
+  const size_t frames = ScanBundle(
+      path,
+      [&](Record r) {
+        ++decoded;
+        batch_bytes += r.wire().size();
+        batch.push_back(std::move(r));
+        if (batch.size() >= kBatchRecords || batch_bytes >= kBatchBytes) ingest();
+      },
+      [&](ImportProblem p) { List(in_file, not_listed, std::move(p)); }, stop);
+  if (!batch.empty()) ingest();
+  report.unreadable = frames - decoded;
+  report.problems = std::move(in_file);
+  report.problems.insert(report.problems.end(), std::make_move_iterator(refused.begin()),
+                         std::make_move_iterator(refused.end()));
+  if (not_listed > 0) {
+    report.problems.push_back(InFile("... and " + std::to_string(not_listed) + " more problems, not listed"));
   }
   return report;
 }

@@ -6,13 +6,16 @@
 //   end marker    : u32 0 || u64 big-endian frame count || BLAKE2b-256 of every byte before
 //                   the end marker
 //
-// A reader never trusts the file: a frame that does not decode is named (index and byte offset)
-// and skipped; a broken length ends the readable part; a missing or wrong end marker says the
-// file was truncated or altered. Records themselves are self-authenticating, so whatever
+// A reader never trusts the file: it reads only a regular file, frame by frame (memory bounded
+// by one frame and one ingest batch, whatever the file's size); a frame that does not decode is
+// named (index and byte offset) and skipped; a broken length ends the readable part; a missing
+// or wrong end marker says the file was truncated or altered. Records themselves are self-authenticating, so whatever
 // decodes is still checked by signature on import.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,9 +50,20 @@ struct BundleContents {
   size_t frames = 0;                    // frames found (decoded or not)
 };
 
-// Reads a bundle. Throws Error(ErrorCode::kBundle) only if the file cannot be opened or is not a bundle
-// at all; every other problem is listed in `problems`.
+// Reads a bundle frame by frame, with memory bounded by one frame: calls `on_record` for each
+// frame that decodes and `on_problem` for each unreadable frame or damaged part, in file order,
+// and returns the number of frames found. Stops early, with a problem saying so, once `stop` is
+// set (a daemon's SIGTERM). Throws Error(ErrorCode::kBundle) only if the file cannot be opened,
+// is not a regular file, or is not a bundle at all.
+size_t ScanBundle(const std::filesystem::path& path, const std::function<void(Record)>& on_record,
+                  const std::function<void(ImportProblem)>& on_problem, const std::atomic<bool>* stop = nullptr);
+
+// Reads a whole bundle into memory (ScanBundle collecting everything): for tools and tests
+// handling bundles they wrote; `import` streams instead. Throws as ScanBundle.
 BundleContents ReadBundle(const std::filesystem::path& path);
+
+// An import lists at most this many problems; the rest are counted in one last line.
+inline constexpr size_t kMaxListedProblems = 1000;
 
 // What an import did, for printing.
 struct ImportReport {
@@ -61,8 +75,10 @@ struct ImportReport {
   bool clean() const { return problems.empty(); }
 };
 
-// Reads a bundle and ingests every readable record into `store`, in batches.
-ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path);
+// Streams a bundle into `store`: every readable record is ingested, in batches of bounded size
+// as the file is read, so the valid prefix of a damaged, huge or endless file is stored. With
+// `stop`, ends between two frames once it is set (the records before are kept).
+ImportReport ImportBundle(FeedStore& store, const std::filesystem::path& path, const std::atomic<bool>* stop = nullptr);
 
 // Every record `store` holds, feed by feed in seq order (enrolling hubs' feeds first, so that a
 // receiver learns enrollments before the records that depend on them).

@@ -17,14 +17,17 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
 
 #include "protocol/clock.h"
 #include "protocol/record.h"
+#include "storage/bundle.h"
 #include "tests/cli/city_fixture.h"
 
 namespace {
@@ -517,6 +520,92 @@ TEST_F(ControlSocketTest, ANestingBombOnTheControlSocketIsRefusedAndTheDaemonGoe
   cli::Result enroll = EnrollNewNode("N", "YH-320");
   EXPECT_EQ(enroll.exit_code, 0) << enroll.Describe();
   EXPECT_EQ(Ran(*county_, "enroll"), 1u) << county_->Log();
+}
+
+// The largest resident memory the process `pid` has had (VmHWM), in bytes; 0 if unknown.
+size_t PeakMemory(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "VmHWM:  1234 kB"
+  }
+  return 0;
+}
+
+// A bundle that looks valid and never ends properly: the magic, `wire` as a frame again and
+// again for `valid_bytes` (each one verified and found already held: slow on purpose), then
+// frames of 64 KiB that do not decode up to `bytes`, and no end marker.
+void WriteEndlessLookingBundle(const fs::path& file, const bangban::Bytes& wire, size_t valid_bytes, size_t bytes) {
+  auto frame = [](const std::string& payload) {
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(payload.size() >> (24 - 8 * i));
+    return out + payload;
+  };
+  const std::string valid = frame(std::string(wire.begin(), wire.end()));
+  const std::string garbage = frame(std::string(64 * 1024, '\xc1'));  // 0xc1 is never msgpack
+  std::ofstream out(file, std::ios::binary);
+  out << bangban::kBundleMagic;
+  size_t written = bangban::kBundleMagic.size();
+  for (; written < valid_bytes; written += valid.size()) out << valid;
+  for (; written < bytes; written += garbage.size()) out << garbage;
+}
+
+// Finding 3: an import reads its file frame by frame, so a huge file does not grow the daemon,
+// and it runs on a lane of its own, so `enroll` answers while the import is still in flight.
+TEST_F(ControlSocketTest, AHugeImportNeitherHoldsUpEnrollNorGrowsTheDaemon) {
+  StartCounty();
+  ASSERT_EQ(EnrollNewNode("N1", "YH-001").exit_code, 0);
+  ASSERT_EQ(Hub({"export", "--data", "Y", "--out", "y.bundle"}).exit_code, 0);
+  const std::vector<bangban::Record> held = bangban::ReadBundle(Path("y.bundle")).records;
+  ASSERT_FALSE(held.empty());
+  constexpr size_t kFileBytes = 128 * 1024 * 1024;
+  WriteEndlessLookingBundle(Path("huge.bundle"), held.front().wire(), 8 * 1024 * 1024, kFileBytes);
+
+  cli::Process import = cli::Spawn({cli::kHubBin, "import", "--data", Path("Y").string(), Path("huge.bundle").string()},
+                                   Path("import.out"), Path("import.err"), {}, kRealClock);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_FALSE(import.TryWait()) << "the import ended at once: " << cli::ReadFile(Path("import.err"));
+  const auto asked = std::chrono::steady_clock::now();
+  cli::Result enroll = EnrollNewNode("N2", "YH-002");
+  const auto answered = std::chrono::steady_clock::now();
+  ASSERT_EQ(enroll.exit_code, 0) << enroll.Describe();
+  EXPECT_LT(answered - asked, seconds(20));
+  EXPECT_FALSE(import.TryWait()) << "the import was over before enroll answered, so this shows nothing: "
+                                 << "make the file larger";
+
+  EXPECT_EQ(import.Wait(), 1);  // the end marker is missing
+  const std::string out = cli::ReadFile(Path("import.out"));
+  EXPECT_NE(out.find("end marker is missing"), std::string::npos) << out;
+  EXPECT_NE(out.find("more problems, not listed"), std::string::npos) << out;  // 1,900 bad frames
+  EXPECT_EQ(out.find("accepted 0, duplicate 0"), std::string::npos) << out;
+  // The whole file was never in memory: the old reader took more than its size.
+  const size_t peak = PeakMemory(county_->pid());
+  EXPECT_GT(peak, 0u);
+  EXPECT_LT(peak, kFileBytes / 4) << "peak resident memory " << peak;
+  EXPECT_EQ(Ran(*county_, "import", 1), 1u) << county_->Log();
+}
+
+// Finding 3: SIGTERM stops a daemon in the middle of a long import, between two frames; the
+// import's command gets an answer saying so, and the records read before are kept.
+TEST_F(ControlSocketTest, SigtermStopsALongImportAndTheDaemon) {
+  StartCounty();
+  ASSERT_EQ(EnrollNewNode("N1", "YH-001").exit_code, 0);
+  ASSERT_EQ(Hub({"export", "--data", "Y", "--out", "y.bundle"}).exit_code, 0);
+  const std::vector<bangban::Record> held = bangban::ReadBundle(Path("y.bundle")).records;
+  ASSERT_FALSE(held.empty());
+  WriteEndlessLookingBundle(Path("huge.bundle"), held.front().wire(), 64 * 1024 * 1024, 64 * 1024 * 1024);
+
+  cli::Process import = cli::Spawn({cli::kHubBin, "import", "--data", Path("Y").string(), Path("huge.bundle").string()},
+                                   Path("import.out"), Path("import.err"), {}, kRealClock);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_FALSE(import.TryWait()) << "the import ended at once: " << cli::ReadFile(Path("import.err"));
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(county_->Stop(seconds(30)), 0) << county_->Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(10));
+  EXPECT_EQ(import.Wait(), 1);
+  const std::string out = cli::ReadFile(Path("import.out"));
+  EXPECT_NE(out.find("stopped (SIGTERM)"), std::string::npos) << out << cli::ReadFile(Path("import.err"));
+  ExpectAuditClean("Y");
 }
 
 }  // namespace

@@ -80,6 +80,21 @@ class IntakeTest : public testing::Test {
   }
 };
 
+// Finding 9: a control character or bidi override in any text field is refused at intake,
+// named by field and code point, never by value.
+TEST_F(IntakeTest, ControlCharactersAndBidiOverridesAreRefused) {
+  EXPECT_TRUE(Rejects(SubmitInput(kIdNumber, "张\u202E三"), "invalid_body", "applicant.name: U+202E"));
+  Json helper = SubmitInput();
+  helper["helper"] = std::string("李\x1b[2J");
+  EXPECT_TRUE(Rejects(helper, "invalid_body", "body.helper: U+001B"));
+  Json entity = SubmitInput();
+  entity["entity_name"] = "老街\u2067小吃店";
+  EXPECT_TRUE(Rejects(entity, "invalid_body", "entity_name: U+2067"));
+  // A line feed is fine in free text (a note), not in a name.
+  Json note = {{"type", "app.resubmit"}, {"app_id", "A-1"}, {"materials", {"lease"}}, {"note", "补交\n租赁合同"}};
+  EXPECT_NO_THROW(IntakeFromJson(note, county_.public_key(), kToday));
+}
+
 TEST_F(IntakeTest, TestIdNumberIsValid) { EXPECT_EQ(CheckIdNumber(kIdNumber, kToday), ""); }
 
 TEST_F(IntakeTest, SubmitSealsTheApplicant) {

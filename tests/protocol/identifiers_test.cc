@@ -7,6 +7,8 @@
 // tests if that recomputation confirms it.
 #include "protocol/identifiers.h"
 
+#include "protocol/text_safety.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -113,6 +115,42 @@ const std::vector<PublishedUscc>& PublishedUsccs() {
       {"1210000042500615X0", "Shanghai university, AnyCAD licence entry"},
   };
   return codes;
+}
+
+// Finding 9: control characters and bidi overrides are refused in records' text, named by code
+// point; masking never carries one; outlet ids keep to their alphabet.
+TEST(TextSafety, ControlCharactersAndBidiControlsAreNamed) {
+  EXPECT_EQ(UnsafeCodePoint("运城市盐湖区 Li-3"), "");
+  EXPECT_EQ(UnsafeCodePoint("张\u202E三"), "U+202E (a bidirectional control)");
+  EXPECT_EQ(UnsafeCodePoint("a\u2066b"), "U+2066 (a bidirectional control)");
+  EXPECT_EQ(UnsafeCodePoint(std::string("a\x07") + "b"), "U+0007 (a control character)");
+  EXPECT_EQ(UnsafeCodePoint("a\u0085b"), "U+0085 (a control character)");
+  EXPECT_EQ(UnsafeCodePoint("line\nline"), "U+000A (a control character)");
+  EXPECT_EQ(UnsafeCodePoint("line\nline\tend", true), "");
+  const Json body = {
+      {"note", "补交\n租赁合同"}, {"applicant", {{"name", "张\u202E三"}}}, {"materials", {"ok", "b\x01"}}};
+  EXPECT_EQ(UnsafeTextInBody(body), "applicant.name: U+202E (a bidirectional control)");
+  EXPECT_EQ(UnsafeTextInBody({{"note", "补交\n租赁合同"}, {"materials", {"ok", "b\x01"}}}),
+            "materials[1]: U+0001 (a control character)");
+  EXPECT_EQ(UnsafeTextInBody({{"note", "补交\n租赁合同"}}), "");
+}
+
+TEST(TextSafety, MaskingNeverCarriesAControlOrBidiCharacter) {
+  for (const std::string name : {"\u202E张三明", "张三\u202E", "\x1b[2J明", "张\u2069"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(UnsafeCodePoint(MaskName(name)), "") << MaskName(name);
+  }
+  EXPECT_EQ(MaskName("张三明"), "张*明");
+}
+
+TEST(OutletId, KeepsToItsAlphabet) {
+  for (const std::string& good : std::vector<std::string>{"YH-001", "O-140802-001", "a.b_c", std::string(64, 'x')}) {
+    EXPECT_TRUE(IsValidOutletId(good)) << good;
+  }
+  for (const std::string& bad :
+       std::vector<std::string>{"", "a b/c", "a/b", "网点1", "YH\u202E1", std::string(65, 'x')}) {
+    EXPECT_FALSE(IsValidOutletId(bad)) << bad;
+  }
 }
 
 TEST(CheckUscc, PublishedCodesAreAccepted) {

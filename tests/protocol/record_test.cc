@@ -5,6 +5,8 @@
 // each test changes exactly one thing in an otherwise valid record.
 #include "protocol/record.h"
 
+#include "protocol/canonical_form.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -264,6 +266,9 @@ TEST(RecordTest, CreateDecodeRoundTripForEveryType) {
                              created->envelope_bytes().begin(), created->envelope_bytes().end()));
       EXPECT_TRUE(created->VerifySignature());
       EXPECT_TRUE(decoded.VerifySignature());
+      // What a party writes itself is canonical by construction (finding 9).
+      EXPECT_TRUE(IsCanonical(*created));
+      EXPECT_TRUE(IsCanonical(decoded));
     }
     ASSERT_TRUE(second.envelope().prev.has_value());
     EXPECT_EQ(*second.envelope().prev, first.id());

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "hub/hub.h"
+#include "protocol/canonical_form.h"
 #include "protocol/clock.h"
+#include "protocol/codec.h"
 #include "review/case_book.h"
 #include "review/sla_report.h"
 
@@ -1134,6 +1136,180 @@ TEST(ColourChangeTest, OnlyYellowAndRedNeedTheDesk) {
   EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kPaused, SlaColour::kGreen)));
   EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kRed, SlaColour::kDone)));
   EXPECT_FALSE(NeedsTheDesk(change(SlaColour::kYellow, SlaColour::kPaused)));
+}
+
+// ---- principle 6: stored, ignored, flagged (finding 9) --------------------------------------
+
+// A record signed like any other but whose body map keys are packed in reverse order: valid
+// msgpack, validly signed, not canonical (as another implementation might write it).
+Record SignUnsorted(Outlet& o, const std::string& type, const Json& body) {
+  msgpack::sbuffer envelope;
+  msgpack::packer<msgpack::sbuffer> p(envelope);
+  p.pack_array(7);
+  p.pack_uint64(kEnvelopeVersion);
+  p.pack_str(static_cast<uint32_t>(type.size()));
+  p.pack_str_body(type.data(), static_cast<uint32_t>(type.size()));
+  p.pack_bin(32);
+  p.pack_bin_body(reinterpret_cast<const char*>(o.key.public_key().data()), 32);
+  p.pack_uint64(o.seq + 1);
+  if (o.head) {
+    p.pack_bin(32);
+    p.pack_bin_body(reinterpret_cast<const char*>(o.head->data()), 32);
+  } else {
+    p.pack_nil();
+  }
+  p.pack_uint64(static_cast<uint64_t>(NowMs()));
+  p.pack_map(static_cast<uint32_t>(body.size()));
+  std::vector<std::string> keys;
+  for (const auto& item : body.items()) keys.push_back(item.key());
+  for (auto key = keys.rbegin(); key != keys.rend(); ++key) {
+    p.pack_str(static_cast<uint32_t>(key->size()));
+    p.pack_str_body(key->data(), static_cast<uint32_t>(key->size()));
+    PackJson(p, body[*key]);
+  }
+  const ByteView bytes(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
+  const Signature signature = o.key.Sign(kRecordDomain, bytes);
+  msgpack::sbuffer wire;
+  msgpack::packer<msgpack::sbuffer> w(wire);
+  w.pack_array(2);
+  w.pack_bin(static_cast<uint32_t>(envelope.size()));
+  w.pack_bin_body(envelope.data(), static_cast<uint32_t>(envelope.size()));
+  w.pack_bin(64);
+  w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
+  Record r = Record::Decode(ByteView(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
+  ++o.seq;
+  o.head = r.id();
+  return r;
+}
+
+bool AnyMentions(const std::vector<std::string>& lines, const std::string& needle) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+using PrincipleSixTest = CaseBookTest;
+
+// An outlet-signed review.approve is stored (a gap in the outlet's feed would be worse) but never
+// approves anything: the projection ignores it, counts it (also after reindex), the SLA report
+// shows it, and audit names it while staying clean.
+TEST_F(PrincipleSixTest, AnOutletsReviewIsStoredIgnoredAndFlagged) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  Deliver(
+      {o.Sign("app.submit", SubmitBody("A-1")), o.Sign("review.approve", {{"app_id", "A-1"}, {"reviewer", "r01"}})});
+  EXPECT_EQ(hub().store().Head(o.key.public_key()).seq, 2u);
+  EXPECT_EQ(Summary("A-1").state, CaseState::kReceived);
+  const std::map<std::string, uint64_t> expected = {{"review.approve by a key enrolled as outlet", 1}};
+  EXPECT_EQ(book().Ignored(), expected);
+  const Json report = BuildSlaReport(book(), {.at_ms = NowMs()});
+  EXPECT_EQ(report["ignored_records"]["review.approve by a key enrolled as outlet"], 1) << report.dump(2);
+  EXPECT_NE(FormatSlaReport(report, BuildQueue(book(), NowMs())).find("ignored: 1 x review.approve"),
+            std::string::npos);
+  book().Reindex();
+  EXPECT_EQ(book().Ignored(), expected);
+  std::vector<std::string> flags;
+  EXPECT_TRUE(hub().Audit(&flags).empty());
+  EXPECT_TRUE(AnyMentions(flags, "review.approve by outlet YH-001")) << Joined(flags);
+}
+
+// The city's export brings every county's records to a county hub: they are carried, but its
+// queue and reports count only applications from outlets of its own county; audit names the
+// other county's feeds.
+TEST_F(PrincipleSixTest, AnotherCountysApplicationsAreCarriedButNotCounted) {
+  SigningKey city = SigningKey::Generate();
+  MakeHub({"r01"}, {Cal("cn-2025.toml"), Cal("cn-2026.toml")}, city.public_key());
+  Outlet& own = AddOutlet("YH-001");
+  SigningKey other_hub = SigningKey::Generate();
+  Outlet other;
+  other.county = "140803";
+  const Json county_body = {{"key", Json::binary(Bytes(other_hub.public_key().begin(), other_hub.public_key().end()))},
+                            {"role", "county"},
+                            {"name", "n"},
+                            {"county", "140803"}};
+  const Json outlet_body = {{"key", Json::binary(Bytes(other.key.public_key().begin(), other.key.public_key().end()))},
+                            {"role", "outlet"},
+                            {"name", "n"},
+                            {"county", "140803"},
+                            {"outlet_id", "YJ-001"}};
+  Deliver({Record::Create(city, "key.enroll", 1, std::nullopt, NowMs(), county_body),
+           Record::Create(other_hub, "key.enroll", 1, std::nullopt, NowMs(), outlet_body),
+           other.Sign("app.submit", SubmitBody("X-1")), own.Sign("app.submit", SubmitBody("A-1"))});
+  ASSERT_TRUE(book().Find("X-1", "140803"));  // carried, so a review of it says whose it is
+
+  const Json queue = BuildQueue(book(), NowMs());
+  ASSERT_EQ(queue["open"].size(), 1u) << queue.dump(2);
+  EXPECT_EQ(queue["open"][0]["app_id"], "A-1");
+  EXPECT_EQ(queue["other_county_cases"], 1);
+  const Json report = BuildSlaReport(book(), {.at_ms = NowMs()});
+  EXPECT_EQ(report["totals"]["received"], 1) << report.dump(2);
+  EXPECT_EQ(report["other_county_cases"], 1);
+  ASSERT_EQ(report["by_county"].size(), 1u);
+  EXPECT_EQ(report["by_county"][0]["county"], kCounty);
+  EXPECT_NE(FormatSlaReport(report, queue).find("not counted: 1 applications of other counties"), std::string::npos);
+
+  std::vector<std::string> flags;
+  EXPECT_TRUE(hub().Audit(&flags).empty());
+  EXPECT_TRUE(AnyMentions(flags, "(outlet YJ-001 of county 140803): 1 records of another county")) << Joined(flags);
+}
+
+// What a node refuses at intake, a peer may still send, validly signed: a body not in canonical
+// form, a bidi override in a name, a referral credited to another outlet. Each is stored (the
+// feed has no gap) and audit names it.
+TEST_F(PrincipleSixTest, APeersNonCanonicalUnsafeOrMisattributedRecordsAreStoredAndFlagged) {
+  MakeHub();
+  Outlet& o = AddOutlet("YH-001");
+  Json submit = SubmitBody("A-1");
+  submit["applicant"]["name_masked"] = "张\u202E*明";
+  const Record unsorted = SignUnsorted(o, "feedback.rating", {{"app_id", "A-0"}, {"score", 4}});
+  EXPECT_FALSE(IsCanonical(unsorted));
+  Deliver({unsorted, o.Sign("app.submit", submit),
+           o.Sign("finance.referral", {{"outlet_id", "YH-999"}, {"kind", "loan"}, {"bank", "农商银行"}})});
+  EXPECT_EQ(hub().store().Head(o.key.public_key()).seq, 3u);
+  std::vector<std::string> flags;
+  EXPECT_TRUE(hub().Audit(&flags).empty());
+  EXPECT_EQ(flags.size(), 3u) << Joined(flags);
+  EXPECT_TRUE(AnyMentions(flags, "seq 1: feedback.rating is not in canonical form")) << Joined(flags);
+  EXPECT_TRUE(AnyMentions(flags, "seq 2: app.submit body.applicant.name_masked: U+202E")) << Joined(flags);
+  EXPECT_TRUE(AnyMentions(flags, "seq 3: finance.referral names outlet YH-999 but outlet YH-001")) << Joined(flags);
+}
+
+// A county hub never enrolls its own key or the city's as an outlet, nor an outlet id outside the
+// alphabet; a peer's key record that does is stored and flagged.
+TEST_F(PrincipleSixTest, EnrollRefusesHubKeysAndOutletIdsOutsideTheAlphabet) {
+  SigningKey city = SigningKey::Generate();
+  MakeHub({"r01"}, {Cal("cn-2025.toml"), Cal("cn-2026.toml")}, city.public_key());
+  const SigningKey outlet = SigningKey::Generate();
+  auto refusal = [&](const PublicKey& key, const std::string& outlet_id) -> std::string {
+    try {
+      hub().Enroll({key, "outlet", "网点", kCounty, outlet_id});
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return "(enrolled)";
+  };
+  const uint64_t before = hub().store().Head(hub().key().public_key()).seq;
+  EXPECT_EQ(refusal(hub().key().public_key(), "YH-001"), "not_authorized");
+  EXPECT_EQ(refusal(city.public_key(), "YH-001"), "not_authorized");
+  EXPECT_EQ(refusal(outlet.public_key(), "a b/c"), "usage");
+  EXPECT_EQ(refusal(outlet.public_key(), "YH\u202E-001"), "usage");
+  EXPECT_EQ(hub().store().Head(hub().key().public_key()).seq, before) << "a refused enrollment was written";
+
+  // The city (which may enroll anything) enrolls an outlet with an odd id: stored, flagged.
+  const Json odd = {{"key", Json::binary(Bytes(outlet.public_key().begin(), outlet.public_key().end()))},
+                    {"role", "outlet"},
+                    {"name", "n"},
+                    {"county", kCounty},
+                    {"outlet_id", "a b/c"}};
+  Deliver({Record::Create(city, "key.enroll", 1, std::nullopt, NowMs(), odd)});
+  std::vector<std::string> flags;
+  EXPECT_TRUE(hub().Audit(&flags).empty());
+  EXPECT_TRUE(AnyMentions(flags, "outlet id 'a b/c', outside the alphabet")) << Joined(flags);
 }
 
 }  // namespace

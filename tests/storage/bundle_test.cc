@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +189,59 @@ TEST_F(BundleTest, OnlyARegularFileIsRead) {
       EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
     }
   }
+}
+
+// A bundle is read frame by frame: `stop` (a daemon's SIGTERM) ends the reading between two
+// frames, and what was read before is kept; the problem says so.
+TEST_F(BundleTest, StopEndsTheReadingBetweenFrames) {
+  WriteBundle(BundlePath(), records_);
+  std::atomic<bool> stop{false};
+  std::vector<Record> read;
+  std::vector<ImportProblem> problems;
+  const size_t frames = ScanBundle(
+      BundlePath(),
+      [&](Record r) {
+        read.push_back(std::move(r));
+        if (read.size() == 2) stop = true;
+      },
+      [&](ImportProblem p) { problems.push_back(std::move(p)); }, &stop);
+  EXPECT_EQ(frames, 2u);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[1].wire(), records_[1].wire());
+  EXPECT_TRUE(Mentions(problems, "stopped (SIGTERM) after 2 frames")) << JoinLines(problems);
+
+  // An import told to stop before it starts stores nothing and says why.
+  TempDir hub_dir;
+  FeedStore hub(hub_dir.path(), HubOptions());
+  ImportReport report = ImportBundle(hub, BundlePath(), &stop);
+  EXPECT_EQ(report.accepted, 0u);
+  EXPECT_FALSE(report.clean());
+  EXPECT_TRUE(Mentions(report.problems, "stopped")) << JoinLines(report.problems);
+  EXPECT_EQ(hub.Head(outlet_.public_key()).seq, 0u);
+}
+
+// A file of endless bad frames after a good prefix: the prefix is imported, every bad frame is
+// counted, and at most kMaxListedProblems are listed (the rest in one line), so the report of a
+// huge damaged file stays small.
+TEST_F(BundleTest, ManyBadFramesAreCountedButListedOnlyUpToALimit) {
+  WriteBundle(BundlePath(), records_);
+  Bytes data = ReadFile(BundlePath());
+  data.resize(frame_end_.back());  // the good frames, no end marker
+  const size_t bad = kMaxListedProblems + 500;
+  for (size_t i = 0; i < bad; ++i) {
+    PutBigEndian32(data, 3);
+    PutRaw(data, Bytes{0xc1, 0xc1, 0xc1});  // 0xc1 is never valid msgpack
+  }
+  WriteFile(BundlePath("bad.bundle"), data);
+  TempDir hub_dir;
+  FeedStore hub(hub_dir.path(), HubOptions());
+  ImportReport report = ImportBundle(hub, BundlePath("bad.bundle"));
+  EXPECT_EQ(report.accepted, records_.size());
+  EXPECT_EQ(report.unreadable, bad);
+  EXPECT_EQ(report.problems.size(), kMaxListedProblems + 1);
+  EXPECT_NE(report.problems.back().message.find("more problems, not listed"), std::string::npos)
+      << report.problems.back().ToString();
+  EXPECT_EQ(hub.Head(outlet_.public_key()).seq, 3u);
 }
 
 TEST_F(BundleTest, EmptyBundleRoundTrips) {

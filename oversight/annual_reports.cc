@@ -1,5 +1,9 @@
 #include "oversight/annual_reports.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "protocol/civil_time.h"
 
 namespace bangban {
@@ -13,20 +17,24 @@ std::vector<ReminderDue> DueReminders(const CountyCensus& c, const std::string& 
   const int64_t second =
       LocalMidnightMs(DaysFromCivil({today.year, config.second_reminder_month, config.second_reminder_day}));
   if (now_ms >= closes) return {};
+  // Indexed first: a county knows tens of thousands of entities.
+  std::set<std::string> filed;
+  for (const Cited& f : c.filings) {
+    if (f.body["year"] == year) filed.insert(f.body["uscc"].get<std::string>());
+  }
+  std::map<std::string, int64_t> latest_sent;
+  for (const Cited& r : c.reminders) {
+    if (r.author != hub_key_hex || r.body["year"] != year) continue;
+    int64_t& latest = latest_sent[r.body["uscc"].get<std::string>()];
+    latest = std::max(latest, r.ts);
+  }
   std::vector<ReminderDue> due;
   for (const auto& [uscc, entity] : c.entities) {
-    if (entity.established_year > year || entity.outlet_id.empty()) continue;
-    bool filed = false;
-    for (const Cited& f : c.filings) filed = filed || (f.body["uscc"] == uscc && f.body["year"] == year);
-    if (filed) continue;
-    int64_t latest_sent = 0;
-    for (const Cited& r : c.reminders) {
-      if (r.author == hub_key_hex && r.body["uscc"] == uscc && r.body["year"] == year) {
-        latest_sent = std::max(latest_sent, r.ts);
-      }
-    }
-    const bool opening_owed = latest_sent < opens;
-    const bool second_owed = now_ms >= second && latest_sent < second;
+    if (entity.established_year > year || entity.outlet_id.empty() || filed.count(uscc)) continue;
+    auto sent = latest_sent.find(uscc);
+    const int64_t latest = sent == latest_sent.end() ? 0 : sent->second;
+    const bool opening_owed = latest < opens;
+    const bool second_owed = now_ms >= second && latest < second;
     if (opening_owed || second_owed) due.push_back({uscc, entity.outlet_id, year});
   }
   return due;

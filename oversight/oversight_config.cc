@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include "crypto/error.h"
+#include "protocol/civil_time.h"
 
 namespace bangban {
 
@@ -33,7 +34,7 @@ OversightConfig OversightConfig::Load(const std::filesystem::path& path) {
     if (ok) {
       month = std::stoi(text->substr(0, 2));
       day = std::stoi(text->substr(3, 2));
-      ok = (month >= 1 && month <= 5 && day >= 1 && day <= 31) || (month == 6 && day >= 1 && day <= 30);
+      ok = month >= 1 && month <= 6 && IsValidDate({2028, month, day});  // a leap year: 02-29 is a date
     }
     if (!ok) {
       throw Error(

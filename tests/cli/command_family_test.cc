@@ -121,12 +121,12 @@ class CommandFamilyTest : public CityFixture {
     }
     for (const Step& step : steps) {
       const std::string name = Name(step.args);
-      const size_t ran_before = Ran(daemon, step.args[0]);
+      const size_t ran_before = Ran(daemon, name);
       const StoreFile before = ReadStore(Store(dir));
       std::vector<std::string> args = step.args;
       args.insert(args.begin(), bin);
       cli::Result r = cli::Run(args, "", kRealClock, Path(""), seconds(120));
-      const bool handed_off = Ran(daemon, step.args[0]) > ran_before;
+      const bool handed_off = Ran(daemon, name) > ran_before;
       const bool refused = r.exit_code == 1 && CodeOnStderr(r) == "daemon_running";
       if (!handed_off) {
         EXPECT_TRUE(ReadStore(Store(dir)) == before) << name << " wrote the store behind the daemon's back\n"

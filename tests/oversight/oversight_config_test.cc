@@ -50,6 +50,7 @@ TEST_F(OversightConfigTest, AWrongValueIsRefusedNamingTheKey) {
   EXPECT_NE(ErrorOf("[oversight]\ninactive_days = 0\n").find("oversight.inactive_days"), std::string::npos);
   EXPECT_NE(ErrorOf("[oversight]\ninactive_days = \"30\"\n").find("oversight.inactive_days"), std::string::npos);
   EXPECT_NE(ErrorOf("[oversight]\nsecond_reminder = \"07-01\"\n").find("oversight.second_reminder"), std::string::npos);
+  EXPECT_NE(ErrorOf("[oversight]\nsecond_reminder = \"02-31\"\n").find("oversight.second_reminder"), std::string::npos);
   EXPECT_NE(ErrorOf("[oversight]\nsecond_reminder = \"6-1\"\n").find("oversight.second_reminder"), std::string::npos);
   EXPECT_NE(ErrorOf("[oversight]\nassessment = \"\"\n").find("oversight.assessment"), std::string::npos);
   EXPECT_NE(ErrorOf("oversight = 3\n").find("oversight"), std::string::npos);

@@ -86,6 +86,7 @@ void ExportEvidence(HubCommand& cmd, const Args& a) {
 int VerifyEvidence(HubCommand& cmd, const Args& a) {
   std::optional<PublicKey> expected;
   if (!a.hub_key.empty()) expected = *FromHexFixed<32>(a.hub_key);
+  if (!a.data.empty()) expected = cmd.Open(a.data).key().public_key();  // Check made sure not both
   CaseEvidence evidence = CaseEvidence::Read(cmd.Path(a.file));
   Json timeline = evidence.Verify(expected);
   if (a.json) {
@@ -134,7 +135,8 @@ void AddAuditCommands(CLI::App& app, HubCommand& cmd) {
       "instants (its published log) and rules (its sla.rules records): what the county's report sla said",
       Writes::Nothing());
   county_sla->add_option("--data", a.data, "Hub data dir")->required();
-  county_sla->add_option("--county", a.county, "The county's code, e.g. 140802")->required();
+  county_sla->add_option("--county", a.county,
+                         "The county's code, e.g. 140802 (may be left out when one county hub is enrolled)");
   county_sla->add_option("--at", a.at, "Evaluate at this instant (RFC 3339; default: now)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -163,6 +165,12 @@ void AddAuditCommands(CLI::App& app, HubCommand& cmd) {
                            Writes::Nothing());
   verify->add_option("file", a.file, "Evidence file")->required();
   verify->add_option("--hub-key", a.hub_key, "The hub whose receipts it must carry (hex)")->check(HexKey());
+  verify->add_option("--data", a.data, "Or: the data dir of the hub whose receipts it must carry");
+  verify.Check([args] {
+    if (!args->hub_key.empty() && !args->data.empty()) {
+      throw Error(ErrorCode::kUsage, "give the expected hub once: --hub-key KEY or --data DIR");
+    }
+  });
   verify->add_flag("--json", a.json, "Print one JSON document");
   verify.Does([&cmd, args] { return VerifyEvidence(cmd, *args); });
 }

@@ -124,8 +124,13 @@ WitnessAudit WitnessAudit::Run(const FeedStore& store, const WitnessAuditOptions
 
 Json RecomputeCountySlaReport(const FeedStore& store, const std::string& county, const PublicKey& city_key,
                               const std::filesystem::path& scratch, int64_t at_ms, bool apps) {
-  for (const Enrollment& hub : CountyHubs(store)) {
-    if (hub.county != county) continue;
+  const std::vector<Enrollment> hubs = CountyHubs(store);
+  if (county.empty() && hubs.size() != 1) {
+    throw Error(ErrorCode::kUsage,
+                "--county is required: " + std::to_string(hubs.size()) + " county hubs are enrolled here");
+  }
+  for (const Enrollment& hub : hubs) {
+    if (!county.empty() && hub.county != county) continue;
     CountyLog log = WitnessCounty(store, hub.key, hub.county);
     CountyReplay replay(store, log, city_key, scratch);
     SlaReportOptions options;

@@ -32,8 +32,9 @@ struct WitnessAudit {
 };
 
 // The county's figures as the city recomputes them: `report sla` over a replay of the county's
-// log at `at_ms` (with `apps`, every application too). Error(ErrorCode::kNotFound) when no county
-// hub of `county` is enrolled in the store.
+// log at `at_ms` (with `apps`, every application too); `county` "" means the one county hub
+// enrolled (Error(ErrorCode::kUsage) if there are several or none). Error(ErrorCode::kNotFound)
+// when no county hub of `county` is enrolled in the store.
 Json RecomputeCountySlaReport(const FeedStore& store, const std::string& county, const PublicKey& city_key,
                               const std::filesystem::path& scratch, int64_t at_ms, bool apps);
 

@@ -193,7 +193,11 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"report", "oversight", "--data", "Y"}, Beside::kRunsHere},
        {{"report", "assessment", "--data", "Y", "--rules", std::string(BANGBAN_SOURCE_DIR) + "/deploy/assessment.toml"},
         Beside::kRunsHere},
-       {{"report", "outlets", "--data", "Y", "--public"}, Beside::kRunsHere}});
+       {{"report", "outlets", "--data", "Y", "--public"}, Beside::kRunsHere},
+       {{"checkpoint", "--data", "Y"}, Beside::kHandedOff},
+       {{"report", "county-sla", "--data", "Y", "--county", kCounty}, Beside::kRunsHere},
+       {{"export-evidence", "--data", "Y", "--app", "APP-000001", "--out", "ev.json"}, Beside::kHandedOff},
+       {{"verify-evidence", "ev.json"}, Beside::kRunsHere}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
@@ -262,7 +266,7 @@ TEST_F(CommandFamilyTest, RefusalsBesideADaemonSayWhoHoldsTheDirAndWhatToDo) {
 TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
   // Positional arguments a subcommand needs to get as far as opening its data dir.
   const std::map<std::string, std::string> positionals = {
-      {"submit", "-"}, {"import", "x.bundle"}, {"review", "accept A-1 --reviewer r01"}};
+      {"submit", "-"}, {"import", "x.bundle"}, {"review", "accept A-1 --reviewer r01"}, {"verify-evidence", "ev.json"}};
   size_t tried = 0;
   for (const std::string bin : {cli::kNodeBin, cli::kHubBin}) {
     for (const std::string& name : SubcommandsOf(bin)) {

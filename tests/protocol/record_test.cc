@@ -123,6 +123,24 @@ Json ValidBody(std::string_view type) {
               {"publicity", true}}}};
   }
   if (type == "county.townships") return {{"county", "140802"}, {"townships", {"140802100,解州镇,town"}}};
+  if (type == "log.checkpoint") {
+    return {{"from", 7}, {"leaves", Bin(80, 4)}, {"head", Bin(120, 5)}, {"consistency", Bin(64, 6)}};
+  }
+  if (type == "sla.rules") {
+    return {{"profile", 1},
+            {"effective_from_ms", kTs},
+            {"policy", "minutes"},
+            {"target_minutes", 120},
+            {"warn_ratio", "0.75"},
+            {"late_return_ratio", "1"},
+            {"statutory_working_days", 3},
+            {"working_day_minutes", 420},
+            {"fingerprint", std::string(64, 'a')},
+            {"calendars", Bin(20, 7)}};
+  }
+  if (type == "report.snapshot") {
+    return {{"report", "sla"}, {"at_ms", kTs}, {"hash", Bin(32, 8)}, {"document", "{}"}};
+  }
   return nullptr;
 }
 

@@ -1,5 +1,7 @@
 #include "hub/audit_commands.h"
 
+#include <unistd.h>
+
 #include <memory>
 
 #include "crypto/error.h"
@@ -16,8 +18,11 @@ struct Args {
   bool json = false, apps = false;
 };
 
-// Replays are built here, inside the owner-only data dir, and removed afterwards.
-std::filesystem::path ScratchDir(const std::filesystem::path& data_dir) { return data_dir / "witness-replay"; }
+// Replays are built here, inside the owner-only data dir, and removed afterwards; one directory
+// per process, so that an audit and a report running at once never share one.
+std::filesystem::path ScratchDir(const std::filesystem::path& data_dir) {
+  return data_dir / ("witness-replay-" + std::to_string(::getpid()));
+}
 
 PublicKey CityKeyOf(const Hub& hub) {
   if (hub.config().role == "city") return hub.key().public_key();

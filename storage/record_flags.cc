@@ -59,29 +59,31 @@ std::vector<std::string> FlagStoredRecords(const FeedStore& store, const std::st
   std::vector<std::string> flags;
   size_t not_listed = 0;
   std::map<PublicKey, uint64_t> other_county;  // records per feed of another county's outlet
-  store.ScanAll([&](const Record& r) {
-    std::vector<std::string> found;
-    FlagForm(r, found);
-    const Enrollment* by = outlet(r.author());
-    if (by != nullptr && IsHubType(r.type())) {
-      found.push_back(Where(r) + ": " + r.type() + " by outlet " + by->outlet_id +
-                      ": only a hub writes it; ignored by the queue and reports");
-    }
-    if (by != nullptr && r.type() == "finance.referral" && r.body().value("outlet_id", "") != by->outlet_id) {
-      found.push_back(Where(r) + ": finance.referral names outlet " + r.body().value("outlet_id", "") + " but outlet " +
-                      by->outlet_id + " wrote it; not credited to either");
-    }
-    if (r.type() == "key.enroll") FlagEnrollment(store, enrolled, r, found);
-    if (by != nullptr && !county.empty() && by->county != county) ++other_county[r.author()];
-    for (std::string& f : found) {
-      if (flags.size() < limit) {
-        flags.push_back(std::move(f));
-      } else {
-        ++not_listed;
-      }
-    }
-    return true;
-  });
+  store.ScanAll(
+      [&](const Record& r) {
+        std::vector<std::string> found;
+        FlagForm(r, found);
+        const Enrollment* by = outlet(r.author());
+        if (by != nullptr && IsHubType(r.type())) {
+          found.push_back(Where(r) + ": " + r.type() + " by outlet " + by->outlet_id +
+                          ": only a hub writes it; ignored by the queue and reports");
+        }
+        if (by != nullptr && r.type() == "finance.referral" && r.body().value("outlet_id", "") != by->outlet_id) {
+          found.push_back(Where(r) + ": finance.referral names outlet " + r.body().value("outlet_id", "") +
+                          " but outlet " + by->outlet_id + " wrote it; not credited to either");
+        }
+        if (r.type() == "key.enroll") FlagEnrollment(store, enrolled, r, found);
+        if (by != nullptr && !county.empty() && by->county != county) ++other_county[r.author()];
+        for (std::string& f : found) {
+          if (flags.size() < limit) {
+            flags.push_back(std::move(f));
+          } else {
+            ++not_listed;
+          }
+        }
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
   // At a county hub another county's outlets are carried (the city's export holds them all),
   // one line per feed.
   for (const auto& [author, count] : other_county) {

@@ -81,7 +81,7 @@ struct Step {
 };
 
 std::string Name(const std::vector<std::string>& args) {
-  const bool group = args[0] == "report" || args[0] == "complaint" || args[0] == "annual";
+  const bool group = args[0] == "report" || args[0] == "complaint" || args[0] == "annual" || args[0] == "user";
   return args.size() > 1 && group ? args[0] + " " + args[1] : args[0];
 }
 
@@ -197,7 +197,10 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"checkpoint", "--data", "Y"}, Beside::kHandedOff},
        {{"report", "county-sla", "--data", "Y", "--county", kCounty}, Beside::kRunsHere},
        {{"export-evidence", "--data", "Y", "--app", "APP-000001", "--out", "ev.json"}, Beside::kHandedOff},
-       {{"verify-evidence", "ev.json"}, Beside::kRunsHere}});
+       {{"verify-evidence", "ev.json"}, Beside::kRunsHere},
+
+       // The web password file is not the store (web/password_file.h): set here, beside the daemon.
+       {{"user", "passwd", "--data", "Y", "--name", "r01"}, Beside::kRunsHere}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 

@@ -217,5 +217,25 @@ TEST_F(WebApiTest, ThePublicDirectoryListsOutletsAndNoPersonalData) {
   }
 }
 
+// At the city hub the operators are city auditors: they read, and every action is refused.
+TEST(WebCityTest, ACityAuditorReadsButMayNotAct) {
+  WebHub city;
+  ASSERT_NO_FATAL_FAILURE(city.StartCity());
+  Response answer;
+  const std::string cookie = city.Login("a01", "correct+horse+battery", &answer);
+  ASSERT_FALSE(cookie.empty());
+  EXPECT_EQ(answer.Header("location"), "/dashboard");
+  json session = city.Session(cookie);
+  EXPECT_EQ(session["role"], "city_auditor");
+  EXPECT_EQ(Get(city.port(), "/api/dashboard", {{"Cookie", cookie}}).status, 200);
+  Response act = Request(city.port(), "POST", "/api/cases/A-1/accept", "{}",
+                         {{"Cookie", cookie}, {"X-CSRF-Token", session["csrf"].get<std::string>()}});
+  EXPECT_EQ(act.status, 403) << act.body;
+  EXPECT_EQ(json::parse(act.body)["error"]["code"], "forbidden");
+  // The city's case pages say which county they mean.
+  EXPECT_EQ(Get(city.port(), "/api/cases/A-1", {{"Cookie", cookie}}).status, 400);
+  EXPECT_EQ(Get(city.port(), "/api/cases/A-1?county=140802", {{"Cookie", cookie}}).status, 404);
+}
+
 }  // namespace
 }  // namespace webtest

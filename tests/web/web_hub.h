@@ -76,6 +76,16 @@ class WebHub {
     StartDaemon();
   }
 
+  // A city hub (1408) with roster a01, whose members are city auditors, and a01's password.
+  void StartCity() {
+    const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
+    Ok(Hub({"init", "--data", "H", "--role", "city", "--name", "运城市行政审批服务管理局", "--city", "1408",
+            "--simulation", "--calendar", calendar}));
+    SetRoster({"a01"});
+    Ok(Hub({"user", "passwd", "--data", "H", "--name", "a01"}, std::string(kPassword) + "\n"));
+    StartDaemon();
+  }
+
   void StartDaemon() {
     http_port_ = static_cast<uint16_t>(city::FreePort());
     daemon_.emplace(

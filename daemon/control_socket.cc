@@ -25,6 +25,14 @@ constexpr auto kLivenessCheck = std::chrono::milliseconds(500);
 
 Json Binary(const std::string& text) { return Json::binary(Bytes(text.begin(), text.end())); }
 
+// True for a message of this version: a map whose "v" is kVersion (a "v" of another type is
+// another program's message, not a library exception).
+bool IsThisVersion(const Json& message) {
+  if (!message.is_object()) return false;
+  const auto v = message.find("v");
+  return v != message.end() && v->is_number_integer() && *v == kVersion;
+}
+
 std::string Text(const Json& binary) {
   const auto& bytes = binary.get_binary();
   return std::string(bytes.begin(), bytes.end());
@@ -46,8 +54,8 @@ ControlReply DecodeReply(const zmq::message_t& message) {
   RequireShallow(message, "the daemon's answer");
   const auto* data = static_cast<const uint8_t*>(message.data());
   Json j = Json::from_msgpack(data, data + message.size(), true, false);
-  if (!j.is_object() || j.value("v", 0) != kVersion || !j.value("exit", Json()).is_number_integer() ||
-      !j.value("out", Json()).is_binary() || !j.value("err", Json()).is_binary()) {
+  if (!IsThisVersion(j) || !j.value("exit", Json()).is_number_integer() || !j.value("out", Json()).is_binary() ||
+      !j.value("err", Json()).is_binary()) {
     throw Error(ErrorCode::kControlSocket,
                 "the daemon's answer could not be read (another version of bangban?): "
                 "restart the daemon after an upgrade");
@@ -81,7 +89,7 @@ Bytes EncodeControlRequest(const ControlRequest& r) {
 ControlRequest DecodeControlRequest(ByteView bytes) {
   UnpackExactly(bytes, "control request", bytes.size());
   Json j = Json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (!j.is_object() || j.value("v", 0) != kVersion) {
+  if (!IsThisVersion(j)) {
     throw Error(ErrorCode::kControlSocket,
                 "the command is another version of bangban than the running daemon: "
                 "restart the daemon after an upgrade");

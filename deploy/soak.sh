@@ -5,7 +5,7 @@
 #   1. sanitizers: every unit and integration test built with AddressSanitizer and
 #      UndefinedBehaviorSanitizer (g++, build-asan/) and run in full by ctest;
 #   2. fuzz: every fuzz target for SOAK_FUZZ_SECONDS (default 300) (deploy/fuzz.sh, build-fuzz/);
-#   3. kill -9: the crash tests (ctest -R 'KillNine|Crash') with BANGBAN_KILL_CYCLES (default
+#   3. kill -9: the crash tests (ctest -R 'KillNine|(^|[.])Crash') with BANGBAN_KILL_CYCLES (default
 #      100) cycles each, in the ordinary build (build/).
 #
 # Settings (environment): SOAK_FUZZ_SECONDS, BANGBAN_KILL_CYCLES, SOAK_TESTS (a ctest -R regex
@@ -17,7 +17,7 @@ jobs=${BANGBAN_JOBS:-2}
 fuzz_seconds=${SOAK_FUZZ_SECONDS:-300}
 kill_cycles=${BANGBAN_KILL_CYCLES:-100}
 stages=${SOAK_STAGES:-sanitizers fuzz kill}
-kill_regex='KillNine|Crash'
+kill_regex='KillNine|(^|[.])Crash'
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 "$top/deploy/install-deps.sh" || exit 1
@@ -38,8 +38,13 @@ sanitizers() {
 fuzz() { BANGBAN_JOBS=$jobs "$top/deploy/fuzz.sh" "$fuzz_seconds"; }
 
 kill_nine() {
-  local build=$top/build
-  BANGBAN_BUILD_DIR=$build "$top/deploy/build.sh" >/dev/null || return 1
+  local build=$top/build tests
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null || return 1
+  fi
+  # Every test executable (the crash tests drive the real programs, which they depend on).
+  mapfile -t tests < <(ninja -C "$build" -t targets all | sed -nE 's/^([a-z_]+_tests): phony$/\1/p')
+  nice ninja -C "$build" -j"$jobs" "${tests[@]}" >/dev/null || return 1
   local listed
   listed=$(ctest --test-dir "$build" -N -R "$kill_regex" | grep -c 'Test *#')
   [ "$listed" -gt 0 ] || { echo "soak: no test matches -R '$kill_regex'" >&2; return 1; }

@@ -84,7 +84,11 @@ namespace bangban {
   X(kBackdated, "backdated", "a review would be dated before the latest tree head the hub signed")                    \
   X(kWorkflow, "workflow", "the review action is not possible in the case's current state")                           \
   X(kCalendar, "calendar", "a working calendar file is missing, damaged or does not cover a date")                    \
-  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")
+  X(kProjection, "projection", "the review projection is inconsistent: run bangban-hub reindex")                      \
+  /* operators and applicant data (county hubs) */                                                                    \
+  X(kNotOperator, "not_operator", "the name is not an active operator of this hub with the role the action needs")    \
+  X(kOperatorExists, "operator_exists", "the name is already an active operator of this hub")                         \
+  X(kNotCustodian, "not_custodian", "applicant data is opened only at the county hub it was sealed to")
 
 class ErrorCode {
  public:

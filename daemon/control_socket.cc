@@ -171,7 +171,9 @@ ControlReply ControlServer::Handle(const zmq::message_t& message) {
   } catch (const std::exception& e) {
     return ErrorReply(Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what()));
   }
-  const std::string command = request.argv.size() > 1 ? request.argv[1] : "";
+  std::string command = request.argv.size() > 1 ? request.argv[1] : "";
+  // A nested subcommand (`user add`) is declared by its full name.
+  if (!commands_.count(command) && request.argv.size() > 2) command += " " + request.argv[2];
   if (!commands_.count(command)) {
     spdlog::warn("control socket: refused a request for a command the daemon does not run");
     return ErrorReply(Error(ErrorCode::kUsage, "the daemon runs only these commands for others: " + Join(commands_)));

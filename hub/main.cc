@@ -14,6 +14,7 @@
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
 #include "hub/hub.h"
+#include "hub/operator_commands.h"
 #include "hub/review_commands.h"
 
 using namespace bangban;
@@ -296,7 +297,8 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddBundles(*app, cmd, args);
   AddRun(*app, cmd, args);
   AddChecks(*app, cmd, args);
-  AddReviewCommands(*app, cmd);  // review, report, queue, reindex
+  AddReviewCommands(*app, cmd);    // review, report, queue, reindex
+  AddOperatorCommands(*app, cmd);  // user add|disable|list
   return app;
 }
 

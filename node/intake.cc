@@ -53,7 +53,8 @@ void SealComplaintText(Json& body, const PublicKey& county_key) {
 }  // namespace
 
 bool IsOutletRecordType(std::string_view type) {
-  return !type.starts_with("key.") && !type.starts_with("review.") && type != "complaint.verdict";
+  return !type.starts_with("key.") && !type.starts_with("review.") && !type.starts_with("operator.") &&
+         type != "complaint.verdict";
 }
 
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {

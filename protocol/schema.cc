@@ -120,6 +120,12 @@ std::vector<RecordSchema> BuildSchemas() {
                {Str("outlet_id", true, 64),
                 Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}), Sealed("text_sealed")}});
   s.push_back({"complaint.verdict", {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100)}});
+  // A hub's named operators (review/operator_roster.h): the county's reviewers and admins, the
+  // city's auditors. Written by the hub into its own feed.
+  s.push_back(
+      {"operator.enroll",
+       {Str("name", true, 64), Enum("role", {"reviewer", "county_admin", "city_auditor"}), Str("county", true, 16)}});
+  s.push_back({"operator.disable", {Str("name", true, 64), Str("reason", true, 1024)}});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   return s;

@@ -81,7 +81,7 @@ struct Step {
 };
 
 std::string Name(const std::vector<std::string>& args) {
-  return args.size() > 1 && (args[0] == "report") ? args[0] + " " + args[1] : args[0];
+  return args.size() > 1 && (args[0] == "report" || args[0] == "user") ? args[0] + " " + args[1] : args[0];
 }
 
 // The code a failure printed: `error: CODE: ...` on its first stderr line.
@@ -120,12 +120,12 @@ class CommandFamilyTest : public CityFixture {
     }
     for (const Step& step : steps) {
       const std::string name = Name(step.args);
-      const size_t ran_before = Ran(daemon, step.args[0]);
+      const size_t ran_before = Ran(daemon, name);
       const StoreFile before = ReadStore(Store(dir));
       std::vector<std::string> args = step.args;
       args.insert(args.begin(), bin);
       cli::Result r = cli::Run(args, "", kRealClock, Path(""), seconds(120));
-      const bool handed_off = Ran(daemon, step.args[0]) > ran_before;
+      const bool handed_off = Ran(daemon, name) > ran_before;
       const bool refused = r.exit_code == 1 && CodeOnStderr(r) == "daemon_running";
       if (!handed_off) {
         EXPECT_TRUE(ReadStore(Store(dir)) == before) << name << " wrote the store behind the daemon's back\n"
@@ -163,6 +163,8 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
   const std::string new_key = FirstLine(Hub({"keygen", "--out", "new.key"}).out);
   ASSERT_TRUE(cli::IsHex64(new_key));
 
+  ASSERT_NO_FATAL_FAILURE(AddOperator("Y", "r01"));
+
   Daemon& hub = StartHub("Y", port);
   ASSERT_TRUE(WaitUntilServing("Y", hub)) << hub.Log();
   Walk(
@@ -182,7 +184,10 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"report", "sla", "--data", "Y"}, Beside::kRunsHere},
        {{"report", "queue", "--data", "Y"}, Beside::kRunsHere},
        {{"queue", "--data", "Y"}, Beside::kRunsHere},
-       {{"reindex", "--data", "Y"}, Beside::kHandedOff}});
+       {{"reindex", "--data", "Y"}, Beside::kHandedOff},
+       {{"user", "add", "--data", "Y", "--name", "r02", "--role", "reviewer"}, Beside::kHandedOff},
+       {{"user", "disable", "--data", "Y", "--name", "r02", "--reason", "left"}, Beside::kHandedOff},
+       {{"user", "list", "--data", "Y"}, Beside::kRunsHere}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
@@ -250,8 +255,11 @@ TEST_F(CommandFamilyTest, RefusalsBesideADaemonSayWhoHoldsTheDirAndWhatToDo) {
 
 TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
   // Positional arguments a subcommand needs to get as far as opening its data dir.
-  const std::map<std::string, std::string> positionals = {
-      {"submit", "-"}, {"import", "x.bundle"}, {"review", "accept A-1 --reviewer r01"}};
+  const std::map<std::string, std::string> positionals = {{"submit", "-"},
+                                                          {"import", "x.bundle"},
+                                                          {"review", "accept A-1 --reviewer r01"},
+                                                          {"user add", "--name r01 --role reviewer"},
+                                                          {"user disable", "--name r01 --reason left"}};
   size_t tried = 0;
   for (const std::string bin : {cli::kNodeBin, cli::kHubBin}) {
     for (const std::string& name : SubcommandsOf(bin)) {
@@ -273,7 +281,7 @@ TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
 
       // A failure of the command itself: the data dir is not there.
       std::vector<std::string> failing = args;
-      auto extra = positionals.find(Words(name).front());
+      auto extra = positionals.count(name) ? positionals.find(name) : positionals.find(Words(name).front());
       if (extra != positionals.end()) {
         for (const std::string& w : Words(extra->second)) failing.push_back(w);
       }

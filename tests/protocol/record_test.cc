@@ -108,6 +108,8 @@ Json ValidBody(std::string_view type) {
     return {{"complaint_id", Bin(32, 3)}, {"upheld", true}, {"deduction", 5}};
   }
   if (type == "feedback.rating") return {{"app_id", "A-0001"}, {"score", 5}};
+  if (type == "operator.enroll") return {{"name", "r01"}, {"role", "reviewer"}, {"county", "140802"}};
+  if (type == "operator.disable") return {{"name", "r01"}, {"reason", "调岗"}};
   return nullptr;
 }
 

@@ -54,6 +54,7 @@ Hub::Hub(const std::filesystem::path& path)
                                      operators_.get()})) {
   store_->AddObserver(operators_->Observer());
   store_->AddObserver(cases_->Observer());
+  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_);
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
   store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {

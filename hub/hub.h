@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "custody/applicant_custody.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
 #include "review/case_book.h"
@@ -93,6 +94,8 @@ class Hub {
   CaseBook& cases() { return *cases_; }
   // The named operators of this hub and the hubs below it (review/operator_roster.h).
   OperatorRoster& operators() { return *operators_; }
+  // Applicant data: opening a box after a signed pii.access record (custody/applicant_custody.h).
+  ApplicantCustody& custody() { return *custody_; }
   // Rebuilds every projection (operators, applications) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
@@ -107,9 +110,10 @@ class Hub {
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<OperatorRoster> operators_;  // folds operator.* records (its observer)
   std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
-  std::unique_ptr<TransparencyLog> log_;       // one leaf per stored record, a signed head per batch
-  MDB_dbi clock_skew_ = 0;                     // record id -> how far its ts ran ahead of our clock
-  BackgroundSync upstream_;                    // Run's replication to the city, while it runs
+  std::unique_ptr<ApplicantCustody> custody_;
+  std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
+  MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
+  BackgroundSync upstream_;               // Run's replication to the city, while it runs
 
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<Bytes> LatestTreeHead() const;  // binary form

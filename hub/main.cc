@@ -13,6 +13,7 @@
 #include "daemon/control_socket.h"
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
+#include "hub/applicant_commands.h"
 #include "hub/hub.h"
 #include "hub/operator_commands.h"
 #include "hub/review_commands.h"
@@ -297,8 +298,9 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddBundles(*app, cmd, args);
   AddRun(*app, cmd, args);
   AddChecks(*app, cmd, args);
-  AddReviewCommands(*app, cmd);    // review, report, queue, reindex
-  AddOperatorCommands(*app, cmd);  // user add|disable|list
+  AddReviewCommands(*app, cmd);     // review, report, queue, reindex
+  AddOperatorCommands(*app, cmd);   // user add|disable|list
+  AddApplicantCommands(*app, cmd);  // applicant
   return app;
 }
 

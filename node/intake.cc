@@ -54,7 +54,7 @@ void SealComplaintText(Json& body, const PublicKey& county_key) {
 
 bool IsOutletRecordType(std::string_view type) {
   return !type.starts_with("key.") && !type.starts_with("review.") && !type.starts_with("operator.") &&
-         type != "complaint.verdict";
+         !type.starts_with("pii.") && type != "complaint.verdict";
 }
 
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {

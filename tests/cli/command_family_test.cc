@@ -187,7 +187,8 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"reindex", "--data", "Y"}, Beside::kHandedOff},
        {{"user", "add", "--data", "Y", "--name", "r02", "--role", "reviewer"}, Beside::kHandedOff},
        {{"user", "disable", "--data", "Y", "--name", "r02", "--reason", "left"}, Beside::kHandedOff},
-       {{"user", "list", "--data", "Y"}, Beside::kRunsHere}});
+       {{"user", "list", "--data", "Y"}, Beside::kRunsHere},
+       {{"applicant", "--data", "Y", "APP-000001", "--reviewer", "r01", "--purpose", "核验"}, Beside::kHandedOff}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
@@ -259,7 +260,8 @@ TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
                                                           {"import", "x.bundle"},
                                                           {"review", "accept A-1 --reviewer r01"},
                                                           {"user add", "--name r01 --role reviewer"},
-                                                          {"user disable", "--name r01 --reason left"}};
+                                                          {"user disable", "--name r01 --reason left"},
+                                                          {"applicant", "A-1 --reviewer r01 --purpose check"}};
   size_t tried = 0;
   for (const std::string bin : {cli::kNodeBin, cli::kHubBin}) {
     for (const std::string& name : SubcommandsOf(bin)) {

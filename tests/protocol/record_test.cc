@@ -110,6 +110,13 @@ Json ValidBody(std::string_view type) {
   if (type == "feedback.rating") return {{"app_id", "A-0001"}, {"score", 5}};
   if (type == "operator.enroll") return {{"name", "r01"}, {"role", "reviewer"}, {"county", "140802"}};
   if (type == "operator.disable") return {{"name", "r01"}, {"reason", "调岗"}};
+  if (type == "pii.access") {
+    return {{"app_id", "A-0001"},
+            {"outlet_id", "O-140802-001"},
+            {"reviewer", "r01"},
+            {"purpose", "核验申请人身份"},
+            {"submit", Bin(32, 9)}};
+  }
   return nullptr;
 }
 

@@ -94,7 +94,11 @@ namespace bangban {
   X(kForbidden, "forbidden", "the signed-in operator's role or county may not do this (HTTP 403)")                    \
   X(kBadCsrf, "bad_csrf", "a web action without the session's CSRF token (HTTP 403)")                                 \
   X(kBadLogin, "bad_login", "the operator name or password is wrong, or the operator is not active")                  \
-  X(kLoginThrottled, "login_throttled", "too many failed sign-ins for this name: wait and retry (HTTP 429)")
+  X(kLoginThrottled, "login_throttled", "too many failed sign-ins for this name: wait and retry (HTTP 429)")           \
+  /* operators and applicant data (county hubs) */                                                                    \
+  X(kNotOperator, "not_operator", "the name is not an active operator of this hub with the role the action needs")    \
+  X(kOperatorExists, "operator_exists", "the name is already an active operator of this hub")                         \
+  X(kNotCustodian, "not_custodian", "applicant data is opened only at the county hub it was sealed to")
 
 class ErrorCode {
  public:

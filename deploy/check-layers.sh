@@ -13,9 +13,10 @@ declare -A may_use=(
   [daemon]="crypto protocol storage"
   [review]="crypto protocol storage"
   [oversight]="crypto protocol storage review"
-  [web]="crypto protocol storage review oversight"
+  [custody]="crypto protocol storage review"
+  [web]="crypto protocol storage review oversight custody"
   [node]="crypto protocol storage sync daemon"
-  [hub]="crypto protocol storage sync daemon review oversight web"
+  [hub]="crypto protocol storage sync daemon review oversight custody web"
 )
 
 broken=0

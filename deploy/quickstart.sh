@@ -106,7 +106,9 @@ say "Outlet status (bank branch) and county hub status"
 "$node" status --data "$work/bank"
 "$hub" status --data "$work/county"
 
-say "The county reviews: accept and approve one (issuing its USCC), return one for correction (补正)"
+say "The county names its reviewers (user add), who then review: accept and approve one (issuing its USCC), return one for correction (补正)"
+"$hub" user add --data "$work/county" --name r01 --role reviewer >/dev/null
+"$hub" user add --data "$work/county" --name r02 --role reviewer >/dev/null
 "$hub" review --data "$work/county" accept YH-BANK-01-0001 --reviewer r01 >/dev/null
 "$hub" review --data "$work/county" approve YH-BANK-01-0001 --reviewer r01 --uscc 91350100M000100Y43 >/dev/null
 "$hub" review --data "$work/county" accept YH-VIL-07-0001 --reviewer r02 >/dev/null

@@ -53,11 +53,15 @@ Hub::Hub(const std::filesystem::path& path)
       config_(LoadConfig(dir_)),
       key_(SigningKey::Load(dir_.key_file())),
       store_(std::make_unique<FeedStore>(dir_.store_dir(), StoreOptions(config_, key_.public_key()))),
+      operators_(std::make_unique<OperatorRoster>(*store_, key_.public_key())),
       cases_(std::make_unique<CaseBook>(
           *store_, CaseBook::Options{dir_.root(),
                                      {config_.role, config_.name, config_.county, config_.city_key, key_.public_key(),
-                                      config_.simulation}})) {
+                                      config_.simulation},
+                                     operators_.get()})) {
+  store_->AddObserver(operators_->Observer());
   store_->AddObserver(cases_->Observer());
+  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_);
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
   store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {
@@ -150,6 +154,33 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   }
   Json body = {{"key", Json::binary(Bytes(key.begin(), key.end()))}, {"after_seq", after_seq}, {"reason", reason}};
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
+}
+
+Record Hub::AddOperator(const std::string& name, const std::string& role) {
+  if (std::string problem = OperatorRoleProblem(config_.role, role); !problem.empty()) {
+    throw Error(ErrorCode::kUsage, "--role " + role + ": " + problem);
+  }
+  if (std::optional<Operator> op = operators_->Find(name); op && op->active) {
+    throw Error(ErrorCode::kOperatorExists, "'" + name + "' is already an active " + op->role +
+                                                " of this hub; nothing was written (to change the role, disable "
+                                                "it first)");
+  }
+  return store_->AppendOwn(key_, {{"operator.enroll", {{"name", name}, {"role", role}, {"county", config_.county}}}})
+      .front();
+}
+
+Record Hub::DisableOperator(const std::string& name, const std::string& reason) {
+  std::optional<Operator> op = operators_->Find(name);
+  if (!op || !op->active) {
+    throw Error(ErrorCode::kNotOperator, "'" + name + "' is not an active operator of this hub; nothing was written");
+  }
+  return store_->AppendOwn(key_, {{"operator.disable", {{"name", name}, {"reason", reason}}}}).front();
+}
+
+ReindexStats Hub::Reindex(bool leave_out_damaged) {
+  ReindexStats stats = cases_->Reindex(leave_out_damaged);  // refuses damage before it changes anything
+  operators_->Rebuild();
+  return stats;
 }
 
 ImportReport Hub::Import(const std::filesystem::path& file, const std::atomic<bool>* stop) {

@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "custody/applicant_custody.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
 #include "review/case_book.h"
+#include "review/operator_roster.h"
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
@@ -47,6 +49,14 @@ class Hub {
   // that key (a county hub enrolls outlets of its own county only).
   Record Enroll(const EnrollRequest& request);
   Record Revoke(const PublicKey& key, uint64_t after_seq, const std::string& reason);
+
+  // Writes operator.enroll into the hub's feed: `name` becomes an active operator of this hub
+  // with `role` (a county hub: reviewer | county_admin; the city: city_auditor). Errors: "usage"
+  // (a role this hub does not have), "operator_exists" (already active: disable it first).
+  Record AddOperator(const std::string& name, const std::string& role);
+  // Writes operator.disable: `name` may no longer act here. Error "not_operator" when it is not
+  // an active operator of this hub.
+  Record DisableOperator(const std::string& name, const std::string& reason);
 
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
   // in the report's warnings (stored all the same: each outlet's application is its own case).
@@ -89,6 +99,12 @@ class Hub {
   FeedStore& store() { return *store_; }
   // Applications: review queue and SLA projection (review/case_book.h).
   CaseBook& cases() { return *cases_; }
+  // The named operators of this hub and the hubs below it (review/operator_roster.h).
+  OperatorRoster& operators() { return *operators_; }
+  // Applicant data: opening a box after a signed pii.access record (custody/applicant_custody.h).
+  ApplicantCustody& custody() { return *custody_; }
+  // Rebuilds every projection (operators, applications) from the stored records.
+  ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
   TransparencyLog& log() { return *log_; }
   // A receipt for a stored record, signing a fresh tree head if none covers it yet.
@@ -99,7 +115,9 @@ class Hub {
   HubConfig config_;
   SigningKey key_;
   std::unique_ptr<FeedStore> store_;
-  std::unique_ptr<CaseBook> cases_;       // folds every record store_ keeps (its observer)
+  std::unique_ptr<OperatorRoster> operators_;  // folds operator.* records (its observer)
+  std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
+  std::unique_ptr<ApplicantCustody> custody_;
   std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
   BackgroundSync upstream_;               // Run's replication to the city, while it runs

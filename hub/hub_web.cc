@@ -67,19 +67,7 @@ DeskAnswer HubWebView::Act(const DeskAction& a) {
 }
 
 bool HubWebView::IsActiveOperator(const std::string& name, const std::string& role) const {
-  return IsRosterOperator(dir_, hub_.config().role, name, role);
-}
-
-bool IsRosterOperator(const std::filesystem::path& dir, const std::string& hub_role, const std::string& name,
-                      const std::string& role) {
-  // Interim: hub.toml's [review] roster, read afresh so that taking a name off it (and
-  // restarting nothing) ends that operator's sessions. The operator roster of the
-  // applicant-data work (operator.enroll records, review/operator_roster.h) replaces this at
-  // merge, with county_admin and disabled operators.
-  const std::string roster_role = hub_role == "city" ? "city_auditor" : "reviewer";
-  if (role != roster_role) return false;
-  const ReviewConfig config = ReviewConfig::Load(dir / "hub.toml");
-  return std::find(config.roster.begin(), config.roster.end(), name) != config.roster.end();
+  return hub_.operators().IsActive(name, role);
 }
 
 }  // namespace bangban

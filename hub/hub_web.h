@@ -35,10 +35,4 @@ class HubWebView : public HubView {
   std::function<ControlReply(const ControlRequest&)> run_command_;
 };
 
-// The operators who may sign in, for `user passwd` and the web pages: for now the hub.toml
-// [review] roster, whose members are reviewers at a county hub and city auditors at the city hub.
-// (To be re-wired to the operator roster of `operator.enroll` records when it lands.)
-bool IsRosterOperator(const std::filesystem::path& dir, const std::string& hub_role, const std::string& name,
-                      const std::string& role);
-
 }  // namespace bangban

@@ -17,9 +17,11 @@
 #include "daemon/control_socket.h"
 #include "daemon/daemon_lock.h"
 #include "daemon/signals.h"
+#include "hub/applicant_commands.h"
 #include "hub/audit_commands.h"
 #include "hub/hub.h"
 #include "hub/hub_web.h"
+#include "hub/operator_commands.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
 #include "protocol/identifiers.h"
@@ -257,13 +259,12 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
 void SetPassword(HubCommand& cmd, const Args& a) {
   const std::filesystem::path dir = cmd.Path(a.data);
   CheckOperatorName(a.operator_name);
-  DataDir::Open(dir, "hub");
-  const HubConfig config = HubConfig::Load(dir / "hub.toml");
-  const char* role = config.role == "city" ? "city_auditor" : "reviewer";
-  if (!IsRosterOperator(dir, config.role, a.operator_name, role)) {
-    throw Error(ErrorCode::kUsage, a.operator_name +
-                                       " is not an operator of this hub: add it to the [review] roster in hub.toml "
-                                       "first");
+  // Only an active operator of this hub (`user add`) has an account; disabling one ends it.
+  std::optional<Operator> op = cmd.Open(a.data).operators().Find(a.operator_name);
+  if (!op || !op->active) {
+    throw Error(ErrorCode::kNotOperator, a.operator_name +
+                                             " is not an active operator of this hub: add it first with `bangban-hub "
+                                             "user add`; nothing was written");
   }
   const bool terminal = &cmd.in == &std::cin && ::isatty(STDIN_FILENO);
   termios saved{};
@@ -286,14 +287,14 @@ void SetPassword(HubCommand& cmd, const Args& a) {
   cmd.out << "password set for " << a.operator_name << "\n";
 }
 
-void AddUser(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
-  auto user = AddCommand(app, cmd, "user", "Web page accounts of this hub's operators", Writes::Nothing());
-  user->require_subcommand(1);
+// Adds `passwd` to the `user` command of hub/operator_commands.h, which must be added first.
+void AddUserPassword(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
+  CLI::App* user = app.get_subcommand("user");
   // Not handed to a running daemon: the password file is not part of the store, it is replaced
   // whole under a lock (web/password_file.h), and the daemon reads it afresh at each sign-in.
-  auto passwd = AddCommand(*user.app(), cmd, "passwd",
-                           "Set an operator's web password (Argon2id hash in DIR/web_passwords, mode 0600), read "
-                           "from the terminal or standard input, never from the command line",
+  auto passwd = AddCommand(*user, cmd, "passwd",
+                           "Set an active operator's web password (Argon2id hash in DIR/web_passwords, mode 0600), "
+                           "read from the terminal or standard input, never from the command line",
                            Writes::Nothing());
   passwd->add_option("--data", args->data, "Hub data dir")->required();
   passwd->add_option("--name", args->operator_name, "The operator's id, e.g. r01")->required();
@@ -424,10 +425,12 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddBundles(*app, cmd, args);
   AddRun(*app, cmd, args);
   AddChecks(*app, cmd, args);
-  AddReviewCommands(*app, cmd);     // review, report, queue, reindex
-  AddOversightCommands(*app, cmd);  // townships, inspect, complaint, annual, report oversight|assessment|outlets
-  AddAuditCommands(*app, cmd);      // checkpoint, report county-sla, export-evidence, verify-evidence
-  AddUser(*app, cmd, args);
+  AddReviewCommands(*app, cmd);      // review, report, queue, reindex
+  AddOversightCommands(*app, cmd);   // townships, inspect, complaint, annual, report oversight|assessment|outlets
+  AddAuditCommands(*app, cmd);       // checkpoint, report county-sla, export-evidence, verify-evidence
+  AddOperatorCommands(*app, cmd);    // user add|disable|list
+  AddUserPassword(*app, cmd, args);  // user passwd
+  AddApplicantCommands(*app, cmd);   // applicant
   return app;
 }
 

@@ -184,7 +184,7 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
                     "without it such a reindex changes nothing");
   reindex.Does([args, &cmd] {
     Args& a = *args;
-    ReindexStats stats = cmd.Open(a.data).cases().Reindex(a.leave_out_damaged);
+    ReindexStats stats = cmd.Open(a.data).Reindex(a.leave_out_damaged);
     if (a.json) {
       return PrintJson(cmd.out,
                        {{"records", stats.records}, {"applications", stats.cases}, {"damaged", stats.damaged}});

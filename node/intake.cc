@@ -55,7 +55,8 @@ void SealComplaintText(Json& body, const PublicKey& county_key) {
 
 bool IsOutletRecordType(std::string_view type) {
   return !type.starts_with("key.") && !type.starts_with("review.") && !type.starts_with("county.") &&
-         type != "complaint.verdict" && type != "outlet.inspect";
+         !type.starts_with("operator.") && !type.starts_with("pii.") && type != "complaint.verdict" &&
+         type != "outlet.inspect";
 }
 
 IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {

@@ -189,6 +189,17 @@ std::vector<RecordSchema> BuildSchemas() {
                 Str("note", false, 1024)},
                CheckInspect});
   s.push_back({"county.townships", {Str("county", true, 16), List("townships")}, CheckTownships});
+  // A hub's named operators (review/operator_roster.h): the county's reviewers and admins, the
+  // city's auditors. Written by the hub into its own feed.
+  s.push_back(
+      {"operator.enroll",
+       {Str("name", true, 64), Enum("role", {"reviewer", "county_admin", "city_auditor"}), Str("county", true, 16)}});
+  s.push_back({"operator.disable", {Str("name", true, 64), Str("reason", true, 1024)}});
+  // A county hub opened an application's sealed applicant data (custody/applicant_custody.h):
+  // who, which application (and its app.submit record), why. No personal data.
+  s.push_back({"pii.access",
+               {Str("app_id", true, 64), Str("outlet_id", true, 64), Str("reviewer", true, 64),
+                Str("purpose", true, 512), Key("submit")}});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   // A county hub's witness records (docs/audit.md): its transparency log, its working rules and

@@ -361,6 +361,11 @@ ReviewOutcome CaseBook::Review(const SigningKey& hub_key, const ReviewRequest& r
   }
   if (reviewer.empty())
     throw Error(ErrorCode::kUsage, "--reviewer is required: the reviewer who acts (or assign --auto)");
+  if (options_.operators != nullptr) {
+    options_.operators->RequireActive(
+        reviewer, kReviewerRole,
+        request.action == CaseAction::kAssign ? "be assigned applications" : "review applications");
+  }
 
   Json body = {{"app_id", request.app_id}, {"reviewer", reviewer}};
   if (!outlet.empty()) body["outlet_id"] = outlet;  // the very application, whoever else filed its app_id
@@ -409,16 +414,25 @@ std::string CaseBook::PickReviewer(const std::string& app_id, const std::string&
                 "hub.toml [review] roster is empty: list the reviewers on duty (roster = [\"r01\", \"r02\"]), "
                 "or assign by hand with --reviewer");
   }
+  std::vector<std::string> on_duty;
+  for (const std::string& r : review_.roster) {
+    if (options_.operators == nullptr || options_.operators->IsActive(r, kReviewerRole)) on_duty.push_back(r);
+  }
+  if (on_duty.empty()) {
+    throw Error(ErrorCode::kConfig,
+                "no reviewer of hub.toml [review] roster is an active reviewer of this hub (bangban-hub user add "
+                "--role reviewer); assign by hand with --reviewer");
+  }
   std::map<std::string, size_t> load;
-  for (const std::string& r : review_.roster) load[r] = 0;
+  for (const std::string& r : on_duty) load[r] = 0;
   const Bytes self = CaseKey(app_id, options_.hub.county, outlet_id);
   ScanOpen([&](const LmdbTxn&, ByteView key, ByteView value) {
     if (std::equal(key.begin(), key.end(), self.begin(), self.end())) return;
     auto it = load.find(DecodeSummary(value).assigned_reviewer);
     if (it != load.end()) ++it->second;
   });
-  const std::string* best = &review_.roster.front();
-  for (const std::string& r : review_.roster) {
+  const std::string* best = &on_duty.front();
+  for (const std::string& r : on_duty) {
     if (load[r] < load[*best]) best = &r;  // strict: ties keep the earlier roster entry
   }
   return *best;

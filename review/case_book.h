@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "review/case_file.h"
+#include "review/operator_roster.h"
 #include "review/review_config.h"
 #include "review/sla_profile.h"
 #include "storage/feed_store.h"
@@ -107,6 +108,10 @@ class CaseBook {
   struct Options {
     std::filesystem::path data_dir;  // hub.toml and the calendar files are read from here
     ReviewingHub hub;
+    // The hub's named operators: with it, a review's reviewer (the actor, or the one assigned)
+    // must be an active reviewer of this hub, and `--auto` picks among the roster's active ones.
+    // Without it (the engine alone, in tests) any name is taken.
+    const OperatorRoster* operators = nullptr;
   };
 
   // Opens the tables, reads [sla] and [review] from hub.toml, loads the calendars and registers
@@ -124,10 +129,12 @@ class CaseBook {
   // belong, no reviewer), "not_county" (a city hub), "unknown_app" (also: request.outlet_id
   // did not file it; the message names who did), "ambiguous_app" (several outlets filed the
   // app_id and request.outlet_id is empty; the message names them), "other_county",
-  // "workflow" (the transition is not possible now).
+  // "workflow" (the transition is not possible now), "not_operator" (with Options::operators:
+  // the reviewer is not an active reviewer of this hub).
   ReviewOutcome Review(const SigningKey& hub_key, const ReviewRequest& request);
   // The roster member with the fewest open assigned cases (ties: roster order), not counting
-  // the case (app_id, outlet_id) itself. Error(ErrorCode::kConfig) when the roster is empty.
+  // the case (app_id, outlet_id) itself; with Options::operators, among the active reviewers
+  // only. Error(ErrorCode::kConfig) when the roster is empty (or has no active reviewer).
   std::string PickReviewer(const std::string& app_id, const std::string& outlet_id = "") const;
 
   // Reports collisions (an app_id filed by one more outlet of a county) found while folding

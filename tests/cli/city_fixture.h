@@ -288,6 +288,12 @@ class CityFixture : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
 
+  // Makes `name` an active operator of the hub in `hub_dir` (`user add`), a reviewer by default.
+  void AddOperator(const std::string& hub_dir, const std::string& name, const std::string& role = "reviewer") {
+    cli::Result r = Hub({"user", "add", "--data", hub_dir, "--name", name, "--role", role});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
+
   // Submits JSON lines; expects success; returns the printed ids.
   std::vector<std::string> Submit(const std::string& dir, const std::string& lines) {
     static int files = 0;

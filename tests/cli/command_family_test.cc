@@ -164,6 +164,8 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
   const std::string new_key = FirstLine(Hub({"keygen", "--out", "new.key"}).out);
   ASSERT_TRUE(cli::IsHex64(new_key));
 
+  ASSERT_NO_FATAL_FAILURE(AddOperator("Y", "r01"));
+
   Daemon& hub = StartHub("Y", port);
   ASSERT_TRUE(WaitUntilServing("Y", hub)) << hub.Log();
   Walk(
@@ -200,7 +202,12 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"verify-evidence", "ev.json"}, Beside::kRunsHere},
 
        // The web password file is not the store (web/password_file.h): set here, beside the daemon.
-       {{"user", "passwd", "--data", "Y", "--name", "r01"}, Beside::kRunsHere}});
+       {{"user", "passwd", "--data", "Y", "--name", "r01"}, Beside::kRunsHere},
+
+       {{"user", "add", "--data", "Y", "--name", "r02", "--role", "reviewer"}, Beside::kHandedOff},
+       {{"user", "disable", "--data", "Y", "--name", "r02", "--reason", "left"}, Beside::kHandedOff},
+       {{"user", "list", "--data", "Y"}, Beside::kRunsHere},
+       {{"applicant", "--data", "Y", "APP-000001", "--reviewer", "r01", "--purpose", "核验"}, Beside::kHandedOff}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
@@ -268,8 +275,13 @@ TEST_F(CommandFamilyTest, RefusalsBesideADaemonSayWhoHoldsTheDirAndWhatToDo) {
 
 TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
   // Positional arguments a subcommand needs to get as far as opening its data dir.
-  const std::map<std::string, std::string> positionals = {
-      {"submit", "-"}, {"import", "x.bundle"}, {"review", "accept A-1 --reviewer r01"}, {"verify-evidence", "ev.json"}};
+  const std::map<std::string, std::string> positionals = {{"submit", "-"},
+                                                          {"import", "x.bundle"},
+                                                          {"review", "accept A-1 --reviewer r01"},
+                                                          {"user add", "--name r01 --role reviewer"},
+                                                          {"user disable", "--name r01 --reason left"},
+                                                          {"applicant", "A-1 --reviewer r01 --purpose check"},
+                                                          {"verify-evidence", "ev.json"}};
   size_t tried = 0;
   for (const std::string bin : {cli::kNodeBin, cli::kHubBin}) {
     for (const std::string& name : SubcommandsOf(bin)) {
@@ -291,7 +303,7 @@ TEST_F(CommandFamilyTest, EveryJsonCommandFailsWithAJsonDocument) {
 
       // A failure of the command itself: the data dir is not there.
       std::vector<std::string> failing = args;
-      auto extra = positionals.find(Words(name).front());
+      auto extra = positionals.count(name) ? positionals.find(name) : positionals.find(Words(name).front());
       if (extra != positionals.end()) {
         for (const std::string& w : Words(extra->second)) failing.push_back(w);
       }

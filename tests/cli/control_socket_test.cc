@@ -55,6 +55,7 @@ class ControlSocketTest : public CityFixture {
     county_port_ = FreePort();
     county_ = &StartHub("Y", county_port_);
     ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
+    for (const char* reviewer : {"r01", "r02"}) ASSERT_NO_FATAL_FAILURE(AddOperator("Y", reviewer));
   }
 
   // Waits until the daemon of `dir` has bound its control socket (it holds the lock by then).
@@ -242,6 +243,7 @@ TEST_F(ControlSocketTest, ASimulationPartyTakesTheSendersClockAndTheDaemonKeepsI
   county_port_ = FreePort();
   county_ = &StartHub("Y", county_port_);
   ASSERT_TRUE(WaitUntilServing("Y", *county_)) << Logs();
+  for (const char* reviewer : {"r01", "r02"}) ASSERT_NO_FATAL_FAILURE(AddOperator("Y", reviewer));
   std::string node_key = AddOutlet("N", "YH-303");
   ASSERT_EQ(Submit("N", AppLines("R", 1, 1)).size(), 1u);
   Sync s = SyncOnce("N");

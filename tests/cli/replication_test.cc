@@ -591,10 +591,11 @@ TEST_F(ReplicationTest, VillageRecordsTravelThroughATownshipRelayAndDecisionsCom
   EXPECT_EQ(s.doc.value("accepted", 0), 20) << s.result.Describe();
   ASSERT_TRUE(WaitForHead("Y", village, 20)) << "the relay did not forward the village's records\n" << Logs();
 
-  // A decision by the county flows back down the same path.
+  // A decision by the county (its reviewer enrolled as an operator first) flows back down the same path.
+  ASSERT_NO_FATAL_FAILURE(AddOperator("Y", "王五"));
   cli::Result accept = Hub({"review", "--data", "Y", "accept", "V-000001", "--reviewer", "王五"});
   ASSERT_EQ(accept.exit_code, 0) << accept.Describe();
-  ASSERT_TRUE(WaitForHead("T", county_key_, 3)) << Logs();
+  ASSERT_TRUE(WaitForHead("T", county_key_, 4)) << Logs();
   ASSERT_TRUE(WaitFor(
       [&] {
         s = SyncOnce("V");
@@ -606,7 +607,7 @@ TEST_F(ReplicationTest, VillageRecordsTravelThroughATownshipRelayAndDecisionsCom
       },
       seconds(60), std::chrono::milliseconds(500)))
       << NodeStatus("V").dump(2) << s.result.Describe();
-  EXPECT_GE(Head("V", county_key_), 3u) << "the village did not receive the county's enrollments and decision";
+  EXPECT_GE(Head("V", county_key_), 4u) << "the village did not receive the county's enrollments and decision";
 
   EXPECT_EQ(relay.Stop(), 0) << relay.Log();
   EXPECT_EQ(county_->Stop(), 0);

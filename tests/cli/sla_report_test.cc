@@ -52,7 +52,7 @@ class SlaCliTest : public ::testing::Test {
 
   std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
 
-  // hub "H" with the national calendars, roster r01, r02; outlets YH-001 ("N1"), YH-002 ("N2").
+  // hub "H" with the national calendars, reviewers and roster r01, r02; outlets YH-001 ("N1"), YH-002 ("N2").
   void SetUpCounty(const std::vector<std::string>& calendars) {
     std::vector<std::string> init = {
         "init",     "--data", "H",           "--role", "county", "--name", "盐湖区行政审批服务管理局",
@@ -69,6 +69,9 @@ class SlaCliTest : public ::testing::Test {
     ASSERT_NE(toml.find("[sla]"), std::string::npos) << toml;
     toml.replace(toml.find("roster = []"), 11, "roster = [\"r01\", \"r02\"]");
     cli::WriteFile(tmp_ / "H/hub.toml", toml);
+    for (const char* reviewer : {"r01", "r02"}) {  // the county's named operators (user add)
+      ASSERT_NO_FATAL_FAILURE(Ok(Hub({"user", "add", "--data", "H", "--name", reviewer, "--role", "reviewer"})));
+    }
     for (const auto& [dir, outlet] : {std::pair{"N1", "YH-001"}, std::pair{"N2", "YH-002"}}) {
       cli::Result n = Node(
           {"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key, "--simulation"});

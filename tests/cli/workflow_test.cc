@@ -1018,6 +1018,9 @@ TEST_F(CliTest, AnAppIdFiledByTwoOutletsIsTwoApplicationsAndEachGetsItsOwnDecisi
   const std::string n1 = InitNode("N1", "YH-001", hub_key), n2 = InitNode("N2", "YH-002", hub_key);
   ASSERT_NO_FATAL_FAILURE(Enroll("H", n1, "YH-001"));
   ASSERT_NO_FATAL_FAILURE(Enroll("H", n2, "YH-002"));
+  for (const char* reviewer : {"r01", "r02"}) {
+    ASSERT_EQ(Hub({"user", "add", "--data", "H", "--name", reviewer, "--role", "reviewer"}).exit_code, 0);
+  }
 
   // One outlet files an app_id once: a second app.submit of it is refused at intake.
   ASSERT_EQ(Submit("N1", {AppSubmit("A-1")}, "n1.jsonl").size(), 1u);

@@ -271,7 +271,8 @@ TEST_F(IntakeTest, HubRecordTypesRefused) {
   Json approve = {{"type", "review.approve"}, {"app_id", "A-1"}, {"reviewer", "王*"}};
   EXPECT_TRUE(Rejects(approve, "not_outlet_type", "review.approve"));
   for (const char* type : {"review.accept", "review.correct", "review.reject", "review.assign", "key.enroll",
-                           "key.revoke", "complaint.verdict", "outlet.inspect", "county.townships"}) {
+                           "key.revoke", "complaint.verdict", "outlet.inspect", "county.townships", "operator.enroll",
+                           "operator.disable", "pii.access"}) {
     EXPECT_TRUE(Rejects({{"type", type}}, "not_outlet_type", type)) << type;
     EXPECT_FALSE(IsOutletRecordType(type)) << type;
   }

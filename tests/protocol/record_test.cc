@@ -141,6 +141,15 @@ Json ValidBody(std::string_view type) {
   if (type == "report.snapshot") {
     return {{"report", "sla"}, {"at_ms", kTs}, {"hash", Bin(32, 8)}, {"document", "{}"}};
   }
+  if (type == "operator.enroll") return {{"name", "r01"}, {"role", "reviewer"}, {"county", "140802"}};
+  if (type == "operator.disable") return {{"name", "r01"}, {"reason", "调岗"}};
+  if (type == "pii.access") {
+    return {{"app_id", "A-0001"},
+            {"outlet_id", "O-140802-001"},
+            {"reviewer", "r01"},
+            {"purpose", "核验申请人身份"},
+            {"submit", Bin(32, 9)}};
+  }
   return nullptr;
 }
 

@@ -104,10 +104,11 @@ TEST_F(WebApiTest, RepeatedFailuresForANameAreThrottled) {
   EXPECT_EQ(throttled.Header("location"), "/login?error=login_throttled");
 }
 
-TEST_F(WebApiTest, AnOperatorTakenOffTheRosterCannotSignInAndLosesTheSession) {
+TEST_F(WebApiTest, ADisabledOperatorCannotSignInAndLosesTheSession) {
   const std::string cookie = hub_.Login("r01", "correct+horse+battery");
   ASSERT_FALSE(cookie.empty());
-  hub_.SetRoster({"r02"});
+  WebHub::Ok(
+      hub_.Hub({"user", "disable", "--data", "H", "--name", "r01", "--reason", "调岗"}));  // handed to the daemon
   EXPECT_EQ(Get(hub_.port(), "/api/queue", {{"Cookie", cookie}}).status, 401);
   EXPECT_EQ(hub_.Login("r01", "correct+horse+battery"), "");
 }

@@ -1,9 +1,9 @@
 // A county hub with its web pages, for the API and browser tests: `bangban-hub init
-// --simulation` with roster r01 and r02, one outlet (YH-001, 东郭村便民服务站) that filed
-// applications A-1 (change), B-1 (change) and C-1 (establish) and published its outlet.profile,
-// carried to the hub by bundle; r01 has a web password; then `bangban-hub run --http` on
-// loopback ports the test picked. Everything runs at the fixed instant kNow (a simulation
-// party), so figures do not move while a test looks at them.
+// --simulation` with operators (`user add`, also on the on-duty roster) r01 and r02, one outlet (YH-001,
+// 东郭村便民服务站) that filed applications A-1 (change), B-1 (change) and C-1 (establish) and published its
+// outlet.profile, carried to the hub by bundle; r01 has a web password; then `bangban-hub run --http` on loopback ports
+// the test picked. Everything runs at the fixed instant kNow (a simulation party), so figures do not move while a test
+// looks at them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -37,6 +37,9 @@ class WebHub {
     ASSERT_EQ(init.exit_code, 0) << init.Describe();
     hub_key_ = init.out.substr(0, 64);
     SetRoster({"r01", "r02"});
+    for (const char* name : {"r01", "r02"}) {
+      Ok(Hub({"user", "add", "--data", "H", "--name", name, "--role", "reviewer"}));
+    }
     cli::Result node = Node({"init", "--data", "N1", "--outlet-id", "YH-001", "--county", "140802", "--county-key",
                              hub_key_, "--simulation"});
     ASSERT_EQ(node.exit_code, 0) << node.Describe();
@@ -76,12 +79,12 @@ class WebHub {
     StartDaemon();
   }
 
-  // A city hub (1408) with roster a01, whose members are city auditors, and a01's password.
+  // A city hub (1408) with its city auditor a01 (`user add`), and a01's password.
   void StartCity() {
     const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
     Ok(Hub({"init", "--data", "H", "--role", "city", "--name", "运城市行政审批服务管理局", "--city", "1408",
             "--simulation", "--calendar", calendar}));
-    SetRoster({"a01"});
+    Ok(Hub({"user", "add", "--data", "H", "--name", "a01", "--role", "city_auditor"}));
     Ok(Hub({"user", "passwd", "--data", "H", "--name", "a01"}, std::string(kPassword) + "\n"));
     StartDaemon();
   }

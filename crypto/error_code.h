@@ -88,13 +88,13 @@ namespace bangban {
   /* oversight (county hubs) */                                                                                       \
   X(kUnknownOutlet, "unknown_outlet", "no outlet of this county is enrolled with that outlet id")                     \
   X(kUnknownComplaint, "unknown_complaint", "no complaint.file record of this county has that id")                    \
-  X(kAlreadyDecided, "already_decided", "the complaint already has a verdict; a second one is refused")                \
+  X(kAlreadyDecided, "already_decided", "the complaint already has a verdict; a second one is refused")               \
   /* web pages and accounts (county and city hubs) */                                                                 \
   X(kNotLoggedIn, "not_logged_in", "the page or API needs a signed-in operator (HTTP 401)")                           \
   X(kForbidden, "forbidden", "the signed-in operator's role or county may not do this (HTTP 403)")                    \
   X(kBadCsrf, "bad_csrf", "a web action without the session's CSRF token (HTTP 403)")                                 \
   X(kBadLogin, "bad_login", "the operator name or password is wrong, or the operator is not active")                  \
-  X(kLoginThrottled, "login_throttled", "too many failed sign-ins for this name: wait and retry (HTTP 429)")           \
+  X(kLoginThrottled, "login_throttled", "too many failed sign-ins for this name: wait and retry (HTTP 429)")          \
   /* operators and applicant data (county hubs) */                                                                    \
   X(kNotOperator, "not_operator", "the name is not an active operator of this hub with the role the action needs")    \
   X(kOperatorExists, "operator_exists", "the name is already an active operator of this hub")                         \

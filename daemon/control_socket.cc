@@ -201,11 +201,7 @@ void ControlServer::Receive() {
   } catch (const std::exception& e) {
     return Send(peer, ErrorReply(Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what())));
   }
-  std::string command = request.argv.size() > 1 ? request.argv[1] : "";
-  // A nested subcommand is declared by its full name ("complaint verdict").
-  if (!commands_.count(command) && request.argv.size() > 2 && commands_.count(command + " " + request.argv[2])) {
-    command += " " + request.argv[2];
-  }
+  const std::string command = CommandOf(request);
   if (!commands_.count(command)) {
     spdlog::warn("control socket: refused a request for a command the daemon does not run");
     return Send(peer, ErrorReply(Error(ErrorCode::kUsage,
@@ -240,8 +236,17 @@ void ControlServer::Work(Lane& lane) {
   }
 }
 
+std::string ControlServer::CommandOf(const ControlRequest& request) const {
+  std::string command = request.argv.size() > 1 ? request.argv[1] : "";
+  // A nested subcommand is declared by its full name ("complaint verdict").
+  if (!commands_.count(command) && request.argv.size() > 2 && commands_.count(command + " " + request.argv[2])) {
+    command += " " + request.argv[2];
+  }
+  return command;
+}
+
 ControlReply ControlServer::Run(const ControlRequest& request) {
-  const std::string command = request.argv.size() > 1 ? request.argv[1] : "";
+  const std::string command = CommandOf(request);
   ControlReply reply;
   try {
     // The sender's clock, on this lane's thread only; every clock read of a handed-off command

@@ -125,6 +125,8 @@ class ControlServer {
   // Reads one request off the socket and queues it on its lane (or answers a refusal at once).
   void Receive();
   void Work(Lane& lane);
+  // The subcommand `request` names, by its declared name ("user add" for a nested one).
+  std::string CommandOf(const ControlRequest& request) const;
   ControlReply Run(const ControlRequest& request);
   void Send(const std::string& peer, const ControlReply& reply);
   // Sends the answers the lanes finished; returns how many requests are still in hand.

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -160,10 +161,15 @@ class OversightCliTest : public ::testing::Test {
 
   void Review(const std::string& hub, const std::string& action, const std::string& app_id, const std::string& reviewer,
               const std::string& uscc = "") {
+    // A review is taken only from an active reviewer of the hub: enroll each on first use.
+    if (operators_.insert(hub + "/" + reviewer).second) {
+      ASSERT_NO_FATAL_FAILURE(Ok(Hub({"user", "add", "--data", hub, "--name", reviewer, "--role", "reviewer"})));
+    }
     std::vector<std::string> args = {"review", "--data", hub, action, app_id, "--reviewer", reviewer};
     if (!uscc.empty()) args.insert(args.end(), {"--uscc", uscc});
     ASSERT_NO_FATAL_FAILURE(Ok(Hub(args)));
   }
+  std::set<std::string> operators_;  // "hub/name" of the reviewers enrolled so far
 
   json Report(const std::string& hub, const std::string& which, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"report", which, "--data", hub, "--json", "--at", kReportAt};
@@ -581,6 +587,8 @@ TEST(OversightDaemonTest, ARunningCountyHubRemindsOutletsWhenTheWindowOpens) {
       run(cli::kNodeBin, {"submit", "--data", "N", "-"}, day1, App("A-1", "establish", 0).dump() + "\n").exit_code, 0);
   ASSERT_EQ(run(cli::kNodeBin, {"export", "--data", "N", "--out", "n.bundle"}, day1).exit_code, 0);
   ASSERT_EQ(run(cli::kHubBin, {"import", "--data", "H", "n.bundle"}, day1).exit_code, 0);
+  ASSERT_EQ(run(cli::kHubBin, {"user", "add", "--data", "H", "--name", "r01", "--role", "reviewer"}, day1).exit_code,
+            0);
   ASSERT_EQ(run(cli::kHubBin, {"review", "--data", "H", "accept", "A-1", "--reviewer", "r01"}, day1).exit_code, 0);
   ASSERT_EQ(run(cli::kHubBin, {"review", "--data", "H", "approve", "A-1", "--reviewer", "r01", "--uscc", kU1}, day1)
                 .exit_code,

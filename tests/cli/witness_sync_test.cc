@@ -29,6 +29,7 @@ TEST_F(WitnessSyncTest, TheCountysLogRulesAndSnapshotReachTheCityBySyncAndCheckO
   StartHub("Y", county_port, city_port, city_key);
   ASSERT_EQ(Submit("N", AppLines("W", 1, 3)).size(), 3u);
   ASSERT_TRUE(WaitFor([&] { return SyncOnce("N").complete(); }, seconds(60))) << Logs();
+  AddOperator("Y", "r01");  // handed to the running daemon
   cli::Result accept = Hub({"review", "--data", "Y", "accept", "W-000001", "--reviewer", "r01"});
   ASSERT_EQ(accept.exit_code, 0) << accept.Describe();
 

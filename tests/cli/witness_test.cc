@@ -7,8 +7,10 @@
 // number, a rewritten log and a forged record; an exported case proves its timeline offline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,10 +122,18 @@ class WitnessTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(Ok(Hub({"export", "--data", "H", "--out", bundle})));
     ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "C", bundle})));
   }
+  // A review is taken only from an active reviewer of the county hub: each is enrolled on first
+  // use, at the review's instant.
   cli::Result Review(std::vector<std::string> args) {
+    const auto reviewer = std::find(args.begin(), args.end(), "--reviewer");
+    if (reviewer != args.end() && reviewer + 1 != args.end() && operators_.insert(*(reviewer + 1)).second) {
+      cli::Result added = Hub({"user", "add", "--data", "H", "--name", *(reviewer + 1), "--role", "reviewer"});
+      if (added.exit_code != 0) return added;
+    }
     args.insert(args.begin(), {"review", "--data", "H"});
     return Hub(args);
   }
+  std::set<std::string> operators_;  // the reviewers enrolled so far
 
   // Monday 2026-03-02: A-1 received 09:10, accepted 09:30, approved 10:00; A-2 received 09:10,
   // accepted 09:40, open (due 11:10 under the 120-minute rule). The county publishes at 11:00;

@@ -10,7 +10,7 @@
 # A crash, a sanitizer report, a leak, a timeout (10 s on one input) or a broken promise of a
 # target fails the run: the input is printed (hex) and copied into tests/fuzz/crashes/<target>/,
 # where the ordinary test suite (ctest fuzz_corpus_<target>) replays it from then on. Inputs
-# libFuzzer finds along the way stay in the build dir (work/<target>/), never in the source tree.
+# libFuzzer finds along the way stay in the build dir (found/<target>/), never in the source tree.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-15}
@@ -38,10 +38,10 @@ echo "fuzz: built ${#targets[@]} targets in $(($(date +%s) - started)) s"
 
 failed=()
 for target in "${targets[@]}"; do
-  work="$build/work/$target"
+  found="$build/found/$target"
   artifacts="$build/artifacts/$target/"
   crashes="$top/tests/fuzz/crashes/$target"
-  mkdir -p "$work" "$artifacts"
+  mkdir -p "$found" "$artifacts"
   rm -f "$artifacts"*
   seeds=("$top/tests/fuzz/corpus/$target")
   [ -d "$crashes" ] && seeds+=("$crashes")
@@ -50,7 +50,7 @@ for target in "${targets[@]}"; do
   [ "$seconds" -eq 0 ] && length=(-runs=0)
   # The first folder receives what libFuzzer finds; the source folders are only read.
   if "$build/tests/fuzz/fuzz_$target" -seed=1 "${length[@]}" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$artifacts" -print_final_stats=1 "$work" "${seeds[@]}" >"$log" 2>&1; then
+    -artifact_prefix="$artifacts" -print_final_stats=1 "$found" "${seeds[@]}" >"$log" 2>&1; then
     echo "fuzz: $target: $(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') runs in ${seconds} s, no crash"
     continue
   fi

@@ -21,7 +21,7 @@ build=${BANGBAN_FUZZ_BUILD_DIR:-$top/build-fuzz}
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < <(sed -nE 's/^ *"([a-z_]+):[a-z_]+" *$/\1/p' "$top/tests/fuzz/CMakeLists.txt")
+  mapfile -t targets < <(sed -nE 's/^ *"([a-z_]+):[a-z_+]+(:[a-z_/.+]+)?" *$/\1/p' "$top/tests/fuzz/CMakeLists.txt")
 fi
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets found in tests/fuzz/CMakeLists.txt" >&2; exit 1; }
 

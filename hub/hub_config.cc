@@ -5,17 +5,13 @@
 
 #include "crypto/error.h"
 #include "daemon/clock_setting.h"
+#include "protocol/config_file.h"
 
 namespace bangban {
 
 HubConfig HubConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
-  toml::table t;
-  try {
-    t = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
-  }
+  toml::table t = ParseTomlFile(path);
   HubConfig c;
   c.role = t["role"].value_or(std::string());
   if (c.role != "county" && c.role != "city") {

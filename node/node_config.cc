@@ -5,6 +5,7 @@
 
 #include "crypto/error.h"
 #include "daemon/clock_setting.h"
+#include "protocol/config_file.h"
 #include "protocol/identifiers.h"
 
 namespace bangban {
@@ -26,12 +27,7 @@ bool IsValidCountyCode(std::string_view code) {
 
 NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
-  toml::table t;
-  try {
-    t = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
-  }
+  toml::table t = ParseTomlFile(path);
   NodeConfig c;
   c.outlet_id = Required(t, file, "outlet_id");
   if (!IsValidLocalId(c.outlet_id))

@@ -4,17 +4,13 @@
 
 #include "crypto/error.h"
 #include "protocol/civil_time.h"
+#include "protocol/config_file.h"
 
 namespace bangban {
 
 OversightConfig OversightConfig::Load(const std::filesystem::path& path) {
   const std::string file = path.string();
-  toml::table t;
-  try {
-    t = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    throw Error(ErrorCode::kConfig, file + ": " + std::string(e.description()));
-  }
+  toml::table t = ParseTomlFile(path);
   OversightConfig c;
   const toml::node_view section = t["oversight"];
   if (!section) return c;

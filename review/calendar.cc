@@ -10,6 +10,7 @@
 #include "crypto/bytes.h"
 #include "crypto/error.h"
 #include "crypto/hash.h"
+#include "protocol/config_file.h"
 
 namespace bangban {
 namespace {
@@ -153,12 +154,7 @@ bool SeasonsOverlap(int from_a, int to_a, int from_b, int to_b) {
 }  // namespace
 
 WorkCalendar WorkCalendar::FromTomlFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kCalendar, path.string() + ": cannot open the calendar file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(ErrorCode::kCalendar, path.string() + ": cannot read the calendar file");
-  return FromTomlString(text.str(), path.string());
+  return FromTomlString(ReadConfigText(path, ErrorCode::kCalendar, "the calendar file"), path.string());
 }
 
 WorkCalendar WorkCalendar::FromTomlString(std::string_view text, std::string_view source_name) {

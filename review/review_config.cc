@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "crypto/error.h"
+#include "protocol/config_file.h"
 
 namespace bangban {
 namespace {
@@ -76,12 +77,7 @@ std::string TomlString(std::string_view text) {
 
 ReviewConfig ReviewConfig::Load(const std::filesystem::path& path) {
   const std::string where = path.string() + ": ";
-  toml::table t;
-  try {
-    t = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    throw Error(ErrorCode::kConfig, where + std::string(e.description()));
-  }
+  toml::table t = ParseTomlFile(path);
   ReviewConfig c;
   if (const toml::node* node = t.get("sla")) {
     const toml::table* sla = node->as_table();

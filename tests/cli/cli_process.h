@@ -33,8 +33,8 @@ extern char** environ;
 
 namespace cli {
 
-inline constexpr const char* kNodeBin = BANGBAN_NODE_BIN;
-inline constexpr const char* kHubBin = BANGBAN_HUB_BIN;
+inline const char* const kNodeBin = BANGBAN_NODE_BIN;
+inline const char* const kHubBin = BANGBAN_HUB_BIN;
 inline constexpr const char* kNow = "2026-03-02T09:00:00+08:00";
 
 struct Result {

@@ -38,7 +38,7 @@ using namespace city;
 using std::chrono::seconds;
 
 constexpr const char* kPort = "7100";
-constexpr const char* kLossyLinkBin = BANGBAN_LOSSY_LINK_BIN;
+const char* const kLossyLinkBin = BANGBAN_LOSSY_LINK_BIN;
 constexpr double kLoss = 0.30;
 
 std::string FindTool(const std::string& name) {

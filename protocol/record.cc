@@ -81,7 +81,27 @@ Envelope DecodeEnvelope(ByteView bytes) {
   return e;
 }
 
+// The wire form [envelope_bytes, signature]; `envelope_offset` receives where the envelope
+// bytes start in it.
+msgpack::sbuffer PackWire(ByteView envelope, const Signature& signature, size_t& envelope_offset) {
+  msgpack::sbuffer wire;
+  msgpack::packer<msgpack::sbuffer> w(wire);
+  w.pack_array(2);
+  w.pack_bin(static_cast<uint32_t>(envelope.size()));
+  envelope_offset = wire.size();
+  w.pack_bin_body(reinterpret_cast<const char*>(envelope.data()), static_cast<uint32_t>(envelope.size()));
+  w.pack_bin(64);
+  w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
+  return wire;
+}
+
 }  // namespace
+
+Record Record::SignEnvelope(const SigningKey& author, ByteView envelope_bytes) {
+  size_t envelope_offset = 0;
+  const msgpack::sbuffer wire = PackWire(envelope_bytes, author.Sign(kRecordDomain, envelope_bytes), envelope_offset);
+  return Decode(ByteView(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
+}
 
 Record Record::Create(const SigningKey& author, std::string type, uint64_t seq, std::optional<RecordId> prev,
                       int64_t ts, Json body) {
@@ -93,14 +113,8 @@ Record Record::Create(const SigningKey& author, std::string type, uint64_t seq, 
 
   ByteView envelope_view(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
   Signature signature = author.Sign(kRecordDomain, envelope_view);
-  msgpack::sbuffer wire;
-  msgpack::packer<msgpack::sbuffer> w(wire);
-  w.pack_array(2);
-  w.pack_bin(static_cast<uint32_t>(envelope.size()));
-  size_t envelope_offset = wire.size();
-  w.pack_bin_body(envelope.data(), static_cast<uint32_t>(envelope.size()));
-  w.pack_bin(64);
-  w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
+  size_t envelope_offset = 0;
+  msgpack::sbuffer wire = PackWire(envelope_view, signature, envelope_offset);
   if (wire.size() > kMaxRecordBytes) {
     throw Error(ErrorCode::kTooLarge, "record of " + std::to_string(wire.size()) + " bytes exceeds the limit of " +
                                           std::to_string(kMaxRecordBytes));

@@ -46,6 +46,12 @@ class Record {
   // is stored and carried like any other; only a party that acts on a type needs to know it.
   static Record Decode(ByteView wire);
 
+  // Signs envelope bytes that Create would not write and decodes the result as any peer's
+  // record (Decode's checks and errors): a type of a later release, or another implementation's
+  // non-canonical bytes (protocol/canonical_form.h). For tests and tools, never for writing a
+  // feed: nothing here checks the chain or the body's schema beyond what Decode does.
+  static Record SignEnvelope(const SigningKey& author, ByteView envelope_bytes);
+
   bool VerifySignature() const;
 
   const Bytes& wire() const { return wire_; }

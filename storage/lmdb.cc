@@ -1,5 +1,7 @@
 #include "storage/lmdb.h"
 
+#include <sys/mman.h>
+
 #include <cerrno>
 
 #include <mutex>
@@ -20,6 +22,13 @@ void ThrowLmdb(std::string_view operation, int rc) {
     hint =
         "; the disk holding the store is probably full or failing: check free space (df -h) and the "
         "system log, then run the command again (nothing of this write was stored)";
+  }
+  // A map that cannot grow: the process may not reserve more address space.
+  if (rc == ENOMEM) {
+    hint =
+        "; the store's memory map could not grow: the process's address-space limit (ulimit -v, systemd "
+        "LimitAS=) is too low for the store; raise it and run the command again (nothing of this write was "
+        "stored)";
   }
   throw Error(ErrorCode::kStorage, "LMDB " + std::string(operation) + " failed: " + mdb_strerror(rc) + hint);
 }
@@ -60,16 +69,34 @@ MDB_dbi LmdbEnv::OpenDb(const std::string& name) {
 
 void LmdbEnv::Grow() {
   std::unique_lock lock(resize_mutex_);
-  size_t doubled = map_bytes_ * 2;
-  int rc = mdb_env_set_mapsize(env_, doubled);
-  if (rc != 0) ThrowLmdb("set_mapsize", rc);
+  const size_t doubled = map_bytes_ * 2;
+  // LMDB unmaps the old map before it maps the new one, and when that fails it is left with no
+  // map at all. So first check that the address space for the new map can be reserved (next to
+  // the old one: stricter than LMDB needs), and fail here with the store intact if not.
+  void* probe = mmap(nullptr, doubled, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (probe == MAP_FAILED) ThrowLmdb("set_mapsize to " + std::to_string(doubled) + " bytes", errno);
+  munmap(probe, doubled);
+  const int rc = mdb_env_set_mapsize(env_, doubled);
+  if (rc != 0) {
+    map_lost_ = true;  // another thread took the space between the probe and the map
+    ThrowLmdb("set_mapsize", rc);
+  }
   map_bytes_ = doubled;
+}
+
+void LmdbEnv::RequireMap() const {
+  if (map_lost_) {
+    throw Error(ErrorCode::kStorage,
+                "the store's memory map was lost when it could not grow; restart the process (everything "
+                "committed is on disk)");
+  }
 }
 
 void LmdbEnv::Write(const std::function<void(LmdbTxn&)>& work) {
   for (;;) {
     try {
       std::shared_lock lock(resize_mutex_);
+      RequireMap();
       LmdbTxn txn(env_, false);
       work(txn);
       txn.Commit();
@@ -82,6 +109,7 @@ void LmdbEnv::Write(const std::function<void(LmdbTxn&)>& work) {
 
 void LmdbEnv::Read(const std::function<void(LmdbTxn&)>& work) const {
   std::shared_lock lock(resize_mutex_);
+  RequireMap();
   LmdbTxn txn(env_, true);
   work(txn);
 }

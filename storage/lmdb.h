@@ -42,7 +42,9 @@ class LmdbEnv {
 
   // Runs `work` in one write transaction and commits it. If the map is full, the transaction is
   // aborted, the map doubled and `work` run again from the start, so `work` must have no side
-  // effects outside the transaction before it returns.
+  // effects outside the transaction before it returns. If the map cannot grow (the process may
+  // not reserve more address space), Error "storage" says so, nothing of `work` is stored and
+  // the store stays readable and writable up to its current size.
   void Write(const std::function<void(LmdbTxn&)>& work);
   // Runs `work` in a read-only snapshot.
   void Read(const std::function<void(LmdbTxn&)>& work) const;
@@ -52,9 +54,11 @@ class LmdbEnv {
 
  private:
   void Grow();
+  void RequireMap() const;  // Error "storage" once the map is lost (see Grow)
 
   MDB_env* env_ = nullptr;
   size_t map_bytes_ = 0;
+  bool map_lost_ = false;  // LMDB failed to remap after the probe passed; written under the unique lock
   // Resizing the map needs every transaction of this process closed.
   mutable std::shared_mutex resize_mutex_;
 };

@@ -1167,16 +1167,7 @@ Record SignUnsorted(Outlet& o, const std::string& type, const Json& body) {
     p.pack_str_body(key->data(), static_cast<uint32_t>(key->size()));
     PackJson(p, body[*key]);
   }
-  const ByteView bytes(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size());
-  const Signature signature = o.key.Sign(kRecordDomain, bytes);
-  msgpack::sbuffer wire;
-  msgpack::packer<msgpack::sbuffer> w(wire);
-  w.pack_array(2);
-  w.pack_bin(static_cast<uint32_t>(envelope.size()));
-  w.pack_bin_body(envelope.data(), static_cast<uint32_t>(envelope.size()));
-  w.pack_bin(64);
-  w.pack_bin_body(reinterpret_cast<const char*>(signature.data()), 64);
-  Record r = Record::Decode(ByteView(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
+  Record r = Record::SignEnvelope(o.key, ByteView(reinterpret_cast<const uint8_t*>(envelope.data()), envelope.size()));
   ++o.seq;
   o.head = r.id();
   return r;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -272,6 +274,87 @@ TEST_F(LmdbTest, MapGrowsAcrossManyWrites) {
     for (uint64_t i = kTotal; i < kTotal + 64; ++i) txn.Put(db, KeyFor(i), ValueFor(i, kValue));
   });
   EXPECT_EQ(GetCopy(env, db, std::string(AsChars(KeyFor(kTotal + 63)))), ValueFor(kTotal + 63, kValue));
+}
+
+// The process's virtual memory size in bytes (VmSize of /proc/self/status).
+size_t AddressSpaceInUse() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;  // in kB
+  }
+  return 0;
+}
+
+// Map full (finding 4): a process whose address-space limit stops the map from growing gets a
+// clean "storage" error naming the cause, loses nothing it committed, can still read, and the
+// same store resumes in a process without the limit. The child writes until the error and
+// reports through its exit status how many 1 MiB writes it committed.
+TEST_F(LmdbTest, AMapThatCannotGrowFailsCleanlyAndTheStoreResumes) {
+  constexpr size_t kValue = 64 * 1024;
+  constexpr uint64_t kPerWrite = 16;  // 1 MiB per Write
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int status = 200;
+    try {
+      LmdbEnv env(dir_.path(), LmdbEnv::Options{.initial_map_bytes = size_t{4} << 20});
+      MDB_dbi db = env.OpenDb("big");
+      const rlim_t limit = AddressSpaceInUse() + (size_t{48} << 20);
+      const rlimit as{limit, limit};
+      if (setrlimit(RLIMIT_AS, &as) != 0) _exit(201);
+      uint64_t committed = 0;
+      for (; committed < 150; ++committed) {
+        try {
+          env.Write([&](LmdbTxn& txn) {
+            for (uint64_t i = committed * kPerWrite; i < (committed + 1) * kPerWrite; ++i) {
+              txn.Put(db, KeyFor(i), ValueFor(i, kValue));
+            }
+          });
+        } catch (const Error& e) {
+          const std::string what = e.what();
+          if (e.code() != "storage" || what.find("address-space limit") == std::string::npos) _exit(202);
+          break;
+        }
+      }
+      if (committed == 0 || committed >= 150) _exit(203);  // never failed, or failed at once
+      // Still readable after the failed growth.
+      if (GetCopy(env, db, std::string(AsChars(KeyFor(0)))) != ValueFor(0, kValue)) _exit(204);
+      status = static_cast<int>(committed);
+    } catch (...) {
+      status = 205;
+    }
+    _exit(status);
+  }
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFEXITED(wait_status)) << "the child died of signal " << WTERMSIG(wait_status);
+  const int committed = WEXITSTATUS(wait_status);
+  // 200+: the child's own failure (see the _exit codes above).
+  ASSERT_LT(committed, 150) << "child failed with code " << committed;
+  ASSERT_GT(committed, 0);
+
+  // A process without the limit: every committed write is there, the failed one left nothing,
+  // and writing resumes.
+  LmdbEnv env(dir_.path(), LmdbEnv::Options{.initial_map_bytes = size_t{4} << 20});
+  MDB_dbi db = env.OpenDb("big");
+  const uint64_t kept = static_cast<uint64_t>(committed) * kPerWrite;
+  size_t mismatches = 0, count = 0;
+  env.Read([&](LmdbTxn& txn) {
+    for (uint64_t i = 0; i < kept; ++i) {
+      auto v = txn.Get(db, KeyFor(i));
+      if (!v || !std::ranges::equal(*v, ValueFor(i, kValue))) ++mismatches;
+    }
+    LmdbCursor cursor(txn, db);
+    for (bool ok = cursor.First(); ok; ok = cursor.Next()) ++count;
+  });
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(count, kept);
+  env.Write([&](LmdbTxn& txn) {
+    for (uint64_t i = kept; i < kept + 2 * kPerWrite; ++i) txn.Put(db, KeyFor(i), ValueFor(i, kValue));
+  });
+  EXPECT_EQ(GetCopy(env, db, std::string(AsChars(KeyFor(kept + 2 * kPerWrite - 1)))),
+            ValueFor(kept + 2 * kPerWrite - 1, kValue));
 }
 
 TEST_F(LmdbTest, OneWriteLargerThanSeveralDoublings) {

@@ -8,6 +8,7 @@
 #include "hub/hub.h"
 #include "hub/witness_publisher.h"
 #include "oversight/case_evidence.h"
+#include "oversight/oversight_config.h"
 #include "protocol/clock.h"
 
 namespace bangban {
@@ -32,18 +33,16 @@ PublicKey CityKeyOf(const Hub& hub) {
 
 void PublishNow(HubCommand& cmd, const Args& a) {
   WitnessPublication p = PublishWitness(cmd.Open(a.data));
-  Json doc = {{"rules", p.rules},
-              {"checkpoints", p.checkpoints},
-              {"snapshots", p.snapshots},
-              {"log_size", p.log_size},
-              {"tree_head", p.head ? p.head->ToJson() : Json(nullptr)}};
+  Json doc = {{"rules", p.rules},         {"checkpoints", p.checkpoints},
+              {"snapshots", p.snapshots}, {"oversight_snapshots", p.oversight_snapshots},
+              {"log_size", p.log_size},   {"tree_head", p.head ? p.head->ToJson() : Json(nullptr)}};
   if (a.json) return PrintJson(cmd.out, doc);
   if (!p.head && p.rules == 0) {
     cmd.out << "nothing new to publish\n";
     return;
   }
-  cmd.out << "published " << p.checkpoints << " checkpoint, " << p.rules << " rules and " << p.snapshots
-          << " snapshot record(s)";
+  cmd.out << "published " << p.checkpoints << " checkpoint, " << p.rules << " rules and "
+          << p.snapshots + p.oversight_snapshots << " snapshot record(s)";
   if (p.head) cmd.out << "; the log has " << p.head->size << " leaves, head at " << FormatRfc3339(p.head->timestamp_ms);
   cmd.out << "\n";
 }
@@ -118,6 +117,7 @@ WitnessAudit RunWitnessAudit(Hub& hub, const std::filesystem::path& data_dir) {
   WitnessAuditOptions options;
   if (hub.config().role == "city" || hub.config().city_key) options.city_key = CityKeyOf(hub);
   options.scratch = ScratchDir(data_dir);
+  options.inactive_days = OversightConfig::Load(hub.data_dir().config_file()).inactive_days;
   return WitnessAudit::Run(hub.store(), options);
 }
 
@@ -127,7 +127,7 @@ void AddAuditCommands(CLI::App& app, HubCommand& cmd) {
 
   auto checkpoint = AddCommand(app, cmd, "checkpoint",
                                "County hub: publish its transparency log (leaves and a signed tree head), new working "
-                               "rules and a snapshot of report sla into its feed now, for the city",
+                               "rules and snapshots of report sla and report oversight into its feed now, for the city",
                                Writes::ViaDaemon());
   checkpoint->add_option("--data", a.data, "Hub data dir")->required();
   checkpoint->add_flag("--json", a.json, "Print one JSON document");

@@ -49,8 +49,8 @@ void WriteConfig(const std::filesystem::path& dir, const std::vector<CountyRules
 }  // namespace
 
 CountyReplay::CountyReplay(const FeedStore& source, const CountyLog& log, const PublicKey& city_key,
-                           const std::filesystem::path& scratch)
-    : scratch_(scratch) {
+                           const std::filesystem::path& scratch, int64_t until_ms)
+    : source_(source), log_(log), scratch_(scratch) {
   std::vector<CountyRules> rules = DecodeRules(log, findings_);
   WriteConfig(scratch_.path, rules);
 
@@ -70,16 +70,20 @@ CountyReplay::CountyReplay(const FeedStore& source, const CountyLog& log, const 
   ReviewingHub hub{"county", log.county, log.county, city_key, log.hub, false};
   cases_ = std::make_unique<CaseBook>(*store_, CaseBook::Options{scratch_.path, hub});
   store_->AddObserver(cases_->Observer());
+  AdvanceTo(until_ms);
+}
 
+void CountyReplay::AdvanceTo(int64_t until_ms) {
+  const CountyLog& log = log_;
   // Batches of one receipt instant, stored at that instant, in log order.
-  size_t at = 0;
-  while (at < log.leaves.size()) {
+  size_t& at = next_;
+  while (at < log.leaves.size() && log.leaves[at].received_ms <= until_ms) {
     const int64_t instant = log.leaves[at].received_ms;
     std::vector<Record> batch;
     for (; at < log.leaves.size() && log.leaves[at].received_ms == instant; ++at) {
       std::optional<Record> record;
       try {
-        record = source.Get(log.leaves[at].id);
+        record = source_.Get(log.leaves[at].id);
       } catch (const Error&) {
         // Damaged bytes (the store's audit names them): like a record not held.
       }

@@ -26,12 +26,20 @@ class CountyReplay {
   // Replays `log` (rebuilt from `source`, the city's store) in `scratch` (a directory of its own:
   // whatever is there is replaced), which is removed again when the replay goes. `city_key` is the city root the county
   // answers to. Rules records that do not decode are left out and named in findings().
+  // With `until_ms`, only the leaves the county received at or before it are replayed (the
+  // county's store as it was then); AdvanceTo replays on. `source` and `log` must outlive the
+  // replay.
   CountyReplay(const FeedStore& source, const CountyLog& log, const PublicKey& city_key,
-               const std::filesystem::path& scratch);
+               const std::filesystem::path& scratch, int64_t until_ms = INT64_MAX);
   CountyReplay(const CountyReplay&) = delete;
   CountyReplay& operator=(const CountyReplay&) = delete;
 
+  // Replays the leaves received after the previous instant and at or before `until_ms` (an
+  // earlier instant replays nothing: the replay only goes forward).
+  void AdvanceTo(int64_t until_ms);
+
   const CaseBook& cases() const { return *cases_; }
+  const FeedStore& store() const { return *store_; }
   // Leaves replayed, and leaves whose record the source does not hold (the earliest's receipt).
   uint64_t replayed() const { return replayed_; }
   uint64_t missing() const { return missing_; }
@@ -47,7 +55,10 @@ class CountyReplay {
     ~ScratchDir();
     std::filesystem::path path;
   };
-  ScratchDir scratch_;  // first: destroyed after the store that lives in it
+  const FeedStore& source_;
+  const CountyLog& log_;
+  size_t next_ = 0;     // the next leaf to replay
+  ScratchDir scratch_;  // destroyed after the store that lives in it
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<CaseBook> cases_;
   uint64_t replayed_ = 0, missing_ = 0;

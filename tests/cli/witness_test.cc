@@ -19,6 +19,7 @@
 #include "hub/witness_publisher.h"
 #include "oversight/county_witness.h"
 #include "oversight/report_snapshot.h"
+#include "protocol/clock.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
 #include "tests/cli/cli_process.h"
@@ -390,6 +391,92 @@ TEST_F(WitnessTest, EvidenceProvesACaseOfflineAndRefusesTampering) {
   wire[wire.size() - 1] = wire[wire.size() - 1] == '0' ? '1' : '0';
   altered["records"][1]["record"] = wire;
   expect_refused("altered.json", altered.dump(1), "bad_signature");
+}
+
+// The county's report.snapshot records of `report oversight`, oldest first.
+std::vector<bangban::ReportSnapshot> OversightSnapshots(bangban::FeedStore& store, const bangban::PublicKey& county) {
+  std::vector<bangban::ReportSnapshot> out;
+  store.ScanFeed(county, 1, store.Head(county).seq, [&](const bangban::Record& r) {
+    if (r.type() == "report.snapshot" && r.body()["report"] == "oversight") {
+      out.push_back(bangban::ReportSnapshot::FromBody(r.body()));
+    }
+    return true;
+  });
+  return out;
+}
+
+TEST_F(WitnessTest, OversightSnapshotsAgreeWithTheCityAndAnAlteredOneIsCaught) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  // Thursday: A-3 is submitted at 08:50 but reaches the county only at 10:00, after its 09:30
+  // snapshot; a second outlet is enrolled at 09:00.
+  At("2026-03-05T08:50:00");
+  ASSERT_NO_FATAL_FAILURE(NodeSubmit({Submit("A-3", "change")}));
+  At("2026-03-05T09:00:00");
+  cli::Result n2 = Node(
+      {"init", "--data", "N2", "--outlet", "YH-002", "--county", kCounty, "--county-key", county_key_, "--simulation"});
+  ASSERT_NO_FATAL_FAILURE(Ok(n2));
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n2), "--role", "outlet", "--name",
+                                  "网点YH-002", "--outlet-id", "YH-002"})));
+  At("2026-03-05T09:30:00");
+  cli::Result published = Hub({"checkpoint", "--data", "H", "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(published));
+  EXPECT_EQ(Json(published)["oversight_snapshots"], 1) << published.Describe();
+  At("2026-03-05T10:00:00");
+  ASSERT_NO_FATAL_FAILURE(Carry());
+  At("2026-03-05T10:30:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"checkpoint", "--data", "H"})));
+  At("2026-03-06T10:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+
+  std::vector<bangban::ReportSnapshot> snapshots;
+  {
+    bangban::FeedStore store = CountyStore();
+    snapshots = OversightSnapshots(store, Key(county_key_));
+  }
+  ASSERT_EQ(snapshots.size(), 3u);
+  ASSERT_TRUE(snapshots[1].document.has_value());
+  EXPECT_EQ((*snapshots[1].document)["counties"][0]["services"]["applications"], 2) << snapshots[1].document->dump(1);
+  EXPECT_EQ((*snapshots[2].document)["counties"][0]["services"]["applications"], 3) << snapshots[2].document->dump(1);
+  // The snapshot is the hash of the county's `report oversight --json` at its instant, and that
+  // report, run days later, still says the same (the outlet enrolled on Thursday is not counted
+  // on Monday) — except at 09:30, since A-3, stamped before it, reached the county after it.
+  for (const bangban::ReportSnapshot& snapshot : {snapshots[0], snapshots[2]}) {
+    cli::Result county =
+        Hub({"report", "oversight", "--data", "H", "--json", "--at", bangban::FormatRfc3339(snapshot.at_ms)});
+    ASSERT_NO_FATAL_FAILURE(Ok(county));
+    const json document = bangban::OversightSnapshotDocument(Json(county));
+    EXPECT_EQ(bangban::SnapshotHash(document), snapshot.hash)
+        << "at " << bangban::FormatRfc3339(snapshot.at_ms) << ": "
+        << testing::PrintToString(bangban::DocumentDifferences(*snapshot.document, document));
+  }
+  EXPECT_EQ((*snapshots[0].document)["counties"][0]["outlets"]["total"], 1) << snapshots[0].document->dump(1);
+  EXPECT_EQ((*snapshots[1].document)["counties"][0]["outlets"]["total"], 2) << snapshots[1].document->dump(1);
+
+  // The city recomputes all three from the records the county held at each instant: clean.
+  json audit = Audit("C", 0);
+  EXPECT_EQ(audit["clean"], true) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots"], 3) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots_compared"], 3) << audit.dump(1);
+
+  // The county signs Thursday 09:30's figures again with one more application.
+  json altered = *snapshots[1].document;
+  altered["counties"][0]["services"]["applications"] = 3;
+  {
+    bangban::FeedStore store = CountyStore();
+    store.AppendOwn(CountyKey(),
+                    {{"report.snapshot", bangban::SnapshotBody("oversight", snapshots[1].at_ms, altered)}});
+  }
+  At("2026-03-06T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  audit = Audit("C", 1);
+  EXPECT_TRUE(HasFinding(audit, "snapshot_mismatch",
+                         "the oversight report the county signed for 2026-03-05T09:30:00.000+08:00 differs"))
+      << audit.dump(1);
+  EXPECT_TRUE(
+      HasFinding(audit, "snapshot_mismatch", "counties.0.services.applications: 3 in the snapshot, 2 recomputed"))
+      << audit.dump(1);
+  EXPECT_EQ(audit["findings"].size(), 1u) << audit.dump(1);  // the honest ones are fine
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots_compared"], 4) << audit.dump(1);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "hub/hub.h"
 #include "hub/witness_publisher.h"
 #include "oversight/case_evidence.h"
+#include "oversight/city_sla.h"
 #include "oversight/oversight_config.h"
 #include "protocol/clock.h"
 
@@ -112,6 +113,11 @@ int VerifyEvidence(HubCommand& cmd, const Args& a) {
 }
 
 }  // namespace
+
+Json HubSlaReport(Hub& hub, const SlaReportOptions& options) {
+  if (hub.config().role != "city") return BuildSlaReport(hub.cases(), options);
+  return CitySlaReport(hub.store(), hub.cases(), hub.key().public_key(), ScratchDir(hub.data_dir().root()), options);
+}
 
 WitnessAudit RunWitnessAudit(Hub& hub, const std::filesystem::path& data_dir) {
   WitnessAuditOptions options;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "daemon/command_line.h"
+#include "hub/audit_commands.h"
 #include "hub/hub.h"
 #include "protocol/clock.h"
 #include "review/sla_report.h"
@@ -146,7 +147,7 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     if (!a.to.empty()) options.to = ParseCivilDate(a.to);
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
-    Json result = BuildSlaReport(hub.cases(), options);
+    Json result = HubSlaReport(hub, options);
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
     if (a.apps) {

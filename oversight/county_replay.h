@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "oversight/county_witness.h"
@@ -38,6 +40,17 @@ class CountyReplay {
   // earlier instant replays nothing: the replay only goes forward).
   void AdvanceTo(int64_t until_ms);
 
+  // The fallback of the city's own report (city_sla.h): stores the records of the county's feeds
+  // (its hub's and its outlets') that `source` holds but the county's log does not list yet, each
+  // at `source`'s own receipt instant, in that order, after the leaves. Call it once, after the
+  // last AdvanceTo; later leaves are not replayed.
+  void FillIn();
+  // What FillIn stored of cases (records with an app_id: submissions and reviews): how many
+  // records, and the cases they belong to (sorted, one entry per county, app_id and outlet_id;
+  // outlet_id "" when the record does not name it).
+  uint64_t filled_in() const { return filled_in_; }
+  Json FilledInCases() const;
+
   const CaseBook& cases() const { return *cases_; }
   const FeedStore& store() const { return *store_; }
   // Leaves replayed, and leaves whose record the source does not hold (the earliest's receipt).
@@ -61,7 +74,8 @@ class CountyReplay {
   ScratchDir scratch_;  // destroyed after the store that lives in it
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<CaseBook> cases_;
-  uint64_t replayed_ = 0, missing_ = 0;
+  uint64_t replayed_ = 0, missing_ = 0, filled_in_ = 0;
+  std::set<std::pair<std::string, std::string>> filled_in_cases_;  // (app_id, outlet_id)
   std::optional<int64_t> first_missing_ms_;
   std::vector<Finding> findings_;
 };

@@ -366,9 +366,14 @@ Json ComputeOversightReport(const FeedStore& store, const CaseBook& cases, const
   SlaReportOptions sla_options;
   sla_options.at_ms = at_ms;
   sla_options.apps = true;
+  return ComputeOversightReport(store, BuildSlaReport(cases, sla_options), scope, inactive_days, at_ms);
+}
+
+Json ComputeOversightReport(const FeedStore& store, Json sla, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms) {
   OversightReportOptions options;
   options.inactive_days = inactive_days;
-  options.sla = BuildSlaReport(cases, sla_options);
+  options.sla = std::move(sla);
   return BuildOversightReport(TakeCensus(store, scope, at_ms), scope.role, options);
 }
 

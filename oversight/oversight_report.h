@@ -34,5 +34,9 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
 // and the city's recomputation of it from a county replay all call this one function.
 Json ComputeOversightReport(const FeedStore& store, const CaseBook& cases, const CensusScope& scope, int inactive_days,
                             int64_t at_ms);
+// The same with the SLA figures given: BuildSlaReport's document with every application (the
+// city's: oversight/city_sla.h).
+Json ComputeOversightReport(const FeedStore& store, Json sla, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms);
 
 }  // namespace bangban

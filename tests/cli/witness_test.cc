@@ -192,7 +192,7 @@ class WitnessTest : public ::testing::Test {
 
 // The figures of a report that are a function of the records (not the hub's name or setting).
 json Figures(json report) {
-  for (const char* key : {"hub", "simulation", "rules", "recomputed"}) report.erase(key);
+  for (const char* key : {"hub", "simulation", "rules", "recomputed", "county_receipts"}) report.erase(key);
   return report;
 }
 
@@ -236,10 +236,12 @@ TEST_F(WitnessTest, CountyAndCityAgreeToTheMinuteWithTheCountysClockAndRules) {
   EXPECT_EQ(apps["A-1"]["met"], true) << r.dump(1);
   EXPECT_EQ(apps["A-2"]["deadline"], "2026-03-02T11:10:00.000+08:00") << r.dump(1);  // 120 minutes
   EXPECT_EQ(apps["A-3"]["deadline"], "2026-03-03T10:10:00.000+08:00") << r.dump(1);  // 60 minutes
-  // The city's own projection has its own receipt instants: nothing had reached it on Tuesday.
-  cli::Result own = Hub({"report", "sla", "--data", "C", "--json", "--at", "2026-03-03T09:20:00+08:00"});
+  // The city's own report measures the county's cases with the county's receipt instants too,
+  // although nothing had reached the city on Tuesday (its own case book has its own instants).
+  cli::Result own = Hub({"report", "sla", "--data", "C", "--json", "--apps", "--at", "2026-03-03T09:20:00+08:00"});
   ASSERT_NO_FATAL_FAILURE(Ok(own));
-  EXPECT_EQ(Json(own)["totals"]["received"], 0) << own.Describe();
+  EXPECT_EQ(Json(own)["totals"]["received"], 3) << own.Describe();
+  EXPECT_EQ(Figures(Json(own))["apps"], r["apps"]) << own.Describe();
 
   // Both snapshots, both rules records and both tree heads check out.
   json audit = Audit("C", 0);
@@ -477,6 +479,78 @@ TEST_F(WitnessTest, OversightSnapshotsAgreeWithTheCityAndAnAlteredOneIsCaught) {
       << audit.dump(1);
   EXPECT_EQ(audit["findings"].size(), 1u) << audit.dump(1);  // the honest ones are fine
   EXPECT_EQ(audit["counties"][0]["oversight_snapshots_compared"], 4) << audit.dump(1);
+}
+
+TEST_F(WitnessTest, TheCitysOwnReportsUseTheCountysReceiptsAndSayWhereTheyFallBack) {
+  ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday
+  // Wednesday 10:30 the county approves A-2; the record reaches the city at 11:00, before the
+  // county has published the leaf that logs it.
+  At("2026-03-04T10:30:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Review({"approve", "A-2", "--reviewer", "r02"})));
+  At("2026-03-04T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+
+  auto both = [&](const std::string& at, json& county, json& city) {
+    cli::Result h = Hub({"report", "sla", "--data", "H", "--json", "--apps", "--at", at});
+    cli::Result c = Hub({"report", "sla", "--data", "C", "--json", "--apps", "--at", at});
+    ASSERT_NO_FATAL_FAILURE(Ok(h));
+    ASSERT_NO_FATAL_FAILURE(Ok(c));
+    county = Json(h);
+    city = Json(c);
+  };
+  auto app = [](const json& report, const std::string& id) {
+    for (const json& a : report["apps"]) {
+      if (a["app_id"] == id) return a;
+    }
+    return json();
+  };
+  // Monday 11:00: the city's figures are the county's, to the minute, two days later (only the
+  // list of A-2's actions shows Wednesday's approval, at the city's receipt).
+  json county, city;
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-02T11:00:00+08:00", county, city));
+  EXPECT_EQ(city["totals"]["received"], 2) << city.dump(1);
+  json county_a2 = app(county, "A-2"), city_a2 = app(city, "A-2");
+  EXPECT_EQ(county_a2["actions"][2]["at"], "2026-03-04T10:30:00.000+08:00") << county.dump(1);
+  EXPECT_EQ(city_a2["actions"][2]["at"], "2026-03-04T11:00:00.000+08:00") << city.dump(1);
+  county_a2.erase("actions");
+  city_a2.erase("actions");
+  EXPECT_EQ(county_a2, city_a2);
+  EXPECT_EQ(app(county, "A-1"), app(city, "A-1"));
+  county.erase("apps");
+  city.erase("apps");
+  EXPECT_EQ(Figures(county), Figures(city)) << "county:\n" << county.dump(1) << "\ncity:\n" << city.dump(1);
+  const json& receipts = city["county_receipts"];
+  ASSERT_EQ(receipts["counties"].size(), 1u) << receipts.dump(1);
+  EXPECT_EQ(receipts["counties"][0]["receipts"], "county") << receipts.dump(1);
+  // A-2's approval is measured from the city's own receipt until its leaf arrives, and says so.
+  EXPECT_EQ(receipts["fallback_records"], 1) << receipts.dump(1);
+  ASSERT_EQ(receipts["fallback_cases"].size(), 1u) << receipts.dump(1);
+  EXPECT_EQ(receipts["fallback_cases"][0]["app_id"], "A-2") << receipts.dump(1);
+  EXPECT_EQ(receipts["fallback_cases"][0]["county"], kCounty) << receipts.dump(1);
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-04T12:00:00+08:00", county, city));
+  EXPECT_EQ(app(county, "A-2")["completed_at"], "2026-03-04T10:30:00.000+08:00") << county.dump(1);
+  EXPECT_EQ(app(city, "A-2")["completed_at"], "2026-03-04T11:00:00.000+08:00") << city.dump(1);
+  EXPECT_EQ(app(city, "A-1"), app(county, "A-1")) << city.dump(1);
+
+  // Once the county publishes, the city agrees on A-2 too, and falls back on nothing.
+  At("2026-03-04T12:00:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"checkpoint", "--data", "H"})));
+  At("2026-03-04T12:30:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-04T12:00:00+08:00", county, city));
+  EXPECT_EQ(Figures(county), Figures(city)) << "county:\n" << county.dump(1) << "\ncity:\n" << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["fallback_records"], 0) << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["fallback_cases"], json::array()) << city.dump(1);
+
+  // The SLA part of the city's oversight report is the county's too.
+  cli::Result h = Hub({"report", "oversight", "--data", "H", "--json", "--at", "2026-03-02T11:00:00+08:00"});
+  cli::Result c = Hub({"report", "oversight", "--data", "C", "--json", "--at", "2026-03-02T11:00:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(h));
+  ASSERT_NO_FATAL_FAILURE(Ok(c));
+  const json county_sla = Json(h)["counties"][0]["sla"], city_sla = Json(c)["counties"][0]["sla"];
+  EXPECT_EQ(city_sla["received"], 2) << city_sla.dump(1);
+  EXPECT_EQ(county_sla, city_sla) << "county:\n" << county_sla.dump(1) << "\ncity:\n" << city_sla.dump(1);
+  EXPECT_EQ(Json(c)["total"]["sla"]["received"], 2) << c.Describe();
 }
 
 }  // namespace

@@ -553,4 +553,59 @@ TEST_F(WitnessTest, TheCitysOwnReportsUseTheCountysReceiptsAndSayWhereTheyFallBa
   EXPECT_EQ(Json(c)["total"]["sla"]["received"], 2) << c.Describe();
 }
 
+TEST_F(WitnessTest, EvidenceExportedAtTheCityProvesTheCountysReceiptsOffline) {
+  ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday 10:00
+  cli::Result exported =
+      Hub({"export-evidence", "--data", "C", "--app", "A-1", "--county", kCounty, "--out", "city-ev.json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(exported));
+  EXPECT_NE(exported.out.find("3 with the county hub's receipts"), std::string::npos) << exported.Describe();
+  // No store is needed: the file alone, with both hubs' data dirs gone.
+  fs::create_directories(tmp_ / "elsewhere");
+  fs::copy_file(tmp_ / "city-ev.json", tmp_ / "elsewhere/city-ev.json");
+  fs::rename(tmp_ / "C", tmp_ / "C-away");
+  fs::rename(tmp_ / "H", tmp_ / "H-away");
+  cli::Result ok =
+      Hub({"verify-evidence", "elsewhere/city-ev.json", "--hub-key", city_key_, "--county-key", county_key_, "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(ok));
+  json v = Json(ok);
+  EXPECT_EQ(v["county_hub"], county_key_) << v.dump(1);
+  EXPECT_EQ(v["county_enrollment"], true) << v.dump(1);
+  ASSERT_EQ(v["timeline"].size(), 3u) << v.dump(1);
+  EXPECT_EQ(v["timeline"][0]["type"], "app.submit");
+  EXPECT_EQ(v["timeline"][0]["at"], "2026-03-04T10:00:00.000+08:00") << v.dump(1);  // the city's receipt
+  EXPECT_EQ(v["timeline"][0]["county_at"], "2026-03-02T09:10:00.000+08:00") << v.dump(1);
+  EXPECT_EQ(v["timeline"][1]["county_at"], "2026-03-02T09:30:00.000+08:00") << v.dump(1);
+  EXPECT_EQ(v["timeline"][2]["type"], "review.approve");
+  EXPECT_EQ(v["timeline"][2]["county_at"], "2026-03-02T10:00:00.000+08:00") << v.dump(1);
+  cli::Result text = Hub({"verify-evidence", "elsewhere/city-ev.json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(text));
+  EXPECT_NE(text.out.find("county received 2026-03-02T09:10:00.000+08:00"), std::string::npos) << text.Describe();
+
+  const std::string file = cli::ReadFile(tmp_ / "city-ev.json");
+  auto expect_refused = [&](const std::string& name, const std::string& content, const std::string& message,
+                            const std::vector<std::string>& extra = {}) {
+    cli::WriteFile(tmp_ / name, content);
+    std::vector<std::string> args = {"verify-evidence", name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    cli::Result r = Hub(args);
+    EXPECT_EQ(r.exit_code, 1) << name << "\n" << r.Describe();
+    EXPECT_NE(r.err.find("error: bad_receipt:"), std::string::npos) << name << "\n" << r.Describe();
+    EXPECT_NE(r.err.find(message), std::string::npos) << name << "\n" << r.Describe();
+  };
+  // The county's receipt time of the submission moved by a millisecond.
+  json moved = json::parse(file);
+  json& county_receipt = moved["records"][0]["county_receipt"];
+  county_receipt["received_ms"] = county_receipt["received_ms"].get<int64_t>() + 1;
+  expect_refused("county-moved.json", moved.dump(1), "its county receipt does not verify against county hub");
+  // One byte of the county's inclusion proof altered.
+  json proof = json::parse(file);
+  std::string step = proof["records"][2]["county_receipt"]["path"][0];
+  step[0] = step[0] == '0' ? '1' : '0';
+  proof["records"][2]["county_receipt"]["path"][0] = step;
+  expect_refused("county-proof.json", proof.dump(1), "record 2 (");
+  expect_refused("county-proof.json", proof.dump(1), "its county receipt does not verify against county hub");
+  // Another county hub expected.
+  expect_refused("city-ev-copy.json", file, "no receipts of the expected county hub", {"--county-key", city_key_});
+}
+
 }  // namespace

@@ -150,6 +150,11 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     Json result = HubSlaReport(hub, options);
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
+    if (result.contains("county_receipts") && result["county_receipts"]["fallback_records"].get<uint64_t>() > 0) {
+      const Json& r = result["county_receipts"];
+      cmd.out << "note: " << r["fallback_records"] << " record(s) of " << r["fallback_cases"].size()
+              << " case(s) are measured from this hub's own receipt: their county leaf has not arrived yet\n";
+    }
     if (a.apps) {
       cmd.out << "\n";
       for (const Json& app : result["apps"]) {

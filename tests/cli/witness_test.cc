@@ -527,6 +527,10 @@ TEST_F(WitnessTest, TheCitysOwnReportsUseTheCountysReceiptsAndSayWhereTheyFallBa
   ASSERT_EQ(receipts["fallback_cases"].size(), 1u) << receipts.dump(1);
   EXPECT_EQ(receipts["fallback_cases"][0]["app_id"], "A-2") << receipts.dump(1);
   EXPECT_EQ(receipts["fallback_cases"][0]["county"], kCounty) << receipts.dump(1);
+  cli::Result text = Hub({"report", "sla", "--data", "C", "--at", "2026-03-02T11:00:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(text));
+  EXPECT_NE(text.out.find("note: 1 record(s) of 1 case(s) are measured from this hub's own receipt"), std::string::npos)
+      << text.Describe();
   ASSERT_NO_FATAL_FAILURE(both("2026-03-04T12:00:00+08:00", county, city));
   EXPECT_EQ(app(county, "A-2")["completed_at"], "2026-03-04T10:30:00.000+08:00") << county.dump(1);
   EXPECT_EQ(app(city, "A-2")["completed_at"], "2026-03-04T11:00:00.000+08:00") << city.dump(1);

@@ -10,6 +10,7 @@
 
 #include "daemon/command_line.h"
 #include "oversight/witness_audit.h"
+#include "review/sla_report.h"
 
 namespace bangban {
 
@@ -23,5 +24,9 @@ void AddAuditCommands(CLI::App& app, HubCommand& cmd);
 
 // What `audit` adds to the store's checks for the hub whose data dir is `data_dir`.
 WitnessAudit RunWitnessAudit(Hub& hub, const std::filesystem::path& data_dir);
+
+// The hub's SLA report: a county hub's from its case book; the city's with each county's receipt
+// instants and rules (oversight/city_sla.h), its replays built inside the hub's data dir.
+Json HubSlaReport(Hub& hub, const SlaReportOptions& options);
 
 }  // namespace bangban

@@ -282,7 +282,7 @@ void Hub::PublishWitnessNow() {
     WitnessPublication p = PublishWitness(*this);
     if (p.checkpoints + p.rules > 0) {
       spdlog::info("published the log to leaf {} ({} checkpoint, {} rules, {} snapshot records)", p.log_size,
-                   p.checkpoints, p.rules, p.snapshots);
+                   p.checkpoints, p.rules, p.snapshots + p.oversight_snapshots);
       upstream_.Wake();
     }
   } catch (const Error& e) {

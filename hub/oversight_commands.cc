@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "hub/audit_commands.h"
 #include "hub/hub.h"
 #include "oversight/annual_reports.h"
 #include "oversight/assessment.h"
@@ -43,13 +44,10 @@ void RequireCounty(const Hub& hub, const std::string& what) {
 
 // The oversight report at `at_ms`, with the case book's SLA figures.
 Json OversightReport(Hub& hub, const OversightConfig& config, int64_t at_ms) {
-  SlaReportOptions sla_options;
-  sla_options.at_ms = at_ms;
-  sla_options.apps = true;  // the breached applications are the on-time deduction's evidence
-  OversightReportOptions options;
-  options.inactive_days = config.inactive_days;
-  options.sla = BuildSlaReport(hub.cases(), sla_options);
-  Json report = BuildOversightReport(TakeCensus(hub.store(), ScopeOf(hub), at_ms), hub.config().role, options);
+  SlaReportOptions sla;
+  sla.at_ms = at_ms;
+  sla.apps = true;  // the breached applications are the on-time deduction's evidence
+  Json report = ComputeOversightReport(hub.store(), HubSlaReport(hub, sla), ScopeOf(hub), config.inactive_days, at_ms);
   report["hub"] = {{"role", hub.config().role}, {"county", hub.config().county}, {"name", hub.config().name}};
   report["simulation"] = hub.config().simulation;
   return report;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "daemon/command_line.h"
+#include "hub/audit_commands.h"
 #include "hub/hub.h"
 #include "protocol/clock.h"
 #include "review/sla_report.h"
@@ -146,9 +147,14 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     if (!a.to.empty()) options.to = ParseCivilDate(a.to);
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
-    Json result = BuildSlaReport(hub.cases(), options);
+    Json result = HubSlaReport(hub, options);
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
+    if (result.contains("county_receipts") && result["county_receipts"]["fallback_records"].get<uint64_t>() > 0) {
+      const Json& r = result["county_receipts"];
+      cmd.out << "note: " << r["fallback_records"] << " record(s) of " << r["fallback_cases"].size()
+              << " case(s) are measured from this hub's own receipt: their county leaf has not arrived yet\n";
+    }
     if (a.apps) {
       cmd.out << "\n";
       for (const Json& app : result["apps"]) {

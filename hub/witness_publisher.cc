@@ -5,6 +5,8 @@
 #include "hub/hub.h"
 #include "oversight/county_rules.h"
 #include "oversight/county_witness.h"
+#include "oversight/oversight_config.h"
+#include "oversight/oversight_report.h"
 #include "oversight/report_snapshot.h"
 #include "protocol/clock.h"
 #include "review/sla_report.h"
@@ -90,6 +92,12 @@ WitnessPublication PublishWitness(Hub& hub) {
     Json document = SlaSnapshotDocument(BuildSlaReport(hub.cases(), options));
     entries.emplace_back("report.snapshot", SnapshotBody(kSlaReport, head->timestamp_ms, document));
     publication.snapshots = 1;
+    const OversightConfig config = OversightConfig::Load(hub.data_dir().config_file());
+    const CensusScope scope{"county", hub.config().county, hub.key().public_key()};
+    Json oversight = OversightSnapshotDocument(
+        ComputeOversightReport(hub.store(), hub.cases(), scope, config.inactive_days, head->timestamp_ms));
+    entries.emplace_back("report.snapshot", SnapshotBody(kOversightReport, head->timestamp_ms, oversight));
+    publication.oversight_snapshots = 1;
     publication.log_size = head->size;
     publication.head = head;
   }

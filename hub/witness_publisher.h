@@ -5,7 +5,8 @@
 //   log.checkpoint   the leaves logged since its previous checkpoint (at most 1,000 a record),
 //                    the last record with a tree head over the whole log and the consistency
 //                    proof from the previous published head;
-//   report.snapshot  the snapshot document of `report sla` at that head's instant.
+//   report.snapshot  the snapshot document of `report sla` at that head's instant, and another
+//                    of `report oversight` (the county's figures) at the same instant.
 //
 // A publication is one batch of the hub's feed (one transaction). Nothing is published when
 // nothing but the hub's own witness records arrived since the last one, so an idle hub writes
@@ -32,10 +33,11 @@ inline constexpr std::string_view kWitnessLoggedMeta = "witness_logged";
 inline constexpr std::string_view kWitnessRulesMeta = "witness_rules";
 
 struct WitnessPublication {
-  size_t rules = 0;        // sla.rules records written
-  size_t checkpoints = 0;  // log.checkpoint records written
-  size_t snapshots = 0;    // report.snapshot records written
-  uint64_t log_size = 0;   // the published head's size (0: no checkpoint)
+  size_t rules = 0;                // sla.rules records written
+  size_t checkpoints = 0;          // log.checkpoint records written
+  size_t snapshots = 0;            // report.snapshot records of `report sla` written
+  size_t oversight_snapshots = 0;  // report.snapshot records of `report oversight` written
+  uint64_t log_size = 0;           // the published head's size (0: no checkpoint)
   std::optional<TreeHead> head;
 };
 

@@ -1,6 +1,10 @@
 #include "oversight/county_replay.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "crypto/error.h"
 #include "oversight/county_rules.h"
@@ -49,8 +53,8 @@ void WriteConfig(const std::filesystem::path& dir, const std::vector<CountyRules
 }  // namespace
 
 CountyReplay::CountyReplay(const FeedStore& source, const CountyLog& log, const PublicKey& city_key,
-                           const std::filesystem::path& scratch)
-    : scratch_(scratch) {
+                           const std::filesystem::path& scratch, int64_t until_ms)
+    : source_(source), log_(log), scratch_(scratch) {
   std::vector<CountyRules> rules = DecodeRules(log, findings_);
   WriteConfig(scratch_.path, rules);
 
@@ -70,16 +74,20 @@ CountyReplay::CountyReplay(const FeedStore& source, const CountyLog& log, const 
   ReviewingHub hub{"county", log.county, log.county, city_key, log.hub, false};
   cases_ = std::make_unique<CaseBook>(*store_, CaseBook::Options{scratch_.path, hub});
   store_->AddObserver(cases_->Observer());
+  AdvanceTo(until_ms);
+}
 
+void CountyReplay::AdvanceTo(int64_t until_ms) {
+  const CountyLog& log = log_;
   // Batches of one receipt instant, stored at that instant, in log order.
-  size_t at = 0;
-  while (at < log.leaves.size()) {
+  size_t& at = next_;
+  while (at < log.leaves.size() && log.leaves[at].received_ms <= until_ms) {
     const int64_t instant = log.leaves[at].received_ms;
     std::vector<Record> batch;
     for (; at < log.leaves.size() && log.leaves[at].received_ms == instant; ++at) {
       std::optional<Record> record;
       try {
-        record = source.Get(log.leaves[at].id);
+        record = source_.Get(log.leaves[at].id);
       } catch (const Error&) {
         // Damaged bytes (the store's audit names them): like a record not held.
       }
@@ -106,6 +114,61 @@ CountyReplay::CountyReplay(const FeedStore& source, const CountyLog& log, const 
       }
     }
   }
+}
+
+void CountyReplay::FillIn() {
+  next_ = log_.leaves.size();
+  std::set<RecordId> logged;
+  for (const LogEntry& leaf : log_.leaves) logged.insert(leaf.id);
+  // (receipt here, author, seq, id): the order they reached `source`, a feed in chain order.
+  std::vector<std::tuple<int64_t, PublicKey, uint64_t, RecordId>> unlogged;
+  std::map<PublicKey, std::string> outlets;  // the county's feeds -> outlet id ("" for its hub)
+  outlets[log_.hub] = "";
+  for (const Enrollment& e : source_.Enrollments()) {
+    if (e.county == log_.county && (e.role == "outlet" || e.key == log_.hub)) outlets[e.key] = e.outlet_id;
+  }
+  source_.ScanAll(
+      [&](const Record& r) {
+        if (!outlets.count(r.author()) || logged.count(r.id())) return true;
+        unlogged.emplace_back(source_.ReceivedAt(r.id()).value_or(0), r.author(), r.seq(), r.id());
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // audit names damaged records
+  std::sort(unlogged.begin(), unlogged.end());
+  size_t at = 0;
+  while (at < unlogged.size()) {
+    const int64_t instant = std::get<0>(unlogged[at]);
+    std::vector<Record> batch;
+    std::map<RecordId, std::pair<std::string, std::string>> of_case;  // the records of a case
+    for (; at < unlogged.size() && std::get<0>(unlogged[at]) == instant; ++at) {
+      std::optional<Record> record = source_.Get(std::get<3>(unlogged[at]));
+      if (!record) continue;
+      const Json& body = record->body();
+      if (body.is_object() && body.contains("app_id") && body["app_id"].is_string()) {
+        std::string outlet = outlets[record->author()];
+        if (outlet.empty() && body.contains("outlet_id") && body["outlet_id"].is_string()) outlet = body["outlet_id"];
+        of_case[record->id()] = {body["app_id"].get<std::string>(), outlet};
+      }
+      batch.push_back(std::move(*record));
+    }
+    ScopedNow clock(instant);
+    for (const IngestOutcome& outcome : store_->Ingest(batch)) {
+      auto found = of_case.find(outcome.id);
+      if (found == of_case.end()) continue;  // not a case's (the county's witness records, ...)
+      if (outcome.kind == IngestOutcome::Kind::kAccepted || outcome.kind == IngestOutcome::Kind::kDuplicate) {
+        ++filled_in_;
+        filled_in_cases_.insert(found->second);
+      }
+    }
+  }
+}
+
+Json CountyReplay::FilledInCases() const {
+  Json cases = Json::array();
+  for (const auto& [app_id, outlet_id] : filled_in_cases_) {
+    cases.push_back({{"county", log_.county}, {"app_id", app_id}, {"outlet_id", outlet_id}});
+  }
+  return cases;
 }
 
 CountyReplay::ScratchDir::ScratchDir(std::filesystem::path dir) : path(std::move(dir)) {

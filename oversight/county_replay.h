@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "oversight/county_witness.h"
@@ -26,12 +28,31 @@ class CountyReplay {
   // Replays `log` (rebuilt from `source`, the city's store) in `scratch` (a directory of its own:
   // whatever is there is replaced), which is removed again when the replay goes. `city_key` is the city root the county
   // answers to. Rules records that do not decode are left out and named in findings().
+  // With `until_ms`, only the leaves the county received at or before it are replayed (the
+  // county's store as it was then); AdvanceTo replays on. `source` and `log` must outlive the
+  // replay.
   CountyReplay(const FeedStore& source, const CountyLog& log, const PublicKey& city_key,
-               const std::filesystem::path& scratch);
+               const std::filesystem::path& scratch, int64_t until_ms = INT64_MAX);
   CountyReplay(const CountyReplay&) = delete;
   CountyReplay& operator=(const CountyReplay&) = delete;
 
+  // Replays the leaves received after the previous instant and at or before `until_ms` (an
+  // earlier instant replays nothing: the replay only goes forward).
+  void AdvanceTo(int64_t until_ms);
+
+  // The fallback of the city's own report (city_sla.h): stores the records of the county's feeds
+  // (its hub's and its outlets') that `source` holds but the county's log does not list yet, each
+  // at `source`'s own receipt instant, in that order, after the leaves. Call it once, after the
+  // last AdvanceTo; later leaves are not replayed.
+  void FillIn();
+  // What FillIn stored of cases (records with an app_id: submissions and reviews): how many
+  // records, and the cases they belong to (sorted, one entry per county, app_id and outlet_id;
+  // outlet_id "" when the record does not name it).
+  uint64_t filled_in() const { return filled_in_; }
+  Json FilledInCases() const;
+
   const CaseBook& cases() const { return *cases_; }
+  const FeedStore& store() const { return *store_; }
   // Leaves replayed, and leaves whose record the source does not hold (the earliest's receipt).
   uint64_t replayed() const { return replayed_; }
   uint64_t missing() const { return missing_; }
@@ -47,10 +68,14 @@ class CountyReplay {
     ~ScratchDir();
     std::filesystem::path path;
   };
-  ScratchDir scratch_;  // first: destroyed after the store that lives in it
+  const FeedStore& source_;
+  const CountyLog& log_;
+  size_t next_ = 0;     // the next leaf to replay
+  ScratchDir scratch_;  // destroyed after the store that lives in it
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<CaseBook> cases_;
-  uint64_t replayed_ = 0, missing_ = 0;
+  uint64_t replayed_ = 0, missing_ = 0, filled_in_ = 0;
+  std::set<std::pair<std::string, std::string>> filled_in_cases_;  // (app_id, outlet_id)
   std::optional<int64_t> first_missing_ms_;
   std::vector<Finding> findings_;
 };

@@ -4,6 +4,7 @@
 
 #include "protocol/civil_time.h"
 #include "protocol/clock.h"
+#include "review/sla_report.h"
 
 namespace bangban {
 
@@ -358,6 +359,22 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
     report["total"] = total;
   }
   return report;
+}
+
+Json ComputeOversightReport(const FeedStore& store, const CaseBook& cases, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms) {
+  SlaReportOptions sla_options;
+  sla_options.at_ms = at_ms;
+  sla_options.apps = true;
+  return ComputeOversightReport(store, BuildSlaReport(cases, sla_options), scope, inactive_days, at_ms);
+}
+
+Json ComputeOversightReport(const FeedStore& store, Json sla, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms) {
+  OversightReportOptions options;
+  options.inactive_days = inactive_days;
+  options.sla = std::move(sla);
+  return BuildOversightReport(TakeCensus(store, scope, at_ms), scope.role, options);
 }
 
 }  // namespace bangban

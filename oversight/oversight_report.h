@@ -5,6 +5,7 @@
 
 #include "oversight/oversight_config.h"
 #include "oversight/record_census.h"
+#include "review/case_book.h"
 
 namespace bangban {
 
@@ -26,5 +27,16 @@ Json CountyFigures(const CountyCensus& county, int64_t at_ms, const OversightRep
 
 // The whole report: {report, at, counties: [...], total (the city only), flags}.
 Json BuildOversightReport(const Census& census, const std::string& role, const OversightReportOptions& options);
+
+// The report of a hub whose records are `store` and whose case book is `cases`, at `at_ms`: the
+// census of `scope` with the case book's SLA figures (every application listed, since the
+// breached ones are the assessment's evidence). `report oversight`, the county's report.snapshot
+// and the city's recomputation of it from a county replay all call this one function.
+Json ComputeOversightReport(const FeedStore& store, const CaseBook& cases, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms);
+// The same with the SLA figures given: BuildSlaReport's document with every application (the
+// city's: oversight/city_sla.h).
+Json ComputeOversightReport(const FeedStore& store, Json sla, const CensusScope& scope, int inactive_days,
+                            int64_t at_ms);
 
 }  // namespace bangban

@@ -38,17 +38,6 @@ class CensusTaker {
   }
 
   Census Take() {
-    for (const Enrollment& e : store_.Enrollments()) {
-      if (e.role == "county" && InScope(e.county)) County(e.county);
-      if (e.role != "outlet" || !InScope(e.county)) continue;
-      OutletEntry& outlet = County(e.county).outlets[e.outlet_id];
-      bool first_key = outlet.outlet_id.empty();
-      outlet.outlet_id = e.outlet_id;
-      outlet.name = e.name;
-      outlet.key = e.key;
-      // An outlet with a replaced machine has two keys: it is revoked only when every key is.
-      outlet.revoked = (first_key || outlet.revoked) && e.revoked_after_seq.has_value();
-    }
     if (scope_.role == "county") County(scope_.county);
     store_.ScanAll(
         [&](const Record& r) {
@@ -56,6 +45,21 @@ class CensusTaker {
           return true;
         },
         [](const FeedStore::DamagedRecord&) {});  // audit names damaged records
+    // The enrollments and revocations stamped by the report's instant (the store's table holds
+    // every one it has now), so that a report at an instant does not change as later ones arrive.
+    std::set<std::pair<std::string, std::string>> seen;  // (county, outlet id)
+    for (const Enrollment& e : store_.Enrollments()) {
+      if (!enrolled_.count(e.key)) continue;
+      if (e.role == "county" && InScope(e.county)) County(e.county);
+      if (e.role != "outlet" || !InScope(e.county)) continue;
+      OutletEntry& outlet = County(e.county).outlets[e.outlet_id];
+      bool first_key = seen.insert({e.county, e.outlet_id}).second;
+      outlet.outlet_id = e.outlet_id;
+      outlet.name = e.name;
+      outlet.key = e.key;
+      // An outlet with a replaced machine has two keys: it is revoked only when every key is.
+      outlet.revoked = (first_key || outlet.revoked) && e.revoked_after_seq.has_value() && revoked_.count(e.key);
+    }
     for (auto& [code, county] : census_.counties) Settle(county);
     return std::move(census_);
   }
@@ -88,6 +92,13 @@ class CensusTaker {
   }
 
   void Sort(const Record& r) {
+    if (r.type() == "key.enroll" || r.type() == "key.revoke") {
+      const Json::binary_t& key = r.body()["key"].get_binary();
+      PublicKey k{};
+      if (key.size() != k.size()) return;
+      std::copy(key.begin(), key.end(), k.begin());
+      (r.type() == "key.enroll" ? enrolled_ : revoked_).insert(k);
+    }
     auto found = authors_.find(r.author());
     if (found == authors_.end()) return;
     const Author& a = found->second;
@@ -208,6 +219,7 @@ class CensusTaker {
   Census census_;
   std::map<std::string, std::optional<Record>> townships_;  // by county: the latest list
   std::map<std::string, std::vector<Record>> inspections_, verdicts_;
+  std::set<PublicKey> enrolled_, revoked_;  // keys of key.enroll / key.revoke records stamped by at_ms
 };
 
 }  // namespace

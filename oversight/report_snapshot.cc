@@ -44,6 +44,14 @@ Json SlaSnapshotDocument(const Json& report) {
   return document;
 }
 
+Json OversightSnapshotDocument(const Json& report) {
+  Json document = Json::object();
+  for (const char* key : {"report", "at", "inactive_days", "counties", "flags"}) {
+    if (report.contains(key)) document[key] = report[key];
+  }
+  return document;
+}
+
 Hash32 SnapshotHash(const Json& document) { return Blake2b256(AsBytes(document.dump())); }
 
 Json SnapshotBody(std::string_view report, int64_t at_ms, const Json& document) {

@@ -8,8 +8,10 @@
 // alone: the figures, not the hub's name, its clock setting or the rules it runs with now (the
 // rules travel in sla.rules records). For `report sla` these are "report", "at", "totals",
 // "unreceived" and the groups "by_county", "by_outlet", "by_reviewer", "by_kind", "by_channel".
-// Its text is the compact JSON dump with keys sorted (nlohmann::json's order), and the hash is
-// of those bytes.
+// For `report oversight` (at the county hub: its county) they are "report", "at",
+// "inactive_days", "counties" and "flags": every figure, and the activity window they were
+// computed with. Its text is the compact JSON dump with keys sorted (nlohmann::json's order), and
+// the hash is of those bytes.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,12 @@
 namespace bangban {
 
 inline constexpr std::string_view kSlaReport = "sla";
+inline constexpr std::string_view kOversightReport = "oversight";
 
 // The snapshot document of a `report sla --json` document.
 Json SlaSnapshotDocument(const Json& sla_report);
+// The snapshot document of a `report oversight --json` document.
+Json OversightSnapshotDocument(const Json& oversight_report);
 Hash32 SnapshotHash(const Json& document);
 
 // The report.snapshot body for `document` of report `report` computed at `at_ms`; the document

@@ -2,10 +2,10 @@
 //
 // For every county hub enrolled in the store: its published transparency log holds together
 // (county_witness.h), its rules records decode (county_rules.h), and each of its latest report
-// snapshots equals the city's recomputation from the raw records with the county's receipt
-// instants and rules (county_replay.h, report_snapshot.h). And from anywhere: every fork the
-// store holds evidence of. Each finding is named (type, county, record ids); a snapshot the city
-// cannot compare yet (its records have not all arrived) is a notice, not a finding.
+// snapshots (of `report sla` and of `report oversight`) equals the city's recomputation from the raw records with the
+// county's receipt instants and rules (county_replay.h, report_snapshot.h). And from anywhere: every fork the store
+// holds evidence of. Each finding is named (type, county, record ids); a snapshot the city cannot compare yet (its
+// records have not all arrived) is a notice, not a finding.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +21,9 @@ struct WitnessAuditOptions {
   std::optional<PublicKey> city_key;  // the city root (the auditing hub's own key at the city)
   std::filesystem::path scratch;      // where replays are built (removed afterwards)
   size_t snapshots_per_county = 20;   // the latest ones are recomputed
+  // The auditor's activity window: an oversight snapshot is recomputed with the window it states
+  // (this one when it carries only its hash), and a notice names a window that differs.
+  int inactive_days = 30;
 };
 
 struct WitnessAudit {

@@ -187,7 +187,14 @@ bool OwnCounty(const CaseBook& book, const std::string& county) {
 }  // namespace
 
 Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
-  book.RequireComplete();
+  return BuildSlaReport(std::vector<SlaSource>{{&book, nullptr}}, options);
+}
+
+Json BuildSlaReport(const std::vector<SlaSource>& sources, const SlaReportOptions& options) {
+  if (sources.empty() || sources.front().book == nullptr) {
+    throw Error(ErrorCode::kInternal, "an SLA report needs a case book");
+  }
+  const CaseBook& book = *sources.front().book;
   Figures totals;
   std::map<std::string, Figures> by_county, by_reviewer, by_kind, by_channel;
   std::map<std::pair<std::string, std::string>, Figures> by_outlet;
@@ -195,35 +202,40 @@ Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options) {
   uint64_t unreceived = 0, other_county = 0;
   std::string app_id, county, outlet_id;
 
-  book.ScanCases([&](const LmdbTxn& txn, ByteView key, ByteView value) {
-    ParseCaseKey(key, app_id, county, outlet_id);
-    if (!OwnCounty(book, county)) {  // carried (the city's export holds every county), not counted
-      ++other_county;
-      return;
-    }
-    const CaseSummary s = DecodeSummary(value);
-    if (s.state == CaseState::kNone) {  // review records for an app_id whose app.submit is not here
-      ++unreceived;
-      return;
-    }
-    if (s.received_ms > options.at_ms) return;  // not received yet at the report's instant
-    if (options.from || options.to) {
-      const CivilDate received_on = LocalDate(s.received_ms);
-      if ((options.from && received_on < *options.from) || (options.to && received_on > *options.to)) return;
-    }
-    const CaseStanding st = book.StandingAt(txn, s, key, value, options.at_ms);
-    if (st.state == CaseState::kNone) return;
-    totals.Add(s, st);
-    by_county[county].Add(s, st);
-    by_outlet[{county, s.outlet_id}].Add(s, st);
-    by_reviewer[s.reviewer].Add(s, st);
-    by_kind[s.app_kind].Add(s, st);
-    by_channel[s.channel].Add(s, st);
-    if (options.apps) {
-      CaseFile file = DecodeCase(key, value);
-      apps.emplace_back(county, app_id, outlet_id, AppJson(file, s, st, *book.Profile(txn, s.profile_id)));
-    }
-  });
+  for (const SlaSource& source : sources) {
+    const CaseBook& cases = *source.book;
+    cases.RequireComplete();
+    cases.ScanCases([&](const LmdbTxn& txn, ByteView key, ByteView value) {
+      ParseCaseKey(key, app_id, county, outlet_id);
+      if (!OwnCounty(cases, county)) {  // carried (the city's export holds every county), not counted
+        ++other_county;
+        return;
+      }
+      if (source.counts && !source.counts(county)) return;  // another source counts this county
+      const CaseSummary s = DecodeSummary(value);
+      if (s.state == CaseState::kNone) {  // review records for an app_id whose app.submit is not here
+        ++unreceived;
+        return;
+      }
+      if (s.received_ms > options.at_ms) return;  // not received yet at the report's instant
+      if (options.from || options.to) {
+        const CivilDate received_on = LocalDate(s.received_ms);
+        if ((options.from && received_on < *options.from) || (options.to && received_on > *options.to)) return;
+      }
+      const CaseStanding st = cases.StandingAt(txn, s, key, value, options.at_ms);
+      if (st.state == CaseState::kNone) return;
+      totals.Add(s, st);
+      by_county[county].Add(s, st);
+      by_outlet[{county, s.outlet_id}].Add(s, st);
+      by_reviewer[s.reviewer].Add(s, st);
+      by_kind[s.app_kind].Add(s, st);
+      by_channel[s.channel].Add(s, st);
+      if (options.apps) {
+        CaseFile file = DecodeCase(key, value);
+        apps.emplace_back(county, app_id, outlet_id, AppJson(file, s, st, *cases.Profile(txn, s.profile_id)));
+      }
+    });
+  }
 
   Json report = {{"report", "sla"},
                  {"hub", {{"role", book.hub().role}, {"county", book.hub().county}, {"name", book.hub().name}}},

@@ -4,9 +4,11 @@
 // Every figure is defined in docs/sla.md "Reports".
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/civil_time.h"
 #include "review/case_book.h"
@@ -22,6 +24,17 @@ struct SlaReportOptions {
 
 // The report as one JSON document: totals, then per county, outlet, reviewer, kind and channel.
 Json BuildSlaReport(const CaseBook& book, const SlaReportOptions& options);
+
+// One case book of a report over several, and which of the counties it counts (`counts` empty:
+// every county the book counts itself).
+struct SlaSource {
+  const CaseBook* book = nullptr;
+  std::function<bool(const std::string& county)> counts;
+};
+// The report over several case books, each case counted from the one source that counts its
+// county: the city's report, with each county's cases from a replay of the county's log
+// (oversight/city_sla.h). The hub, its rules and ignored_records are the first source's.
+Json BuildSlaReport(const std::vector<SlaSource>& sources, const SlaReportOptions& options);
 // The same for people: a table of figures per group, then the review queue.
 std::string FormatSlaReport(const Json& report, const Json& queue);
 

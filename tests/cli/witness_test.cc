@@ -19,6 +19,7 @@
 #include "hub/witness_publisher.h"
 #include "oversight/county_witness.h"
 #include "oversight/report_snapshot.h"
+#include "protocol/clock.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
 #include "tests/cli/cli_process.h"
@@ -191,7 +192,7 @@ class WitnessTest : public ::testing::Test {
 
 // The figures of a report that are a function of the records (not the hub's name or setting).
 json Figures(json report) {
-  for (const char* key : {"hub", "simulation", "rules", "recomputed"}) report.erase(key);
+  for (const char* key : {"hub", "simulation", "rules", "recomputed", "county_receipts"}) report.erase(key);
   return report;
 }
 
@@ -235,10 +236,12 @@ TEST_F(WitnessTest, CountyAndCityAgreeToTheMinuteWithTheCountysClockAndRules) {
   EXPECT_EQ(apps["A-1"]["met"], true) << r.dump(1);
   EXPECT_EQ(apps["A-2"]["deadline"], "2026-03-02T11:10:00.000+08:00") << r.dump(1);  // 120 minutes
   EXPECT_EQ(apps["A-3"]["deadline"], "2026-03-03T10:10:00.000+08:00") << r.dump(1);  // 60 minutes
-  // The city's own projection has its own receipt instants: nothing had reached it on Tuesday.
-  cli::Result own = Hub({"report", "sla", "--data", "C", "--json", "--at", "2026-03-03T09:20:00+08:00"});
+  // The city's own report measures the county's cases with the county's receipt instants too,
+  // although nothing had reached the city on Tuesday (its own case book has its own instants).
+  cli::Result own = Hub({"report", "sla", "--data", "C", "--json", "--apps", "--at", "2026-03-03T09:20:00+08:00"});
   ASSERT_NO_FATAL_FAILURE(Ok(own));
-  EXPECT_EQ(Json(own)["totals"]["received"], 0) << own.Describe();
+  EXPECT_EQ(Json(own)["totals"]["received"], 3) << own.Describe();
+  EXPECT_EQ(Figures(Json(own))["apps"], r["apps"]) << own.Describe();
 
   // Both snapshots, both rules records and both tree heads check out.
   json audit = Audit("C", 0);
@@ -390,6 +393,223 @@ TEST_F(WitnessTest, EvidenceProvesACaseOfflineAndRefusesTampering) {
   wire[wire.size() - 1] = wire[wire.size() - 1] == '0' ? '1' : '0';
   altered["records"][1]["record"] = wire;
   expect_refused("altered.json", altered.dump(1), "bad_signature");
+}
+
+// The county's report.snapshot records of `report oversight`, oldest first.
+std::vector<bangban::ReportSnapshot> OversightSnapshots(bangban::FeedStore& store, const bangban::PublicKey& county) {
+  std::vector<bangban::ReportSnapshot> out;
+  store.ScanFeed(county, 1, store.Head(county).seq, [&](const bangban::Record& r) {
+    if (r.type() == "report.snapshot" && r.body()["report"] == "oversight") {
+      out.push_back(bangban::ReportSnapshot::FromBody(r.body()));
+    }
+    return true;
+  });
+  return out;
+}
+
+TEST_F(WitnessTest, OversightSnapshotsAgreeWithTheCityAndAnAlteredOneIsCaught) {
+  ASSERT_NO_FATAL_FAILURE(Monday());
+  // Thursday: A-3 is submitted at 08:50 but reaches the county only at 10:00, after its 09:30
+  // snapshot; a second outlet is enrolled at 09:00.
+  At("2026-03-05T08:50:00");
+  ASSERT_NO_FATAL_FAILURE(NodeSubmit({Submit("A-3", "change")}));
+  At("2026-03-05T09:00:00");
+  cli::Result n2 = Node(
+      {"init", "--data", "N2", "--outlet", "YH-002", "--county", kCounty, "--county-key", county_key_, "--simulation"});
+  ASSERT_NO_FATAL_FAILURE(Ok(n2));
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n2), "--role", "outlet", "--name",
+                                  "网点YH-002", "--outlet-id", "YH-002"})));
+  At("2026-03-05T09:30:00");
+  cli::Result published = Hub({"checkpoint", "--data", "H", "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(published));
+  EXPECT_EQ(Json(published)["oversight_snapshots"], 1) << published.Describe();
+  At("2026-03-05T10:00:00");
+  ASSERT_NO_FATAL_FAILURE(Carry());
+  At("2026-03-05T10:30:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"checkpoint", "--data", "H"})));
+  At("2026-03-06T10:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+
+  std::vector<bangban::ReportSnapshot> snapshots;
+  {
+    bangban::FeedStore store = CountyStore();
+    snapshots = OversightSnapshots(store, Key(county_key_));
+  }
+  ASSERT_EQ(snapshots.size(), 3u);
+  ASSERT_TRUE(snapshots[1].document.has_value());
+  EXPECT_EQ((*snapshots[1].document)["counties"][0]["services"]["applications"], 2) << snapshots[1].document->dump(1);
+  EXPECT_EQ((*snapshots[2].document)["counties"][0]["services"]["applications"], 3) << snapshots[2].document->dump(1);
+  // The snapshot is the hash of the county's `report oversight --json` at its instant, and that
+  // report, run days later, still says the same (the outlet enrolled on Thursday is not counted
+  // on Monday) — except at 09:30, since A-3, stamped before it, reached the county after it.
+  for (const bangban::ReportSnapshot& snapshot : {snapshots[0], snapshots[2]}) {
+    cli::Result county =
+        Hub({"report", "oversight", "--data", "H", "--json", "--at", bangban::FormatRfc3339(snapshot.at_ms)});
+    ASSERT_NO_FATAL_FAILURE(Ok(county));
+    const json document = bangban::OversightSnapshotDocument(Json(county));
+    EXPECT_EQ(bangban::SnapshotHash(document), snapshot.hash)
+        << "at " << bangban::FormatRfc3339(snapshot.at_ms) << ": "
+        << testing::PrintToString(bangban::DocumentDifferences(*snapshot.document, document));
+  }
+  EXPECT_EQ((*snapshots[0].document)["counties"][0]["outlets"]["total"], 1) << snapshots[0].document->dump(1);
+  EXPECT_EQ((*snapshots[1].document)["counties"][0]["outlets"]["total"], 2) << snapshots[1].document->dump(1);
+
+  // The city recomputes all three from the records the county held at each instant: clean.
+  json audit = Audit("C", 0);
+  EXPECT_EQ(audit["clean"], true) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots"], 3) << audit.dump(1);
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots_compared"], 3) << audit.dump(1);
+
+  // The county signs Thursday 09:30's figures again with one more application.
+  json altered = *snapshots[1].document;
+  altered["counties"][0]["services"]["applications"] = 3;
+  {
+    bangban::FeedStore store = CountyStore();
+    store.AppendOwn(CountyKey(),
+                    {{"report.snapshot", bangban::SnapshotBody("oversight", snapshots[1].at_ms, altered)}});
+  }
+  At("2026-03-06T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  audit = Audit("C", 1);
+  EXPECT_TRUE(HasFinding(audit, "snapshot_mismatch",
+                         "the oversight report the county signed for 2026-03-05T09:30:00.000+08:00 differs"))
+      << audit.dump(1);
+  EXPECT_TRUE(
+      HasFinding(audit, "snapshot_mismatch", "counties.0.services.applications: 3 in the snapshot, 2 recomputed"))
+      << audit.dump(1);
+  EXPECT_EQ(audit["findings"].size(), 1u) << audit.dump(1);  // the honest ones are fine
+  EXPECT_EQ(audit["counties"][0]["oversight_snapshots_compared"], 4) << audit.dump(1);
+}
+
+TEST_F(WitnessTest, TheCitysOwnReportsUseTheCountysReceiptsAndSayWhereTheyFallBack) {
+  ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday
+  // Wednesday 10:30 the county approves A-2; the record reaches the city at 11:00, before the
+  // county has published the leaf that logs it.
+  At("2026-03-04T10:30:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Review({"approve", "A-2", "--reviewer", "r02"})));
+  At("2026-03-04T11:00:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+
+  auto both = [&](const std::string& at, json& county, json& city) {
+    cli::Result h = Hub({"report", "sla", "--data", "H", "--json", "--apps", "--at", at});
+    cli::Result c = Hub({"report", "sla", "--data", "C", "--json", "--apps", "--at", at});
+    ASSERT_NO_FATAL_FAILURE(Ok(h));
+    ASSERT_NO_FATAL_FAILURE(Ok(c));
+    county = Json(h);
+    city = Json(c);
+  };
+  auto app = [](const json& report, const std::string& id) {
+    for (const json& a : report["apps"]) {
+      if (a["app_id"] == id) return a;
+    }
+    return json();
+  };
+  // Monday 11:00: the city's figures are the county's, to the minute, two days later (only the
+  // list of A-2's actions shows Wednesday's approval, at the city's receipt).
+  json county, city;
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-02T11:00:00+08:00", county, city));
+  EXPECT_EQ(city["totals"]["received"], 2) << city.dump(1);
+  json county_a2 = app(county, "A-2"), city_a2 = app(city, "A-2");
+  EXPECT_EQ(county_a2["actions"][2]["at"], "2026-03-04T10:30:00.000+08:00") << county.dump(1);
+  EXPECT_EQ(city_a2["actions"][2]["at"], "2026-03-04T11:00:00.000+08:00") << city.dump(1);
+  county_a2.erase("actions");
+  city_a2.erase("actions");
+  EXPECT_EQ(county_a2, city_a2);
+  EXPECT_EQ(app(county, "A-1"), app(city, "A-1"));
+  county.erase("apps");
+  city.erase("apps");
+  EXPECT_EQ(Figures(county), Figures(city)) << "county:\n" << county.dump(1) << "\ncity:\n" << city.dump(1);
+  const json& receipts = city["county_receipts"];
+  ASSERT_EQ(receipts["counties"].size(), 1u) << receipts.dump(1);
+  EXPECT_EQ(receipts["counties"][0]["receipts"], "county") << receipts.dump(1);
+  // A-2's approval is measured from the city's own receipt until its leaf arrives, and says so.
+  EXPECT_EQ(receipts["fallback_records"], 1) << receipts.dump(1);
+  ASSERT_EQ(receipts["fallback_cases"].size(), 1u) << receipts.dump(1);
+  EXPECT_EQ(receipts["fallback_cases"][0]["app_id"], "A-2") << receipts.dump(1);
+  EXPECT_EQ(receipts["fallback_cases"][0]["county"], kCounty) << receipts.dump(1);
+  cli::Result text = Hub({"report", "sla", "--data", "C", "--at", "2026-03-02T11:00:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(text));
+  EXPECT_NE(text.out.find("note: 1 record(s) of 1 case(s) are measured from this hub's own receipt"), std::string::npos)
+      << text.Describe();
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-04T12:00:00+08:00", county, city));
+  EXPECT_EQ(app(county, "A-2")["completed_at"], "2026-03-04T10:30:00.000+08:00") << county.dump(1);
+  EXPECT_EQ(app(city, "A-2")["completed_at"], "2026-03-04T11:00:00.000+08:00") << city.dump(1);
+  EXPECT_EQ(app(city, "A-1"), app(county, "A-1")) << city.dump(1);
+
+  // Once the county publishes, the city agrees on A-2 too, and falls back on nothing.
+  At("2026-03-04T12:00:00");
+  ASSERT_NO_FATAL_FAILURE(Ok(Hub({"checkpoint", "--data", "H"})));
+  At("2026-03-04T12:30:00");
+  ASSERT_NO_FATAL_FAILURE(Upstream());
+  ASSERT_NO_FATAL_FAILURE(both("2026-03-04T12:00:00+08:00", county, city));
+  EXPECT_EQ(Figures(county), Figures(city)) << "county:\n" << county.dump(1) << "\ncity:\n" << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["fallback_records"], 0) << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["fallback_cases"], json::array()) << city.dump(1);
+
+  // The SLA part of the city's oversight report is the county's too.
+  cli::Result h = Hub({"report", "oversight", "--data", "H", "--json", "--at", "2026-03-02T11:00:00+08:00"});
+  cli::Result c = Hub({"report", "oversight", "--data", "C", "--json", "--at", "2026-03-02T11:00:00+08:00"});
+  ASSERT_NO_FATAL_FAILURE(Ok(h));
+  ASSERT_NO_FATAL_FAILURE(Ok(c));
+  const json county_sla = Json(h)["counties"][0]["sla"], city_sla = Json(c)["counties"][0]["sla"];
+  EXPECT_EQ(city_sla["received"], 2) << city_sla.dump(1);
+  EXPECT_EQ(county_sla, city_sla) << "county:\n" << county_sla.dump(1) << "\ncity:\n" << city_sla.dump(1);
+  EXPECT_EQ(Json(c)["total"]["sla"]["received"], 2) << c.Describe();
+}
+
+TEST_F(WitnessTest, EvidenceExportedAtTheCityProvesTheCountysReceiptsOffline) {
+  ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday 10:00
+  cli::Result exported =
+      Hub({"export-evidence", "--data", "C", "--app", "A-1", "--county", kCounty, "--out", "city-ev.json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(exported));
+  EXPECT_NE(exported.out.find("3 with the county hub's receipts"), std::string::npos) << exported.Describe();
+  // No store is needed: the file alone, with both hubs' data dirs gone.
+  fs::create_directories(tmp_ / "elsewhere");
+  fs::copy_file(tmp_ / "city-ev.json", tmp_ / "elsewhere/city-ev.json");
+  fs::rename(tmp_ / "C", tmp_ / "C-away");
+  fs::rename(tmp_ / "H", tmp_ / "H-away");
+  cli::Result ok =
+      Hub({"verify-evidence", "elsewhere/city-ev.json", "--hub-key", city_key_, "--county-key", county_key_, "--json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(ok));
+  json v = Json(ok);
+  EXPECT_EQ(v["county_hub"], county_key_) << v.dump(1);
+  EXPECT_EQ(v["county_enrollment"], true) << v.dump(1);
+  ASSERT_EQ(v["timeline"].size(), 3u) << v.dump(1);
+  EXPECT_EQ(v["timeline"][0]["type"], "app.submit");
+  EXPECT_EQ(v["timeline"][0]["at"], "2026-03-04T10:00:00.000+08:00") << v.dump(1);  // the city's receipt
+  EXPECT_EQ(v["timeline"][0]["county_at"], "2026-03-02T09:10:00.000+08:00") << v.dump(1);
+  EXPECT_EQ(v["timeline"][1]["county_at"], "2026-03-02T09:30:00.000+08:00") << v.dump(1);
+  EXPECT_EQ(v["timeline"][2]["type"], "review.approve");
+  EXPECT_EQ(v["timeline"][2]["county_at"], "2026-03-02T10:00:00.000+08:00") << v.dump(1);
+  cli::Result text = Hub({"verify-evidence", "elsewhere/city-ev.json"});
+  ASSERT_NO_FATAL_FAILURE(Ok(text));
+  EXPECT_NE(text.out.find("county received 2026-03-02T09:10:00.000+08:00"), std::string::npos) << text.Describe();
+
+  const std::string file = cli::ReadFile(tmp_ / "city-ev.json");
+  auto expect_refused = [&](const std::string& name, const std::string& content, const std::string& message,
+                            const std::vector<std::string>& extra = {}) {
+    cli::WriteFile(tmp_ / name, content);
+    std::vector<std::string> args = {"verify-evidence", name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    cli::Result r = Hub(args);
+    EXPECT_EQ(r.exit_code, 1) << name << "\n" << r.Describe();
+    EXPECT_NE(r.err.find("error: bad_receipt:"), std::string::npos) << name << "\n" << r.Describe();
+    EXPECT_NE(r.err.find(message), std::string::npos) << name << "\n" << r.Describe();
+  };
+  // The county's receipt time of the submission moved by a millisecond.
+  json moved = json::parse(file);
+  json& county_receipt = moved["records"][0]["county_receipt"];
+  county_receipt["received_ms"] = county_receipt["received_ms"].get<int64_t>() + 1;
+  expect_refused("county-moved.json", moved.dump(1), "its county receipt does not verify against county hub");
+  // One byte of the county's inclusion proof altered.
+  json proof = json::parse(file);
+  std::string step = proof["records"][2]["county_receipt"]["path"][0];
+  step[0] = step[0] == '0' ? '1' : '0';
+  proof["records"][2]["county_receipt"]["path"][0] = step;
+  expect_refused("county-proof.json", proof.dump(1), "record 2 (");
+  expect_refused("county-proof.json", proof.dump(1), "its county receipt does not verify against county hub");
+  // Another county hub expected.
+  expect_refused("city-ev-copy.json", file, "no receipts of the expected county hub", {"--county-key", city_key_});
 }
 
 }  // namespace

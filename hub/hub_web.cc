@@ -1,5 +1,7 @@
 #include "hub/hub_web.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 
 #include "hub/hub.h"
@@ -63,6 +65,41 @@ DeskAnswer HubWebView::Act(const DeskAction& a) {
     answer.error_code = "internal";
     answer.message = "the review command gave no answer: " + reply.err;
   }
+  return answer;
+}
+
+ApplicantAnswer HubWebView::OpenApplicant(const ApplicantAsk& ask) {
+  // As Act: options in --name=value form, the app_id after "--". The reply (clear values) goes
+  // back to the one response that asked; the control path logs only the command's name.
+  ControlRequest request;
+  request.argv = {"bangban-hub",
+                  "applicant",
+                  "--data",
+                  dir_.string(),
+                  "--json",
+                  "--reviewer=" + ask.operator_name,
+                  "--purpose=" + ask.purpose};
+  if (!ask.outlet_id.empty()) request.argv.push_back("--outlet=" + ask.outlet_id);
+  request.argv.insert(request.argv.end(), {"--", ask.app_id});
+  request.cwd = dir_.string();
+  ControlReply reply = run_command_(request);
+  ApplicantAnswer answer;
+  Json doc = Json::parse(reply.out, nullptr, false);
+  if (reply.exit_code == 0 && doc.is_object() && doc.contains("access_id")) {
+    answer.ok = true;
+    answer.access_id = doc.value("access_id", "");
+    answer.app_id = doc.value("app_id", "");
+    answer.outlet_id = doc.value("outlet_id", "");
+    answer.id_number = doc.value("id_number", "");
+    answer.name = doc.value("name", "");
+  } else if (doc.is_object() && doc.contains("error")) {
+    answer.error_code = doc["error"].value("code", "internal");
+    answer.message = doc["error"].value("message", "");
+  } else {
+    answer.error_code = "internal";
+    answer.message = "the applicant command gave no answer: " + reply.err;
+  }
+  sodium_memzero(reply.out.data(), reply.out.size());
   return answer;
 }
 

@@ -27,6 +27,7 @@ class HubWebView : public HubView {
   const TransparencyLog& log() const override;
   std::optional<Receipt> ReceiptFor(const RecordId& id) const override;
   DeskAnswer Act(const DeskAction& action) override;
+  ApplicantAnswer OpenApplicant(const ApplicantAsk& ask) override;
   bool IsActiveOperator(const std::string& name, const std::string& role) const override;
 
  private:

@@ -64,6 +64,23 @@ struct DeskAnswer {
   std::string error_code, message;
 };
 
+// A reviewer's request, in the browser, to see who applied (custody/applicant_custody.h).
+struct ApplicantAsk {
+  std::string app_id;
+  std::string outlet_id;  // may be empty when one outlet filed the app_id
+  std::string operator_name;
+  std::string purpose;
+};
+
+// What the opening answered: on success the signed pii.access record's id and the clear values
+// (personal data: shown in that one response, kept nowhere); otherwise the error's code and
+// sentence, exactly as `bangban-hub applicant` prints them.
+struct ApplicantAnswer {
+  bool ok = false;
+  std::string access_id, app_id, outlet_id, id_number, name;
+  std::string error_code, message;
+};
+
 class HubView {
  public:
   virtual ~HubView() = default;
@@ -82,6 +99,10 @@ class HubView {
   // Runs the action through the very code `bangban-hub review` runs (its checks, its record),
   // one action at a time with the commands handed to the daemon. Never throws for a refusal.
   virtual DeskAnswer Act(const DeskAction& action) = 0;
+
+  // Opens an application's applicant through the very code `bangban-hub applicant` runs: the
+  // signed pii.access record first, then the box; serialised like Act. Never throws for a refusal.
+  virtual ApplicantAnswer OpenApplicant(const ApplicantAsk& ask) = 0;
 
   // Whether `name` is an active operator of this hub with `role` (reviewer, county_admin,
   // city_auditor). The county is the hub's own.

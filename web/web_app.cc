@@ -1,5 +1,6 @@
 #include "web/web_app.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -34,7 +35,8 @@ HttpResponse JsonResponse(const Json& doc, int status = 200) {
 int StatusOf(std::string_view code) {
   if (code == ErrorCode::kNotLoggedIn.name() || code == ErrorCode::kBadLogin.name()) return 401;
   if (code == ErrorCode::kForbidden.name() || code == ErrorCode::kBadCsrf.name() ||
-      code == ErrorCode::kOtherCounty.name() || code == ErrorCode::kNotCounty.name()) {
+      code == ErrorCode::kOtherCounty.name() || code == ErrorCode::kNotCounty.name() ||
+      code == ErrorCode::kNotCustodian.name() || code == ErrorCode::kNotOperator.name()) {
     return 403;
   }
   if (code == ErrorCode::kNotFound.name() || code == ErrorCode::kUnknownApp.name()) return 404;
@@ -220,6 +222,7 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     const std::string app_id = rest.substr(0, slash);
     if (!IsAppId(app_id)) return ErrorResponse(ErrorCode::kUsage, "the app_id in the path is empty or malformed");
     if (get && slash == std::string::npos) return CaseGet(app_id, request);
+    if (post && rest.substr(slash + 1) == "applicant") return ShowApplicant(app_id, request, caller);
     if (post && slash != std::string::npos) return CaseAct(app_id, rest.substr(slash + 1), request, caller);
   }
   return ErrorResponse(ErrorCode::kNotFound, "no endpoint " + request.method + " " + path);
@@ -355,6 +358,53 @@ HttpResponse WebApp::CaseAct(const std::string& app_id, const std::string& actio
                        {"action", action},
                        {"reviewer", answer.reviewer},
                        {"state", answer.state}});
+}
+
+HttpResponse WebApp::ShowApplicant(const std::string& app_id, const HttpRequest& request, const Caller& caller) {
+  if (!SameSecret(request.Header("x-csrf-token"), caller.session->csrf)) {
+    return ErrorResponse(ErrorCode::kBadCsrf, "opening applicant data needs the session's CSRF token (X-CSRF-Token)");
+  }
+  const HubFacts facts = hub_.Facts();
+  if (caller.session->role == "city_auditor" || facts.role != "county") {
+    return ErrorResponse(ErrorCode::kForbidden,
+                         "a city auditor may not see who applied: applicant data is opened only by a reviewer of the "
+                         "county hub that holds it; the city reads the signed pii.access records of every opening");
+  }
+  if (caller.session->role != "reviewer") {
+    return ErrorResponse(ErrorCode::kForbidden, "only a reviewer of this county opens applicant data; the role " +
+                                                    caller.session->role + " may not");
+  }
+  Json body = Json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return ErrorResponse(ErrorCode::kUsage, "the body must be a JSON object");
+  ApplicantAsk ask{app_id, "", caller.session->name, ""};
+  for (const auto& [field, slot, max] :
+       {std::tuple{"purpose", &ask.purpose, size_t{512}}, std::tuple{"outlet_id", &ask.outlet_id, size_t{64}}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string() || !PlainText(it->get<std::string>(), max)) {
+      return ErrorResponse(ErrorCode::kUsage, std::string(field) + " must be text of at most " + std::to_string(max) +
+                                                  " bytes without control characters");
+    }
+    *slot = it->get<std::string>();
+  }
+  if (ask.purpose.find_first_not_of(" \t\n") == std::string::npos) {
+    return ErrorResponse(ErrorCode::kUsage, "purpose is required: say why the applicant's data is needed");
+  }
+  ApplicantAnswer answer = hub_.OpenApplicant(ask);
+  if (!answer.ok) return ErrorResponse(answer.error_code, answer.message);
+  // The log names who opened which application and the record; never the values.
+  spdlog::info("web: {} opened the applicant of {} (pii.access {})", ask.operator_name, app_id, answer.access_id);
+  HttpResponse response = JsonResponse({{"access_id", answer.access_id},
+                                        {"app_id", answer.app_id},
+                                        {"outlet_id", answer.outlet_id},
+                                        {"reviewer", ask.operator_name},
+                                        {"id_number", answer.id_number},
+                                        {"name", answer.name}});
+  sodium_memzero(answer.id_number.data(), answer.id_number.size());
+  sodium_memzero(answer.name.data(), answer.name.size());
+  response.headers.push_back({"Pragma", "no-cache"});
+  return response;
 }
 
 HttpResponse WebApp::PublicOutlets(const HttpRequest& request) {

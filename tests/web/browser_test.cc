@@ -114,6 +114,21 @@ TEST_F(BrowserTest, AReviewersDayInTheBrowser) {
   EXPECT_EQ(browser_->Eval("document.querySelectorAll('#timeline .badge.verified').length"), 3);
   Screenshot("case-zh.png");
 
+  // Show applicant: a purpose is required; the clear values appear in this page only, from the
+  // opening's own response, and a reload shows the sealed state again.
+  ASSERT_TRUE(browser_->WaitFor("!document.getElementById('applicant').hidden"));
+  EXPECT_EQ(browser_->Eval("document.getElementById('applicant-purpose').required"), true);
+  browser_->Eval(
+      "document.getElementById('applicant-purpose').value = '核验申请人身份';"
+      "document.getElementById('applicant-submit').click(); true");
+  ASSERT_TRUE(browser_->WaitFor("document.getElementById('applicant-name').textContent === " + Quote(kApplicantName)))
+      << browser_->Eval("document.body.innerText").dump();
+  EXPECT_EQ(Text("#applicant-id"), kIdNumber);
+  Screenshot("case-applicant-zh.png");
+  ASSERT_NO_FATAL_FAILURE(
+      Open("/cases/A-1?outlet=YH-001", "document.querySelectorAll('#timeline tbody tr').length === 3"));
+  EXPECT_EQ(browser_->Eval("document.body.innerText.includes('" + std::string(kIdNumber) + "')"), false);
+
   // The signed record, as the CLI sees it: approved by the operator signed in.
   cli::Result report = hub_.Hub({"report", "sla", "--data", "H", "--apps", "--json"});
   ASSERT_EQ(report.exit_code, 0) << report.Describe();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/bundle.h"
 #include "tests/cli/city_fixture.h"
 #include "tests/web/http_client.h"
 
@@ -140,7 +141,27 @@ class WebHub {
     return json::parse(Get(http_port_, "/api/session", {{"Cookie", cookie}}).body);
   }
 
+  // Every record the hub holds (`export`, read back).
+  std::vector<bangban::Record> Records() {
+    static int files = 0;
+    const std::string file = "records-" + std::to_string(++files) + ".bundle";
+    cli::Result r = Hub({"export", "--data", "H", "--out", file});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    if (r.exit_code != 0) return {};
+    bangban::BundleContents contents = bangban::ReadBundle(tmp_ / file);
+    std::filesystem::remove(tmp_ / file);
+    return std::move(contents.records);
+  }
+  std::vector<bangban::Record> RecordsOfType(const std::string& type) {
+    std::vector<bangban::Record> out;
+    for (bangban::Record& r : Records()) {
+      if (r.type() == type) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   uint16_t port() const { return http_port_; }
+  const std::string& hub_key() const { return hub_key_; }
   const std::filesystem::path& dir() const { return tmp_.path(); }
   city::Daemon& daemon() { return *daemon_; }
 

@@ -179,9 +179,14 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     if (!caller.session) return Redirect("/login");
     return Redirect(hub_.Facts().role == "city" ? "/dashboard" : "/queue");
   }
-  if (get && (path == "/queue" || path == "/dashboard" || path.starts_with("/cases/"))) {
+  if (get &&
+      (path == "/queue" || path == "/dashboard" || path.starts_with("/cases/") || path.starts_with("/records/"))) {
     if (!caller.session) return Redirect("/login");
-    return Page(path == "/queue" ? "queue.html" : path == "/dashboard" ? "dashboard.html" : "case.html", caller);
+    return Page(path == "/queue"                ? "queue.html"
+                : path == "/dashboard"          ? "dashboard.html"
+                : path.starts_with("/records/") ? "record.html"
+                                                : "case.html",
+                caller);
   }
   if (!path.starts_with("/api/")) return ErrorResponse(ErrorCode::kNotFound, "no page at " + path);
   if (!caller.session) return ErrorResponse(ErrorCode::kNotLoggedIn, "sign in first (/login)");
@@ -215,6 +220,13 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     stream.event_stream = true;
     stream.body = "retry: 3000\n\n";
     return stream;
+  }
+  if (get && path.starts_with("/api/records/")) {
+    const std::optional<RecordId> id = FromHexFixed<32>(path.substr(13));
+    if (!id) return ErrorResponse(ErrorCode::kUsage, "a record id is 64 hex digits");
+    const std::optional<Record> record = hub_.store().Get(*id);
+    if (!record) return ErrorResponse(ErrorCode::kNotFound, "no record " + path.substr(13) + " is held here");
+    return JsonResponse(RecordDetail(hub_, *record));
   }
   if (path.starts_with("/api/cases/")) {
     const std::string rest = path.substr(11);
@@ -498,8 +510,9 @@ void WebApp::Tick(HttpServer& server) {
   server.Publish("colour", list.dump());
 }
 
-WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port)
-    : app_(std::make_unique<WebApp>(hub, data_dir)) {
+WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
+                     std::unique_ptr<DashboardSource> dashboard)
+    : app_(std::make_unique<WebApp>(hub, data_dir, nullptr, std::move(dashboard))) {
   HttpServer::Options options;
   options.address = address;
   options.port = port;

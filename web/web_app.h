@@ -79,7 +79,9 @@ class WebApp {
 class WebServer {
  public:
   // Error(ErrorCode::kBind) if it cannot listen there.
-  WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port);
+  // `dashboard`: as for WebApp (null: the interim SlaDashboardSource).
+  WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
+            std::unique_ptr<DashboardSource> dashboard = nullptr);
   WebApp& app() { return *app_; }
   uint16_t port() const { return server_->port(); }
 

@@ -139,12 +139,46 @@ TEST_F(BrowserTest, AReviewersDayInTheBrowser) {
   }
   EXPECT_TRUE(approved) << report.out;
 
-  // The dashboard: the county's on-time rate moved to 1 of 1, charts drawn by Chart.js.
-  ASSERT_NO_FATAL_FAILURE(Open("/dashboard", "!!document.querySelector('tr[data-county=\"140802\"]')"));
+  // The dashboard: the county's on-time rate moved to 1 of 1, charts drawn by Chart.js; with the
+  // county's assessment rules, the score and the deductions, each linking to its evidence (here
+  // an application that charged a fee).
+  cli::WriteFile(hub_.dir() / "H/assessment.toml",
+                 cli::ReadFile(std::filesystem::path(BANGBAN_SOURCE_DIR) / "deploy/assessment.toml"));
+  nlohmann::json fee = city::AppSubmit("F-1", "盐湖区收费小店");
+  fee["kind"] = "change";
+  fee["fee_cents"] = 500;
+  ASSERT_NO_FATAL_FAILURE(WebHub::Ok(hub_.Node({"submit", "--data", "N1", "-"}, fee.dump() + "\n")));
+  ASSERT_NO_FATAL_FAILURE(WebHub::Ok(hub_.Node({"export", "--data", "N1", "--out", "n1-fee.bundle"})));
+  ASSERT_NO_FATAL_FAILURE(WebHub::Ok(hub_.Hub({"import", "--data", "H", "n1-fee.bundle"})));
+  ASSERT_NO_FATAL_FAILURE(Open("/dashboard", "!!document.querySelector('tr[data-county=\"140802\"] td.score')"));
   EXPECT_EQ(Text("tr[data-county=\"140802\"] td.on-time"), "100.0%");
   EXPECT_EQ(browser_->Eval("typeof Chart"), "function");
   EXPECT_EQ(browser_->Eval("!!Chart.getChart(document.getElementById('chart-colours'))"), true);
+  EXPECT_EQ(browser_->Eval("document.querySelectorAll('td.pending').length"), 0);
+  const nlohmann::json assessment =
+      nlohmann::json::parse(hub_.Hub({"report", "assessment", "--data", "H", "--json"}).out);
+  const std::string score = Text("tr[data-county=\"140802\"] td.score");
+  ASSERT_FALSE(score.empty());
+  EXPECT_DOUBLE_EQ(std::stod(score), assessment["counties"][0]["score"].get<double>()) << score;
+  EXPECT_EQ(Text("tr[data-county=\"140802\"] td:nth-child(3)"), "1");  // completed
   Screenshot("dashboard-zh.png");
+
+  // A figure moves live: an approval made at the hub while the page is open.
+  ASSERT_NO_FATAL_FAILURE(WebHub::Ok(hub_.Hub({"review", "--data", "H", "approve", "B-1", "--reviewer", "r02"})));
+  ASSERT_TRUE(
+      browser_->WaitFor("document.querySelector('tr[data-county=\"140802\"] td:nth-child(3)').textContent === '2'"))
+      << browser_->Eval("document.body.innerText").dump();
+
+  // The fee deduction's evidence: the app.submit record, verified.
+  ASSERT_TRUE(browser_->WaitFor("!!document.querySelector('li[data-rule=fee_violation] a[href^=\"/records/\"]')"))
+      << browser_->Eval("document.body.innerText").dump();
+  browser_->Eval("document.querySelector('li[data-rule=fee_violation] a[href^=\"/records/\"]').click(); true");
+  ASSERT_TRUE(
+      browser_->WaitFor("location.pathname.startsWith('/records/') && !!document.querySelector('#verified .badge')"))
+      << browser_->Eval("document.body.innerText").dump();
+  EXPECT_EQ(Text("#verified .badge"), "✓ 已验证");
+  EXPECT_NE(Text("#body").find("\"fee_cents\": 500"), std::string::npos) << Text("#body");
+  Screenshot("record-zh.png");
 
   // The public directory, searchable by township.
   ASSERT_NO_FATAL_FAILURE(Open("/public/outlets", "!!document.querySelector('tr[data-outlet=\"YH-001\"]')"));

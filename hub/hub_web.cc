@@ -103,6 +103,37 @@ ApplicantAnswer HubWebView::OpenApplicant(const ApplicantAsk& ask) {
   return answer;
 }
 
+OperatorAnswer HubWebView::ChangeOperator(const OperatorChange& c) {
+  ControlRequest request;
+  request.argv = {"bangban-hub", "user",   c.action,       "--data",
+                  dir_.string(), "--json", "--by=" + c.by, "--name=" + c.name};
+  if (c.action == "add") request.argv.push_back("--role=" + c.role);
+  if (c.action == "disable") request.argv.push_back("--reason=" + c.reason);
+  request.cwd = dir_.string();
+  const ControlReply reply = run_command_(request);
+  OperatorAnswer answer;
+  Json doc = Json::parse(reply.out, nullptr, false);
+  if (reply.exit_code == 0 && doc.is_object() && doc.contains("id")) {
+    answer.ok = true;
+    answer.record_id = doc.value("id", "");
+  } else if (doc.is_object() && doc.contains("error")) {
+    answer.error_code = doc["error"].value("code", "internal");
+    answer.message = doc["error"].value("message", "");
+  } else {
+    answer.error_code = "internal";
+    answer.message = "the user command gave no answer: " + reply.err;
+  }
+  return answer;
+}
+
+std::vector<OperatorListing> HubWebView::Operators() const {
+  std::vector<OperatorListing> list;
+  for (const Operator& op : hub_.operators().List()) {
+    if (op.hub == hub_.key().public_key()) list.push_back({op.name, op.role, op.active});
+  }
+  return list;
+}
+
 bool HubWebView::IsActiveOperator(const std::string& name, const std::string& role) const {
   return hub_.operators().IsActive(name, role);
 }

@@ -188,6 +188,10 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
                                                 : "case.html",
                 caller);
   }
+  if (get && path == "/admin") {
+    if (!caller.session) return Redirect("/login");
+    return Page("admin.html", caller);
+  }
   if (!path.starts_with("/api/")) return ErrorResponse(ErrorCode::kNotFound, "no page at " + path);
   if (!caller.session) return ErrorResponse(ErrorCode::kNotLoggedIn, "sign in first (/login)");
   if (!caller.Reads())
@@ -220,6 +224,10 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     stream.event_stream = true;
     stream.body = "retry: 3000\n\n";
     return stream;
+  }
+  if (get && path == "/api/operators") return ListOperators(caller);
+  if (post && (path == "/api/operators/add" || path == "/api/operators/disable")) {
+    return ChangeOperator(path.substr(15), request, caller);
   }
   if (get && path.starts_with("/api/records/")) {
     const std::optional<RecordId> id = FromHexFixed<32>(path.substr(13));
@@ -370,6 +378,86 @@ HttpResponse WebApp::CaseAct(const std::string& app_id, const std::string& actio
                        {"action", action},
                        {"reviewer", answer.reviewer},
                        {"state", answer.state}});
+}
+
+namespace {
+
+constexpr const char* kPasswordNote =
+    "passwords are set only at the hub, with `bangban-hub user passwd --data DIR --name NAME` (read from the "
+    "terminal, never sent through these pages)";
+
+// Managing operators is the county_admin's, at a county hub; "" when `caller` may.
+std::string AdminProblem(const std::optional<Session>& session, const HubFacts& facts) {
+  if (facts.role != "county") return "operators are managed here only at a county hub";
+  if (session->role != "county_admin") {
+    return "only a county_admin of this county manages operators; the role " + session->role + " may not";
+  }
+  return "";
+}
+
+}  // namespace
+
+HttpResponse WebApp::ListOperators(const Caller& caller) {
+  if (std::string problem = AdminProblem(caller.session, hub_.Facts()); !problem.empty()) {
+    return ErrorResponse(ErrorCode::kForbidden, problem);
+  }
+  Json list = Json::array();
+  for (const OperatorListing& op : hub_.Operators()) {
+    list.push_back({{"name", op.name}, {"role", op.role}, {"active", op.active}});
+  }
+  return JsonResponse({{"operators", list}, {"passwords", kPasswordNote}});
+}
+
+HttpResponse WebApp::ChangeOperator(const std::string& action, const HttpRequest& request, const Caller& caller) {
+  if (!SameSecret(request.Header("x-csrf-token"), caller.session->csrf)) {
+    return ErrorResponse(ErrorCode::kBadCsrf, "every action needs the session's CSRF token (X-CSRF-Token)");
+  }
+  if (std::string problem = AdminProblem(caller.session, hub_.Facts()); !problem.empty()) {
+    return ErrorResponse(ErrorCode::kForbidden, problem);
+  }
+  Json body = Json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return ErrorResponse(ErrorCode::kUsage, "the body must be a JSON object");
+  OperatorChange change{action, "", "reviewer", "", caller.session->name};
+  for (const auto& [field, slot, max] :
+       {std::tuple{"name", &change.name, kMaxOperatorNameLength}, std::tuple{"role", &change.role, size_t{16}},
+        std::tuple{"reason", &change.reason, size_t{1024}}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string() || !PlainText(it->get<std::string>(), max)) {
+      return ErrorResponse(ErrorCode::kUsage, std::string(field) + " must be text of at most " + std::to_string(max) +
+                                                  " bytes without control characters");
+    }
+    *slot = it->get<std::string>();
+  }
+  if (change.name.empty() || change.name.find_first_of(" \t\n") != std::string::npos) {
+    return ErrorResponse(ErrorCode::kUsage, "name is required: the operator's id, without spaces (e.g. r03)");
+  }
+  if (action == "add" && change.role != "reviewer") {
+    return ErrorResponse(
+        ErrorCode::kUsage,
+        "this page adds reviewers only; a county_admin is added at the hub with `bangban-hub user add`");
+  }
+  if (action == "disable") {
+    if (change.reason.find_first_not_of(" \t\n") == std::string::npos) {
+      return ErrorResponse(ErrorCode::kUsage, "reason is required: why the operator is disabled (recorded)");
+    }
+    if (change.name == change.by) {
+      return ErrorResponse(ErrorCode::kUsage, "a county_admin may not disable their own account here");
+    }
+    if (RoleOf(change.name).empty()) {
+      return ErrorResponse(ErrorCode::kNotFound, "'" + change.name + "' is not an active operator of this hub");
+    }
+  }
+  OperatorAnswer answer = hub_.ChangeOperator(change);
+  if (!answer.ok) return ErrorResponse(answer.error_code, answer.message);
+  spdlog::info("web: {} {} operator {} ({})", change.by, action == "add" ? "added" : "disabled", change.name,
+               answer.record_id);
+  return JsonResponse({{"id", answer.record_id},
+                       {"name", change.name},
+                       {"state", action == "add" ? "active" : "disabled"},
+                       {"by", change.by},
+                       {"passwords", kPasswordNote}});
 }
 
 HttpResponse WebApp::ShowApplicant(const std::string& app_id, const HttpRequest& request, const Caller& caller) {

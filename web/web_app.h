@@ -6,7 +6,8 @@
 //   signed in:   /queue, /cases/APP_ID, /dashboard pages; GET /api/...; /api/events (SSE)
 //   actions:     POST /api/cases/APP_ID/ACTION and /logout, with the session's CSRF token;
 //                POST /api/cases/APP_ID/applicant (a reviewer of the county: who applied, with a
-//                purpose, through the signed access trace; the only answer with personal data)
+//                purpose, through the signed access trace; the only answer with personal data);
+//                county_admin: GET /api/operators, POST /api/operators/add|disable (page /admin)
 //
 // WebServer puts it together with an HttpServer; the hub starts one for `run --http`.
 #pragma once
@@ -58,6 +59,8 @@ class WebApp {
   HttpResponse CaseGet(const std::string& app_id, const HttpRequest& request);
   HttpResponse CaseAct(const std::string& app_id, const std::string& action, const HttpRequest& request,
                        const Caller& caller);
+  HttpResponse ListOperators(const Caller& caller);
+  HttpResponse ChangeOperator(const std::string& action, const HttpRequest& request, const Caller& caller);
   HttpResponse ShowApplicant(const std::string& app_id, const HttpRequest& request, const Caller& caller);
   HttpResponse PublicOutlets(const HttpRequest& request);
   std::string RoleOf(const std::string& name) const;

@@ -42,11 +42,11 @@ class BrowserTest : public ::testing::Test {
         << path << ": " << browser_->Eval("document.body ? document.body.innerText : ''").dump();
   }
 
-  void SignIn(const std::string& password) {
-    browser_->Eval(
-        "document.getElementById('name').value = 'r01';"
-        "document.getElementById('password').value = " +
-        Quote(password) + "; document.getElementById('login').submit(); true");
+  void SignIn(const std::string& password, const std::string& name = "r01") {
+    browser_->Eval("document.getElementById('name').value = " + Quote(name) +
+                   ";"
+                   "document.getElementById('password').value = " +
+                   Quote(password) + "; document.getElementById('login').submit(); true");
   }
 
   std::string Text(const std::string& selector) {
@@ -188,6 +188,40 @@ TEST_F(BrowserTest, AReviewersDayInTheBrowser) {
   ASSERT_TRUE(browser_->WaitFor("!document.querySelector('tr[data-outlet=\"YH-001\"]')"));
   EXPECT_EQ(browser_->Eval("document.body.innerText.includes('" + std::string(kIdNumber) + "')"), false);
   Screenshot("outlets-zh.png");
+}
+
+TEST_F(BrowserTest, ACountyAdminManagesReviewers) {
+  ASSERT_NO_FATAL_FAILURE(
+      WebHub::Ok(hub_.Hub({"user", "add", "--data", "H", "--name", "admin01", "--role", "county_admin"})));
+  ASSERT_NO_FATAL_FAILURE(
+      WebHub::Ok(hub_.Hub({"user", "passwd", "--data", "H", "--name", "admin01"}, std::string(kPassword) + "\n")));
+  ASSERT_NO_FATAL_FAILURE(Open("/login", "!!document.getElementById('login')"));
+  SignIn(kPassword, "admin01");
+  ASSERT_TRUE(
+      browser_->WaitFor("location.pathname === '/queue' && !!document.querySelector('.bar a[href=\"/admin\"]')"))
+      << browser_->Eval("document.body.innerText").dump();
+  ASSERT_NO_FATAL_FAILURE(Open("/admin", "!!document.querySelector('tr[data-operator=\"r02\"]')"));
+  EXPECT_NE(Text("main").find("bangban-hub user passwd"), std::string::npos);
+  EXPECT_EQ(Text("#figure-on_time"), "—");  // the county's oversight figures: nothing completed yet
+
+  // Add a reviewer, then disable one with a reason.
+  browser_->Eval(
+      "document.getElementById('add-name').value = 'r04';"
+      "document.getElementById('add-submit').click(); true");
+  ASSERT_TRUE(browser_->WaitFor("!!document.querySelector('tr[data-operator=\"r04\"]')"))
+      << browser_->Eval("document.body.innerText").dump();
+  EXPECT_EQ(Text("tr[data-operator=\"r04\"] td.state"), "在用");
+  browser_->Eval(
+      "document.querySelector('tr[data-operator=\"r02\"] input[name=reason]').value = '调岗';"
+      "document.querySelector('tr[data-operator=\"r02\"] button[data-disable]').click(); true");
+  ASSERT_TRUE(
+      browser_->WaitFor("document.querySelector('tr[data-operator=\"r02\"] td.state').textContent === '已停用'"))
+      << browser_->Eval("document.body.innerText").dump();
+  Screenshot("admin-zh.png");
+  std::vector<bangban::Record> disables = hub_.RecordsOfType("operator.disable");
+  ASSERT_EQ(disables.size(), 1u);
+  EXPECT_EQ(disables[0].body()["by"], "admin01");
+  EXPECT_EQ(disables[0].body()["reason"], "调岗");
 }
 
 }  // namespace

@@ -40,7 +40,11 @@ const BB_TEXT = {
     'rule.upheld_complaint': '投诉属实', 'rule.verdict_points': '投诉裁定扣分', 'rule.fee_violation': '违规收费',
     'rule.on_time_point': '按时办结率未达标', 'rule.uncovered_township': '乡镇未覆盖', 'rule.missing_six_haves': '六有不全',
     'rule.inactive_outlet': '网点不活跃', 'title.record': '签名记录', 'record.type': '类型', 'record.body': '内容',
-    'record.seq': '序号',
+    'record.seq': '序号', 'nav.admin': '账户管理', 'title.admin': '账户管理', 'admin.operators': '本级操作员',
+    'admin.passwords': '密码只能在审批服务器上用 bangban-hub user passwd 设置，不经过网页。', 'admin.add': '新增审核员',
+    'admin.add_do': '新增审核员（写入签名记录）', 'admin.figures': '本县监管指标', 'admin.role': '角色', 'admin.reason': '停用理由（必填）',
+    'admin.disable': '停用', 'admin.active': '在用', 'admin.disabled': '已停用', 'role.reviewer': '审核员',
+    'role.county_admin': '县级管理员', 'role.city_auditor': '市级监督员',
     'outlets.county': '区县', 'outlets.township': '乡镇/村', 'outlets.search': '查询', 'outlets.none': '没有符合条件的网点。',
     'outlets.no_profile': '（网点资料尚未登记）', 'sim': '模拟环境：时钟固定',
     'error': '出错了'
@@ -86,7 +90,12 @@ const BB_TEXT = {
     'rule.upheld_complaint': 'Upheld complaint', 'rule.verdict_points': 'Points named by verdicts', 'rule.fee_violation': 'Fee charged',
     'rule.on_time_point': 'On-time rate below target', 'rule.uncovered_township': 'Uncovered township',
     'rule.missing_six_haves': 'Six haves missing', 'rule.inactive_outlet': 'Inactive outlet', 'title.record': 'Signed record',
-    'record.type': 'Type', 'record.body': 'Content', 'record.seq': 'Seq',
+    'record.type': 'Type', 'record.body': 'Content', 'record.seq': 'Seq', 'nav.admin': 'Operators', 'title.admin': 'Operators',
+    'admin.operators': 'Operators of this hub',
+    'admin.passwords': 'Passwords are set only at the hub with bangban-hub user passwd, never through these pages.',
+    'admin.add': 'Add a reviewer', 'admin.add_do': 'Add reviewer (writes a signed record)', 'admin.figures': 'The county\'s oversight figures',
+    'admin.role': 'Role', 'admin.reason': 'Reason (required)', 'admin.disable': 'Disable', 'admin.active': 'Active',
+    'admin.disabled': 'Disabled', 'role.reviewer': 'Reviewer', 'role.county_admin': 'County admin', 'role.city_auditor': 'City auditor',
     'outlets.county': 'County', 'outlets.township': 'Township / village', 'outlets.search': 'Search',
     'outlets.none': 'No outlet matches.', 'outlets.no_profile': '(profile not published yet)',
     'sim': 'Simulation: fixed clock', 'error': 'Error'
@@ -147,6 +156,10 @@ const bb = {
       const csrf = document.querySelector('#logout input[name=csrf]');
       if (csrf) csrf.value = bb.session.csrf;
       if (bb.session.hub.simulation) document.getElementById('sim').hidden = false;
+      const nav = document.querySelector('.bar nav');
+      if (bb.session.role === 'county_admin' && nav && !nav.querySelector('a[href="/admin"]')) {
+        nav.append(bb.el('a', { href: '/admin', 'data-i18n': 'nav.admin', text: bb.t('nav.admin') }));
+      }
     }
     bb.applyText();
     await render();

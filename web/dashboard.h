@@ -1,10 +1,10 @@
 // The city dashboard's figures: per county, and the city's cases by colour and on-time rate
-// over the last days. DashboardSource is what the page reads; SlaDashboardSource fills what
-// the review projections (review/sla_report) can say today. The oversight room's projections
-// (coverage, six haves, filing rate, complaints, assessment score, uncovered townships,
-// inactive outlets, deductions with their evidence) are meant to be plugged in by another
-// implementation; until then those figures are null and listed in `pending`, so the page says
-// "not yet available" instead of showing a made-up zero.
+// over the last days. DashboardSource is what the page reads. SlaDashboardSource fills what the
+// review projections (review/sla_report) can say, the oversight figures null and listed in
+// `pending`, so a page says "not yet available" instead of showing a made-up zero; a running hub
+// plugs in its oversight source (hub/hub_dashboard.h), which adds coverage, six haves, filing
+// rate, complaints, the assessment score, uncovered townships, inactive outlets and deductions
+// with their evidence through WithOversight below.
 #pragma once
 
 #include <chrono>

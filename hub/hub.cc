@@ -156,25 +156,30 @@ Record Hub::Revoke(const PublicKey& key, uint64_t after_seq, const std::string& 
   return store_->AppendOwn(key_, {{"key.revoke", body}}).front();
 }
 
-Record Hub::AddOperator(const std::string& name, const std::string& role) {
+Record Hub::AddOperator(const std::string& name, const std::string& role, const std::string& by) {
   if (std::string problem = OperatorRoleProblem(config_.role, role); !problem.empty()) {
     throw Error(ErrorCode::kUsage, "--role " + role + ": " + problem);
   }
+  if (!by.empty()) operators_->RequireActive(by, "county_admin", "manage operators");
   if (std::optional<Operator> op = operators_->Find(name); op && op->active) {
     throw Error(ErrorCode::kOperatorExists, "'" + name + "' is already an active " + op->role +
                                                 " of this hub; nothing was written (to change the role, disable "
                                                 "it first)");
   }
-  return store_->AppendOwn(key_, {{"operator.enroll", {{"name", name}, {"role", role}, {"county", config_.county}}}})
-      .front();
+  Json body = {{"name", name}, {"role", role}, {"county", config_.county}};
+  if (!by.empty()) body["by"] = by;
+  return store_->AppendOwn(key_, {{"operator.enroll", body}}).front();
 }
 
-Record Hub::DisableOperator(const std::string& name, const std::string& reason) {
+Record Hub::DisableOperator(const std::string& name, const std::string& reason, const std::string& by) {
+  if (!by.empty()) operators_->RequireActive(by, "county_admin", "manage operators");
   std::optional<Operator> op = operators_->Find(name);
   if (!op || !op->active) {
     throw Error(ErrorCode::kNotOperator, "'" + name + "' is not an active operator of this hub; nothing was written");
   }
-  return store_->AppendOwn(key_, {{"operator.disable", {{"name", name}, {"reason", reason}}}}).front();
+  Json body = {{"name", name}, {"reason", reason}};
+  if (!by.empty()) body["by"] = by;
+  return store_->AppendOwn(key_, {{"operator.disable", body}}).front();
 }
 
 ReindexStats Hub::Reindex(bool leave_out_damaged) {

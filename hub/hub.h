@@ -53,10 +53,12 @@ class Hub {
   // Writes operator.enroll into the hub's feed: `name` becomes an active operator of this hub
   // with `role` (a county hub: reviewer | county_admin; the city: city_auditor). Errors: "usage"
   // (a role this hub does not have), "operator_exists" (already active: disable it first).
-  Record AddOperator(const std::string& name, const std::string& role);
+  // `by`, when given, is the county_admin who acts (`user add --by`, the web's admin page): it
+  // must be an active county_admin of this hub ("not_operator"), and the record names it.
+  Record AddOperator(const std::string& name, const std::string& role, const std::string& by = "");
   // Writes operator.disable: `name` may no longer act here. Error "not_operator" when it is not
-  // an active operator of this hub.
-  Record DisableOperator(const std::string& name, const std::string& reason);
+  // an active operator of this hub, or `by` (as above) is not an active county_admin.
+  Record DisableOperator(const std::string& name, const std::string& reason, const std::string& by = "");
 
   // Verifies and stores a bundle; an app_id now filed by one more outlet of a county is listed
   // in the report's warnings (stored all the same: each outlet's application is its own case).

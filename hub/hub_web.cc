@@ -1,5 +1,7 @@
 #include "hub/hub_web.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 
 #include "hub/hub.h"
@@ -64,6 +66,72 @@ DeskAnswer HubWebView::Act(const DeskAction& a) {
     answer.message = "the review command gave no answer: " + reply.err;
   }
   return answer;
+}
+
+ApplicantAnswer HubWebView::OpenApplicant(const ApplicantAsk& ask) {
+  // As Act: options in --name=value form, the app_id after "--". The reply (clear values) goes
+  // back to the one response that asked; the control path logs only the command's name.
+  ControlRequest request;
+  request.argv = {"bangban-hub",
+                  "applicant",
+                  "--data",
+                  dir_.string(),
+                  "--json",
+                  "--reviewer=" + ask.operator_name,
+                  "--purpose=" + ask.purpose};
+  if (!ask.outlet_id.empty()) request.argv.push_back("--outlet=" + ask.outlet_id);
+  request.argv.insert(request.argv.end(), {"--", ask.app_id});
+  request.cwd = dir_.string();
+  ControlReply reply = run_command_(request);
+  ApplicantAnswer answer;
+  Json doc = Json::parse(reply.out, nullptr, false);
+  if (reply.exit_code == 0 && doc.is_object() && doc.contains("access_id")) {
+    answer.ok = true;
+    answer.access_id = doc.value("access_id", "");
+    answer.app_id = doc.value("app_id", "");
+    answer.outlet_id = doc.value("outlet_id", "");
+    answer.id_number = doc.value("id_number", "");
+    answer.name = doc.value("name", "");
+  } else if (doc.is_object() && doc.contains("error")) {
+    answer.error_code = doc["error"].value("code", "internal");
+    answer.message = doc["error"].value("message", "");
+  } else {
+    answer.error_code = "internal";
+    answer.message = "the applicant command gave no answer: " + reply.err;
+  }
+  sodium_memzero(reply.out.data(), reply.out.size());
+  return answer;
+}
+
+OperatorAnswer HubWebView::ChangeOperator(const OperatorChange& c) {
+  ControlRequest request;
+  request.argv = {"bangban-hub", "user",   c.action,       "--data",
+                  dir_.string(), "--json", "--by=" + c.by, "--name=" + c.name};
+  if (c.action == "add") request.argv.push_back("--role=" + c.role);
+  if (c.action == "disable") request.argv.push_back("--reason=" + c.reason);
+  request.cwd = dir_.string();
+  const ControlReply reply = run_command_(request);
+  OperatorAnswer answer;
+  Json doc = Json::parse(reply.out, nullptr, false);
+  if (reply.exit_code == 0 && doc.is_object() && doc.contains("id")) {
+    answer.ok = true;
+    answer.record_id = doc.value("id", "");
+  } else if (doc.is_object() && doc.contains("error")) {
+    answer.error_code = doc["error"].value("code", "internal");
+    answer.message = doc["error"].value("message", "");
+  } else {
+    answer.error_code = "internal";
+    answer.message = "the user command gave no answer: " + reply.err;
+  }
+  return answer;
+}
+
+std::vector<OperatorListing> HubWebView::Operators() const {
+  std::vector<OperatorListing> list;
+  for (const Operator& op : hub_.operators().List()) {
+    if (op.hub == hub_.key().public_key()) list.push_back({op.name, op.role, op.active});
+  }
+  return list;
 }
 
 bool HubWebView::IsActiveOperator(const std::string& name, const std::string& role) const {

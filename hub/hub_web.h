@@ -27,6 +27,9 @@ class HubWebView : public HubView {
   const TransparencyLog& log() const override;
   std::optional<Receipt> ReceiptFor(const RecordId& id) const override;
   DeskAnswer Act(const DeskAction& action) override;
+  ApplicantAnswer OpenApplicant(const ApplicantAsk& ask) override;
+  OperatorAnswer ChangeOperator(const OperatorChange& change) override;
+  std::vector<OperatorListing> Operators() const override;
   bool IsActiveOperator(const std::string& name, const std::string& role) const override;
 
  private:

@@ -20,6 +20,7 @@
 #include "hub/applicant_commands.h"
 #include "hub/audit_commands.h"
 #include "hub/hub.h"
+#include "hub/hub_dashboard.h"
 #include "hub/hub_web.h"
 #include "hub/operator_commands.h"
 #include "hub/oversight_commands.h"
@@ -160,7 +161,8 @@ void RunDaemon(HubCommand& cmd, Args& a) {
       if (WebApp* app = web_app.load()) app->NoteColourChanges(changes);
     };
     web_view = std::make_unique<HubWebView>(hub, dir, run_command);
-    web = std::make_unique<WebServer>(*web_view, dir, address, port);
+    web = std::make_unique<WebServer>(*web_view, dir, address, port,
+                                      std::make_unique<OversightDashboardSource>(hub, dir));
     web_app = &web->app();
     spdlog::info("web pages on http://{}:{}", address, web->port());
   }

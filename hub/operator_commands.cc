@@ -9,7 +9,7 @@ namespace {
 
 // Option values live as long as the App (the callbacks own them).
 struct Args {
-  std::string data, name, role, reason;
+  std::string data, name, role, reason, by;
   bool json = false;
 };
 
@@ -66,9 +66,11 @@ void AddOperatorCommands(CLI::App& app, HubCommand& cmd) {
   add->add_option("--role", a.role, "reviewer | county_admin (county hubs) | city_auditor (the city)")
       ->required()
       ->check(CLI::IsMember({"reviewer", "county_admin", "city_auditor"}));
+  add->add_option("--by", a.by,
+                  "The county_admin who makes the change (an active county_admin of this hub), named in the record");
   add->add_flag("--json", a.json, "Print one JSON document");
   add.Does([args, &cmd] {
-    Record record = cmd.Open(args->data).AddOperator(args->name, args->role);
+    Record record = cmd.Open(args->data).AddOperator(args->name, args->role, args->by);
     PrintAdded(cmd, *args, record, "an active " + args->role);
   });
 
@@ -79,9 +81,11 @@ void AddOperatorCommands(CLI::App& app, HubCommand& cmd) {
   disable->add_option("--data", a.data, "Hub data dir")->required();
   disable->add_option("--name", a.name, "The operator's id")->required();
   disable->add_option("--reason", a.reason, "Why (recorded in the signed record)")->required();
+  disable->add_option(
+      "--by", a.by, "The county_admin who makes the change (an active county_admin of this hub), named in the record");
   disable->add_flag("--json", a.json, "Print one JSON document");
   disable.Does([args, &cmd] {
-    Record record = cmd.Open(args->data).DisableOperator(args->name, args->reason);
+    Record record = cmd.Open(args->data).DisableOperator(args->name, args->reason, args->by);
     PrintAdded(cmd, *args, record, "disabled");
   });
 

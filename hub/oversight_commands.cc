@@ -86,8 +86,7 @@ void AddReports(CLI::App& app, HubCommand& cmd, const std::shared_ptr<Args>& arg
   oversight->add_option("--at", a.at, "The report's instant (RFC 3339; default: now)")->check(TimeValidator());
   oversight->add_flag("--json", a.json, "Print one JSON document");
   oversight.Does([&cmd, args] {
-    Hub& hub = cmd.Open(args->data);
-    Json report = OversightReport(hub, OversightConfig::Load(HubToml(cmd, *args)), AtOrNow(*args));
+    Json report = OversightReportOf(cmd.Open(args->data), cmd.Path(args->data), AtOrNow(*args));
     if (args->json) return PrintJson(cmd.out, report);
     PrintOversightText(cmd.out, report);
   });
@@ -101,15 +100,12 @@ void AddReports(CLI::App& app, HubCommand& cmd, const std::shared_ptr<Args>& arg
   assessment->add_option("--rules", a.rules, "The rules file (default: [oversight] assessment in hub.toml)");
   assessment->add_flag("--json", a.json, "Print one JSON document");
   assessment.Does([&cmd, args] {
-    Hub& hub = cmd.Open(args->data);
-    OversightConfig config = OversightConfig::Load(HubToml(cmd, *args));
-    std::filesystem::path rules_file =
-        args->rules.empty() ? cmd.Path(args->data) / config.assessment : cmd.Path(args->rules);
-    AssessmentRules rules = AssessmentRules::Load(rules_file.string());
-    Json result = BuildAssessment(OversightReport(hub, config, AtOrNow(*args)), rules);
+    Json result = AssessmentOf(cmd.Open(args->data), cmd.Path(args->data), AtOrNow(*args),
+                               args->rules.empty() ? std::filesystem::path() : cmd.Path(args->rules));
     if (args->json) return PrintJson(cmd.out, result);
-    cmd.out << "assessment at " << result["at"].get<std::string>() << ", rules " << rules.version << " ("
-            << rules.hash.substr(0, 16) << ")\n";
+    cmd.out << "assessment at " << result["at"].get<std::string>() << ", rules "
+            << result["rules"]["version"].get<std::string>() << " ("
+            << result["rules"]["hash"].get<std::string>().substr(0, 16) << ")\n";
     for (const Json& c : result["counties"]) {
       cmd.out << c["county"].get<std::string>() << ": " << c["score"] << "\n";
       for (const Json& d : c["deductions"]) {
@@ -315,6 +311,16 @@ std::vector<Record> SendAnnualReminders(Hub& hub) {
   }
   if (entries.empty()) return {};
   return hub.store().AppendOwn(hub.key(), entries);
+}
+
+Json OversightReportOf(Hub& hub, const std::filesystem::path& dir, int64_t at_ms) {
+  return OversightReport(hub, OversightConfig::Load(dir / "hub.toml"), at_ms);
+}
+
+Json AssessmentOf(Hub& hub, const std::filesystem::path& dir, int64_t at_ms, const std::filesystem::path& rules_file) {
+  OversightConfig config = OversightConfig::Load(dir / "hub.toml");
+  AssessmentRules rules = AssessmentRules::Load((rules_file.empty() ? dir / config.assessment : rules_file).string());
+  return BuildAssessment(OversightReport(hub, config, at_ms), rules);
 }
 
 void AddOversightCommands(CLI::App& app, HubCommand& cmd) {

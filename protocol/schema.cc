@@ -191,10 +191,11 @@ std::vector<RecordSchema> BuildSchemas() {
   s.push_back({"county.townships", {Str("county", true, 16), List("townships")}, CheckTownships});
   // A hub's named operators (review/operator_roster.h): the county's reviewers and admins, the
   // city's auditors. Written by the hub into its own feed.
-  s.push_back(
-      {"operator.enroll",
-       {Str("name", true, 64), Enum("role", {"reviewer", "county_admin", "city_auditor"}), Str("county", true, 16)}});
-  s.push_back({"operator.disable", {Str("name", true, 64), Str("reason", true, 1024)}});
+  s.push_back({"operator.enroll",
+               {Str("name", true, 64), Enum("role", {"reviewer", "county_admin", "city_auditor"}),
+                Str("county", true, 16), Str("by", false, 64)}});
+  // `by`: the county_admin who made the change (the web's admin page, `user add|disable --by`).
+  s.push_back({"operator.disable", {Str("name", true, 64), Str("reason", true, 1024), Str("by", false, 64)}});
   // A county hub opened an application's sealed applicant data (custody/applicant_custody.h):
   // who, which application (and its app.submit record), why. No personal data.
   s.push_back({"pii.access",

@@ -29,6 +29,23 @@ std::string AuthorName(const HubView& hub, const HubFacts& facts, const PublicKe
   return "";
 }
 
+// Signature and receipt of a stored record, re-verified now, into `entry`.
+void Verify(const HubView& hub, const HubFacts& facts, const Record& record, Json& entry) {
+  const bool signature_ok = record.VerifySignature();
+  entry["signature_ok"] = signature_ok;
+  entry["receipt"] = nullptr;
+  entry["verified"] = false;
+  const std::optional<Receipt> receipt = hub.ReceiptFor(record.id());
+  if (receipt) {
+    const bool receipt_ok = receipt->Verify(facts.key);
+    entry["receipt"] = {{"index", receipt->index},
+                        {"tree_size", receipt->head.size},
+                        {"signed_at", FormatRfc3339(receipt->head.timestamp_ms)},
+                        {"verified", receipt_ok}};
+    entry["verified"] = signature_ok && receipt_ok;
+  }
+}
+
 Json TimelineEntry(const HubView& hub, const HubFacts& facts, const CaseEvent& e) {
   Json entry = {{"action", std::string(ToString(e.action))},
                 {"fate", std::string(FateName(e.fate))},
@@ -47,17 +64,7 @@ Json TimelineEntry(const HubView& hub, const HubFacts& facts, const CaseEvent& e
   if (!record) return entry;
   entry["record_id"] = ToHex(record->id());
   entry["type"] = record->type();
-  const bool signature_ok = record->VerifySignature();
-  entry["signature_ok"] = signature_ok;
-  const std::optional<Receipt> receipt = hub.ReceiptFor(record->id());
-  if (receipt) {
-    const bool receipt_ok = receipt->Verify(facts.key);
-    entry["receipt"] = {{"index", receipt->index},
-                        {"tree_size", receipt->head.size},
-                        {"signed_at", FormatRfc3339(receipt->head.timestamp_ms)},
-                        {"verified", receipt_ok}};
-    entry["verified"] = signature_ok && receipt_ok;
-  }
+  Verify(hub, facts, *record, entry);
   return entry;
 }
 
@@ -97,6 +104,14 @@ Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms) {
   Json timeline = Json::array();
   for (const CaseEvent& e : file.events) timeline.push_back(TimelineEntry(hub, facts, e));
   detail["timeline"] = std::move(timeline);
+  return detail;
+}
+
+Json RecordDetail(const HubView& hub, const Record& record) {
+  const HubFacts facts = hub.Facts();
+  Json detail = record.ToJson();
+  detail["author_name"] = AuthorName(hub, facts, record.author());
+  Verify(hub, facts, record, detail);
   return detail;
 }
 

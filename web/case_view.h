@@ -19,4 +19,9 @@ namespace bangban {
 //  "seq", "ts", "received", "reviewer", "signature_ok", "receipt": {...} | null, "verified"}]}
 Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms);
 
+// One stored record as the record page shows it (a deduction's evidence): the record's JSON
+// form (protocol/record.h: sealed fields stay sealed, as hex) with "author_name", and the same
+// re-verification as a timeline entry: "signature_ok", "receipt", "verified".
+Json RecordDetail(const HubView& hub, const Record& record);
+
 }  // namespace bangban

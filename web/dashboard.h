@@ -1,10 +1,10 @@
 // The city dashboard's figures: per county, and the city's cases by colour and on-time rate
-// over the last days. DashboardSource is what the page reads; SlaDashboardSource fills what
-// the review projections (review/sla_report) can say today. The oversight room's projections
-// (coverage, six haves, filing rate, complaints, assessment score, uncovered townships,
-// inactive outlets, deductions with their evidence) are meant to be plugged in by another
-// implementation; until then those figures are null and listed in `pending`, so the page says
-// "not yet available" instead of showing a made-up zero.
+// over the last days. DashboardSource is what the page reads. SlaDashboardSource fills what the
+// review projections (review/sla_report) can say, the oversight figures null and listed in
+// `pending`, so a page says "not yet available" instead of showing a made-up zero; a running hub
+// plugs in its oversight source (hub/hub_dashboard.h), which adds coverage, six haves, filing
+// rate, complaints, the assessment score, uncovered townships, inactive outlets and deductions
+// with their evidence through WithOversight below.
 #pragma once
 
 #include <chrono>
@@ -26,6 +26,20 @@ class DashboardSource {
   //  "deductions": [...] | null, "pending": [names of figures not available yet], "source"}
   virtual Json Build(int64_t at_ms) = 0;
 };
+
+// The dashboard from the SLA report alone (uncached): the oversight figures null and pending.
+Json SlaDashboard(const CaseBook& cases, int64_t at_ms);
+
+// `dashboard` (SlaDashboard) with the oversight columns and lists filled from `oversight` (the
+// document of `report oversight --json`) and `assessment` (of `report assessment --json`; null
+// when the hub has no rules file, `score_problem` then says why, and "score" stays pending).
+// Per county: coverage = coverage.rate (and townships, townships_covered); six_haves =
+// six_haves.all_six.inspected_rate (and six_haves_claimed); filing_rate = the filing rate of the
+// latest year in annual_reports.by_year (and filing_year); complaints = complaints.filed (and
+// complaints_upheld); score = the assessment's. uncovered_townships, inactive_outlets:
+// [{"county", ...}]; deductions: the assessment's deductions that count, each with its county
+// and evidence.
+Json WithOversight(Json dashboard, const Json& oversight, const Json& assessment, const std::string& score_problem);
 
 // From the SLA report of the hub's case book (the same figures `bangban-hub report sla`
 // prints), computed at most once every 30 s.

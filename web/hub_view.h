@@ -64,6 +64,45 @@ struct DeskAnswer {
   std::string error_code, message;
 };
 
+// A reviewer's request, in the browser, to see who applied (custody/applicant_custody.h).
+struct ApplicantAsk {
+  std::string app_id;
+  std::string outlet_id;  // may be empty when one outlet filed the app_id
+  std::string operator_name;
+  std::string purpose;
+};
+
+// What the opening answered: on success the signed pii.access record's id and the clear values
+// (personal data: shown in that one response, kept nowhere); otherwise the error's code and
+// sentence, exactly as `bangban-hub applicant` prints them.
+struct ApplicantAnswer {
+  bool ok = false;
+  std::string access_id, app_id, outlet_id, id_number, name;
+  std::string error_code, message;
+};
+
+// A county admin's change to the hub's operators, made in the browser.
+struct OperatorChange {
+  std::string action;  // add | disable
+  std::string name;
+  std::string role;    // add: the new operator's role
+  std::string reason;  // disable: why
+  std::string by;      // the signed-in county_admin, named in the record
+};
+
+// What `bangban-hub user add|disable` answered: the record's id, or the error's code and sentence.
+struct OperatorAnswer {
+  bool ok = false;
+  std::string record_id;
+  std::string error_code, message;
+};
+
+// One operator of this hub, as `bangban-hub user list` shows it.
+struct OperatorListing {
+  std::string name, role;
+  bool active = false;
+};
+
 class HubView {
  public:
   virtual ~HubView() = default;
@@ -82,6 +121,16 @@ class HubView {
   // Runs the action through the very code `bangban-hub review` runs (its checks, its record),
   // one action at a time with the commands handed to the daemon. Never throws for a refusal.
   virtual DeskAnswer Act(const DeskAction& action) = 0;
+
+  // Opens an application's applicant through the very code `bangban-hub applicant` runs: the
+  // signed pii.access record first, then the box; serialised like Act. Never throws for a refusal.
+  virtual ApplicantAnswer OpenApplicant(const ApplicantAsk& ask) = 0;
+
+  // Runs `bangban-hub user add|disable --by ADMIN` (the very code of the command line: its checks,
+  // its signed record), serialised like Act. Never throws for a refusal.
+  virtual OperatorAnswer ChangeOperator(const OperatorChange& change) = 0;
+  // This hub's own operators, active and disabled.
+  virtual std::vector<OperatorListing> Operators() const = 0;
 
   // Whether `name` is an active operator of this hub with `role` (reviewer, county_admin,
   // city_auditor). The county is the hub's own.

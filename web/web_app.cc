@@ -1,5 +1,6 @@
 #include "web/web_app.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -34,7 +35,8 @@ HttpResponse JsonResponse(const Json& doc, int status = 200) {
 int StatusOf(std::string_view code) {
   if (code == ErrorCode::kNotLoggedIn.name() || code == ErrorCode::kBadLogin.name()) return 401;
   if (code == ErrorCode::kForbidden.name() || code == ErrorCode::kBadCsrf.name() ||
-      code == ErrorCode::kOtherCounty.name() || code == ErrorCode::kNotCounty.name()) {
+      code == ErrorCode::kOtherCounty.name() || code == ErrorCode::kNotCounty.name() ||
+      code == ErrorCode::kNotCustodian.name() || code == ErrorCode::kNotOperator.name()) {
     return 403;
   }
   if (code == ErrorCode::kNotFound.name() || code == ErrorCode::kUnknownApp.name()) return 404;
@@ -177,9 +179,18 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     if (!caller.session) return Redirect("/login");
     return Redirect(hub_.Facts().role == "city" ? "/dashboard" : "/queue");
   }
-  if (get && (path == "/queue" || path == "/dashboard" || path.starts_with("/cases/"))) {
+  if (get &&
+      (path == "/queue" || path == "/dashboard" || path.starts_with("/cases/") || path.starts_with("/records/"))) {
     if (!caller.session) return Redirect("/login");
-    return Page(path == "/queue" ? "queue.html" : path == "/dashboard" ? "dashboard.html" : "case.html", caller);
+    return Page(path == "/queue"                ? "queue.html"
+                : path == "/dashboard"          ? "dashboard.html"
+                : path.starts_with("/records/") ? "record.html"
+                                                : "case.html",
+                caller);
+  }
+  if (get && path == "/admin") {
+    if (!caller.session) return Redirect("/login");
+    return Page("admin.html", caller);
   }
   if (!path.starts_with("/api/")) return ErrorResponse(ErrorCode::kNotFound, "no page at " + path);
   if (!caller.session) return ErrorResponse(ErrorCode::kNotLoggedIn, "sign in first (/login)");
@@ -214,12 +225,24 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
     stream.body = "retry: 3000\n\n";
     return stream;
   }
+  if (get && path == "/api/operators") return ListOperators(caller);
+  if (post && (path == "/api/operators/add" || path == "/api/operators/disable")) {
+    return ChangeOperator(path.substr(15), request, caller);
+  }
+  if (get && path.starts_with("/api/records/")) {
+    const std::optional<RecordId> id = FromHexFixed<32>(path.substr(13));
+    if (!id) return ErrorResponse(ErrorCode::kUsage, "a record id is 64 hex digits");
+    const std::optional<Record> record = hub_.store().Get(*id);
+    if (!record) return ErrorResponse(ErrorCode::kNotFound, "no record " + path.substr(13) + " is held here");
+    return JsonResponse(RecordDetail(hub_, *record));
+  }
   if (path.starts_with("/api/cases/")) {
     const std::string rest = path.substr(11);
     const size_t slash = rest.find('/');
     const std::string app_id = rest.substr(0, slash);
     if (!IsAppId(app_id)) return ErrorResponse(ErrorCode::kUsage, "the app_id in the path is empty or malformed");
     if (get && slash == std::string::npos) return CaseGet(app_id, request);
+    if (post && rest.substr(slash + 1) == "applicant") return ShowApplicant(app_id, request, caller);
     if (post && slash != std::string::npos) return CaseAct(app_id, rest.substr(slash + 1), request, caller);
   }
   return ErrorResponse(ErrorCode::kNotFound, "no endpoint " + request.method + " " + path);
@@ -357,6 +380,133 @@ HttpResponse WebApp::CaseAct(const std::string& app_id, const std::string& actio
                        {"state", answer.state}});
 }
 
+namespace {
+
+constexpr const char* kPasswordNote =
+    "passwords are set only at the hub, with `bangban-hub user passwd --data DIR --name NAME` (read from the "
+    "terminal, never sent through these pages)";
+
+// Managing operators is the county_admin's, at a county hub; "" when `caller` may.
+std::string AdminProblem(const std::optional<Session>& session, const HubFacts& facts) {
+  if (facts.role != "county") return "operators are managed here only at a county hub";
+  if (session->role != "county_admin") {
+    return "only a county_admin of this county manages operators; the role " + session->role + " may not";
+  }
+  return "";
+}
+
+}  // namespace
+
+HttpResponse WebApp::ListOperators(const Caller& caller) {
+  if (std::string problem = AdminProblem(caller.session, hub_.Facts()); !problem.empty()) {
+    return ErrorResponse(ErrorCode::kForbidden, problem);
+  }
+  Json list = Json::array();
+  for (const OperatorListing& op : hub_.Operators()) {
+    list.push_back({{"name", op.name}, {"role", op.role}, {"active", op.active}});
+  }
+  return JsonResponse({{"operators", list}, {"passwords", kPasswordNote}});
+}
+
+HttpResponse WebApp::ChangeOperator(const std::string& action, const HttpRequest& request, const Caller& caller) {
+  if (!SameSecret(request.Header("x-csrf-token"), caller.session->csrf)) {
+    return ErrorResponse(ErrorCode::kBadCsrf, "every action needs the session's CSRF token (X-CSRF-Token)");
+  }
+  if (std::string problem = AdminProblem(caller.session, hub_.Facts()); !problem.empty()) {
+    return ErrorResponse(ErrorCode::kForbidden, problem);
+  }
+  Json body = Json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return ErrorResponse(ErrorCode::kUsage, "the body must be a JSON object");
+  OperatorChange change{action, "", "reviewer", "", caller.session->name};
+  for (const auto& [field, slot, max] :
+       {std::tuple{"name", &change.name, kMaxOperatorNameLength}, std::tuple{"role", &change.role, size_t{16}},
+        std::tuple{"reason", &change.reason, size_t{1024}}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string() || !PlainText(it->get<std::string>(), max)) {
+      return ErrorResponse(ErrorCode::kUsage, std::string(field) + " must be text of at most " + std::to_string(max) +
+                                                  " bytes without control characters");
+    }
+    *slot = it->get<std::string>();
+  }
+  if (change.name.empty() || change.name.find_first_of(" \t\n") != std::string::npos) {
+    return ErrorResponse(ErrorCode::kUsage, "name is required: the operator's id, without spaces (e.g. r03)");
+  }
+  if (action == "add" && change.role != "reviewer") {
+    return ErrorResponse(
+        ErrorCode::kUsage,
+        "this page adds reviewers only; a county_admin is added at the hub with `bangban-hub user add`");
+  }
+  if (action == "disable") {
+    if (change.reason.find_first_not_of(" \t\n") == std::string::npos) {
+      return ErrorResponse(ErrorCode::kUsage, "reason is required: why the operator is disabled (recorded)");
+    }
+    if (change.name == change.by) {
+      return ErrorResponse(ErrorCode::kUsage, "a county_admin may not disable their own account here");
+    }
+    if (RoleOf(change.name).empty()) {
+      return ErrorResponse(ErrorCode::kNotFound, "'" + change.name + "' is not an active operator of this hub");
+    }
+  }
+  OperatorAnswer answer = hub_.ChangeOperator(change);
+  if (!answer.ok) return ErrorResponse(answer.error_code, answer.message);
+  spdlog::info("web: {} {} operator {} ({})", change.by, action == "add" ? "added" : "disabled", change.name,
+               answer.record_id);
+  return JsonResponse({{"id", answer.record_id},
+                       {"name", change.name},
+                       {"state", action == "add" ? "active" : "disabled"},
+                       {"by", change.by},
+                       {"passwords", kPasswordNote}});
+}
+
+HttpResponse WebApp::ShowApplicant(const std::string& app_id, const HttpRequest& request, const Caller& caller) {
+  if (!SameSecret(request.Header("x-csrf-token"), caller.session->csrf)) {
+    return ErrorResponse(ErrorCode::kBadCsrf, "opening applicant data needs the session's CSRF token (X-CSRF-Token)");
+  }
+  const HubFacts facts = hub_.Facts();
+  if (caller.session->role == "city_auditor" || facts.role != "county") {
+    return ErrorResponse(ErrorCode::kForbidden,
+                         "a city auditor may not see who applied: applicant data is opened only by a reviewer of the "
+                         "county hub that holds it; the city reads the signed pii.access records of every opening");
+  }
+  if (caller.session->role != "reviewer") {
+    return ErrorResponse(ErrorCode::kForbidden, "only a reviewer of this county opens applicant data; the role " +
+                                                    caller.session->role + " may not");
+  }
+  Json body = Json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return ErrorResponse(ErrorCode::kUsage, "the body must be a JSON object");
+  ApplicantAsk ask{app_id, "", caller.session->name, ""};
+  for (const auto& [field, slot, max] :
+       {std::tuple{"purpose", &ask.purpose, size_t{512}}, std::tuple{"outlet_id", &ask.outlet_id, size_t{64}}}) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_string() || !PlainText(it->get<std::string>(), max)) {
+      return ErrorResponse(ErrorCode::kUsage, std::string(field) + " must be text of at most " + std::to_string(max) +
+                                                  " bytes without control characters");
+    }
+    *slot = it->get<std::string>();
+  }
+  if (ask.purpose.find_first_not_of(" \t\n") == std::string::npos) {
+    return ErrorResponse(ErrorCode::kUsage, "purpose is required: say why the applicant's data is needed");
+  }
+  ApplicantAnswer answer = hub_.OpenApplicant(ask);
+  if (!answer.ok) return ErrorResponse(answer.error_code, answer.message);
+  // The log names who opened which application and the record; never the values.
+  spdlog::info("web: {} opened the applicant of {} (pii.access {})", ask.operator_name, app_id, answer.access_id);
+  HttpResponse response = JsonResponse({{"access_id", answer.access_id},
+                                        {"app_id", answer.app_id},
+                                        {"outlet_id", answer.outlet_id},
+                                        {"reviewer", ask.operator_name},
+                                        {"id_number", answer.id_number},
+                                        {"name", answer.name}});
+  sodium_memzero(answer.id_number.data(), answer.id_number.size());
+  sodium_memzero(answer.name.data(), answer.name.size());
+  response.headers.push_back({"Pragma", "no-cache"});
+  return response;
+}
+
 HttpResponse WebApp::PublicOutlets(const HttpRequest& request) {
   const std::string county = request.Query("county"), township = request.Query("township");
   Json list = Json::array();
@@ -448,8 +598,9 @@ void WebApp::Tick(HttpServer& server) {
   server.Publish("colour", list.dump());
 }
 
-WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port)
-    : app_(std::make_unique<WebApp>(hub, data_dir)) {
+WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
+                     std::unique_ptr<DashboardSource> dashboard)
+    : app_(std::make_unique<WebApp>(hub, data_dir, nullptr, std::move(dashboard))) {
   HttpServer::Options options;
   options.address = address;
   options.port = port;

@@ -4,7 +4,10 @@
 //
 //   open:        /healthz, /metrics, /login, /public/outlets, /public/api/outlets, /assets/*
 //   signed in:   /queue, /cases/APP_ID, /dashboard pages; GET /api/...; /api/events (SSE)
-//   actions:     POST /api/cases/APP_ID/ACTION and /logout, with the session's CSRF token
+//   actions:     POST /api/cases/APP_ID/ACTION and /logout, with the session's CSRF token;
+//                POST /api/cases/APP_ID/applicant (a reviewer of the county: who applied, with a
+//                purpose, through the signed access trace; the only answer with personal data);
+//                county_admin: GET /api/operators, POST /api/operators/add|disable (page /admin)
 //
 // WebServer puts it together with an HttpServer; the hub starts one for `run --http`.
 #pragma once
@@ -56,6 +59,9 @@ class WebApp {
   HttpResponse CaseGet(const std::string& app_id, const HttpRequest& request);
   HttpResponse CaseAct(const std::string& app_id, const std::string& action, const HttpRequest& request,
                        const Caller& caller);
+  HttpResponse ListOperators(const Caller& caller);
+  HttpResponse ChangeOperator(const std::string& action, const HttpRequest& request, const Caller& caller);
+  HttpResponse ShowApplicant(const std::string& app_id, const HttpRequest& request, const Caller& caller);
   HttpResponse PublicOutlets(const HttpRequest& request);
   std::string RoleOf(const std::string& name) const;
 
@@ -76,7 +82,9 @@ class WebApp {
 class WebServer {
  public:
   // Error(ErrorCode::kBind) if it cannot listen there.
-  WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port);
+  // `dashboard`: as for WebApp (null: the interim SlaDashboardSource).
+  WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
+            std::unique_ptr<DashboardSource> dashboard = nullptr);
   WebApp& app() { return *app_; }
   uint16_t port() const { return server_->port(); }
 

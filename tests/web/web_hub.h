@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/bundle.h"
 #include "tests/cli/city_fixture.h"
 #include "tests/web/http_client.h"
 
@@ -79,6 +80,26 @@ class WebHub {
     StartDaemon();
   }
 
+  // A county hub with reviewer r01 (and its password) and outlet node N1 (YH-001) enrolled, set up
+  // with the clock at `setup_now` (records of the hub's feed received then); then the daemon runs
+  // at kNow. For cases that arrive later through a handed-off import carrying an earlier clock.
+  void StartBare(const std::string& setup_now) {
+    const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
+    cli::Result init =
+        HubAt(setup_now, {"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
+                          "140802", "--simulation", "--calendar", calendar});
+    ASSERT_EQ(init.exit_code, 0) << init.Describe();
+    hub_key_ = init.out.substr(0, 64);
+    Ok(HubAt(setup_now, {"user", "add", "--data", "H", "--name", "r01", "--role", "reviewer"}));
+    cli::Result node = NodeAt(setup_now, {"init", "--data", "N1", "--outlet-id", "YH-001", "--county", "140802",
+                                          "--county-key", hub_key_, "--simulation"});
+    ASSERT_EQ(node.exit_code, 0) << node.Describe();
+    Ok(HubAt(setup_now, {"enroll", "--data", "H", "--key", node.out.substr(0, 64), "--role", "outlet", "--name",
+                         "东郭村便民服务站", "--outlet-id", "YH-001"}));
+    Ok(HubAt(setup_now, {"user", "passwd", "--data", "H", "--name", "r01"}, std::string(kPassword) + "\n"));
+    StartDaemon();
+  }
+
   // A city hub (1408) with its city auditor a01 (`user add`), and a01's password.
   void StartCity() {
     const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
@@ -122,6 +143,15 @@ class WebHub {
     args.insert(args.begin(), cli::kHubBin);
     return cli::Run(args, stdin_text, {std::string("BANGBAN_NOW=") + kNow}, tmp_.path());
   }
+  // As Hub and Node, with the clock at `now` (RFC 3339).
+  cli::Result HubAt(const std::string& now, std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.insert(args.begin(), cli::kHubBin);
+    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now}, tmp_.path());
+  }
+  cli::Result NodeAt(const std::string& now, std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.insert(args.begin(), cli::kNodeBin);
+    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now}, tmp_.path());
+  }
   cli::Result Node(std::vector<std::string> args, const std::string& stdin_text = "") {
     args.insert(args.begin(), cli::kNodeBin);
     return cli::Run(args, stdin_text, {std::string("BANGBAN_NOW=") + kNow}, tmp_.path());
@@ -140,7 +170,27 @@ class WebHub {
     return json::parse(Get(http_port_, "/api/session", {{"Cookie", cookie}}).body);
   }
 
+  // Every record the hub holds (`export`, read back).
+  std::vector<bangban::Record> Records() {
+    static int files = 0;
+    const std::string file = "records-" + std::to_string(++files) + ".bundle";
+    cli::Result r = Hub({"export", "--data", "H", "--out", file});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    if (r.exit_code != 0) return {};
+    bangban::BundleContents contents = bangban::ReadBundle(tmp_ / file);
+    std::filesystem::remove(tmp_ / file);
+    return std::move(contents.records);
+  }
+  std::vector<bangban::Record> RecordsOfType(const std::string& type) {
+    std::vector<bangban::Record> out;
+    for (bangban::Record& r : Records()) {
+      if (r.type() == type) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   uint16_t port() const { return http_port_; }
+  const std::string& hub_key() const { return hub_key_; }
   const std::filesystem::path& dir() const { return tmp_.path(); }
   city::Daemon& daemon() { return *daemon_; }
 

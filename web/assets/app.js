@@ -31,9 +31,20 @@ const BB_TEXT = {
     'case.verified': '已验证', 'case.unverified': '未验证', 'case.pending_receipt': '回执待签',
     'case.record': '记录', 'case.author': '签名方', 'case.at': '时间', 'case.receipt': '回执',
     'case.done': '已写入签名记录', 'case.fields': '申请信息', 'case.no_pii': '申请人身份信息已加密，不在此页显示。',
+    'case.purpose': '查看目的（必填，记入签名访问记录）', 'case.show_applicant': '查看申请人',
+    'case.applicant_note': '每次查看都会先写入一条签名的 pii.access 记录（查看人、申请、目的），全市可查。',
+    'case.applicant_name': '申请人姓名', 'case.applicant_id': '身份证号', 'case.access_record': '访问记录',
     'dash.colours': '在办申请预警分布', 'dash.on_time_by_day': '近14天按时办结率', 'dash.by_county': '各区县按时办结率',
     'dash.pending': '待监管数据接入', 'dash.source': '数据来源', 'dash.uncovered': '未覆盖乡镇', 'dash.inactive': '不活跃网点',
-    'dash.deductions': '扣分及依据',
+    'dash.deductions': '扣分及依据', 'dash.none': '无', 'dash.last': '最近记录',
+    'rule.upheld_complaint': '投诉属实', 'rule.verdict_points': '投诉裁定扣分', 'rule.fee_violation': '违规收费',
+    'rule.on_time_point': '按时办结率未达标', 'rule.uncovered_township': '乡镇未覆盖', 'rule.missing_six_haves': '六有不全',
+    'rule.inactive_outlet': '网点不活跃', 'title.record': '签名记录', 'record.type': '类型', 'record.body': '内容',
+    'record.seq': '序号', 'nav.admin': '账户管理', 'title.admin': '账户管理', 'admin.operators': '本级操作员',
+    'admin.passwords': '密码只能在审批服务器上用 bangban-hub user passwd 设置，不经过网页。', 'admin.add': '新增审核员',
+    'admin.add_do': '新增审核员（写入签名记录）', 'admin.figures': '本县监管指标', 'admin.role': '角色', 'admin.reason': '停用理由（必填）',
+    'admin.disable': '停用', 'admin.active': '在用', 'admin.disabled': '已停用', 'role.reviewer': '审核员',
+    'role.county_admin': '县级管理员', 'role.city_auditor': '市级监督员',
     'outlets.county': '区县', 'outlets.township': '乡镇/村', 'outlets.search': '查询', 'outlets.none': '没有符合条件的网点。',
     'outlets.no_profile': '（网点资料尚未登记）', 'sim': '模拟环境：时钟固定',
     'error': '出错了'
@@ -69,9 +80,22 @@ const BB_TEXT = {
     'case.pending_receipt': 'Receipt pending', 'case.record': 'Record', 'case.author': 'Signed by', 'case.at': 'Time',
     'case.receipt': 'Receipt', 'case.done': 'Signed record written', 'case.fields': 'Application',
     'case.no_pii': 'The applicant\'s identity is sealed and not shown on this page.',
+    'case.purpose': 'Purpose (required, written into the signed access record)', 'case.show_applicant': 'Show applicant',
+    'case.applicant_note': 'Every opening first writes a signed pii.access record (who, which application, why) that the city can read.',
+    'case.applicant_name': 'Applicant', 'case.applicant_id': 'ID number', 'case.access_record': 'Access record',
     'dash.colours': 'Open applications by colour', 'dash.on_time_by_day': 'On-time rate, last 14 days',
     'dash.by_county': 'On-time rate by county', 'dash.pending': 'awaiting oversight data', 'dash.source': 'Source',
     'dash.uncovered': 'Uncovered townships', 'dash.inactive': 'Inactive outlets', 'dash.deductions': 'Deductions and evidence',
+    'dash.none': 'None', 'dash.last': 'last record',
+    'rule.upheld_complaint': 'Upheld complaint', 'rule.verdict_points': 'Points named by verdicts', 'rule.fee_violation': 'Fee charged',
+    'rule.on_time_point': 'On-time rate below target', 'rule.uncovered_township': 'Uncovered township',
+    'rule.missing_six_haves': 'Six haves missing', 'rule.inactive_outlet': 'Inactive outlet', 'title.record': 'Signed record',
+    'record.type': 'Type', 'record.body': 'Content', 'record.seq': 'Seq', 'nav.admin': 'Operators', 'title.admin': 'Operators',
+    'admin.operators': 'Operators of this hub',
+    'admin.passwords': 'Passwords are set only at the hub with bangban-hub user passwd, never through these pages.',
+    'admin.add': 'Add a reviewer', 'admin.add_do': 'Add reviewer (writes a signed record)', 'admin.figures': 'The county\'s oversight figures',
+    'admin.role': 'Role', 'admin.reason': 'Reason (required)', 'admin.disable': 'Disable', 'admin.active': 'Active',
+    'admin.disabled': 'Disabled', 'role.reviewer': 'Reviewer', 'role.county_admin': 'County admin', 'role.city_auditor': 'City auditor',
     'outlets.county': 'County', 'outlets.township': 'Township / village', 'outlets.search': 'Search',
     'outlets.none': 'No outlet matches.', 'outlets.no_profile': '(profile not published yet)',
     'sim': 'Simulation: fixed clock', 'error': 'Error'
@@ -132,6 +156,10 @@ const bb = {
       const csrf = document.querySelector('#logout input[name=csrf]');
       if (csrf) csrf.value = bb.session.csrf;
       if (bb.session.hub.simulation) document.getElementById('sim').hidden = false;
+      const nav = document.querySelector('.bar nav');
+      if (bb.session.role === 'county_admin' && nav && !nav.querySelector('a[href="/admin"]')) {
+        nav.append(bb.el('a', { href: '/admin', 'data-i18n': 'nav.admin', text: bb.t('nav.admin') }));
+      }
     }
     bb.applyText();
     await render();

@@ -52,7 +52,29 @@ function render() {
   }
   timeline.append(body);
   document.getElementById('act-panel').hidden = bb.session.role === 'city_auditor' || bb.session.hub.role !== 'county';
+  const applicant = document.getElementById('applicant');
+  applicant.hidden = bb.session.role !== 'reviewer' || bb.session.hub.role !== 'county';
+  applicant.querySelector('input[name=csrf]').value = bb.session.csrf;
 }
+
+// Who applied: shown in this page only, from the one response that opened it (never stored,
+// never re-read); a reload shows the sealed state again.
+document.getElementById('applicant').addEventListener('submit', async ev => {
+  ev.preventDefault();
+  const purpose = document.getElementById('applicant-purpose').value;
+  const button = document.getElementById('applicant-submit');
+  button.disabled = true;
+  try {
+    const opened = await bb.post('/api/cases/' + encodeURIComponent(appId) + '/applicant',
+                                 { purpose, outlet_id: detail ? detail.outlet_id : (query.get('outlet') || '') });
+    document.getElementById('applicant-name').textContent = opened.name;
+    document.getElementById('applicant-id').textContent = opened.id_number;
+    document.getElementById('applicant-access').textContent = opened.access_id.slice(0, 16);
+    document.getElementById('applicant-shown').hidden = false;
+    show('', true);
+  } catch (e) { show(e.message); }
+  button.disabled = false;
+});
 
 async function load() {
   try {

@@ -6,6 +6,69 @@ function percent(rate) { return rate === null || rate === undefined ? '—' : (r
 
 function pendingCell() { return bb.el('td', { class: 'pending', text: bb.t('dash.pending') }); }
 
+// A figure of the oversight columns: pending (not computed at this hub), a rate, or a count.
+function figureCell(c, field, rate) {
+  if ((data.pending || []).includes(field)) return pendingCell();
+  const value = c[field];
+  const text = value === null || value === undefined ? '—' : rate ? percent(value) : String(value);
+  return bb.el('td', { class: 'num ' + field.replace('_', '-'), text });
+}
+
+function caseLink(appId, outletId, county) {
+  const params = new URLSearchParams();
+  if (outletId) params.set('outlet', outletId);
+  if (bb.session.hub.role === 'city' && county) params.set('county', county);
+  return bb.el('a', { href: '/cases/' + encodeURIComponent(appId) + '?' + params.toString(), class: 'evidence', text: appId });
+}
+
+function recordLink(id) {
+  return bb.el('a', { href: '/records/' + id, class: 'evidence mono', text: id.slice(0, 12) });
+}
+
+// The links to what justifies one piece of a deduction: its records and its applications.
+function evidenceLinks(item, county) {
+  const out = [];
+  for (const field of ['record', 'verdict', 'complaint', 'last_record', 'list']) {
+    if (typeof item[field] === 'string' && /^[0-9a-f]{64}$/.test(item[field])) out.push(recordLink(item[field]));
+  }
+  if (item.app_id) out.push(caseLink(item.app_id, item.outlet_id, county));
+  for (const app of item.breached_applications || []) out.push(caseLink(app.app_id, app.outlet_id, county));
+  if (item.township) out.push(document.createTextNode(item.township + ' ' + (item.name || '')));
+  if (item.outlet_id && !item.app_id) out.push(document.createTextNode(item.outlet_id));
+  return out;
+}
+
+function renderLists() {
+  const pending = data.uncovered_townships === null;
+  const uncovered = document.getElementById('uncovered');
+  uncovered.replaceChildren();
+  for (const t of data.uncovered_townships || []) {
+    uncovered.append(bb.el('li', { 'data-township': t.code, text: t.county + ' · ' + t.name + ' (' + t.code + ')' }));
+  }
+  if (!pending && !uncovered.children.length) uncovered.append(bb.el('li', { class: 'note', text: bb.t('dash.none') }));
+  const inactive = document.getElementById('inactive');
+  inactive.replaceChildren();
+  for (const o of data.inactive_outlets || []) {
+    const li = bb.el('li', { 'data-outlet': o.outlet_id, text: o.county + ' · ' + o.outlet_id + ' ' + (o.name || '') + ' · ' +
+                                                            bb.t('dash.last') + ' ' + bb.time(o.last_activity) + ' ' });
+    if (o.last_record) li.append(recordLink(o.last_record));
+    inactive.append(li);
+  }
+  if (!pending && !inactive.children.length) inactive.append(bb.el('li', { class: 'note', text: bb.t('dash.none') }));
+  const deductions = document.getElementById('deductions');
+  deductions.replaceChildren();
+  if (data.deductions === null) {
+    deductions.append(bb.el('li', { class: 'pending', text: bb.t('dash.pending') + (data.score_problem ? ': ' + data.score_problem : '') }));
+  }
+  for (const d of data.deductions || []) {
+    const li = bb.el('li', { 'data-rule': d.rule, 'data-county': d.county,
+                             text: d.county + ' · ' + bb.t('rule.' + d.rule) + ' −' + d.points + ' (×' + d.count + '): ' });
+    for (const item of d.evidence) for (const link of evidenceLinks(item, d.county)) { li.append(link, ' '); }
+    deductions.append(li);
+  }
+  if (data.deductions && !data.deductions.length) deductions.append(bb.el('li', { class: 'note', text: bb.t('dash.none') }));
+}
+
 function chart(id, config) {
   if (charts[id]) charts[id].destroy();
   if (typeof Chart === 'undefined') return;
@@ -31,12 +94,12 @@ function render() {
                bb.el('td', { class: 'num', text: String(c.completed) }),
                bb.el('td', { class: 'num on-time', text: percent(c.on_time_rate) }),
                bb.el('td', { class: 'num', text: String(c.open_yellow) }), bb.el('td', { class: 'num', text: String(c.open_red) }));
-    for (const field of ['coverage', 'six_haves', 'filing_rate', 'complaints', 'score']) {
-      row.append(c[field] === null ? pendingCell() : bb.el('td', { class: 'num', text: String(c[field]) }));
-    }
+    row.append(figureCell(c, 'coverage', true), figureCell(c, 'six_haves', true), figureCell(c, 'filing_rate', true),
+               figureCell(c, 'complaints', false), figureCell(c, 'score', false));
     body.append(row);
   }
   t.append(body);
+  renderLists();
   document.getElementById('source').textContent = data.source;
   document.getElementById('updated').textContent = bb.t('queue.updated') + ' ' + bb.time(data.at);
   chart('chart-days', { type: 'line', data: { labels: data.on_time_by_day.map(d => d.date.slice(5)),

@@ -28,6 +28,7 @@ class HubWebView : public HubView {
   std::optional<Receipt> ReceiptFor(const RecordId& id) const override;
   DeskAnswer Act(const DeskAction& action) override;
   bool IsActiveOperator(const std::string& name, const std::string& role) const override;
+  Json OtherApplications(const std::string& app_id, const std::string& outlet_id) const override;
 
  private:
   Hub& hub_;

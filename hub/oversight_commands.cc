@@ -49,6 +49,8 @@ Json OversightReport(Hub& hub, const OversightConfig& config, int64_t at_ms) {
   OversightReportOptions options;
   options.inactive_days = config.inactive_days;
   options.sla = BuildSlaReport(hub.cases(), sla_options);
+  for (const auto& [county, counts] : hub.links().CountsByCounty())
+    options.distinct_applicants[county] = counts.distinct;
   Json report = BuildOversightReport(TakeCensus(hub.store(), ScopeOf(hub), at_ms), hub.config().role, options);
   report["hub"] = {{"role", hub.config().role}, {"county", hub.config().county}, {"name", hub.config().name}};
   report["simulation"] = hub.config().simulation;
@@ -63,7 +65,7 @@ void PrintOversightText(std::ostream& out, const Json& report) {
         << "), townships covered " << f["coverage"]["covered"] << "/" << f["coverage"]["townships"]
         << ", all six haves inspected " << f["six_haves"]["all_six"]["inspected"] << ", fee violations "
         << f["fee_violations"].size() << ", complaints " << f["complaints"]["filed"] << " (upheld "
-        << f["complaints"]["upheld"] << ")\n";
+        << f["complaints"]["upheld"] << "), distinct applicants " << f["distinct_applicants"] << "\n";
   };
   for (const Json& c : report["counties"]) line(c["county"].get<std::string>(), c);
   if (report.contains("total")) line("city", report["total"]);

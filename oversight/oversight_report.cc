@@ -321,6 +321,9 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
   Json counties = Json::array(), total = Json::object();
   for (const auto& [code, c] : census.counties) {
     Json f = CountyFigures(c, census.at_ms, options);
+    // Pseudonyms are per county, so the city's total is the sum: one person in two counties counts twice.
+    auto applicants = options.distinct_applicants.find(code);
+    f["distinct_applicants"] = applicants == options.distinct_applicants.end() ? 0 : applicants->second;
     Accumulate(total, f);
     AddRates(f);
     if (options.sla.is_object()) {
@@ -351,6 +354,7 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
   if (role == "city") {
     if (census.counties.empty()) {
       total = CountyFigures(CountyCensus{}, census.at_ms, options);
+      total["distinct_applicants"] = 0;
     }
     total.erase("county");
     AddRates(total);

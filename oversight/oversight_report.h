@@ -3,6 +3,9 @@
 // are the case book's (review/sla_report.h), passed in.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "oversight/oversight_config.h"
 #include "oversight/record_census.h"
 
@@ -12,6 +15,8 @@ struct OversightReportOptions {
   int inactive_days = 30;
   // BuildSlaReport's document (its by_county and totals are attached), or null.
   Json sla = nullptr;
+  // Distinct applicants per county code (review/applicant_links.h); a county not listed has 0.
+  std::map<std::string, uint64_t> distinct_applicants;
 };
 
 // Whether an outlet is active at the census's instant: not revoked, and a record of it stamped

@@ -130,14 +130,29 @@ Json Hub::OtherApplications(const std::string& app_id, const std::string& outlet
   return out;
 }
 
-Json Hub::ApplicantFigures() const {
+Json Hub::ApplicantFigures(const std::string& county) const {
   uint64_t linked = 0, distinct = 0;
-  for (const auto& [county, counts] : links_->CountsByCounty()) {
+  for (const auto& [code, counts] : links_->CountsByCounty()) {
+    if (!county.empty() && code != county) continue;
     linked += counts.links;
     distinct += counts.distinct;  // pseudonyms are per county: one person in two counties counts twice
   }
+  // The county hubs whose links are in scope: this one at a county, the enrolled ones at the city.
+  std::vector<PublicKey> hubs;
+  if (config_.role == "county") {
+    if (county.empty() || county == config_.county) hubs.push_back(key_.public_key());
+  } else {
+    for (const Enrollment& e : store_->Enrollments()) {
+      if (e.role == "county" && (county.empty() || e.county == county)) hubs.push_back(e.key);
+    }
+  }
+  std::vector<LikelyDuplicate> found;
+  for (const PublicKey& hub : hubs) {
+    for (LikelyDuplicate& d : links_->LikelyDuplicates(hub, config_.duplicate_window_days))
+      found.push_back(std::move(d));
+  }
   Json duplicates = Json::array();
-  for (const LikelyDuplicate& d : links_->LikelyDuplicates(config_.duplicate_window_days)) {
+  for (const LikelyDuplicate& d : found) {
     Json apps = Json::array();
     for (const LikelyDuplicate::Application& a : {d.first, d.second}) {
       apps.push_back({{"app_id", a.app_id},
@@ -407,8 +422,8 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
       [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
   // Likely duplicate applications (the same applicant, the same entity name, two outlets):
   // flagged for the county to look at, not failed.
-  if (flags != nullptr) {
-    for (const LikelyDuplicate& d : links_->LikelyDuplicates(config_.duplicate_window_days)) {
+  if (flags != nullptr && config_.role == "county") {
+    for (const LikelyDuplicate& d : links_->LikelyDuplicates(key_.public_key(), config_.duplicate_window_days)) {
       flags->push_back("applicants: likely duplicate: '" + d.entity_name + "' filed by the same applicant as app " +
                        d.first.app_id + " at outlet " + d.first.outlet_id + " (" + FormatRfc3339(d.first.submitted_ms) +
                        ") and as app " + d.second.app_id + " at outlet " + d.second.outlet_id + " (" +

@@ -115,8 +115,9 @@ class Hub {
   // application's own: [{"app_id", "outlet_id", "submit"}]; empty at the city or without a link.
   Json OtherApplications(const std::string& app_id, const std::string& outlet_id) const;
   // {"linked", "distinct", "duplicate_window_days", "likely_duplicates": [...]}: the applicant
-  // figures of `report sla` (a county hub: its own links; the city: every county's, no duplicates).
-  Json ApplicantFigures() const;
+  // figures of `report sla` from the county hubs' links (a county hub: its own; the city: every
+  // county's, distinct applicants summed), or of one `county` only (`report county-sla`).
+  Json ApplicantFigures(const std::string& county = "") const;
   // Rebuilds every projection (operators, applications, applicant links) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).

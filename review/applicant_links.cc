@@ -171,14 +171,15 @@ std::map<std::string, ApplicantLinks::Counts> ApplicantLinks::CountsByCounty() c
   return counts;
 }
 
-std::vector<LikelyDuplicate> ApplicantLinks::LikelyDuplicates(int window_days, size_t limit) const {
-  if (role_ != "county") return {};
+std::vector<LikelyDuplicate> ApplicantLinks::LikelyDuplicates(const PublicKey& hub, int window_days,
+                                                              size_t limit) const {
+  if (!CountyOf(hub)) return {};  // not a county hub's links: they name nobody
   const int64_t window_ms = int64_t{window_days} * 24 * 60 * 60 * 1000;
   // The pseudonyms with more than one application; the rest cannot be duplicates.
   std::vector<std::vector<ApplicantLink>> groups;
   store_.env().Read([&](LmdbTxn& txn) {
     LmdbCursor cursor(txn, applicants_);
-    const Bytes prefix(own_key_.begin(), own_key_.end());
+    const Bytes prefix(hub.begin(), hub.end());
     std::vector<ApplicantLink> group;
     auto close = [&] {
       if (group.size() > 1) groups.push_back(std::move(group));

@@ -73,10 +73,10 @@ class ApplicantLinks {
   };
   // Per county code, over the links of the county hubs read here (see above).
   std::map<std::string, Counts> CountsByCounty() const;
-  // This hub's likely duplicates (a county hub; the city has none of its own): the same
-  // pseudonym, the same NormalEntityName, two different outlets, submitted (the records' own
-  // ts) at most `window_days` apart. At most `limit`, in pseudonym then time order.
-  std::vector<LikelyDuplicate> LikelyDuplicates(int window_days, size_t limit = 1000) const;
+  // The likely duplicates among the links of county hub `hub`: the same pseudonym, the same
+  // NormalEntityName, two different outlets, submitted (the records' own ts) at most
+  // `window_days` apart. At most `limit`, in pseudonym then time order.
+  std::vector<LikelyDuplicate> LikelyDuplicates(const PublicKey& hub, int window_days, size_t limit = 1000) const;
 
   // Clears the tables and folds every stored link again (`reindex`).
   void Rebuild();

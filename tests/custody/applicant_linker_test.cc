@@ -188,13 +188,13 @@ TEST_F(ApplicantLinkerTest, LikelyDuplicatesNeedOnePersonOneEntityNameTwoOutlets
   }
   ASSERT_EQ(hub().LinkApplicants().linked, 6u);
 
-  std::vector<LikelyDuplicate> found = hub().links().LikelyDuplicates(30);
+  std::vector<LikelyDuplicate> found = hub().links().LikelyDuplicates(hub().key().public_key(), 30);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].entity_name, "运城张记商行");
   EXPECT_EQ(found[0].first.app_id, "A-1");
   EXPECT_EQ(found[0].second.app_id, "B-1");
-  EXPECT_EQ(hub().links().LikelyDuplicates(45).size(), 2u);
-  EXPECT_EQ(hub().links().LikelyDuplicates(17).size(), 0u);
+  EXPECT_EQ(hub().links().LikelyDuplicates(hub().key().public_key(), 45).size(), 2u);
+  EXPECT_EQ(hub().links().LikelyDuplicates(hub().key().public_key(), 17).size(), 0u);
 
   // The case's other applications: the same person's, not the other person's.
   std::vector<std::string> others = Others("B-1", "YH-002");
@@ -207,7 +207,7 @@ TEST_F(ApplicantLinkerTest, LikelyDuplicatesNeedOnePersonOneEntityNameTwoOutlets
   hub().Reindex(false);
   EXPECT_EQ(hub().links().CountsByCounty()[kCounty].links, counts.at(kCounty).links);
   EXPECT_EQ(hub().links().CountsByCounty()[kCounty].distinct, 2u);
-  EXPECT_EQ(hub().links().LikelyDuplicates(30).size(), 1u);
+  EXPECT_EQ(hub().links().LikelyDuplicates(hub().key().public_key(), 30).size(), 1u);
 }
 
 TEST_F(ApplicantLinkerTest, TheCityHoldsNoPseudonymKeyAndLinksNothing) {

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "crypto/error.h"
-#include "crypto/sealed_box.h"
+#include "custody/applicant_box.h"
 
 namespace bangban {
 namespace {
@@ -16,18 +16,6 @@ std::string JoinOutlets(const std::vector<std::string>& outlets) {
   std::string out;
   for (const std::string& outlet : outlets) out += (out.empty() ? "" : ", ") + outlet;
   return out;
-}
-
-// The sealed plaintext {"id_number", "name"} (node/intake.cc), wiped once read.
-void ReadClear(Bytes& plain, const std::string& app, OpenedApplicant& out) {
-  Json clear = Json::parse(plain.begin(), plain.end(), nullptr, /*allow_exceptions=*/false);
-  sodium_memzero(plain.data(), plain.size());
-  if (!clear.is_object() || !clear.contains("id_number") || !clear["id_number"].is_string() ||
-      !clear.contains("name") || !clear["name"].is_string()) {
-    throw Error(ErrorCode::kUnsealFailed, "the opened box of " + app + " does not hold an ID number and a name");
-  }
-  out.id_number = clear["id_number"].get<std::string>();
-  out.name = clear["name"].get<std::string>();
 }
 
 }  // namespace
@@ -100,8 +88,11 @@ OpenedApplicant ApplicantCustody::Open(const OpenRequest& request) {
                       "",
                       applicant["name_masked"].get<std::string>()};
 
-  Bytes plain = Unseal(hub_key_, applicant["id_sealed"].get_binary());
-  ReadClear(plain, "app " + request.app_id + " of outlet " + outlet_id, out);
+  std::string why;
+  std::optional<ClearApplicant> clear = OpenApplicantBox(hub_key_, submit, &why);
+  if (!clear) throw Error(ErrorCode::kUnsealFailed, why + " (app " + request.app_id + " of outlet " + outlet_id + ")");
+  out.id_number = clear->id_number;
+  out.name = clear->name;
   return out;
 }
 

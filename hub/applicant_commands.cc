@@ -28,6 +28,21 @@ void ShowApplicant(HubCommand& cmd, const Args& a) {
           << "this opening is recorded as " << ToHex(opened.access.id()) << " (pii.access by " << a.reviewer << ")\n";
 }
 
+void Link(HubCommand& cmd, const Args& a) {
+  LinkPass pass = cmd.Open(a.data).LinkApplicants(cmd.stop);
+  if (a.json) {
+    return PrintJson(cmd.out, {{"scanned", pass.scanned},
+                               {"linked", pass.linked},
+                               {"unopenable", pass.unopenable},
+                               {"cursor", pass.cursor},
+                               {"caught_up", pass.caught_up}});
+  }
+  cmd.out << "linked " << pass.linked << " application(s); looked at " << pass.scanned << " stored record(s)";
+  if (pass.unopenable > 0) cmd.out << "; " << pass.unopenable << " applicant box(es) could not be opened (no link)";
+  if (!pass.caught_up) cmd.out << "; stopped before the end";
+  cmd.out << "\n";
+}
+
 }  // namespace
 
 void AddApplicantCommands(CLI::App& app, HubCommand& cmd) {
@@ -52,6 +67,16 @@ void AddApplicantCommands(CLI::App& app, HubCommand& cmd) {
     }
   });
   applicant.Does([args, &cmd] { ShowApplicant(cmd, *args); });
+
+  // Handed to the daemon when one runs: its loop links too, and the two share one cursor.
+  auto link = AddCommand(app, cmd, "link",
+                         "Link every received application of this county to a keyed pseudonym of its applicant's ID "
+                         "number: one signed applicant.link record each (a county hub; the running daemon does this "
+                         "by itself)",
+                         Writes::ViaDaemon());
+  link->add_option("--data", a.data, "Hub data dir")->required();
+  link->add_flag("--json", a.json, "Print one JSON document");
+  link.Does([args, &cmd] { Link(cmd, *args); });
 }
 
 }  // namespace bangban

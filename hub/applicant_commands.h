@@ -1,5 +1,6 @@
-// bangban-hub's applicant-data command: `applicant`, which shows a county reviewer who applied
-// (custody/applicant_custody.h) after logging the opening as a signed pii.access record.
+// bangban-hub's applicant-data commands: `applicant`, which shows a county reviewer who applied
+// (custody/applicant_custody.h) after logging the opening as a signed pii.access record, and
+// `link`, which links received applications to pseudonyms (custody/applicant_linker.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,8 +12,9 @@ namespace bangban {
 class Hub;
 using HubCommand = CommandContext<Hub>;
 
-// Adds `applicant` to `app`, writing to `cmd`'s streams; `cmd` must outlive the app. It writes
-// (the pii.access record), so while a daemon holds the data dir it is handed to it.
+// Adds `applicant` and `link` to `app`, writing to `cmd`'s streams; `cmd` must outlive the app.
+// Both write (pii.access, applicant.link records), so while a daemon holds the data dir they are
+// handed to it.
 void AddApplicantCommands(CLI::App& app, HubCommand& cmd);
 
 }  // namespace bangban

@@ -54,6 +54,13 @@ void CountySla(HubCommand& cmd, const Args& a) {
   const int64_t at = a.at.empty() ? NowMs() : *ParseRfc3339(a.at);
   Json report =
       RecomputeCountySlaReport(hub.store(), a.county, CityKeyOf(hub), ScratchDir(cmd.Path(a.data)), at, a.apps);
+  // The county's applicant figures, from its replicated applicant.link records, as its own
+  // `report sla` shows them.
+  std::string county = a.county;
+  for (const Enrollment& e : hub.store().Enrollments()) {
+    if (county.empty() && e.role == "county") county = e.county;  // the one county hub (checked above)
+  }
+  report["applicants"] = hub.ApplicantFigures(county);
   if (a.json) return PrintJson(cmd.out, report);
   const Json& t = report["totals"];
   const Json& r = report["recomputed"];

@@ -43,6 +43,8 @@ PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
+  // Only a county hub makes pseudonyms; the city never holds a pseudonym key.
+  if (config.role == "county") PseudonymKey::Generate().Save(dir.pseudonym_key_file());
   FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key()));
   config.Save(dir.config_file());
   return key.public_key();
@@ -69,6 +71,101 @@ Hub::Hub(const std::filesystem::path& path)
     NoteClockSkew(txn, record, received_ms);
   });
   store_->AddObserver(WitnessBookkeeping(key_.public_key(), *store_, *log_));
+  links_ = std::make_unique<ApplicantLinks>(*store_, key_.public_key(), config_.role, config_.county);
+  store_->AddObserver(links_->Observer());
+  if (config_.role == "county") {
+    LoadPseudonymKey();
+    linker_ = std::make_unique<ApplicantLinker>(*store_, *log_, key_, *pseudonym_key_, *links_, config_.county);
+  }
+}
+
+void Hub::LoadPseudonymKey() {
+  const std::filesystem::path file = dir_.pseudonym_key_file();
+  if (!std::filesystem::exists(file)) {
+    // A county data dir made before pseudonyms existed gets its key on its first start.
+    try {
+      PseudonymKey::Generate().Save(file);
+      spdlog::info("created the pseudonym key {}: back it up with the identity key (docs/operations.md)",
+                   file.string());
+    } catch (const Error&) {
+      if (!std::filesystem::exists(file)) throw;  // another process made it at the same instant: use that one
+    }
+  }
+  pseudonym_key_.emplace(PseudonymKey::Load(file));
+}
+
+LinkPass Hub::LinkApplicants(const std::atomic<bool>* stop) {
+  if (!linker_) {
+    throw Error(ErrorCode::kNotCustodian,
+                "this is the city hub, which holds no pseudonym key: applications are linked at their county hub, "
+                "whose applicant.link records reach the city; nothing was written");
+  }
+  return linker_->RunToEnd(stop);
+}
+
+void Hub::LinkBatchNow() {
+  try {
+    LinkPass pass = linker_->RunBatch(1000);
+    if (pass.linked > 0) {
+      spdlog::info("applicant links: {} application(s) linked (log leaf {})", pass.linked, pass.cursor);
+      upstream_.Wake();
+    }
+  } catch (const Error& e) {
+    spdlog::error("applicant links: not written: {}: {}", e.code(), e.what());
+  }
+}
+
+Json Hub::OtherApplications(const std::string& app_id, const std::string& outlet_id) const {
+  Json out = Json::array();
+  std::optional<CaseFile> file = cases_->Find(app_id, config_.county, outlet_id);
+  if (!file) return out;
+  for (const CaseEvent& e : file->events) {
+    if (e.action != CaseAction::kSubmit || e.fate != EventFate::kApplied) continue;
+    std::optional<RecordId> submit = store_->IdAt(e.author, e.seq);
+    if (!submit) continue;
+    for (const ApplicantLink& link : links_->OtherApplications(*submit)) {
+      out.push_back({{"app_id", link.app_id}, {"outlet_id", link.outlet_id}, {"submit", ToHex(link.submit)}});
+    }
+  }
+  return out;
+}
+
+Json Hub::ApplicantFigures(const std::string& county) const {
+  uint64_t linked = 0, distinct = 0;
+  for (const auto& [code, counts] : links_->CountsByCounty()) {
+    if (!county.empty() && code != county) continue;
+    linked += counts.links;
+    distinct += counts.distinct;  // pseudonyms are per county: one person in two counties counts twice
+  }
+  // The county hubs whose links are in scope: this one at a county, the enrolled ones at the city.
+  std::vector<PublicKey> hubs;
+  if (config_.role == "county") {
+    if (county.empty() || county == config_.county) hubs.push_back(key_.public_key());
+  } else {
+    for (const Enrollment& e : store_->Enrollments()) {
+      if (e.role == "county" && (county.empty() || e.county == county)) hubs.push_back(e.key);
+    }
+  }
+  std::vector<LikelyDuplicate> found;
+  for (const PublicKey& hub : hubs) {
+    for (LikelyDuplicate& d : links_->LikelyDuplicates(hub, config_.duplicate_window_days))
+      found.push_back(std::move(d));
+  }
+  Json duplicates = Json::array();
+  for (const LikelyDuplicate& d : found) {
+    Json apps = Json::array();
+    for (const LikelyDuplicate::Application& a : {d.first, d.second}) {
+      apps.push_back({{"app_id", a.app_id},
+                      {"outlet_id", a.outlet_id},
+                      {"submit", ToHex(a.submit)},
+                      {"submitted", FormatRfc3339(a.submitted_ms)}});
+    }
+    duplicates.push_back({{"entity_name", d.entity_name}, {"applications", apps}});
+  }
+  return {{"linked", linked},
+          {"distinct", distinct},
+          {"duplicate_window_days", config_.duplicate_window_days},
+          {"likely_duplicates", duplicates}};
 }
 
 void Hub::CheckClock() const { RequireRealClockUnlessSimulation(config_.simulation, dir_.config_file()); }
@@ -185,6 +282,7 @@ Record Hub::DisableOperator(const std::string& name, const std::string& reason, 
 ReindexStats Hub::Reindex(bool leave_out_damaged) {
   ReindexStats stats = cases_->Reindex(leave_out_damaged);  // refuses damage before it changes anything
   operators_->Rebuild();
+  links_->Rebuild();
   return stats;
 }
 
@@ -254,6 +352,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       }
     }
     if (config_.role != "county") return;
+    if (config_.link_in_daemon) LinkBatchNow();  // off the ingest path: a bounded batch per second
     // The first publication comes one period after the start, not at it: a hub restarted
     // often would otherwise publish at every start.
     if (++witness_tick % kWitnessEverySeconds == 0) PublishWitnessNow();
@@ -326,6 +425,17 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
         return problems.size() < 200;
       },
       [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
+  // Likely duplicate applications (the same applicant, the same entity name, two outlets):
+  // flagged for the county to look at, not failed.
+  if (flags != nullptr && config_.role == "county") {
+    for (const LikelyDuplicate& d : links_->LikelyDuplicates(key_.public_key(), config_.duplicate_window_days)) {
+      flags->push_back("applicants: likely duplicate: '" + d.entity_name + "' filed by the same applicant as app " +
+                       d.first.app_id + " at outlet " + d.first.outlet_id + " (" + FormatRfc3339(d.first.submitted_ms) +
+                       ") and as app " + d.second.app_id + " at outlet " + d.second.outlet_id + " (" +
+                       FormatRfc3339(d.second.submitted_ms) + "), within " +
+                       std::to_string(config_.duplicate_window_days) + " days");
+    }
+  }
   // Records stored but left out of the oversight figures, since they do not fit: flagged, not
   // failed (principle 6).
   if (flags != nullptr) {

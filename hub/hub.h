@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "custody/applicant_custody.h"
+#include "custody/applicant_linker.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
+#include "review/applicant_links.h"
 #include "review/case_book.h"
 #include "review/operator_roster.h"
 #include "storage/bundle.h"
@@ -105,7 +107,20 @@ class Hub {
   OperatorRoster& operators() { return *operators_; }
   // Applicant data: opening a box after a signed pii.access record (custody/applicant_custody.h).
   ApplicantCustody& custody() { return *custody_; }
-  // Rebuilds every projection (operators, applications) from the stored records.
+  // Which applications belong to the same applicant (review/applicant_links.h).
+  const ApplicantLinks& links() const { return *links_; }
+  // A county hub: links the received applications to pseudonyms (custody/applicant_linker.h)
+  // until every stored record was looked at, or `stop`. Error "not_custodian" at the city,
+  // which holds no pseudonym key.
+  LinkPass LinkApplicants(const std::atomic<bool>* stop = nullptr);
+  // The links that the applicant of (app_id, outlet_id) has at this county hub besides that
+  // application's own: [{"app_id", "outlet_id", "submit"}]; empty at the city or without a link.
+  Json OtherApplications(const std::string& app_id, const std::string& outlet_id) const;
+  // {"linked", "distinct", "duplicate_window_days", "likely_duplicates": [...]}: the applicant
+  // figures of `report sla` from the county hubs' links (a county hub: its own; the city: every
+  // county's, distinct applicants summed), or of one `county` only (`report county-sla`).
+  Json ApplicantFigures(const std::string& county = "") const;
+  // Rebuilds every projection (operators, applications, applicant links) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
   TransparencyLog& log() { return *log_; }
@@ -120,14 +135,19 @@ class Hub {
   std::unique_ptr<OperatorRoster> operators_;  // folds operator.* records (its observer)
   std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
   std::unique_ptr<ApplicantCustody> custody_;
-  std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
-  MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock
-  BackgroundSync upstream_;               // Run's replication to the city, while it runs
+  std::unique_ptr<ApplicantLinks> links_;      // folds applicant.link records (its observer)
+  std::optional<PseudonymKey> pseudonym_key_;  // a county hub's; never the city's
+  std::unique_ptr<ApplicantLinker> linker_;    // a county hub's
+  std::unique_ptr<TransparencyLog> log_;       // one leaf per stored record, a signed head per batch
+  MDB_dbi clock_skew_ = 0;                     // record id -> how far its ts ran ahead of our clock
+  BackgroundSync upstream_;                    // Run's replication to the city, while it runs
 
   // A county hub's daemon publishes its log, rules and a report snapshot this often
   // (hub/witness_publisher.h); `bangban-hub checkpoint` does it at once.
   static constexpr int kWitnessEverySeconds = 600;
   void PublishWitnessNow();  // logs what it published, or why it could not
+  void LinkBatchNow();       // the daemon's turn of linking: one bounded batch, logged
+  void LoadPseudonymKey();   // a county hub's; created (and logged) in a data dir made before it
   void NoteClockSkew(LmdbTxn& txn, const Record& record, int64_t received_ms);
   std::optional<Bytes> LatestTreeHead() const;  // binary form
   std::vector<PeerReport> PeerReports() const;

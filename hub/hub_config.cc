@@ -29,6 +29,19 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
     c.city_key = *key;
   }
   c.simulation = ReadClockSimulation(t, file);
+  if (const toml::node* days = t["applicants"]["duplicate_window_days"].node()) {
+    std::optional<int64_t> value = days->value_exact<int64_t>();
+    if (!value || *value < 1 || *value > 3650) {
+      throw Error(ErrorCode::kConfig,
+                  file + ": applicants.duplicate_window_days: must be a whole number of days, 1 to 3650");
+    }
+    c.duplicate_window_days = static_cast<int>(*value);
+  }
+  if (const toml::node* link = t["applicants"]["link_in_daemon"].node()) {
+    std::optional<bool> value = link->value_exact<bool>();
+    if (!value) throw Error(ErrorCode::kConfig, file + ": applicants.link_in_daemon: must be true or false");
+    c.link_in_daemon = *value;
+  }
   return c;
 }
 
@@ -36,6 +49,10 @@ void HubConfig::Save(const std::filesystem::path& path) const {
   toml::table t{{"role", role}, {"name", name}, {"county", county}};
   if (city_key) t.insert("city_key", ToHex(*city_key));
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
+  if (role == "county") {
+    t.insert("applicants",
+             toml::table{{"duplicate_window_days", duplicate_window_days}, {"link_in_daemon", link_in_daemon}});
+  }
   std::ofstream out(path);
   out << "# bangban hub configuration\n" << t << "\n";
   if (!out) throw Error(ErrorCode::kConfig, "cannot write " + path.string());

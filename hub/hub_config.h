@@ -17,6 +17,12 @@ struct HubConfig {
   // [clock] simulation = true: a test or simulation party, which may run on a fixed clock
   // (BANGBAN_NOW); every other hub refuses one (storage/data_dir.h).
   bool simulation = false;
+  // [applicants] duplicate_window_days: two applications of one applicant for the same entity
+  // name at two outlets at most this many days apart are a likely duplicate (docs/personal-data.md).
+  int duplicate_window_days = 30;
+  // [applicants] link_in_daemon: the running daemon links received applications by itself, a
+  // batch each second (custody/applicant_linker.h). Off: only `bangban-hub link` does.
+  bool link_in_daemon = true;
 
   // Error(ErrorCode::kConfig, "<file>: <field>: <problem>").
   static HubConfig Load(const std::filesystem::path& file);

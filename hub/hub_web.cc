@@ -138,4 +138,8 @@ bool HubWebView::IsActiveOperator(const std::string& name, const std::string& ro
   return hub_.operators().IsActive(name, role);
 }
 
+Json HubWebView::OtherApplications(const std::string& app_id, const std::string& outlet_id) const {
+  return hub_.OtherApplications(app_id, outlet_id);
+}
+
 }  // namespace bangban

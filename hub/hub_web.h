@@ -31,6 +31,7 @@ class HubWebView : public HubView {
   OperatorAnswer ChangeOperator(const OperatorChange& change) override;
   std::vector<OperatorListing> Operators() const override;
   bool IsActiveOperator(const std::string& name, const std::string& role) const override;
+  Json OtherApplications(const std::string& app_id, const std::string& outlet_id) const override;
 
  private:
   Hub& hub_;

@@ -61,7 +61,7 @@ void PrintOversightText(std::ostream& out, const Json& report) {
         << "), townships covered " << f["coverage"]["covered"] << "/" << f["coverage"]["townships"]
         << ", all six haves inspected " << f["six_haves"]["all_six"]["inspected"] << ", fee violations "
         << f["fee_violations"].size() << ", complaints " << f["complaints"]["filed"] << " (upheld "
-        << f["complaints"]["upheld"] << ")\n";
+        << f["complaints"]["upheld"] << "), distinct applicants " << f["distinct_applicants"] << "\n";
   };
   for (const Json& c : report["counties"]) line(c["county"].get<std::string>(), c);
   if (report.contains("total")) line("city", report["total"]);

@@ -148,12 +148,24 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
     Json result = HubSlaReport(hub, options);
+    // From the applicant.link records (not part of the signed SLA snapshot's figures).
+    result["applicants"] = hub.ApplicantFigures();
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
     if (result.contains("county_receipts") && result["county_receipts"]["fallback_records"].get<uint64_t>() > 0) {
       const Json& r = result["county_receipts"];
       cmd.out << "note: " << r["fallback_records"] << " record(s) of " << r["fallback_cases"].size()
               << " case(s) are measured from this hub's own receipt: their county leaf has not arrived yet\n";
+    }
+    const Json& applicants = result["applicants"];
+    cmd.out << "\napplicants: " << applicants["distinct"] << " distinct among " << applicants["linked"]
+            << " linked applications; " << applicants["likely_duplicates"].size() << " likely duplicate(s)\n";
+    for (const Json& d : applicants["likely_duplicates"]) {
+      cmd.out << "  likely duplicate: " << d["entity_name"].get<std::string>();
+      for (const Json& app : d["applications"]) {
+        cmd.out << "  " << app["app_id"].get<std::string>() << "@" << app["outlet_id"].get<std::string>();
+      }
+      cmd.out << "\n";
     }
     if (a.apps) {
       cmd.out << "\n";

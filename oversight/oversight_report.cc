@@ -322,6 +322,8 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
   Json counties = Json::array(), total = Json::object();
   for (const auto& [code, c] : census.counties) {
     Json f = CountyFigures(c, census.at_ms, options);
+    // Pseudonyms are per county, so the city's total is the sum: one person in two counties counts twice.
+    f["distinct_applicants"] = c.applicants.size();
     Accumulate(total, f);
     AddRates(f);
     if (options.sla.is_object()) {
@@ -352,6 +354,7 @@ Json BuildOversightReport(const Census& census, const std::string& role, const O
   if (role == "city") {
     if (census.counties.empty()) {
       total = CountyFigures(CountyCensus{}, census.at_ms, options);
+      total["distinct_applicants"] = 0;
     }
     total.erase("county");
     AddRates(total);

@@ -3,6 +3,9 @@
 // are the case book's (review/sla_report.h), passed in.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "oversight/oversight_config.h"
 #include "oversight/record_census.h"
 #include "review/case_book.h"

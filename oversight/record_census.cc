@@ -159,6 +159,10 @@ class CensusTaker {
       if (!townships_[a.county] || townships_[a.county]->seq() < r.seq()) townships_[a.county] = r;
     } else if (type == "complaint.verdict") {
       if (ByCountyHub(r, a)) verdicts_[a.county].push_back(r);
+    } else if (type == "applicant.link") {
+      // Read from the records, like every census figure, so that a snapshot at an instant and
+      // the city's recomputation of it count the same links.
+      if (ByCountyHub(r, a)) c.applicants.insert(ToHex(r.body()["pseudonym"].get_binary()));
     }
   }
 

@@ -82,6 +82,7 @@ struct CountyCensus {
   std::map<std::string, Complaint> complaints;  // by complaint record id
   std::vector<Cited> ratings;                   // feedback.rating
   std::vector<Cited> reviews;                   // review.*, the body with "action" (accept, ...)
+  std::set<std::string> applicants;             // distinct pseudonyms (hex) of the county hub's applicant.link
 };
 
 struct Census {

@@ -201,6 +201,11 @@ std::vector<RecordSchema> BuildSchemas() {
   s.push_back({"pii.access",
                {Str("app_id", true, 64), Str("outlet_id", true, 64), Str("reviewer", true, 64),
                 Str("purpose", true, 512), Key("submit")}});
+  // A county hub's keyed pseudonym of an application's applicant (custody/applicant_links.h):
+  // which application (and its app.submit record), and the pseudonym of the ID number. No
+  // personal data; the key that makes pseudonyms never leaves the county hub.
+  s.push_back(
+      {"applicant.link", {Str("app_id", true, 64), Str("outlet_id", true, 64), Key("submit"), Key("pseudonym")}});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   // A county hub's witness records (docs/audit.md): its transparency log, its working rules and

@@ -22,6 +22,8 @@ class DataDir {
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path key_file() const { return root_ / "identity.key"; }
+  // A county hub's pseudonym key (crypto/pseudonym.h); the city never has one.
+  std::filesystem::path pseudonym_key_file() const { return root_ / "pseudonym.key"; }
   std::filesystem::path config_file() const { return root_ / (kind_ + ".toml"); }
   std::filesystem::path store_dir() const { return root_ / "store"; }
 

@@ -127,7 +127,8 @@ const TrustRoot* FeedStore::FindRoot(const PublicKey& key) const {
 // ---- writing ----------------------------------------------------------------------------
 
 std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
-                                         const std::vector<std::pair<std::string, Json>>& entries) {
+                                         const std::vector<std::pair<std::string, Json>>& entries,
+                                         const std::function<void(LmdbTxn&)>& before_commit) {
   std::vector<Record> appended;
   env_.Write([&](LmdbTxn& txn) {
     appended.clear();
@@ -157,6 +158,7 @@ std::vector<Record> FeedStore::AppendOwn(const SigningKey& author,
       head = {record.seq(), record.id()};
       appended.push_back(std::move(record));
     }
+    if (before_commit) before_commit(txn);
   });
   return appended;
 }

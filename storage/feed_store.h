@@ -87,7 +87,10 @@ class FeedStore {
   // head id, ts = NowMs(). Validation errors throw before anything is written. While the meta
   // flag kBehindFlag is set (upstream holds more of this party's feed than this store: a
   // restored backup or a replaced machine), appending would fork the feed: Error(ErrorCode::kBehind).
-  std::vector<Record> AppendOwn(const SigningKey& author, const std::vector<std::pair<std::string, Json>>& entries);
+  // `before_commit` runs last inside the transaction (e.g. a cursor saved with PutMeta(txn, ...)
+  // is durable exactly when the records are), also when `entries` is empty.
+  std::vector<Record> AppendOwn(const SigningKey& author, const std::vector<std::pair<std::string, Json>>& entries,
+                                const std::function<void(LmdbTxn&)>& before_commit = {});
 
   // Ingests decoded records from others in one transaction, in order. Signatures are checked
   // here unless `signatures_checked` says the caller already did it (in parallel).

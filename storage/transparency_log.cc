@@ -284,6 +284,12 @@ std::optional<LogEntry> TransparencyLog::Find(const LmdbTxn& txn, const RecordId
   return ParseLeaf(*index, LeafAt(txn, *index));
 }
 
+std::optional<LogEntry> TransparencyLog::EntryAt(const LmdbTxn& txn, uint64_t index) const {
+  auto value = txn.Get(leaves_, BigEndianKey(index));
+  if (!value) return std::nullopt;
+  return ParseLeaf(index, Bytes(value->begin(), value->end()));
+}
+
 std::optional<TreeHead> TransparencyLog::LatestHead(const LmdbTxn& txn) const {
   auto value = LastValue(txn, heads_);
   if (!value) return std::nullopt;

@@ -127,6 +127,9 @@ class TransparencyLog {
 
   // Where `id` sits in the log, or nullopt if it is not logged.
   std::optional<LogEntry> Find(const LmdbTxn& txn, const RecordId& id) const;
+  // The leaf at `index` (< Size), or nullopt past the end: walking the log from a saved index
+  // visits every stored record once, in the order this hub stored them.
+  std::optional<LogEntry> EntryAt(const LmdbTxn& txn, uint64_t index) const;
 
   // Signs a head for the current size and root and stores it in log_heads, inside `txn` (or,
   // in the overload without one, in a write transaction of its own). There is one head per

@@ -101,6 +101,8 @@ Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms) {
       }
     }
   }
+  // The same applicant's other applications at this county, from the hub's applicant.link records.
+  detail["other_applications"] = hub.OtherApplications(file.app_id, file.outlet_id);
   Json timeline = Json::array();
   for (const CaseEvent& e : file.events) timeline.push_back(TimelineEntry(hub, facts, e));
   detail["timeline"] = std::move(timeline);

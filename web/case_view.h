@@ -15,8 +15,10 @@ namespace bangban {
 
 // {"app_id", "county", "outlet_id", "also_filed_by", "kind", "entity_type", "channel", "state",
 //  "colour", "received", "deadline", "elapsed_working_minutes", "reviewer", "assigned_reviewer",
-//  "uscc", "returns", "timeline": [{"action", "fate", "type", "record_id", "author", "author_name",
-//  "seq", "ts", "received", "reviewer", "signature_ok", "receipt": {...} | null, "verified"}]}
+//  "uscc", "returns", "other_applications": [{"app_id", "outlet_id", "submit"}] (the same applicant's
+//  other applications at this county, from applicant.link records), "timeline": [{"action", "fate", "type",
+//  "record_id", "author", "author_name", "seq", "ts", "received", "reviewer", "signature_ok", "receipt": {...} | null,
+//  "verified"}]}
 Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms);
 
 // One stored record as the record page shows it (a deduction's evidence): the record's JSON

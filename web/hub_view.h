@@ -135,6 +135,14 @@ class HubView {
   // Whether `name` is an active operator of this hub with `role` (reviewer, county_admin,
   // city_auditor). The county is the hub's own.
   virtual bool IsActiveOperator(const std::string& name, const std::string& role) const = 0;
+
+  // The other applications of the applicant of (app_id, outlet_id) at this county hub, from its
+  // applicant.link records: [{"app_id", "outlet_id", "submit"}]. None where nothing links them.
+  virtual Json OtherApplications(const std::string& app_id, const std::string& outlet_id) const {
+    (void)app_id;
+    (void)outlet_id;
+    return Json::array();
+  }
 };
 
 }  // namespace bangban

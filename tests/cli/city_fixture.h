@@ -288,6 +288,18 @@ class CityFixture : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
 
+  // Turns off a county hub daemon's own linking of applications to pseudonyms ([applicants]
+  // link_in_daemon = false), for a test that counts the hub's records exactly while its daemon
+  // runs: the applicant.link records would come in between. `bangban-hub link` still links.
+  void WithoutDaemonLinking(const std::string& hub_dir) {
+    const fs::path file = Path(hub_dir) / "hub.toml";
+    std::string toml = cli::ReadFile(file);
+    const std::string on = "link_in_daemon = true";
+    ASSERT_NE(toml.find(on), std::string::npos) << toml;
+    toml.replace(toml.find(on), on.size(), "link_in_daemon = false");
+    cli::WriteFile(file, toml);
+  }
+
   // Makes `name` an active operator of the hub in `hub_dir` (`user add`), a reviewer by default.
   void AddOperator(const std::string& hub_dir, const std::string& name, const std::string& role = "reviewer") {
     cli::Result r = Hub({"user", "add", "--data", hub_dir, "--name", name, "--role", role});

@@ -73,6 +73,7 @@ class FaultInjectionTest : public CityFixture {
   // County hub "Y" (no city) on a free port.
   void StartCounty(const cli::Env& env = kRealClock) {
     county_key_ = InitCounty("Y");
+    WithoutDaemonLinking("Y");  // these tests count the hub's records exactly
     county_port_ = FreePort();
     county_ = StartDaemon("hub-Y",
                           {cli::kHubBin, "run", "--data", Path("Y").string(), "--listen", Loopback(county_port_)}, env);
@@ -195,6 +196,7 @@ TEST_F(FaultInjectionTest, AFullDiskIsACleanErrorAndTheHubResumesWhenSpaceReturn
   ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=3m,mode=0700"), 0) << std::strerror(errno);
   mounted_ = small.string();
   county_key_ = InitCounty("small/Y");
+  WithoutDaemonLinking("small/Y");
   county_port_ = FreePort();
   county_ = StartDaemon("hub-Y",
                         {cli::kHubBin, "run", "--data", Path("small/Y").string(), "--listen", Loopback(county_port_)},

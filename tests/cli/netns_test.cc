@@ -268,6 +268,7 @@ class NetnsTest : public CityFixture {
 
     city_key_ = InitCity("C");
     county_key_ = InitCounty("Y", city_key_, "C");
+    WithoutDaemonLinking("Y");  // the test counts the hubs' records exactly
     key_a_ = InitNode("A", "YH-A01", county_key_, std::string("tcp://10.213.2.1:") + kPort);
     key_b_ = InitNode("B", "YH-B01", county_key_, std::string("tcp://10.213.3.1:") + kPort);
     EnrollOutlet("Y", key_a_, "YH-A01");

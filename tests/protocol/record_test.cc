@@ -150,6 +150,9 @@ Json ValidBody(std::string_view type) {
             {"purpose", "核验申请人身份"},
             {"submit", Bin(32, 9)}};
   }
+  if (type == "applicant.link") {
+    return {{"app_id", "A-0001"}, {"outlet_id", "O-140802-001"}, {"submit", Bin(32, 9)}, {"pseudonym", Bin(32, 10)}};
+  }
   return nullptr;
 }
 

@@ -26,7 +26,8 @@ function render() {
                 ['col.state', bb.t('state.' + detail.state)], ['col.colour', bb.t('colour.' + detail.colour)],
                 ['col.received', bb.time(detail.received)], ['col.deadline', bb.time(detail.deadline)],
                 ['col.elapsed', String(detail.elapsed_working_minutes)],
-                ['col.reviewer', detail.reviewer || detail.assigned_reviewer || '—']];
+                ['col.reviewer', detail.reviewer || detail.assigned_reviewer || '—'],
+                ['col.others', (detail.other_applications || []).map(o => o.app_id + ' @ ' + o.outlet_id).join(', ') || '—']];
   for (const [key, value] of rows) {
     fields.append(bb.el('tr', {}, bb.el('th', { text: bb.t(key) }), bb.el('td', { id: 'field-' + key.slice(4), text: value })));
   }

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "crypto/error.h"
-#include "crypto/sealed_box.h"
 
 namespace bangban {
 namespace {
@@ -33,8 +32,8 @@ void ReadClear(Bytes& plain, const std::string& app, OpenedApplicant& out) {
 }  // namespace
 
 ApplicantCustody::ApplicantCustody(FeedStore& store, const SigningKey& hub_key, const CaseBook& cases,
-                                   const OperatorRoster& operators)
-    : store_(store), hub_key_(hub_key), cases_(cases), operators_(operators) {}
+                                   const OperatorRoster& operators, const SealingKeys& keys)
+    : store_(store), hub_key_(hub_key), cases_(cases), operators_(operators), keys_(keys) {}
 
 std::string ApplicantCustody::ResolveOutlet(const OpenRequest& request) const {
   const std::string& county = cases_.hub().county;
@@ -100,7 +99,7 @@ OpenedApplicant ApplicantCustody::Open(const OpenRequest& request) {
                       "",
                       applicant["name_masked"].get<std::string>()};
 
-  Bytes plain = Unseal(hub_key_, applicant["id_sealed"].get_binary());
+  Bytes plain = keys_.Open(applicant.value("sealing_key", std::string()), applicant["id_sealed"].get_binary());
   ReadClear(plain, "app " + request.app_id + " of outlet " + outlet_id, out);
   return out;
 }

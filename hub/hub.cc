@@ -43,8 +43,16 @@ PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
-  FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key()));
+  { FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key())); }
   config.Save(dir.config_file());
+  if (config.role == "county" && !key_file) {
+    // The first period's sealing key, so that outlets initialised now can seal at once; written
+    // by the hub as every record is (its transparency log holds it). Not for an identity used
+    // before (--key): its feed may go on elsewhere, and a record here would fork it; its daemon
+    // publishes the key once the hub runs.
+    Hub hub(path);
+    hub.sealing_keys().Publish(SealingPeriodAt(NowMs()));
+  }
   return key.public_key();
 }
 
@@ -61,7 +69,8 @@ Hub::Hub(const std::filesystem::path& path)
                                      operators_.get()})) {
   store_->AddObserver(operators_->Observer());
   store_->AddObserver(cases_->Observer());
-  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_);
+  sealing_keys_ = std::make_unique<SealingKeys>(dir_.root(), *store_, key_);
+  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_, *sealing_keys_);
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
   store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {
@@ -235,7 +244,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
   // record arrives; every change is logged for the review desk.
   bool first_watch = true;
-  int tick = 0, witness_tick = 0;
+  int tick = 0, witness_tick = 0, sealing_tick = 0;
   int64_t reminded_day = -1;
   options.every_second = [&] {
     // Annual-report reminders are owed by the date: look once a day (and at start).
@@ -249,6 +258,14 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
       }
     }
     if (config_.role != "county") return;
+    // Sealing keys: at start (a restored backup's shredded keys go at once), then every minute.
+    if (sealing_tick++ % 60 == 0) {
+      try {
+        if (!RunSealingKeyPass().empty()) upstream_.Wake();
+      } catch (const Error& e) {
+        spdlog::error("sealing keys: {}: {}", e.code(), e.what());
+      }
+    }
     // The first publication comes one period after the start, not at it: a hub restarted
     // often would otherwise publish at every start.
     if (++witness_tick % kWitnessEverySeconds == 0) PublishWitnessNow();
@@ -276,6 +293,40 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
 }
 
 void Hub::WakeUpstream() { upstream_.Wake(); }
+
+std::vector<ShredDone> Hub::RunSealingKeyPass() {
+  if (config_.role != "county") return {};
+  const int64_t now = NowMs();
+  for (const SealingKeyInfo& k : sealing_keys_->PublishDue(now)) {
+    spdlog::info("sealing key {} published: {}", k.period, ToHex(k.public_key));
+  }
+  std::vector<ShredDone> shredded = sealing_keys_->ShredDue(now, config_.retention_months);
+  for (const ShredDone& s : shredded) {
+    if (s.redone) {
+      spdlog::warn(
+          "sealing key {} was shredded before, but its file was back (a backup restored from before the "
+          "shred?): shredded again; destroy that backup",
+          s.period);
+    } else {
+      spdlog::info("sealing key {} shredded ({} months after its period): its boxes can no longer be opened", s.period,
+                   config_.retention_months);
+    }
+  }
+  for (const Record& r : sealing_keys_->NotifyStaleOutlets(config_.county, now)) {
+    spdlog::warn("outlet {} sealed to key {}, which this hub cannot open: told to seal to {} (record {})",
+                 r.body()["outlet_id"].get<std::string>(), r.body()["used"].get<std::string>(),
+                 r.body()["latest"].get<std::string>(), ToHex(r.id()).substr(0, 16));
+  }
+  for (const SealingKeyInfo& k : sealing_keys_->List(now)) {
+    if (k.state == SealingKeyState::kMissing) {
+      spdlog::error(
+          "sealing key {}: its file {} is missing and it was never shredded: restore the sealing/ folder "
+          "from the backup (a key is never made again)",
+          k.period, sealing_keys_->FileOf(k.period).string());
+    }
+  }
+  return shredded;
+}
 
 void Hub::PublishWitnessNow() {
   try {
@@ -321,6 +372,13 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
         return problems.size() < 200;
       },
       [](const FeedStore::DamagedRecord&) {});  // FeedStore::Audit names each damaged record
+  // Boxes sealed to a key this hub cannot open: kept and counted, not failed (principle 6).
+  if (flags != nullptr && config_.role == "county") {
+    for (const UnreadableBox& box : sealing_keys_->UnreadableBoxes(config_.county, 1000)) {
+      flags->push_back("sealing: " + box.type + " record " + ToHex(box.record).substr(0, 16) + " of outlet " +
+                       box.outlet_id + " is unreadable: " + box.why);
+    }
+  }
   // Records stored but left out of the oversight figures, since they do not fit: flagged, not
   // failed (principle 6).
   if (flags != nullptr) {

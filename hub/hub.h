@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "custody/applicant_custody.h"
+#include "custody/sealing_keys.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
 #include "review/case_book.h"
@@ -36,6 +37,8 @@ struct EnrollRequest {
 
 class Hub {
  public:
+  // Creates the data dir. A county hub with a new identity (no `key_file`) also makes and
+  // publishes the current period's sealing key (custody/sealing_keys.h).
   static PublicKey Init(const std::filesystem::path& dir, const HubConfig& config,
                         const std::optional<std::filesystem::path>& key_file);
 
@@ -103,6 +106,12 @@ class Hub {
   OperatorRoster& operators() { return *operators_; }
   // Applicant data: opening a box after a signed pii.access record (custody/applicant_custody.h).
   ApplicantCustody& custody() { return *custody_; }
+  // A county hub's sealing keys by period (custody/sealing_keys.h).
+  SealingKeys& sealing_keys() { return *sealing_keys_; }
+  // The sealing-key pass a county hub's daemon runs at start and every minute: publishes the
+  // current and (a week ahead) the next period's key, shreds the keys past retention and any
+  // shredded key whose file came back (a restored backup). Logs each act; returns the shreds.
+  std::vector<ShredDone> RunSealingKeyPass();
   // Rebuilds every projection (operators, applications) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
@@ -117,6 +126,7 @@ class Hub {
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<OperatorRoster> operators_;  // folds operator.* records (its observer)
   std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
+  std::unique_ptr<SealingKeys> sealing_keys_;
   std::unique_ptr<ApplicantCustody> custody_;
   std::unique_ptr<TransparencyLog> log_;  // one leaf per stored record, a signed head per batch
   MDB_dbi clock_skew_ = 0;                // record id -> how far its ts ran ahead of our clock

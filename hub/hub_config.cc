@@ -29,6 +29,14 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
     c.city_key = *key;
   }
   c.simulation = ReadClockSimulation(t, file);
+  if (auto months = t["applicants"]["retention_months"]; months) {
+    auto value = months.value<int64_t>();
+    if (!months.is_integer() || !value || *value < 1 || *value > 1200) {
+      throw Error(ErrorCode::kConfig,
+                  file + ": applicants.retention_months: must be a whole number of months, 1..1200");
+    }
+    c.retention_months = static_cast<int>(*value);
+  }
   return c;
 }
 
@@ -36,6 +44,7 @@ void HubConfig::Save(const std::filesystem::path& path) const {
   toml::table t{{"role", role}, {"name", name}, {"county", county}};
   if (city_key) t.insert("city_key", ToHex(*city_key));
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
+  if (role == "county") t.insert("applicants", toml::table{{"retention_months", retention_months}});
   std::ofstream out(path);
   out << "# bangban hub configuration\n" << t << "\n";
   if (!out) throw Error(ErrorCode::kConfig, "cannot write " + path.string());

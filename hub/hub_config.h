@@ -17,6 +17,10 @@ struct HubConfig {
   // [clock] simulation = true: a test or simulation party, which may run on a fixed clock
   // (BANGBAN_NOW); every other hub refuses one (storage/data_dir.h).
   bool simulation = false;
+  // [applicants] retention_months: how many months after a sealing period ends its key is
+  // shredded (custody/sealing_keys.h). Default 12, why in docs/personal-data.md.
+  int retention_months = kDefaultRetentionMonths;
+  static constexpr int kDefaultRetentionMonths = 12;
 
   // Error(ErrorCode::kConfig, "<file>: <field>: <problem>").
   static HubConfig Load(const std::filesystem::path& file);

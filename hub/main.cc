@@ -24,6 +24,8 @@
 #include "hub/operator_commands.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
+#include "hub/sealing_key_commands.h"
+#include "protocol/clock.h"
 #include "protocol/identifiers.h"
 #include "web/http_server.h"
 #include "web/password_file.h"
@@ -98,7 +100,14 @@ void Init(HubCommand& cmd, Args& a) {
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
   PublicKey key = Hub::Init(cmd.Path(a.data), a.config, key_file);
   calendar_install.Install(cmd.Path(a.data));
-  cmd.out << ToHex(key) << "\n";
+  cmd.out << ToHex(key) << "\n";  // the one line scripts capture: the sealing key goes to stderr
+  if (a.config.role == "county") {
+    Hub hub(cmd.Path(a.data));
+    if (std::optional<SealingKeyInfo> k = hub.sealing_keys().Latest(NowMs())) {
+      cmd.err << "sealing key " << SealingKeyArgument(k->period, k->public_key)
+              << " (for bangban-node init --sealing-key; later ones reach nodes when they sync)\n";
+    }
+  }
 }
 
 void CheckEnroll(const Args& a) {
@@ -431,6 +440,7 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddOperatorCommands(*app, cmd);    // user add|disable|list
   AddUserPassword(*app, cmd, args);  // user passwd
   AddApplicantCommands(*app, cmd);   // applicant
+  AddSealingKeyCommands(*app, cmd);  // sealing-key, key list|shred-due
   return app;
 }
 

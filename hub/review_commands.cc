@@ -147,6 +147,10 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
     Json result = BuildSlaReport(hub.cases(), options);
+    // Applicant boxes this county hub cannot open (sealed to an unknown or shredded key).
+    if (hub.config().role == "county") {
+      result["unreadable_boxes"] = hub.sealing_keys().UnreadableBoxes(hub.config().county).size();
+    }
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
     if (a.apps) {

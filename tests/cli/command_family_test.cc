@@ -214,8 +214,8 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
 TEST_F(CommandFamilyTest, NoNodeCommandWritesBehindARunningDaemon) {
   const std::string county_key = InitCounty("Y");
   // A node with no upstream that relays for nearby outlets: its daemon writes nothing by itself.
-  cli::Result init =
-      Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key", county_key});
+  cli::Result init = Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key",
+                           county_key, "--sealing-key", sealing_keys_[county_key]});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
   const std::vector<std::string> ids = Submit("N", AppLines("APP", 1, 1));
   ASSERT_EQ(ids.size(), 1u);

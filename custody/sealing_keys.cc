@@ -170,21 +170,24 @@ std::filesystem::path SealingKeys::FileOf(const std::string& period) const { ret
 SealingKeys::Known SealingKeys::Scan() const {
   Known known;
   const PublicKey& own = hub_key_.public_key();
-  store_.ScanFeed(own, 1, store_.Head(own).seq, [&](const Record& r) {
-    const Json& body = r.body();
-    if (!body.is_object() || !body.contains("period") || !body["period"].is_string()) return true;
-    const std::string period = body["period"].get<std::string>();
-    if (r.type() == "key.sealing" && body.contains("public_key") && body["public_key"].is_binary() &&
-        body["public_key"].get_binary().size() == 32 && !known.keys.count(period)) {
-      SealingKeyInfo info;
-      info.period = period;
-      std::copy_n(body["public_key"].get_binary().begin(), 32, info.public_key.begin());
-      info.published_ms = r.envelope().ts;
-      known.keys[period] = info;
-    }
-    if (r.type() == "key.shred" && !known.shredded.count(period)) known.shredded[period] = r.envelope().ts;
-    return true;
-  });
+  store_.ScanFeed(
+      own, 1, store_.Head(own).seq,
+      [&](const Record& r) {
+        const Json& body = r.body();
+        if (!body.is_object() || !body.contains("period") || !body["period"].is_string()) return true;
+        const std::string period = body["period"].get<std::string>();
+        if (r.type() == "key.sealing" && body.contains("public_key") && body["public_key"].is_binary() &&
+            body["public_key"].get_binary().size() == 32 && !known.keys.count(period)) {
+          SealingKeyInfo info;
+          info.period = period;
+          std::copy_n(body["public_key"].get_binary().begin(), 32, info.public_key.begin());
+          info.published_ms = r.envelope().ts;
+          known.keys[period] = info;
+        }
+        if (r.type() == "key.shred" && !known.shredded.count(period)) known.shredded[period] = r.envelope().ts;
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
   for (auto& [period, info] : known.keys) {
     info.file_present = std::filesystem::exists(FileOf(period));
     if (auto s = known.shredded.find(period); s != known.shredded.end()) info.shredded_ms = s->second;
@@ -317,26 +320,30 @@ Bytes SealingKeys::Open(const std::string& period, ByteView box) const {
 std::vector<UnreadableBox> SealingKeys::UnreadableBoxes(const std::string& county, size_t limit) const {
   Known known = Scan();
   std::vector<UnreadableBox> out;
-  store_.ScanAll([&](const Record& r) {
-    if (r.type() != "app.submit" && r.type() != "complaint.file") return true;
-    const Json& body = r.body();
-    const Json* holder = r.type() == "app.submit" && body.contains("applicant") ? &body["applicant"] : &body;
-    if (!holder->is_object() || !holder->contains("sealing_key") || !(*holder)["sealing_key"].is_string()) return true;
-    std::optional<Enrollment> author = store_.FindEnrollment(r.author());
-    if (!author || author->role != "outlet" || author->county != county) return true;
-    const std::string period = (*holder)["sealing_key"].get<std::string>();
-    std::string why;
-    if (!known.keys.count(period) && !known.shredded.count(period)) {
-      why = "sealed to key " + period + ", which this hub never published";
-    } else if (auto s = known.shredded.find(period); s != known.shredded.end()) {
-      const std::optional<int64_t> received = store_.ReceivedAt(r.id());
-      if (received && *received >= s->second) {
-        why = "sealed to key " + period + ", shredded on " + FormatRfc3339(s->second) + " before the record arrived";
-      }
-    }
-    if (!why.empty()) out.push_back({r.id(), r.type(), author->outlet_id, period, why + "; no one can open it"});
-    return out.size() < limit;
-  });
+  store_.ScanAll(
+      [&](const Record& r) {
+        if (r.type() != "app.submit" && r.type() != "complaint.file") return true;
+        const Json& body = r.body();
+        const Json* holder = r.type() == "app.submit" && body.contains("applicant") ? &body["applicant"] : &body;
+        if (!holder->is_object() || !holder->contains("sealing_key") || !(*holder)["sealing_key"].is_string())
+          return true;
+        std::optional<Enrollment> author = store_.FindEnrollment(r.author());
+        if (!author || author->role != "outlet" || author->county != county) return true;
+        const std::string period = (*holder)["sealing_key"].get<std::string>();
+        std::string why;
+        if (!known.keys.count(period) && !known.shredded.count(period)) {
+          why = "sealed to key " + period + ", which this hub never published";
+        } else if (auto s = known.shredded.find(period); s != known.shredded.end()) {
+          const std::optional<int64_t> received = store_.ReceivedAt(r.id());
+          if (received && *received >= s->second) {
+            why =
+                "sealed to key " + period + ", shredded on " + FormatRfc3339(s->second) + " before the record arrived";
+          }
+        }
+        if (!why.empty()) out.push_back({r.id(), r.type(), author->outlet_id, period, why + "; no one can open it"});
+        return out.size() < limit;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
   return out;
 }
 

@@ -39,20 +39,24 @@ HubConfig LoadConfig(const DataDir& dir) {
 }  // namespace
 
 PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
-                    const std::optional<std::filesystem::path>& key_file) {
+                    const std::optional<std::filesystem::path>& key_file, std::optional<SealingKeyInfo>* sealing) {
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
-  { FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key())); }
-  config.Save(dir.config_file());
+  FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key()));
   if (config.role == "county" && !key_file) {
-    // The first period's sealing key, so that outlets initialised now can seal at once; written
-    // by the hub as every record is (its transparency log holds it). Not for an identity used
-    // before (--key): its feed may go on elsewhere, and a record here would fork it; its daemon
-    // publishes the key once the hub runs.
-    Hub hub(path);
-    hub.sealing_keys().Publish(SealingPeriodAt(NowMs()));
+    // The first period's sealing key, so that outlets initialised now can seal at once. In the
+    // transparency log as every stored record; no other projection folds it. Not for an
+    // identity used before (--key): its feed may go on elsewhere, and a record here would fork
+    // it; its daemon publishes the key once the hub runs.
+    RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
+    TransparencyLog log(store.env());
+    store.AddObserver(
+        [&log](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
+    SealingKeyInfo made = SealingKeys(dir.root(), store, key).Publish(SealingPeriodAt(NowMs()));
+    if (sealing != nullptr) *sealing = made;
   }
+  config.Save(dir.config_file());
   return key.public_key();
 }
 

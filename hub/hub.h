@@ -38,9 +38,10 @@ struct EnrollRequest {
 class Hub {
  public:
   // Creates the data dir. A county hub with a new identity (no `key_file`) also makes and
-  // publishes the current period's sealing key (custody/sealing_keys.h).
+  // publishes the current period's sealing key (custody/sealing_keys.h), returned in `sealing`.
   static PublicKey Init(const std::filesystem::path& dir, const HubConfig& config,
-                        const std::optional<std::filesystem::path>& key_file);
+                        const std::optional<std::filesystem::path>& key_file,
+                        std::optional<SealingKeyInfo>* sealing = nullptr);
 
   // Error(ErrorCode::kFixedClockRefused) if the clock is fixed (BANGBAN_NOW) and hub.toml does not say
   // this is a simulation party; checked before anything reads the clock.

@@ -98,15 +98,13 @@ void Init(HubCommand& cmd, Args& a) {
   CalendarInstall calendar_install(calendars);  // checked before anything is created
   std::optional<std::filesystem::path> key_file;
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
-  PublicKey key = Hub::Init(cmd.Path(a.data), a.config, key_file);
+  std::optional<SealingKeyInfo> sealing;
+  PublicKey key = Hub::Init(cmd.Path(a.data), a.config, key_file, &sealing);
   calendar_install.Install(cmd.Path(a.data));
   cmd.out << ToHex(key) << "\n";  // the one line scripts capture: the sealing key goes to stderr
-  if (a.config.role == "county") {
-    Hub hub(cmd.Path(a.data));
-    if (std::optional<SealingKeyInfo> k = hub.sealing_keys().Latest(NowMs())) {
-      cmd.err << "sealing key " << SealingKeyArgument(k->period, k->public_key)
-              << " (for bangban-node init --sealing-key; later ones reach nodes when they sync)\n";
-    }
+  if (sealing) {
+    cmd.err << "sealing key " << SealingKeyArgument(sealing->period, sealing->public_key)
+            << " (for bangban-node init --sealing-key; later ones reach nodes when they sync)\n";
   }
 }
 

@@ -147,9 +147,13 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
     Json result = BuildSlaReport(hub.cases(), options);
-    // Applicant boxes this county hub cannot open (sealed to an unknown or shredded key).
+    // Applicant boxes this county hub cannot open (sealed to an unknown or shredded key): shown
+    // when there are any, so that the figures the city recomputes (report county-sla), which
+    // cannot tell, stay equal to the county's otherwise.
     if (hub.config().role == "county") {
-      result["unreadable_boxes"] = hub.sealing_keys().UnreadableBoxes(hub.config().county).size();
+      if (size_t n = hub.sealing_keys().UnreadableBoxes(hub.config().county).size(); n > 0) {
+        result["unreadable_boxes"] = n;
+      }
     }
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));

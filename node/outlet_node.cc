@@ -202,17 +202,21 @@ std::optional<SealingTarget> OutletNode::SealingKey() const {
   std::vector<SealingTarget> known;
   if (config_.sealing_key) known.push_back(*config_.sealing_key);
   // Only the county hub's own feed: a key.sealing by anyone else names no key of the hub.
-  store_->ScanFeed(config_.county_key, 1, store_->Head(config_.county_key).seq, [&](const Record& r) {
-    if (r.type() != "key.sealing") return true;
-    const Json& body = r.body();
-    if (!body.is_object() || !body.contains("period") || !body["period"].is_string() || !body.contains("public_key") ||
-        !body["public_key"].is_binary()) {
-      return true;
-    }
-    auto target = ParseSealingTarget(body["period"].get<std::string>() + ":" + ToHex(body["public_key"].get_binary()));
-    if (target) known.push_back(*target);
-    return true;
-  });
+  store_->ScanFeed(
+      config_.county_key, 1, store_->Head(config_.county_key).seq,
+      [&](const Record& r) {
+        if (r.type() != "key.sealing") return true;
+        const Json& body = r.body();
+        if (!body.is_object() || !body.contains("period") || !body["period"].is_string() ||
+            !body.contains("public_key") || !body["public_key"].is_binary()) {
+          return true;
+        }
+        auto target =
+            ParseSealingTarget(body["period"].get<std::string>() + ":" + ToHex(body["public_key"].get_binary()));
+        if (target) known.push_back(*target);
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
   if (known.empty()) return std::nullopt;
   std::sort(known.begin(), known.end(),
             [](const SealingTarget& a, const SealingTarget& b) { return a.period < b.period; });
@@ -231,13 +235,16 @@ std::vector<std::string> OutletNode::SealingNotices() const {
   const std::string& own_outlet =
       enrollment && !enrollment->outlet_id.empty() ? enrollment->outlet_id : config_.outlet_id;
   std::vector<std::string> notices;
-  store_->ScanFeed(config_.county_key, 1, store_->Head(config_.county_key).seq, [&](const Record& r) {
-    if (r.type() != "key.sealing_stale" || r.body().value("outlet_id", "") != own_outlet) return true;
-    notices.push_back("the county hub cannot open record " + ToHex(r.body()["record"].get_binary()).substr(0, 16) +
-                      " (sealed to key " + r.body().value("used", "?") + "): seal to key " +
-                      r.body().value("latest", "?") + " (sync; check the node's clock and software)");
-    return notices.size() < 100;
-  });
+  store_->ScanFeed(
+      config_.county_key, 1, store_->Head(config_.county_key).seq,
+      [&](const Record& r) {
+        if (r.type() != "key.sealing_stale" || r.body().value("outlet_id", "") != own_outlet) return true;
+        notices.push_back("the county hub cannot open record " + ToHex(r.body()["record"].get_binary()).substr(0, 16) +
+                          " (sealed to key " + r.body().value("used", "?") + "): seal to key " +
+                          r.body().value("latest", "?") + " (sync; check the node's clock and software)");
+        return notices.size() < 100;
+      },
+      [](const FeedStore::DamagedRecord&) {});
   return notices;
 }
 

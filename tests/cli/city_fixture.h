@@ -47,6 +47,8 @@ inline constexpr const char* kCountyName = "盐湖区";
 
 // Everything on the real clock: "BANGBAN_NOW" alone removes the variable (cli::BuildEnv).
 inline const cli::Env kRealClock = {"BANGBAN_NOW"};
+// Records a county hub writes at init: its sealing key of the month (key.sealing).
+inline constexpr long kCountyInitRecords = 1;
 
 // A loopback port nobody listens on right now (bind to port 0, read it back, close). Another
 // process could take it before the daemon binds; the kernel hands out ephemeral ports in

@@ -81,7 +81,8 @@ struct Step {
 };
 
 std::string Name(const std::vector<std::string>& args) {
-  const bool group = args[0] == "report" || args[0] == "complaint" || args[0] == "annual" || args[0] == "user";
+  const bool group =
+      args[0] == "report" || args[0] == "complaint" || args[0] == "annual" || args[0] == "user" || args[0] == "key";
   return args.size() > 1 && group ? args[0] + " " + args[1] : args[0];
 }
 
@@ -207,7 +208,10 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"user", "add", "--data", "Y", "--name", "r02", "--role", "reviewer"}, Beside::kHandedOff},
        {{"user", "disable", "--data", "Y", "--name", "r02", "--reason", "left"}, Beside::kHandedOff},
        {{"user", "list", "--data", "Y"}, Beside::kRunsHere},
-       {{"applicant", "--data", "Y", "APP-000001", "--reviewer", "r01", "--purpose", "核验"}, Beside::kHandedOff}});
+       {{"applicant", "--data", "Y", "APP-000001", "--reviewer", "r01", "--purpose", "核验"}, Beside::kHandedOff},
+       {{"sealing-key", "--data", "Y"}, Beside::kRunsHere},
+       {{"key", "list", "--data", "Y"}, Beside::kRunsHere},
+       {{"key", "shred-due", "--data", "Y"}, Beside::kHandedOff}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 

@@ -181,7 +181,7 @@ TEST_F(SealingKeyTest, NodesSealToThePeriodKeyLearnTheNextOneAndAShreddedPeriodC
   }
   cli::Result report_before = HubAt(kFebruary, {"report", "sla", "--data", "Y", "--at", kReportAt, "--json"});
   ASSERT_EQ(report_before.exit_code, 0) << report_before.Describe();
-  EXPECT_EQ(json::parse(report_before.out, nullptr, false)["unreadable_boxes"], 0) << report_before.out;
+  EXPECT_FALSE(json::parse(report_before.out, nullptr, false).contains("unreadable_boxes")) << "none unreadable";
 
   // Twelve months after January ended: the pass shreds January's key, not February's.
   cli::Result shred = HubAt(kAfterRetention, {"key", "shred-due", "--data", "Y"});

@@ -109,7 +109,7 @@ Json ApplicationBody(size_t number, const PublicKey& county_key) {
                 {"fee_cents", 0},
                 {"helper", "李*"},
                 {"materials", {"id_card", "lease"}}};
-  return IntakeFromJson(input, county_key, CivilDate{2026, 1, 5}).body;
+  return IntakeFromJson(input, SealingTarget{"2026-01", ToCurvePublicKey(county_key)}, CivilDate{2026, 1, 5}).body;
 }
 
 // Record `seq` of node `number`'s feed: its type and body.

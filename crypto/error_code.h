@@ -98,7 +98,10 @@ namespace bangban {
   /* operators and applicant data (county hubs) */                                                                    \
   X(kNotOperator, "not_operator", "the name is not an active operator of this hub with the role the action needs")    \
   X(kOperatorExists, "operator_exists", "the name is already an active operator of this hub")                         \
-  X(kNotCustodian, "not_custodian", "applicant data is opened only at the county hub it was sealed to")
+  X(kNotCustodian, "not_custodian", "applicant data is opened only at the county hub it was sealed to")               \
+  X(kKeyShredded, "key_shredded", "the box was sealed to a sealing key that was shredded: no one can open it")        \
+  X(kSealingKeyMissing, "sealing_key_missing", "the box names a sealing key this hub never made or no longer has")    \
+  X(kNoSealingKey, "no_sealing_key", "the node knows no sealing key of its county hub: sync, or init with one")
 
 class ErrorCode {
  public:

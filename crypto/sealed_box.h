@@ -15,4 +15,10 @@ Bytes Seal(const PublicKey& recipient, ByteView plaintext);
 // Error "unseal_failed" if the box was not sealed to this key or was altered.
 Bytes Unseal(const SigningKey& recipient, ByteView box);
 
+// The same to an X25519 key of its own (a county hub's sealing key of one period,
+// custody/sealing_keys.h), which is no identity: it can be destroyed without touching one.
+Bytes SealToCurveKey(const CurvePublicKey& recipient, ByteView plaintext);
+// Error "unseal_failed" as Unseal.
+Bytes UnsealWithCurveKey(const CurveSecretKey& secret, const CurvePublicKey& recipient, ByteView box);
+
 }  // namespace bangban

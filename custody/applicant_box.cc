@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include "crypto/error.h"
-#include "crypto/sealed_box.h"
 
 namespace bangban {
 namespace {
@@ -33,19 +32,22 @@ ClearApplicant::ClearApplicant(ClearApplicant&& other) noexcept
   Wipe(other.name);
 }
 
-std::optional<ClearApplicant> OpenApplicantBox(const SigningKey& hub_key, const Record& submit, std::string* why) {
+ClearApplicant OpenApplicantBox(const SealingKeys& keys, const Record& submit) {
   const Json& body = submit.body();
   if (submit.type() != "app.submit" || !body.contains("applicant") || !body["applicant"].is_object() ||
       !body["applicant"].contains("id_sealed") || !body["applicant"]["id_sealed"].is_binary()) {
-    *why = "record " + ToHex(submit.id()).substr(0, 16) + " is not an app.submit with an applicant box";
-    return std::nullopt;
+    throw Error(ErrorCode::kUnsealFailed,
+                "record " + ToHex(submit.id()).substr(0, 16) + " is not an app.submit with an applicant box");
   }
+  const Json& applicant = body["applicant"];
+  const std::string period = applicant.contains("sealing_key") && applicant["sealing_key"].is_string()
+                                 ? applicant["sealing_key"].get<std::string>()
+                                 : "";
   Bytes plain;
   try {
-    plain = Unseal(hub_key, body["applicant"]["id_sealed"].get_binary());
+    plain = keys.Open(period, applicant["id_sealed"].get_binary());
   } catch (const Error& e) {
-    *why = WhichApplication(submit) + " cannot be opened with this hub's key: " + e.what();
-    return std::nullopt;
+    throw Error::Reworded(e, WhichApplication(submit) + " cannot be opened: " + e.what());
   }
   Json clear = Json::parse(plain.begin(), plain.end(), nullptr, /*allow_exceptions=*/false);
   sodium_memzero(plain.data(), plain.size());
@@ -62,10 +64,18 @@ std::optional<ClearApplicant> OpenApplicantBox(const SigningKey& hub_key, const 
     }
   }
   if (out.id_number.empty() || out.name.empty()) {
-    *why = WhichApplication(submit) + " does not hold an ID number and a name";
-    return std::nullopt;
+    throw Error(ErrorCode::kUnsealFailed, WhichApplication(submit) + " does not hold an ID number and a name");
   }
   return out;
+}
+
+std::optional<ClearApplicant> TryOpenApplicantBox(const SealingKeys& keys, const Record& submit, std::string* why) {
+  try {
+    return OpenApplicantBox(keys, submit);
+  } catch (const Error& e) {
+    *why = e.what();
+    return std::nullopt;
+  }
 }
 
 }  // namespace bangban

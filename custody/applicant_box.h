@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "crypto/identity.h"
+#include "custody/sealing_keys.h"
 #include "protocol/record.h"
 
 namespace bangban {
@@ -25,11 +25,16 @@ struct ClearApplicant {
   std::string id_number, name;
 };
 
-// Opens `submit`'s applicant box with the county hub's key. nullopt, with `why` set to a
-// sentence naming the application, when it cannot be opened: the record is not an app.submit,
-// the box was sealed to another key or altered, or it does not hold an ID number and a name.
-// It never throws for a box it cannot open, so that a pass over many applications counts such a
-// box and goes on.
-std::optional<ClearApplicant> OpenApplicantBox(const SigningKey& hub_key, const Record& submit, std::string* why);
+// Opens `submit`'s applicant box with the sealing key it names (custody/sealing_keys.h; a box
+// that names none was sealed to the hub's identity key before sealing keys existed). Errors, each
+// naming the application: "unseal_failed" (not an app.submit with an applicant box, sealed to
+// another key, altered, or not holding an ID number and a name), "key_shredded" (its period's
+// key was shredded: no one can open it), "sealing_key_missing" (a key this hub never published,
+// or whose file is gone).
+ClearApplicant OpenApplicantBox(const SealingKeys& keys, const Record& submit);
+
+// The same for a pass over many applications: nullopt, with `why` set to the error's sentence,
+// instead of an error, so that the pass counts such a box and goes on.
+std::optional<ClearApplicant> TryOpenApplicantBox(const SealingKeys& keys, const Record& submit, std::string* why);
 
 }  // namespace bangban

@@ -21,8 +21,8 @@ std::string JoinOutlets(const std::vector<std::string>& outlets) {
 }  // namespace
 
 ApplicantCustody::ApplicantCustody(FeedStore& store, const SigningKey& hub_key, const CaseBook& cases,
-                                   const OperatorRoster& operators)
-    : store_(store), hub_key_(hub_key), cases_(cases), operators_(operators) {}
+                                   const OperatorRoster& operators, const SealingKeys& keys)
+    : store_(store), hub_key_(hub_key), cases_(cases), operators_(operators), keys_(keys) {}
 
 std::string ApplicantCustody::ResolveOutlet(const OpenRequest& request) const {
   const std::string& county = cases_.hub().county;
@@ -88,11 +88,9 @@ OpenedApplicant ApplicantCustody::Open(const OpenRequest& request) {
                       "",
                       applicant["name_masked"].get<std::string>()};
 
-  std::string why;
-  std::optional<ClearApplicant> clear = OpenApplicantBox(hub_key_, submit, &why);
-  if (!clear) throw Error(ErrorCode::kUnsealFailed, why + " (app " + request.app_id + " of outlet " + outlet_id + ")");
-  out.id_number = clear->id_number;
-  out.name = clear->name;
+  ClearApplicant clear = OpenApplicantBox(keys_, submit);
+  out.id_number = clear.id_number;
+  out.name = clear.name;
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto/identity.h"
+#include "custody/sealing_keys.h"
 #include "review/case_book.h"
 #include "review/operator_roster.h"
 #include "storage/feed_store.h"
@@ -33,14 +34,17 @@ struct OpenedApplicant {
 
 class ApplicantCustody {
  public:
-  // `hub_key` is the county hub's identity: it signs the access records and opens the boxes.
-  ApplicantCustody(FeedStore& store, const SigningKey& hub_key, const CaseBook& cases, const OperatorRoster& operators);
+  // `hub_key` is the county hub's identity: it signs the access records. `keys` opens the boxes
+  // (with the sealing key the box names; a box of an older record names none: the identity key).
+  ApplicantCustody(FeedStore& store, const SigningKey& hub_key, const CaseBook& cases, const OperatorRoster& operators,
+                   const SealingKeys& keys);
 
   // Appends the pii.access record, then opens the application's box. Errors, each before
   // anything is written: "not_custodian" (this is the city hub, or a hub of no county), "usage"
   // (no purpose, or one longer than 512 bytes), "not_operator" (request.reviewer is not an
   // active reviewer of this hub), "unknown_app" / "ambiguous_app" (as for a review). After the
-  // record is written: "unseal_failed" (the box was not sealed to this hub, or was altered) —
+  // record is written: "unseal_failed" (the box was not sealed to this hub, or was altered),
+  // "key_shredded" (its sealing key was shredded: no one can open it), "sealing_key_missing" —
   // the attempt stays in the access log.
   OpenedApplicant Open(const OpenRequest& request);
 
@@ -53,6 +57,7 @@ class ApplicantCustody {
   const SigningKey& hub_key_;
   const CaseBook& cases_;
   const OperatorRoster& operators_;
+  const SealingKeys& keys_;
 };
 
 }  // namespace bangban

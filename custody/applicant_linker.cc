@@ -11,10 +11,12 @@
 namespace bangban {
 
 ApplicantLinker::ApplicantLinker(FeedStore& store, const TransparencyLog& log, const SigningKey& hub_key,
-                                 const PseudonymKey& pseudonym_key, const ApplicantLinks& links, std::string county)
+                                 const SealingKeys& sealing_keys, const PseudonymKey& pseudonym_key,
+                                 const ApplicantLinks& links, std::string county)
     : store_(store),
       log_(log),
       hub_key_(hub_key),
+      sealing_keys_(sealing_keys),
       pseudonym_key_(pseudonym_key),
       links_(links),
       county_(std::move(county)) {}
@@ -61,7 +63,7 @@ LinkPass ApplicantLinker::RunBatch(size_t max_leaves) {
     if (!submit || !NeedsLink(*submit, &outlet_id)) continue;
     const std::string& app_id = submit->body()["app_id"].get_ref<const std::string&>();
     std::string why;
-    std::optional<ClearApplicant> clear = OpenApplicantBox(hub_key_, *submit, &why);
+    std::optional<ClearApplicant> clear = TryOpenApplicantBox(sealing_keys_, *submit, &why);
     if (!clear) {
       ++pass.unopenable;
       spdlog::warn("applicant links: no link for app {} of outlet {}: {}", app_id, outlet_id, why);

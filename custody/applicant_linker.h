@@ -20,6 +20,7 @@
 
 #include "crypto/identity.h"
 #include "crypto/pseudonym.h"
+#include "custody/sealing_keys.h"
 #include "review/applicant_links.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
@@ -40,8 +41,10 @@ struct LinkPass {
 class ApplicantLinker {
  public:
   // All are the county hub's own; they must outlive the linker.
+  // `sealing_keys` opens the boxes (custody/applicant_box.h).
   ApplicantLinker(FeedStore& store, const TransparencyLog& log, const SigningKey& hub_key,
-                  const PseudonymKey& pseudonym_key, const ApplicantLinks& links, std::string county);
+                  const SealingKeys& sealing_keys, const PseudonymKey& pseudonym_key, const ApplicantLinks& links,
+                  std::string county);
 
   // Looks at up to `max_leaves` log leaves from the cursor and links the app.submit records of
   // this county's outlets among them: one transaction. Errors from the store (e.g. "behind":
@@ -58,6 +61,7 @@ class ApplicantLinker {
   FeedStore& store_;
   const TransparencyLog& log_;
   const SigningKey& hub_key_;
+  const SealingKeys& sealing_keys_;
   const PseudonymKey& pseudonym_key_;
   const ApplicantLinks& links_;
   std::string county_;

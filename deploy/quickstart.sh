@@ -39,8 +39,12 @@ city_key=$("$hub" init --data "$work/city" --role city --name 运城市行政审
 county_key=$("$hub" init --data "$work/county" --role county --name 盐湖区行政审批服务管理局 --county 140802 \
   --city-key "$city_key" --calendar "$top/deploy/calendars/cn-2025.toml" --calendar "$top/deploy/calendars/cn-2026.toml")
 "$hub" enroll --data "$work/city" --key "$county_key" --role county --name 盐湖区行政审批服务管理局 --county 140802 >/dev/null
+# The county's sealing key of this month: outlets seal applicant data to it (never to the county
+# key), and learn the next months' keys when they sync.
+sealing_key=$("$hub" sealing-key --data "$work/county")
 echo "city key   $city_key"
 echo "county key $county_key"
+echo "sealing key $sealing_key"
 "$hub" run --data "$work/city" --listen "$city_ep" 2>"$work/city.log" & pids+=($!)
 "$hub" run --data "$work/county" --listen "$county_ep" --upstream "$city_ep" --upstream-key "$city_key" \
   2>"$work/county.log" & pids+=($!)
@@ -49,7 +53,7 @@ say "Three outlets, enrolled by the county"
 init_outlet() {  # dir outlet-id name [upstream-endpoint upstream-key]
   local key
   key=$("$node" init --data "$work/$1" --outlet "$2" --county 140802 --county-key "$county_key" \
-    --hub "${4:-$county_ep}" ${5:+--hub-key "$5"} 2>/dev/null)
+    --sealing-key "$sealing_key" --hub "${4:-$county_ep}" ${5:+--hub-key "$5"} 2>/dev/null)
   "$hub" enroll --data "$work/county" --key "$key" --role outlet --name "$3" --outlet-id "$2" >/dev/null
   echo "$key"
 }
@@ -82,7 +86,8 @@ wait_for 9 records "$work/city"
 echo "county holds $(records "$work/county") records; the city holds $(records "$work/city")"
 
 say "A village station offline for days: its records travel by USB stick"
-"$node" init --data "$work/far" --outlet YH-VIL-12 --county 140802 --county-key "$county_key" >/dev/null 2>&1
+"$node" init --data "$work/far" --outlet YH-VIL-12 --county 140802 --county-key "$county_key" \
+  --sealing-key "$sealing_key" >/dev/null 2>&1
 far_key=$("$node" status --data "$work/far" --json | sed -n 's/^  "key": "\(.*\)",/\1/p')
 "$hub" enroll --data "$work/county" --key "$far_key" --role outlet --name 西王村便民服务站 --outlet-id YH-VIL-12 >/dev/null
 sed 's/YH-VIL-07/YH-VIL-12/g; s/东郭村果蔬店/西王村农资店/; s/李建国/王秀英/' "$work/village.jsonl" > "$work/far.jsonl"

@@ -39,13 +39,25 @@ HubConfig LoadConfig(const DataDir& dir) {
 }  // namespace
 
 PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
-                    const std::optional<std::filesystem::path>& key_file) {
+                    const std::optional<std::filesystem::path>& key_file, std::optional<SealingKeyInfo>* sealing) {
   DataDir dir = DataDir::Create(path, "hub");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
   // Only a county hub makes pseudonyms; the city never holds a pseudonym key.
   if (config.role == "county") PseudonymKey::Generate().Save(dir.pseudonym_key_file());
   FeedStore store(dir.store_dir(), StoreOptions(config, key.public_key()));
+  if (config.role == "county" && !key_file) {
+    // The first period's sealing key, so that outlets initialised now can seal at once. In the
+    // transparency log as every stored record; no other projection folds it. Not for an
+    // identity used before (--key): its feed may go on elsewhere, and a record here would fork
+    // it; its daemon publishes the key once the hub runs.
+    RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
+    TransparencyLog log(store.env());
+    store.AddObserver(
+        [&log](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
+    SealingKeyInfo made = SealingKeys(dir.root(), store, key).Publish(SealingPeriodAt(NowMs()));
+    if (sealing != nullptr) *sealing = made;
+  }
   config.Save(dir.config_file());
   return key.public_key();
 }
@@ -63,7 +75,8 @@ Hub::Hub(const std::filesystem::path& path)
                                      operators_.get()})) {
   store_->AddObserver(operators_->Observer());
   store_->AddObserver(cases_->Observer());
-  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_);
+  sealing_keys_ = std::make_unique<SealingKeys>(dir_.root(), *store_, key_);
+  custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_, *sealing_keys_);
   log_ = std::make_unique<TransparencyLog>(store_->env());
   clock_skew_ = store_->env().OpenDb("clock_skew");
   store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {
@@ -75,7 +88,8 @@ Hub::Hub(const std::filesystem::path& path)
   store_->AddObserver(links_->Observer());
   if (config_.role == "county") {
     LoadPseudonymKey();
-    linker_ = std::make_unique<ApplicantLinker>(*store_, *log_, key_, *pseudonym_key_, *links_, config_.county);
+    linker_ = std::make_unique<ApplicantLinker>(*store_, *log_, key_, *sealing_keys_, *pseudonym_key_, *links_,
+                                                config_.county);
   }
 }
 
@@ -338,7 +352,7 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
   // record arrives; every change is logged for the review desk.
   bool first_watch = true;
-  int tick = 0, witness_tick = 0;
+  int tick = 0, witness_tick = 0, sealing_tick = 0;
   int64_t reminded_day = -1;
   options.every_second = [&] {
     // Annual-report reminders are owed by the date: look once a day (and at start).
@@ -353,6 +367,14 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
     }
     if (config_.role != "county") return;
     if (config_.link_in_daemon) LinkBatchNow();  // off the ingest path: a bounded batch per second
+    // Sealing keys: at start (a restored backup's shredded keys go at once), then every minute.
+    if (sealing_tick++ % 60 == 0) {
+      try {
+        if (!RunSealingKeyPass().empty()) upstream_.Wake();
+      } catch (const Error& e) {
+        spdlog::error("sealing keys: {}: {}", e.code(), e.what());
+      }
+    }
     // The first publication comes one period after the start, not at it: a hub restarted
     // often would otherwise publish at every start.
     if (++witness_tick % kWitnessEverySeconds == 0) PublishWitnessNow();
@@ -380,6 +402,40 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
 }
 
 void Hub::WakeUpstream() { upstream_.Wake(); }
+
+std::vector<ShredDone> Hub::RunSealingKeyPass() {
+  if (config_.role != "county") return {};
+  const int64_t now = NowMs();
+  for (const SealingKeyInfo& k : sealing_keys_->PublishDue(now)) {
+    spdlog::info("sealing key {} published: {}", k.period, ToHex(k.public_key));
+  }
+  std::vector<ShredDone> shredded = sealing_keys_->ShredDue(now, config_.retention_months);
+  for (const ShredDone& s : shredded) {
+    if (s.redone) {
+      spdlog::warn(
+          "sealing key {} was shredded before, but its file was back (a backup restored from before the "
+          "shred?): shredded again; destroy that backup",
+          s.period);
+    } else {
+      spdlog::info("sealing key {} shredded ({} months after its period): its boxes can no longer be opened", s.period,
+                   config_.retention_months);
+    }
+  }
+  for (const Record& r : sealing_keys_->NotifyStaleOutlets(config_.county, now)) {
+    spdlog::warn("outlet {} sealed to key {}, which this hub cannot open: told to seal to {} (record {})",
+                 r.body()["outlet_id"].get<std::string>(), r.body()["used"].get<std::string>(),
+                 r.body()["latest"].get<std::string>(), ToHex(r.id()).substr(0, 16));
+  }
+  for (const SealingKeyInfo& k : sealing_keys_->List(now)) {
+    if (k.state == SealingKeyState::kMissing) {
+      spdlog::error(
+          "sealing key {}: its file {} is missing and it was never shredded: restore the sealing/ folder "
+          "from the backup (a key is never made again)",
+          k.period, sealing_keys_->FileOf(k.period).string());
+    }
+  }
+  return shredded;
+}
 
 void Hub::PublishWitnessNow() {
   try {
@@ -434,71 +490,76 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
                        ") and as app " + d.second.app_id + " at outlet " + d.second.outlet_id + " (" +
                        FormatRfc3339(d.second.submitted_ms) + "), within " +
                        std::to_string(config_.duplicate_window_days) + " days");
+      // Boxes sealed to a key this hub cannot open: kept and counted, not failed (principle 6).
+      if (flags != nullptr && config_.role == "county") {
+        for (const UnreadableBox& box : sealing_keys_->UnreadableBoxes(config_.county, 1000)) {
+          flags->push_back("sealing: " + box.type + " record " + ToHex(box.record).substr(0, 16) + " of outlet " +
+                           box.outlet_id + " is unreadable: " + box.why);
+        }
+      }
+      // Records stored but left out of the oversight figures, since they do not fit: flagged, not
+      // failed (principle 6).
+      if (flags != nullptr) {
+        const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
+        for (const Flag& f : census.flags) {
+          flags->push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county +
+                           ": " + f.problem);
+        }
+      }
+      return problems;
     }
-  }
-  // Records stored but left out of the oversight figures, since they do not fit: flagged, not
-  // failed (principle 6).
-  if (flags != nullptr) {
-    const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
-    for (const Flag& f : census.flags) {
-      flags->push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county + ": " +
-                       f.problem);
-    }
-  }
-  return problems;
-}
 
-HubStatus Hub::Status() const {
-  HubStatus status;
-  status.role = config_.role;
-  status.name = config_.name;
-  status.county = config_.county;
-  status.key = key_.public_key();
-  status.simulation = config_.simulation;
-  status.records = store_->RecordCount();
-  status.feeds = store_->Heads().size();
-  status.enrolled = store_->Enrollments().size();
-  status.buffered = store_->BufferedCount();
-  for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
-  store_->env().Read([&](LmdbTxn& txn) {
-    MDB_stat stat;
-    mdb_stat(txn.raw(), clock_skew_, &stat);
-    status.clock_skewed_records = stat.ms_entries;
-    status.tree_head = log_->LatestHead(txn);
-  });
-  status.peers = PeerReports();
-  // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
-  for (const auto& [author, head] : store_->Heads()) {
-    auto e = store_->FindEnrollment(author);
-    status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
-                            e ? e->role : (author == key_.public_key() ? config_.role : "")});
-  }
-  return status;
-}
-
-std::vector<PeerReport> Hub::PeerReports() const {
-  // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
-  // replication that silently stalls.
-  std::vector<PeerReport> peers;
-  for (const auto& [key, s] : LoadPeerStats(*store_)) {
-    PeerReport peer;
-    peer.key = key;
-    for (const auto& [author, seq] : s.claimed_heads) {
-      uint64_t ours = store_->Head(author).seq;
-      if (seq > ours) peer.backlog += seq - ours;
+    HubStatus Hub::Status() const {
+      HubStatus status;
+      status.role = config_.role;
+      status.name = config_.name;
+      status.county = config_.county;
+      status.key = key_.public_key();
+      status.simulation = config_.simulation;
+      status.records = store_->RecordCount();
+      status.feeds = store_->Heads().size();
+      status.enrolled = store_->Enrollments().size();
+      status.buffered = store_->BufferedCount();
+      for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
+      store_->env().Read([&](LmdbTxn& txn) {
+        MDB_stat stat;
+        mdb_stat(txn.raw(), clock_skew_, &stat);
+        status.clock_skewed_records = stat.ms_entries;
+        status.tree_head = log_->LatestHead(txn);
+      });
+      status.peers = PeerReports();
+      // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
+      for (const auto& [author, head] : store_->Heads()) {
+        auto e = store_->FindEnrollment(author);
+        status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
+                                e ? e->role : (author == key_.public_key() ? config_.role : "")});
+      }
+      return status;
     }
-    if (auto enrollment = store_->FindEnrollment(key)) {
-      peer.name = enrollment->name;
-      peer.outlet_id = enrollment->outlet_id;
-    }
-    peer.last_contact_ms = s.last_contact_ms;
-    peer.pushes = s.pushes;
-    peer.records_received = s.records_accepted;
-    peer.duplicates = s.records_duplicate;
-    peer.rejections = s.rejections;
-    peers.push_back(std::move(peer));
-  }
-  return peers;
-}
 
-}  // namespace bangban
+    std::vector<PeerReport> Hub::PeerReports() const {
+      // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
+      // replication that silently stalls.
+      std::vector<PeerReport> peers;
+      for (const auto& [key, s] : LoadPeerStats(*store_)) {
+        PeerReport peer;
+        peer.key = key;
+        for (const auto& [author, seq] : s.claimed_heads) {
+          uint64_t ours = store_->Head(author).seq;
+          if (seq > ours) peer.backlog += seq - ours;
+        }
+        if (auto enrollment = store_->FindEnrollment(key)) {
+          peer.name = enrollment->name;
+          peer.outlet_id = enrollment->outlet_id;
+        }
+        peer.last_contact_ms = s.last_contact_ms;
+        peer.pushes = s.pushes;
+        peer.records_received = s.records_accepted;
+        peer.duplicates = s.records_duplicate;
+        peer.rejections = s.rejections;
+        peers.push_back(std::move(peer));
+      }
+      return peers;
+    }
+
+  }  // namespace bangban

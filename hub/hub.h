@@ -13,6 +13,7 @@
 
 #include "custody/applicant_custody.h"
 #include "custody/applicant_linker.h"
+#include "custody/sealing_keys.h"
 #include "hub/hub_config.h"
 #include "hub/hub_status.h"
 #include "review/applicant_links.h"
@@ -38,8 +39,11 @@ struct EnrollRequest {
 
 class Hub {
  public:
+  // Creates the data dir. A county hub with a new identity (no `key_file`) also makes and
+  // publishes the current period's sealing key (custody/sealing_keys.h), returned in `sealing`.
   static PublicKey Init(const std::filesystem::path& dir, const HubConfig& config,
-                        const std::optional<std::filesystem::path>& key_file);
+                        const std::optional<std::filesystem::path>& key_file,
+                        std::optional<SealingKeyInfo>* sealing = nullptr);
 
   // Error(ErrorCode::kFixedClockRefused) if the clock is fixed (BANGBAN_NOW) and hub.toml does not say
   // this is a simulation party; checked before anything reads the clock.
@@ -121,6 +125,13 @@ class Hub {
   // county's, distinct applicants summed), or of one `county` only (`report county-sla`).
   Json ApplicantFigures(const std::string& county = "") const;
   // Rebuilds every projection (operators, applications, applicant links) from the stored records.
+  // A county hub's sealing keys by period (custody/sealing_keys.h).
+  SealingKeys& sealing_keys() { return *sealing_keys_; }
+  // The sealing-key pass a county hub's daemon runs at start and every minute: publishes the
+  // current and (a week ahead) the next period's key, shreds the keys past retention and any
+  // shredded key whose file came back (a restored backup). Logs each act; returns the shreds.
+  std::vector<ShredDone> RunSealingKeyPass();
+  // Rebuilds every projection (operators, applications) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
   TransparencyLog& log() { return *log_; }
@@ -134,6 +145,7 @@ class Hub {
   std::unique_ptr<FeedStore> store_;
   std::unique_ptr<OperatorRoster> operators_;  // folds operator.* records (its observer)
   std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
+  std::unique_ptr<SealingKeys> sealing_keys_;
   std::unique_ptr<ApplicantCustody> custody_;
   std::unique_ptr<ApplicantLinks> links_;      // folds applicant.link records (its observer)
   std::optional<PseudonymKey> pseudonym_key_;  // a county hub's; never the city's

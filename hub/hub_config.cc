@@ -42,6 +42,14 @@ HubConfig HubConfig::Load(const std::filesystem::path& path) {
     if (!value) throw Error(ErrorCode::kConfig, file + ": applicants.link_in_daemon: must be true or false");
     c.link_in_daemon = *value;
   }
+  if (const toml::node* months = t["applicants"]["retention_months"].node()) {
+    std::optional<int64_t> value = months->value_exact<int64_t>();
+    if (!value || *value < 1 || *value > 1200) {
+      throw Error(ErrorCode::kConfig,
+                  file + ": applicants.retention_months: must be a whole number of months, 1..1200");
+    }
+    c.retention_months = static_cast<int>(*value);
+  }
   return c;
 }
 
@@ -50,8 +58,9 @@ void HubConfig::Save(const std::filesystem::path& path) const {
   if (city_key) t.insert("city_key", ToHex(*city_key));
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   if (role == "county") {
-    t.insert("applicants",
-             toml::table{{"duplicate_window_days", duplicate_window_days}, {"link_in_daemon", link_in_daemon}});
+    t.insert("applicants", toml::table{{"duplicate_window_days", duplicate_window_days},
+                                       {"link_in_daemon", link_in_daemon},
+                                       {"retention_months", retention_months}});
   }
   std::ofstream out(path);
   out << "# bangban hub configuration\n" << t << "\n";

@@ -23,6 +23,10 @@ struct HubConfig {
   // [applicants] link_in_daemon: the running daemon links received applications by itself, a
   // batch each second (custody/applicant_linker.h). Off: only `bangban-hub link` does.
   bool link_in_daemon = true;
+  // [applicants] retention_months: how many months after a sealing period ends its key is
+  // shredded (custody/sealing_keys.h). Default 12, why in docs/personal-data.md.
+  int retention_months = kDefaultRetentionMonths;
+  static constexpr int kDefaultRetentionMonths = 12;
 
   // Error(ErrorCode::kConfig, "<file>: <field>: <problem>").
   static HubConfig Load(const std::filesystem::path& file);

@@ -25,6 +25,8 @@
 #include "hub/operator_commands.h"
 #include "hub/oversight_commands.h"
 #include "hub/review_commands.h"
+#include "hub/sealing_key_commands.h"
+#include "protocol/clock.h"
 #include "protocol/identifiers.h"
 #include "web/http_server.h"
 #include "web/password_file.h"
@@ -97,9 +99,14 @@ void Init(HubCommand& cmd, Args& a) {
   CalendarInstall calendar_install(calendars);  // checked before anything is created
   std::optional<std::filesystem::path> key_file;
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
-  PublicKey key = Hub::Init(cmd.Path(a.data), a.config, key_file);
+  std::optional<SealingKeyInfo> sealing;
+  PublicKey key = Hub::Init(cmd.Path(a.data), a.config, key_file, &sealing);
   calendar_install.Install(cmd.Path(a.data));
-  cmd.out << ToHex(key) << "\n";
+  cmd.out << ToHex(key) << "\n";  // the one line scripts capture: the sealing key goes to stderr
+  if (sealing) {
+    cmd.err << "sealing key " << SealingKeyArgument(sealing->period, sealing->public_key)
+            << " (for bangban-node init --sealing-key; later ones reach nodes when they sync)\n";
+  }
 }
 
 void CheckEnroll(const Args& a) {
@@ -433,6 +440,7 @@ std::unique_ptr<CLI::App> BuildApp(HubCommand& cmd) {
   AddOperatorCommands(*app, cmd);    // user add|disable|list
   AddUserPassword(*app, cmd, args);  // user passwd
   AddApplicantCommands(*app, cmd);   // applicant
+  AddSealingKeyCommands(*app, cmd);  // sealing-key, key list|shred-due
   return app;
 }
 

@@ -150,6 +150,14 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     Json result = HubSlaReport(hub, options);
     // From the applicant.link records (not part of the signed SLA snapshot's figures).
     result["applicants"] = hub.ApplicantFigures();
+    // Applicant boxes this county hub cannot open (sealed to an unknown or shredded key): shown
+    // when there are any, so that the figures the city recomputes (report county-sla), which
+    // cannot tell, stay equal to the county's otherwise.
+    if (hub.config().role == "county") {
+      if (size_t n = hub.sealing_keys().UnreadableBoxes(hub.config().county).size(); n > 0) {
+        result["unreadable_boxes"] = n;
+      }
+    }
     if (a.json) return PrintJson(cmd.out, result);
     cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
     if (result.contains("county_receipts") && result["county_receipts"]["fallback_records"].get<uint64_t>() > 0) {

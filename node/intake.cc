@@ -8,8 +8,19 @@ namespace bangban {
 
 namespace {
 
-// Replaces applicant {id_number, name} with {id_sealed, name_masked}.
-void SealApplicant(Json& body, const PublicKey& county_key, CivilDate today) {
+const SealingTarget& RequireSealingKey(const std::optional<SealingTarget>& sealing_key, std::string_view type) {
+  if (!sealing_key) {
+    throw Error(ErrorCode::kNoSealingKey,
+                std::string(type) +
+                    ": this node knows no sealing key of its county hub, so it cannot seal personal data; run "
+                    "`bangban-node sync` (the hub publishes its keys), or init with --sealing-key PERIOD:HEX "
+                    "(`bangban-hub sealing-key` prints it); nothing was stored");
+  }
+  return *sealing_key;
+}
+
+// Replaces applicant {id_number, name} with {id_sealed, name_masked, sealing_key}.
+void SealApplicant(Json& body, const std::optional<SealingTarget>& sealing_key, CivilDate today) {
   auto applicant = body.find("applicant");
   if (applicant == body.end() || !applicant->is_object()) {
     FailBody("app.submit", "applicant", "is required: {\"id_number\": ..., \"name\": ...}");
@@ -30,25 +41,29 @@ void SealApplicant(Json& body, const PublicKey& county_key, CivilDate today) {
   if (!problem.empty()) {
     throw Error(ErrorCode::kInvalidIdNumber, "app.submit: body.applicant.id_number: " + problem);
   }
+  const SealingTarget& key = RequireSealingKey(sealing_key, "app.submit");
   Json clear = {{"id_number", *id}, {"name", *name}};
   std::string plaintext = clear.dump();
-  Bytes sealed = Seal(county_key, AsBytes(plaintext));
+  Bytes sealed = SealToCurveKey(key.public_key, AsBytes(plaintext));
   std::fill(plaintext.begin(), plaintext.end(), '\0');
   *applicant = Json{{"id_sealed", Json::binary(std::move(sealed))},
-                    {"name_masked", MaskName(name->get_ref<const std::string&>())}};
+                    {"name_masked", MaskName(name->get_ref<const std::string&>())},
+                    {"sealing_key", key.period}};
 }
 
-void SealComplaintText(Json& body, const PublicKey& county_key) {
+void SealComplaintText(Json& body, const std::optional<SealingTarget>& sealing_key) {
   auto text = body.find("text");
-  if (body.contains("text_sealed")) {
-    FailBody("complaint.file", "text_sealed", "is made by the node; give the clear `text`");
+  for (const char* made : {"text_sealed", "sealing_key"}) {
+    if (body.contains(made)) FailBody("complaint.file", made, "is made by the node; give the clear `text`");
   }
   if (text == body.end() || !text->is_string() || text->get_ref<const std::string&>().empty()) {
     FailBody("complaint.file", "text", "is required: what the complainant said");
   }
-  Bytes sealed = Seal(county_key, AsBytes(text->get_ref<const std::string&>()));
+  const SealingTarget& key = RequireSealingKey(sealing_key, "complaint.file");
+  Bytes sealed = SealToCurveKey(key.public_key, AsBytes(text->get_ref<const std::string&>()));
   body.erase(text);
   body["text_sealed"] = Json::binary(std::move(sealed));
+  body["sealing_key"] = key.period;
 }
 
 }  // namespace
@@ -59,7 +74,23 @@ bool IsOutletRecordType(std::string_view type) {
          type != "outlet.inspect";
 }
 
-IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, CivilDate today) {
+std::optional<SealingTarget> ParseSealingTarget(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon != 7) return std::nullopt;
+  SealingTarget target;
+  target.period = std::string(text.substr(0, colon));
+  const std::string_view month = text.substr(5, 2);
+  if (target.period[4] != '-' || target.period.find_first_not_of("0123456789-") != std::string::npos ||
+      target.period.find('-') != 4 || month < "01" || month > "12") {
+    return std::nullopt;
+  }
+  auto key = FromHexFixed<32>(std::string(text.substr(colon + 1)));
+  if (!key) return std::nullopt;
+  target.public_key = *key;
+  return target;
+}
+
+IntakeEntry IntakeFromJson(const Json& input, const std::optional<SealingTarget>& sealing_key, CivilDate today) {
   if (!input.is_object()) throw Error(ErrorCode::kInvalidBody, "each line must be a JSON object");
   auto type_field = input.find("type");
   if (type_field == input.end() || !type_field->is_string()) {
@@ -81,8 +112,8 @@ IntakeEntry IntakeFromJson(const Json& input, const PublicKey& county_key, Civil
   }
   Json body = input;
   body.erase("type");
-  if (entry.type == "app.submit") SealApplicant(body, county_key, today);
-  if (entry.type == "complaint.file") SealComplaintText(body, county_key);
+  if (entry.type == "app.submit") SealApplicant(body, sealing_key, today);
+  if (entry.type == "complaint.file") SealComplaintText(body, sealing_key);
   entry.body = BodyFromText(entry.type, body);
   if (entry.type == "app.submit" && entry.body["fee_cents"].get<int64_t>() > 0) {
     entry.warning = "fee_cents is " + std::to_string(entry.body["fee_cents"].get<int64_t>()) +

@@ -28,7 +28,7 @@ constexpr size_t kSubmitBatch = 1000;
 // Option values for every subcommand; the callbacks share ownership, since CLI11 binds options
 // to variables that must outlive the parse.
 struct Args {
-  std::string data, file, out, county_key, upstream_key, key_file, listen, record_id;
+  std::string data, file, out, county_key, upstream_key, key_file, listen, record_id, sealing_key;
   bool json = false, once = false, replacing = false;
   NodeConfig config;
   std::ifstream input;  // submit's FILE, opened where the command was given
@@ -58,6 +58,7 @@ CLI::Validator CountyCodeValidator() {
 void Init(Command& cmd, Args& a) {
   a.config.county_key = *FromHexFixed<32>(a.county_key);  // checked by the CLI (HexKey)
   a.config.hub_key = a.upstream_key.empty() ? a.config.county_key : *FromHexFixed<32>(a.upstream_key);
+  if (!a.sealing_key.empty()) a.config.sealing_key = ParseSealingTarget(a.sealing_key);  // checked by the CLI
   std::optional<std::filesystem::path> key_file;
   if (!a.key_file.empty()) key_file = cmd.Path(a.key_file);
   PublicKey key = OutletNode::Init(cmd.Path(a.data), a.config, key_file, a.replacing);
@@ -126,6 +127,9 @@ void PrintStatus(Command& cmd, const Args& a) {
           << s.feed_seq << "\nrecords held " << s.records_held << " in " << s.feeds_held << " feeds, buffered "
           << s.buffered << ", quarantined authors " << s.quarantined << "\n";
   if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
+  cmd.out << "sealing key " << (s.sealing_key.empty() ? "none known: sync, or init with --sealing-key" : s.sealing_key)
+          << "\n";
+  for (const std::string& notice : s.sealing_notices) cmd.out << "notice: " << notice << "\n";
   for (const ApplicationStatus& app : s.applications) {
     cmd.out << "  " << app.app_id << "  " << app.kind << "  " << app.state << "\n";
   }
@@ -199,6 +203,14 @@ void AddInit(CLI::App& app, Command& cmd, const ArgsPtr& args) {
       ->check(OutletIdValidator());
   init->add_option("--county", a.config.county, "County code, e.g. 140802")->required()->check(CountyCodeValidator());
   init->add_option("--county-key", a.county_key, "The county hub's public key (hex)")->required()->check(HexKey());
+  init->add_option("--sealing-key", a.sealing_key,
+                   "The county hub's sealing key, PERIOD:HEX as `bangban-hub sealing-key` prints it; without it the "
+                   "node refuses personal data until it has synced with the hub")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return ParseSealingTarget(text) ? "" : "must be PERIOD:HEX such as 2026-12:<64 hex characters>";
+          },
+          "PERIOD:HEX"));
   init->add_option("--upstream,--hub", a.config.hub_endpoint,
                    "Upstream endpoint: the county hub or a relay node, e.g. tcp://10.0.0.5:7100 (--hub: the old "
                    "spelling)");
@@ -256,7 +268,13 @@ void AddSync(CLI::App& app, Command& cmd, const ArgsPtr& args) {
   sync->add_option("--data", args->data, "Node data dir")->required();
   sync->add_flag("--once", args->once, "Accepted for old scripts: sync always does one exchange");
   sync->add_flag("--json", args->json, "Print one JSON document");
-  sync.Does([&cmd, args] { return PrintSync(cmd, *args, cmd.Open(args->data).SyncOnce()); });
+  sync.Does([&cmd, args] {
+    OutletNode& node = cmd.Open(args->data);
+    const int code = PrintSync(cmd, *args, node.SyncOnce());
+    // What the county hub tells this outlet about its sealing key, every time until fixed.
+    for (const std::string& notice : node.SealingNotices()) cmd.err << "notice: " << notice << "\n";
+    return code;
+  });
 }
 
 void AddRecover(CLI::App& app, Command& cmd, const ArgsPtr& args) {

@@ -45,6 +45,11 @@ NodeConfig NodeConfig::Load(const std::filesystem::path& path) {
     c.hub_key = *hub;
   }
   c.simulation = ReadClockSimulation(t, file);
+  if (auto text = t["sealing_key"].value<std::string>(); text && !text->empty()) {
+    c.sealing_key = ParseSealingTarget(*text);
+    if (!c.sealing_key)
+      throw Error(ErrorCode::kConfig, file + ": sealing_key: must be PERIOD:HEX such as 2026-12:<64 hex>");
+  }
   return c;
 }
 
@@ -54,6 +59,7 @@ void NodeConfig::Save(const std::filesystem::path& path) const {
                 {"county_key", ToHex(county_key)},
                 {"hub_endpoint", hub_endpoint},
                 {"hub_key", ToHex(hub_key)}};
+  if (sealing_key) t.insert("sealing_key", sealing_key->period + ":" + ToHex(sealing_key->public_key));
   if (simulation) t.insert("clock", toml::table{{"simulation", true}});
   std::ofstream out(path);
   out << "# bangban outlet node configuration\n" << t << "\n";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "crypto/identity.h"
+#include "node/intake.h"
 
 namespace bangban {
 
@@ -17,6 +18,9 @@ struct NodeConfig {
   // [clock] simulation = true: a test or simulation party, which may run on a fixed clock
   // (BANGBAN_NOW); every other node refuses one (storage/data_dir.h).
   bool simulation = false;
+  // sealing_key = "PERIOD:HEX": the county hub's sealing key given at init (--sealing-key); later
+  // ones the node learns from the hub's key.sealing records when it syncs.
+  std::optional<SealingTarget> sealing_key;
 
   // Error(ErrorCode::kConfig, "<file>: <field>: <problem>") for a missing or malformed field.
   static NodeConfig Load(const std::filesystem::path& file);

@@ -24,6 +24,8 @@ Json NodeStatus::ToJson() const {
   status["quarantined"] = quarantined;
   status["applications"] = Json::array();
   for (const ApplicationStatus& app : applications) status["applications"].push_back(app.ToJson());
+  status["sealing_key"] = sealing_key.empty() ? Json(nullptr) : Json(sealing_key);
+  status["sealing_notices"] = sealing_notices;
   return status;
 }
 

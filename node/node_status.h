@@ -38,9 +38,12 @@ struct NodeStatus {
   uint64_t buffered = 0;
   uint64_t quarantined = 0;                     // authors
   std::vector<ApplicationStatus> applications;  // by app_id
+  std::string sealing_key;                      // the period new personal data is sealed to; empty: none known
+  std::vector<std::string> sealing_notices;     // the county hub's key.sealing_stale notices for this outlet
 
   // {"outlet_id", "county", "key", "simulation", "feed": {"seq", "head" (hex or null)}, "records_held",
-  //  "feeds_held", "buffered", "quarantined", "applications": [...]}
+  //  "feeds_held", "buffered", "quarantined", "applications": [...], "sealing_key" (period or
+  //  null), "sealing_notices": [...]}
   Json ToJson() const;
 };
 

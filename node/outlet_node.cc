@@ -67,7 +67,7 @@ void WriteOwnFeedMark(const DataDir& dir, const FeedHead& head) {
 
 PublicKey OutletNode::Init(const std::filesystem::path& path, const NodeConfig& config,
                            const std::optional<std::filesystem::path>& key_file, bool replacing) {
-  ToCurvePublicKey(config.county_key);  // refuses a key that cannot seal
+  ToCurvePublicKey(config.county_key);  // refuses a key that is not an Ed25519 point
   DataDir dir = DataDir::Create(path, "node");
   SigningKey key = key_file ? SigningKey::Load(*key_file) : SigningKey::Generate();
   key.Save(dir.key_file());
@@ -113,11 +113,12 @@ std::vector<LineProblem> OutletNode::ReadSubmissions(std::istream& in, std::vect
   }
   // Sealing an ID number costs a key exchange (~0.1 ms): use every core, keep the line order.
   CivilDate today = TodayInChina();
+  const std::optional<SealingTarget> sealing_key = SealingKey();
   auto intake = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       Line& line = lines[i];
       try {
-        line.entry = IntakeFromJson(ParseJsonText(line.text, ""), config_.county_key, today);
+        line.entry = IntakeFromJson(ParseJsonText(line.text, ""), sealing_key, today);
         RequireOwnOutlet(*line.entry);
         if (!line.entry->warning.empty()) {
           line.entry->warning = "line " + std::to_string(line.number) + ": " + line.entry->warning;
@@ -197,6 +198,56 @@ std::vector<Record> OutletNode::Append(std::span<const IntakeEntry> entries) {
   return stored;
 }
 
+std::optional<SealingTarget> OutletNode::SealingKey() const {
+  std::vector<SealingTarget> known;
+  if (config_.sealing_key) known.push_back(*config_.sealing_key);
+  // Only the county hub's own feed: a key.sealing by anyone else names no key of the hub.
+  store_->ScanFeed(
+      config_.county_key, 1, store_->Head(config_.county_key).seq,
+      [&](const Record& r) {
+        if (r.type() != "key.sealing") return true;
+        const Json& body = r.body();
+        if (!body.is_object() || !body.contains("period") || !body["period"].is_string() ||
+            !body.contains("public_key") || !body["public_key"].is_binary()) {
+          return true;
+        }
+        auto target =
+            ParseSealingTarget(body["period"].get<std::string>() + ":" + ToHex(body["public_key"].get_binary()));
+        if (target) known.push_back(*target);
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
+  if (known.empty()) return std::nullopt;
+  std::sort(known.begin(), known.end(),
+            [](const SealingTarget& a, const SealingTarget& b) { return a.period < b.period; });
+  const CivilDate today = TodayInChina();
+  const std::string now =
+      std::to_string(today.year) + "-" + (today.month < 10 ? "0" : "") + std::to_string(today.month);
+  std::optional<SealingTarget> chosen;
+  for (const SealingTarget& k : known) {
+    if (k.period <= now) chosen = k;
+  }
+  return chosen ? chosen : known.front();
+}
+
+std::vector<std::string> OutletNode::SealingNotices() const {
+  const std::optional<Enrollment> enrollment = store_->FindEnrollment(key_.public_key());
+  const std::string& own_outlet =
+      enrollment && !enrollment->outlet_id.empty() ? enrollment->outlet_id : config_.outlet_id;
+  std::vector<std::string> notices;
+  store_->ScanFeed(
+      config_.county_key, 1, store_->Head(config_.county_key).seq,
+      [&](const Record& r) {
+        if (r.type() != "key.sealing_stale" || r.body().value("outlet_id", "") != own_outlet) return true;
+        notices.push_back("the county hub cannot open record " + ToHex(r.body()["record"].get_binary()).substr(0, 16) +
+                          " (sealed to key " + r.body().value("used", "?") + "): seal to key " +
+                          r.body().value("latest", "?") + " (sync; check the node's clock and software)");
+        return notices.size() < 100;
+      },
+      [](const FeedStore::DamagedRecord&) {});
+  return notices;
+}
+
 NodeStatus OutletNode::Status() const {
   FeedHead own = store_->Head(key_.public_key());
   // Applications filed here and what happened to each since: our submissions and resubmissions,
@@ -255,6 +306,8 @@ NodeStatus OutletNode::Status() const {
   status.buffered = store_->BufferedCount();
   status.quarantined = store_->Quarantined().size();
   for (auto& [id, app] : apps) status.applications.push_back(std::move(app));
+  if (std::optional<SealingTarget> sealing = SealingKey()) status.sealing_key = sealing->period;
+  status.sealing_notices = SealingNotices();
   return status;
 }
 

@@ -43,6 +43,14 @@ class OutletNode {
   // Signs and stores entries in one durable transaction.
   std::vector<Record> Append(std::span<const IntakeEntry> entries);
 
+  // The sealing key new personal data is sealed to: of those the node knows (node.toml's, and
+  // the county hub's key.sealing records it holds), the newest whose period has begun by the
+  // node's clock (else the oldest known). nullopt: none known (sync, or init --sealing-key).
+  std::optional<SealingTarget> SealingKey() const;
+  // The county hub's key.sealing_stale notices addressed to this outlet: it sealed to a key the
+  // hub cannot open. One line each, for `status` and the sync log.
+  std::vector<std::string> SealingNotices() const;
+
   // Identity, feed head, records held, applications and their state (node/node_status.h).
   NodeStatus Status() const;
 

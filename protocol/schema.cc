@@ -39,12 +39,33 @@ void CheckUsccField(std::string_view type, const Json& body, std::string_view fi
   if (!problem.empty()) FailBody(type, field, "not a valid unified social credit code: " + problem);
 }
 
+// A sealing key is named by its period, a calendar month "YYYY-MM" (custody/sealing_keys.h).
+bool IsSealingPeriod(const std::string& text) {
+  if (text.size() != 7 || text[4] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  const int month = (text[5] - '0') * 10 + (text[6] - '0');
+  return month >= 1 && month <= 12 && text.substr(0, 4) != "0000";
+}
+
+// `object` holds `field` (its name within the body is `path`) when the box names its key.
+void CheckSealingKeyName(const Json& object, std::string_view type, std::string_view path) {
+  const std::string field(path.substr(path.rfind('.') == std::string_view::npos ? 0 : path.rfind('.') + 1));
+  if (object.contains(field) && !IsSealingPeriod(object[field].get<std::string>())) {
+    FailBody(type, path, "must name a sealing key's period, YYYY-MM such as 2026-12");
+  }
+}
+
+void CheckPeriod(const Json& body, std::string_view type) { CheckSealingKeyName(body, type, "period"); }
+
 void CheckAppSubmit(const Json& body) {
   CheckUsccField("app.submit", body, "uscc");
   if (!body["realname_verified"].get<bool>()) {
     FailBody("app.submit", "realname_verified",
              "must be true: the applicant passes real-name authentication before submission");
   }
+  CheckSealingKeyName(body["applicant"], "app.submit", "applicant.sealing_key");
   const std::string& masked = body["applicant"]["name_masked"].get_ref<const std::string&>();
   if (masked.find('*') == std::string::npos) {
     FailBody("app.submit", "applicant.name_masked", "must be a masked name such as 张*明, never the clear name");
@@ -154,7 +175,7 @@ std::vector<RecordSchema> BuildSchemas() {
                 Enum("entity_type", {"individual", "company", "cooperative", "branch"}),
                 Str("entity_name"),
                 Str("uscc", false, 18),
-                Object("applicant", {Sealed("id_sealed"), Str("name_masked", true, 64)}),
+                Object("applicant", {Sealed("id_sealed"), Str("name_masked", true, 64), Str("sealing_key", false, 7)}),
                 Bool("realname_verified"),
                 Enum("channel", {"hall_window", "outlet", "online_self"}),
                 {.name = "fee_cents", .kind = K::kInteger, .max = 100'000'000, .min = 0},
@@ -177,9 +198,11 @@ std::vector<RecordSchema> BuildSchemas() {
                {Str("outlet_id", true, 64),
                 Enum("kind", {"policy_briefing", "matchmaking_meeting", "account_opening", "loan", "settlement"}),
                 Str("entity", false), Str("bank")}});
-  s.push_back({"complaint.file",
-               {Str("outlet_id", true, 64),
-                Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}), Sealed("text_sealed")}});
+  s.push_back(
+      {"complaint.file",
+       {Str("outlet_id", true, 64), Enum("category", {"cannot_help", "fee_charged", "slow", "attitude", "other"}),
+        Sealed("text_sealed"), Str("sealing_key", false, 7)},
+       [](const Json& b) { CheckSealingKeyName(b, "complaint.file", "sealing_key"); }});
   s.push_back(
       {"complaint.verdict", {Key("complaint_id"), Bool("upheld"), Uint("deduction", 100), Str("reason", false, 1024)}});
   s.push_back({"outlet.inspect",
@@ -206,6 +229,18 @@ std::vector<RecordSchema> BuildSchemas() {
   // personal data; the key that makes pseudonyms never leaves the county hub.
   s.push_back(
       {"applicant.link", {Str("app_id", true, 64), Str("outlet_id", true, 64), Key("submit"), Key("pseudonym")}});
+  // A county hub's sealing keys (custody/sealing_keys.h): the public key outlets seal applicant
+  // data to in one period (a calendar month), the end of that period's secret, and a notice to an
+  // outlet that sealed to a key the hub cannot open.
+  s.push_back({"key.sealing", {Str("period", true, 7), Key("public_key")}, [](const Json& b) {
+                 CheckPeriod(b, "key.sealing");
+               }});
+  s.push_back({"key.shred", {Str("period", true, 7), Uint("retention_months", 1200)}, [](const Json& b) {
+                 CheckPeriod(b, "key.shred");
+               }});
+  s.push_back({"key.sealing_stale",
+               {Str("outlet_id", true, 64), Str("used", true, 64), Str("latest", true, 7), Key("record")},
+               [](const Json& b) { CheckSealingKeyName(b, "key.sealing_stale", "latest"); }});
   s.push_back(
       {"feedback.rating", {Str("app_id", true, 64), {.name = "score", .kind = K::kUnsigned, .max = 5, .min = 1}}});
   // A county hub's witness records (docs/audit.md): its transparency log, its working rules and

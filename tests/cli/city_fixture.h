@@ -47,6 +47,8 @@ inline constexpr const char* kCountyName = "盐湖区";
 
 // Everything on the real clock: "BANGBAN_NOW" alone removes the variable (cli::BuildEnv).
 inline const cli::Env kRealClock = {"BANGBAN_NOW"};
+// Records a county hub writes at init: its sealing key of the month (key.sealing).
+inline constexpr long kCountyInitRecords = 1;
 
 // A loopback port nobody listens on right now (bind to port 0, read it back, close). Another
 // process could take it before the daemon binds; the kernel hands out ephemeral ports in
@@ -259,6 +261,8 @@ class CityFixture : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     std::string key = FirstLine(r.out);
     EXPECT_TRUE(cli::IsHex64(key)) << r.Describe();
+    sealing_keys_[key] = cli::SealingKeyFromInit(r.err);  // for the nodes of this county
+    EXPECT_FALSE(sealing_keys_[key].empty()) << r.Describe();
     if (!city_dir.empty()) {
       cli::Result e = Hub(
           {"enroll", "--data", city_dir, "--key", key, "--role", "county", "--name", kCountyName, "--county", kCounty});
@@ -274,6 +278,9 @@ class CityFixture : public ::testing::Test {
     if (!hub_key.empty()) {
       args.push_back("--hub-key");
       args.push_back(hub_key);
+    }
+    if (auto sealing = sealing_keys_.find(county_key); sealing != sealing_keys_.end()) {
+      args.insert(args.end(), {"--sealing-key", sealing->second});
     }
     cli::Result r = Node(args);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
@@ -424,6 +431,7 @@ class CityFixture : public ::testing::Test {
 
   cli::TempDir tmp_;
   std::vector<std::unique_ptr<Daemon>> daemons_;
+  std::map<std::string, std::string> sealing_keys_;  // county hub key -> its sealing key at init, PERIOD:HEX
 };
 
 }  // namespace city

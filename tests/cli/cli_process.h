@@ -107,6 +107,16 @@ inline int DecodeStatus(int status, bool* signaled) {
 
 }  // namespace detail
 
+// The sealing key `bangban-hub init --role county` prints on stderr ("sealing key PERIOD:HEX
+// ..."), as `bangban-node init --sealing-key` takes it; empty if there is none.
+inline std::string SealingKeyFromInit(const std::string& err) {
+  const std::string marker = "sealing key ";
+  const size_t at = err.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return err.substr(start, err.find_first_of(" \n", start) - start);
+}
+
 // Runs `args` (args[0] is the executable path) to completion. `stdin_text` is written to the
 // child's stdin, which is then closed. `cwd` empty: the current directory. A child still running
 // after `timeout` is killed (a safety net so a hung binary fails the test instead of hanging

@@ -81,7 +81,8 @@ struct Step {
 };
 
 std::string Name(const std::vector<std::string>& args) {
-  const bool group = args[0] == "report" || args[0] == "complaint" || args[0] == "annual" || args[0] == "user";
+  const bool group =
+      args[0] == "report" || args[0] == "complaint" || args[0] == "annual" || args[0] == "user" || args[0] == "key";
   return args.size() > 1 && group ? args[0] + " " + args[1] : args[0];
 }
 
@@ -209,15 +210,18 @@ TEST_F(CommandFamilyTest, NoHubCommandWritesBehindARunningDaemon) {
        {{"user", "disable", "--data", "Y", "--name", "r02", "--reason", "left"}, Beside::kHandedOff},
        {{"user", "list", "--data", "Y"}, Beside::kRunsHere},
        {{"applicant", "--data", "Y", "APP-000001", "--reviewer", "r01", "--purpose", "核验"}, Beside::kHandedOff},
-       {{"link", "--data", "Y"}, Beside::kHandedOff}});
+       {{"link", "--data", "Y"}, Beside::kHandedOff},
+       {{"sealing-key", "--data", "Y"}, Beside::kRunsHere},
+       {{"key", "list", "--data", "Y"}, Beside::kRunsHere},
+       {{"key", "shred-due", "--data", "Y"}, Beside::kHandedOff}});
   EXPECT_EQ(Ran(hub, "review"), 1u) << hub.Log();
 }
 
 TEST_F(CommandFamilyTest, NoNodeCommandWritesBehindARunningDaemon) {
   const std::string county_key = InitCounty("Y");
   // A node with no upstream that relays for nearby outlets: its daemon writes nothing by itself.
-  cli::Result init =
-      Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key", county_key});
+  cli::Result init = Node({"init", "--data", "N", "--outlet-id", "YH-001", "--county", kCounty, "--county-key",
+                           county_key, "--sealing-key", sealing_keys_[county_key]});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
   const std::vector<std::string> ids = Submit("N", AppLines("APP", 1, 1));
   ASSERT_EQ(ids.size(), 1u);

@@ -77,8 +77,9 @@ TEST(CrashTest, KilledSubmitKeepsEveryPrintedId) {
                               "盐湖区行政审批服务管理局", "--county", "140802", "--simulation"});
   ASSERT_EQ(hub_init.exit_code, 0) << hub_init.Describe();
   std::string hub_key = hub_init.out.substr(0, 64);
-  cli::Result node_init = run({cli::kNodeBin, "init", "--data", "N", "--outlet", "YH-001", "--county", "140802",
-                               "--county-key", hub_key, "--simulation"});
+  cli::Result node_init =
+      run({cli::kNodeBin, "init", "--data", "N", "--outlet", "YH-001", "--county", "140802", "--county-key", hub_key,
+           "--simulation", "--sealing-key", cli::SealingKeyFromInit(hub_init.err)});
   ASSERT_EQ(node_init.exit_code, 0) << node_init.Describe();
   std::string node_key = node_init.out.substr(0, 64);
   cli::Result enroll = run({cli::kHubBin, "enroll", "--data", "H", "--key", node_key, "--role", "outlet", "--name",

@@ -115,6 +115,7 @@ class OversightCliTest : public ::testing::Test {
     args.insert(args.end(), role_args.begin(), role_args.end());
     cli::Result r = Hub(args);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    sealing_keys_[FirstLine(r)] = cli::SealingKeyFromInit(r.err);  // a county's, for its outlets
     return FirstLine(r);
   }
 
@@ -128,7 +129,7 @@ class OversightCliTest : public ::testing::Test {
   void InitOutlet(const std::string& dir, const std::string& hub, const std::string& county,
                   const std::string& outlet) {
     cli::Result n = Node({"init", "--data", dir, "--outlet", outlet, "--county", county, "--county-key", hub_keys_[hub],
-                          "--simulation"});
+                          "--simulation", "--sealing-key", sealing_keys_[hub_keys_[hub]]});
     ASSERT_EQ(n.exit_code, 0) << n.Describe();
     ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", hub, "--key", FirstLine(n), "--role", "outlet", "--name",
                                     "网点" + outlet, "--outlet-id", outlet})));
@@ -306,6 +307,7 @@ class OversightCliTest : public ::testing::Test {
   std::string now_;
   std::string city_key_, c1_, c2_;
   std::map<std::string, std::string> hub_keys_;
+  std::map<std::string, std::string> sealing_keys_;  // county hub key -> its sealing key at init
   int bundles_ = 0;
 };
 
@@ -572,10 +574,10 @@ TEST(OversightDaemonTest, ARunningCountyHubRemindsOutletsWhenTheWindowOpens) {
                       day1);
   ASSERT_EQ(h.exit_code, 0) << h.Describe();
   const std::string hub_key = h.out.substr(0, 64);
-  cli::Result n =
-      run(cli::kNodeBin,
-          {"init", "--data", "N", "--outlet", "YH-001", "--county", "140802", "--county-key", hub_key, "--simulation"},
-          day1);
+  cli::Result n = run(cli::kNodeBin,
+                      {"init", "--data", "N", "--outlet", "YH-001", "--county", "140802", "--county-key", hub_key,
+                       "--simulation", "--sealing-key", cli::SealingKeyFromInit(h.err)},
+                      day1);
   ASSERT_EQ(n.exit_code, 0) << n.Describe();
   ASSERT_EQ(run(cli::kHubBin,
                 {"enroll", "--data", "H", "--key", n.out.substr(0, 64), "--role", "outlet", "--name", "网点",

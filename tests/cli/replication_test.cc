@@ -121,9 +121,10 @@ TEST_F(ReplicationTest, ThreeOutletsReachTheCityAndAuditIsClean) {
     for (const bangban::Record& r : held) distinct.insert(bangban::ToHex(r.id()));
     EXPECT_EQ(distinct.size(), held.size()) << hub << " exported a record twice";
     for (size_t i = 0; i < 3; ++i) EXPECT_EQ(FeedIds(held, keys[i]), ids[i]) << dirs[i] << " at " << hub;
-    // The outlets' records, the county's three enrollments and the city's enrollment of the county.
-    EXPECT_EQ(held.size(), 3 * total + 3 + 1) << hub;
-    EXPECT_EQ(HubRecords(hub), static_cast<long>(3 * total + 4)) << hub;
+    // The outlets' records, the county's three enrollments and its sealing key (made at init), and
+    // the city's enrollment of the county.
+    EXPECT_EQ(held.size(), 3 * total + 3 + kCountyInitRecords + 1) << hub;
+    EXPECT_EQ(HubRecords(hub), static_cast<long>(3 * total + 4 + kCountyInitRecords)) << hub;
     ExpectAuditClean(hub);
   }
   // What the county says about its peers: each outlet delivered everything, nothing refused.
@@ -139,10 +140,10 @@ TEST_F(ReplicationTest, ThreeOutletsReachTheCityAndAuditIsClean) {
   json city = HubStatus("C");
   json p = Peer(city, county_key_);
   ASSERT_TRUE(p.is_object()) << city.dump(2);
-  EXPECT_EQ(p.value("records_received", 0), 3 * total + 3) << p.dump();
+  EXPECT_EQ(p.value("records_received", 0), 3 * total + 3 + kCountyInitRecords) << p.dump();
   EXPECT_EQ(p.value("backlog", 1), 0) << p.dump();
   // Enrollments flow down: each node holds the county's feed.
-  for (const std::string& d : dirs) EXPECT_EQ(Head(d, county_key_), 3u) << d;
+  for (const std::string& d : dirs) EXPECT_EQ(Head(d, county_key_), 3u + kCountyInitRecords) << d;
   std::printf("[ wall     ] three outlets: %.1f s\n", Seconds(started));
 }
 
@@ -189,7 +190,7 @@ TEST_F(ReplicationTest, HubRestartedMidStreamLosesAndDuplicatesNothing) {
   std::vector<bangban::Record> held = HubRecordsExported("Y");
   EXPECT_EQ(FeedIds(held, a), ids_a);
   EXPECT_EQ(FeedIds(held, b), ids_b);
-  EXPECT_EQ(HubRecords("Y"), static_cast<long>(ids_a.size() + ids_b.size() + 2));
+  EXPECT_EQ(HubRecords("Y"), static_cast<long>(ids_a.size() + ids_b.size() + 2 + kCountyInitRecords));
   ExpectAuditClean("Y");
   std::printf("[ wall     ] hub restarts: %.1f s\n", Seconds(started));
 }
@@ -299,7 +300,8 @@ TEST_F(ReplicationTest, OutletOfflineForTenThousandApplicationsCatchesUp) {
   for (const std::string hub : {"Y", "C"}) {
     std::vector<bangban::Record> held = HubRecordsExported(hub);
     EXPECT_EQ(FeedIds(held, o), ids) << hub;
-    EXPECT_EQ(HubRecords(hub), static_cast<long>(kRecords + 2)) << hub;  // + both enrollments
+    // + both enrollments and the county's sealing key
+    EXPECT_EQ(HubRecords(hub), static_cast<long>(kRecords + 2 + kCountyInitRecords)) << hub;
     ExpectAuditClean(hub);
   }
   std::printf("[ wall     ] offline 10,000: %.1f s\n", Seconds(started));

@@ -73,8 +73,8 @@ class SlaCliTest : public ::testing::Test {
       ASSERT_NO_FATAL_FAILURE(Ok(Hub({"user", "add", "--data", "H", "--name", reviewer, "--role", "reviewer"})));
     }
     for (const auto& [dir, outlet] : {std::pair{"N1", "YH-001"}, std::pair{"N2", "YH-002"}}) {
-      cli::Result n = Node(
-          {"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key, "--simulation"});
+      cli::Result n = Node({"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", hub_key,
+                            "--simulation", "--sealing-key", cli::SealingKeyFromInit(r.err)});
       ASSERT_EQ(n.exit_code, 0) << n.Describe();
       ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n), "--role", "outlet", "--name",
                                       std::string("网点") + outlet, "--outlet-id", outlet})));

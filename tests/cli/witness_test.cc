@@ -93,7 +93,7 @@ class WitnessTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(Ok(Hub(
         {"enroll", "--data", "C", "--key", county_key_, "--role", "county", "--name", "盐湖区", "--county", kCounty})));
     cli::Result n = Node({"init", "--data", "N1", "--outlet", "YH-001", "--county", kCounty, "--county-key",
-                          county_key_, "--simulation"});
+                          county_key_, "--simulation", "--sealing-key", cli::SealingKeyFromInit(h.err)});
     ASSERT_NO_FATAL_FAILURE(Ok(n));
     ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "H", "--key", FirstLine(n), "--role", "outlet", "--name",
                                     "网点YH-001", "--outlet-id", "YH-001"})));

@@ -163,9 +163,9 @@ TEST_F(ApplicantLinkerTest, ABoxThatCannotBeOpenedIsCountedAndGetsNoLink) {
   EXPECT_TRUE(LinkOf(good).has_value());
 
   std::string why;
-  EXPECT_FALSE(OpenApplicantBox(hub().key(), foreign, &why).has_value());
+  EXPECT_FALSE(TryOpenApplicantBox(hub().sealing_keys(), foreign, &why).has_value());
   EXPECT_NE(why.find("app A-1"), std::string::npos) << why;
-  std::optional<ClearApplicant> clear = OpenApplicantBox(hub().key(), good, &why);
+  std::optional<ClearApplicant> clear = TryOpenApplicantBox(hub().sealing_keys(), good, &why);
   ASSERT_TRUE(clear.has_value());
   EXPECT_EQ(clear->id_number, kP1);
 }

@@ -101,7 +101,7 @@ void WriteCorpus(const fs::path& corpus_dir, const fs::path& source_dir) {
   std::vector<Record> outlet_feed;
   for (const auto& [name, line] : SubmitLines()) {
     corpus.Put("submit_line", name + ".json", line);
-    IntakeEntry entry = IntakeFromJson(Json::parse(line), county.public_key(), kToday);
+    IntakeEntry entry = IntakeFromJson(Json::parse(line), SealingTarget{"2026-03", county.curve_public_key()}, kToday);
     std::optional<RecordId> prev;
     if (!outlet_feed.empty()) prev = outlet_feed.back().id();
     outlet_feed.push_back(Record::Create(outlet, entry.type, outlet_feed.size() + 1, prev, kTs, entry.body));

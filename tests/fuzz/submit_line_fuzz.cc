@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<IntakeEntry> entry;
   try {
     line = ParseJsonText(fuzz::AsText(data, size), "");
-    entry = IntakeFromJson(line, county.public_key(), kToday);
+    entry = IntakeFromJson(line, SealingTarget{"2026-03", county.curve_public_key()}, kToday);
   } catch (const Error&) {
   }
   if (entry) CheckAccepted(line, *entry);

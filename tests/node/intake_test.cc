@@ -12,6 +12,8 @@
 #include "crypto/error.h"
 #include "crypto/hash.h"
 #include "crypto/sealed_box.h"
+
+#include <sodium.h>
 #include "protocol/codec.h"
 #include "protocol/record.h"
 
@@ -57,9 +59,9 @@ bool Contains(ByteView haystack, ByteView needle) {
 }
 
 testing::AssertionResult IntakeRejects(const Json& input, std::string_view code, std::string_view needle,
-                                       const PublicKey& county) {
+                                       const std::optional<SealingTarget>& sealing_key) {
   try {
-    IntakeFromJson(input, county, kToday);
+    IntakeFromJson(input, sealing_key, kToday);
   } catch (const Error& e) {
     if (e.code() != code) {
       return testing::AssertionFailure() << "code '" << e.code() << "' (" << e.what() << "), expected '" << code << "'";
@@ -72,11 +74,24 @@ testing::AssertionResult IntakeRejects(const Json& input, std::string_view code,
   return testing::AssertionFailure() << "no Error was thrown";
 }
 
+// A county hub's sealing key of one period (custody/sealing_keys.h makes them at the hub).
+struct SealingPair {
+  CurveSecretKey secret;
+  SealingTarget target;
+  SealingPair() {
+    randombytes_buf(secret.data(), secret.size());
+    crypto_scalarmult_base(target.public_key.data(), secret.data());
+    target.period = "2026-03";
+  }
+  Bytes Open(ByteView box) const { return UnsealWithCurveKey(secret, target.public_key, box); }
+};
+
 class IntakeTest : public testing::Test {
  protected:
-  SigningKey county_ = KeyFromByte(61);
+  SigningKey county_ = KeyFromByte(61);  // the county hub's identity: never sealed to
+  SealingPair sealing_;
   testing::AssertionResult Rejects(const Json& input, std::string_view code, std::string_view needle) {
-    return IntakeRejects(input, code, needle, county_.public_key());
+    return IntakeRejects(input, code, needle, sealing_.target);
   }
 };
 
@@ -92,27 +107,30 @@ TEST_F(IntakeTest, ControlCharactersAndBidiOverridesAreRefused) {
   EXPECT_TRUE(Rejects(entity, "invalid_body", "entity_name: U+2067"));
   // A line feed is fine in free text (a note), not in a name.
   Json note = {{"type", "app.resubmit"}, {"app_id", "A-1"}, {"materials", {"lease"}}, {"note", "补交\n租赁合同"}};
-  EXPECT_NO_THROW(IntakeFromJson(note, county_.public_key(), kToday));
+  EXPECT_NO_THROW(IntakeFromJson(note, sealing_.target, kToday));
 }
 
 TEST_F(IntakeTest, TestIdNumberIsValid) { EXPECT_EQ(CheckIdNumber(kIdNumber, kToday), ""); }
 
 TEST_F(IntakeTest, SubmitSealsTheApplicant) {
-  IntakeEntry entry = IntakeFromJson(SubmitInput(), county_.public_key(), kToday);
+  IntakeEntry entry = IntakeFromJson(SubmitInput(), sealing_.target, kToday);
   EXPECT_EQ(entry.type, "app.submit");
   EXPECT_TRUE(entry.warning.empty()) << entry.warning;
   EXPECT_FALSE(entry.body.contains("type"));
   const Json& applicant = entry.body["applicant"];
   ASSERT_TRUE(applicant.is_object());
-  EXPECT_EQ(applicant.size(), 2u);
+  EXPECT_EQ(applicant.size(), 3u);
+  EXPECT_EQ(applicant["sealing_key"], "2026-03");  // the period whose key sealed it
   EXPECT_FALSE(applicant.contains("id_number"));
   EXPECT_FALSE(applicant.contains("name"));
   EXPECT_EQ(applicant["name_masked"], "张*明");
   ASSERT_TRUE(applicant["id_sealed"].is_binary());
 
-  // Only the county hub opens the box, and it holds exactly the clear values.
+  // Only the county hub's sealing key of the period opens the box, and it holds exactly the clear
+  // values; the hub's identity key does not open it.
   const auto& box = applicant["id_sealed"].get_binary();
-  Bytes clear = Unseal(county_, ByteView(box.data(), box.size()));
+  Bytes clear = sealing_.Open(ByteView(box.data(), box.size()));
+  EXPECT_THROW(Unseal(county_, ByteView(box.data(), box.size())), Error);
   Json opened = Json::parse(std::string(AsChars(clear)));
   EXPECT_EQ(opened, (Json{{"id_number", kIdNumber}, {"name", kName}}));
   EXPECT_THROW(Unseal(KeyFromByte(62), ByteView(box.data(), box.size())), Error);
@@ -124,7 +142,7 @@ TEST_F(IntakeTest, SubmitSealsTheApplicant) {
 }
 
 TEST_F(IntakeTest, EncodedBodyHoldsNoClearPersonalData) {
-  IntakeEntry entry = IntakeFromJson(SubmitInput(), county_.public_key(), kToday);
+  IntakeEntry entry = IntakeFromJson(SubmitInput(), sealing_.target, kToday);
   Bytes encoded = EncodeJson(entry.body);
   EXPECT_FALSE(Contains(encoded, AsBytes(kIdNumber)));
   EXPECT_FALSE(Contains(encoded, AsBytes(kIdNumber.substr(0, 17))));
@@ -146,8 +164,8 @@ TEST_F(IntakeTest, EncodedBodyHoldsNoClearPersonalData) {
 TEST_F(IntakeTest, SealingIsNotLinkable) {
   // Two submissions by the same person give different boxes: nobody but the county can tell
   // that they are the same applicant.
-  IntakeEntry a = IntakeFromJson(SubmitInput(), county_.public_key(), kToday);
-  IntakeEntry b = IntakeFromJson(SubmitInput(), county_.public_key(), kToday);
+  IntakeEntry a = IntakeFromJson(SubmitInput(), sealing_.target, kToday);
+  IntakeEntry b = IntakeFromJson(SubmitInput(), sealing_.target, kToday);
   EXPECT_NE(a.body["applicant"]["id_sealed"], b.body["applicant"]["id_sealed"]);
 }
 
@@ -156,7 +174,7 @@ TEST_F(IntakeTest, NamesAreMasked) {
     std::string name, masked;
   };
   for (const Case& c : {Case{"张明", "张*"}, Case{"欧阳小明", "欧**明"}, Case{"Li", "L*"}, Case{"张", "*"}}) {
-    IntakeEntry entry = IntakeFromJson(SubmitInput(kIdNumber, c.name), county_.public_key(), kToday);
+    IntakeEntry entry = IntakeFromJson(SubmitInput(kIdNumber, c.name), sealing_.target, kToday);
     EXPECT_EQ(entry.body["applicant"]["name_masked"], c.masked) << c.name;
   }
 }
@@ -172,7 +190,7 @@ TEST_F(IntakeTest, InvalidIdNumbersRefusedWithoutRepeatingThem) {
                                 kIdNumber + "1", std::string("1408021985061512X3")}) {
     SCOPED_TRACE(id);
     try {
-      IntakeFromJson(SubmitInput(id), county_.public_key(), kToday);
+      IntakeFromJson(SubmitInput(id), sealing_.target, kToday);
       ADD_FAILURE() << "accepted an invalid ID number";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), "invalid_id_number") << e.what();
@@ -184,7 +202,7 @@ TEST_F(IntakeTest, InvalidIdNumbersRefusedWithoutRepeatingThem) {
     }
   }
   // Born today is fine.
-  EXPECT_NO_THROW(IntakeFromJson(SubmitInput(WithIdCheck("14080220260302123")), county_.public_key(), kToday));
+  EXPECT_NO_THROW(IntakeFromJson(SubmitInput(WithIdCheck("14080220260302123")), sealing_.target, kToday));
 }
 
 TEST_F(IntakeTest, LowerCaseXRefused) {
@@ -195,7 +213,7 @@ TEST_F(IntakeTest, LowerCaseXRefused) {
     if (id.back() == 'X') with_x = id;
   }
   ASSERT_FALSE(with_x.empty());
-  EXPECT_NO_THROW(IntakeFromJson(SubmitInput(with_x), county_.public_key(), kToday));
+  EXPECT_NO_THROW(IntakeFromJson(SubmitInput(with_x), sealing_.target, kToday));
   std::string lower = with_x;
   lower.back() = 'x';
   EXPECT_TRUE(Rejects(SubmitInput(lower), "invalid_id_number", "applicant.id_number"));
@@ -237,7 +255,7 @@ TEST_F(IntakeTest, ExtraApplicantFieldRefused) {
   try {
     Json extra = SubmitInput();
     extra["applicant"]["phone"] = "13800000000";
-    IntakeFromJson(extra, county_.public_key(), kToday);
+    IntakeFromJson(extra, sealing_.target, kToday);
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()).find(kIdNumber), std::string::npos) << e.what();
   }
@@ -261,7 +279,7 @@ TEST_F(IntakeTest, OtherBodyErrorsNameTheField) {
 TEST_F(IntakeTest, FeeChargedIsStoredWithAWarning) {
   Json input = SubmitInput();
   input["fee_cents"] = 500;
-  IntakeEntry entry = IntakeFromJson(input, county_.public_key(), kToday);
+  IntakeEntry entry = IntakeFromJson(input, sealing_.target, kToday);
   EXPECT_EQ(entry.body["fee_cents"], 500);
   EXPECT_FALSE(entry.warning.empty());
   EXPECT_NE(entry.warning.find("fee"), std::string::npos) << entry.warning;
@@ -301,12 +319,14 @@ TEST_F(IntakeTest, UnknownOrMissingTypeRefused) {
 TEST_F(IntakeTest, ComplaintTextIsSealed) {
   const std::string text = "窗口人员要求收取代办费 200 元";
   Json input = {{"type", "complaint.file"}, {"outlet_id", "O-140802-001"}, {"category", "fee_charged"}, {"text", text}};
-  IntakeEntry entry = IntakeFromJson(input, county_.public_key(), kToday);
+  IntakeEntry entry = IntakeFromJson(input, sealing_.target, kToday);
   EXPECT_EQ(entry.type, "complaint.file");
   EXPECT_FALSE(entry.body.contains("text"));
   ASSERT_TRUE(entry.body["text_sealed"].is_binary());
   const auto& box = entry.body["text_sealed"].get_binary();
-  EXPECT_EQ(AsChars(Unseal(county_, ByteView(box.data(), box.size()))), text);
+  EXPECT_EQ(AsChars(sealing_.Open(ByteView(box.data(), box.size()))), text);
+  EXPECT_THROW(Unseal(county_, ByteView(box.data(), box.size())), Error);
+  EXPECT_EQ(entry.body["sealing_key"], "2026-03");
   EXPECT_FALSE(Contains(EncodeJson(entry.body), AsBytes(text)));
   EXPECT_NO_THROW(ValidateBody("complaint.file", entry.body));
 
@@ -321,9 +341,33 @@ TEST_F(IntakeTest, ComplaintTextIsSealed) {
   EXPECT_TRUE(Rejects(presealed, "invalid_body", "text_sealed"));
 }
 
+TEST_F(IntakeTest, WithoutASealingKeyPersonalDataIsRefusedAndOtherRecordsPass) {
+  const std::optional<SealingTarget> none;
+  EXPECT_TRUE(IntakeRejects(SubmitInput(), "no_sealing_key", "sync", none));
+  Json complaint = {{"type", "complaint.file"}, {"outlet_id", "O-1"}, {"category", "slow"}, {"text", "等了很久"}};
+  EXPECT_TRUE(IntakeRejects(complaint, "no_sealing_key", "--sealing-key", none));
+  Json rating = {{"type", "feedback.rating"}, {"app_id", "A-1"}, {"score", 5}};
+  EXPECT_NO_THROW(IntakeFromJson(rating, none, kToday));
+  // The node makes the key's name; one given at input is refused.
+  complaint["sealing_key"] = "2026-03";
+  EXPECT_TRUE(Rejects(complaint, "invalid_body", "sealing_key"));
+}
+
+TEST_F(IntakeTest, SealingKeyArgumentsAreParsedStrictly) {
+  const std::string hex(64, 'a');
+  std::optional<SealingTarget> good = ParseSealingTarget("2026-12:" + hex);
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->period, "2026-12");
+  EXPECT_EQ(good->public_key[0], 0xaa);
+  for (const std::string bad : {"2026-13:" + hex, "2026-00:" + hex, "2026-1:" + hex, "202612:" + hex, "2026-12" + hex,
+                                "2026-12:" + hex.substr(2), "2026-12:zz" + hex.substr(2), "20a6-12:" + hex}) {
+    EXPECT_FALSE(ParseSealingTarget(bad)) << bad;
+  }
+}
+
 TEST_F(IntakeTest, PlainOutletTypesPassThrough) {
   Json input = {{"type", "feedback.rating"}, {"app_id", "A-1"}, {"score", 5}};
-  IntakeEntry entry = IntakeFromJson(input, county_.public_key(), kToday);
+  IntakeEntry entry = IntakeFromJson(input, sealing_.target, kToday);
   EXPECT_EQ(entry.type, "feedback.rating");
   EXPECT_EQ(entry.body, (Json{{"app_id", "A-1"}, {"score", 5}}));
   EXPECT_TRUE(entry.warning.empty());

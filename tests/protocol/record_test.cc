@@ -143,6 +143,14 @@ Json ValidBody(std::string_view type) {
   }
   if (type == "operator.enroll") return {{"name", "r01"}, {"role", "reviewer"}, {"county", "140802"}};
   if (type == "operator.disable") return {{"name", "r01"}, {"reason", "调岗"}};
+  if (type == "key.sealing") return {{"period", "2026-12"}, {"public_key", Json::binary(Bytes(32, 0x42))}};
+  if (type == "key.shred") return {{"period", "2026-01"}, {"retention_months", 12}};
+  if (type == "key.sealing_stale") {
+    return {{"outlet_id", "O-140802-001"},
+            {"used", "2025-06"},
+            {"latest", "2026-12"},
+            {"record", Json::binary(Bytes(32, 7))}};
+  }
   if (type == "pii.access") {
     return {{"app_id", "A-0001"},
             {"outlet_id", "O-140802-001"},

@@ -42,7 +42,7 @@ class WebHub {
       Ok(Hub({"user", "add", "--data", "H", "--name", name, "--role", "reviewer"}));
     }
     cli::Result node = Node({"init", "--data", "N1", "--outlet-id", "YH-001", "--county", "140802", "--county-key",
-                             hub_key_, "--simulation"});
+                             hub_key_, "--simulation", "--sealing-key", cli::SealingKeyFromInit(init.err)});
     ASSERT_EQ(node.exit_code, 0) << node.Describe();
     Ok(Hub({"enroll", "--data", "H", "--key", node.out.substr(0, 64), "--role", "outlet", "--name", "东郭村便民服务站",
             "--outlet-id", "YH-001"}));

@@ -1,0 +1,376 @@
+#include "custody/sealing_keys.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "crypto/error.h"
+#include "crypto/sealed_box.h"
+#include "protocol/civil_time.h"
+#include "protocol/clock.h"
+
+namespace bangban {
+
+namespace {
+
+constexpr size_t kSecretFileBytes = 32;
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void FailFile(const std::filesystem::path& file, const std::string& what) {
+  throw Error(ErrorCode::kKeyFileWrite, file.string() + ": " + what + " (" + std::strerror(errno) + ")");
+}
+
+void SyncDir(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) FailFile(dir, "cannot sync the folder");
+}
+
+void WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::path& file) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) FailFile(file, "cannot write");
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+// Writes a new secret file: a partial file (0600 from creation), synced, renamed into place,
+// the folder synced. Never replaces an existing file.
+void WriteSecretFile(const std::filesystem::path& file, const CurveSecretKey& secret) {
+  std::filesystem::create_directories(file.parent_path());
+  ::chmod(file.parent_path().c_str(), 0700);
+  if (std::filesystem::exists(file)) {
+    throw Error(ErrorCode::kKeyFileWrite, file.string() + " exists already; a sealing key is never made twice");
+  }
+  const std::filesystem::path partial = file.string() + ".partial";
+  std::filesystem::remove(partial);  // a crash's leftover: its key was never published
+  {
+    Fd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (fd.get() < 0) FailFile(partial, "cannot create");
+    WriteAll(fd.get(), secret.data(), secret.size(), partial);
+    if (::fsync(fd.get()) != 0) FailFile(partial, "cannot sync");
+  }
+  if (::rename(partial.c_str(), file.c_str()) != 0) FailFile(file, "cannot rename into place");
+  SyncDir(file.parent_path());
+}
+
+// Reads a secret file: a regular file of exactly 32 bytes that group and others cannot read.
+CurveSecretKey ReadSecretFile(const std::filesystem::path& file) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) {
+    throw Error(ErrorCode::kKeyFileUnreadable, file.string() + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != kSecretFileBytes) {
+    throw Error(ErrorCode::kKeyFileFormat, file.string() + ": not a sealing key file (32 bytes)");
+  }
+  if ((st.st_mode & 077) != 0) {
+    throw Error(ErrorCode::kKeyFileMode, file.string() + ": group or others may read it; chmod 600 it");
+  }
+  CurveSecretKey secret;
+  size_t got = 0;
+  while (got < secret.size()) {
+    ssize_t n = ::read(fd.get(), secret.data() + got, secret.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(ErrorCode::kKeyFileFormat, file.string() + ": shorter than 32 bytes");
+    got += static_cast<size_t>(n);
+  }
+  return secret;
+}
+
+// Overwrites the file with zeros (a wiped buffer of its size), syncs it, removes it and syncs
+// the folder. Nothing if there is no file.
+void ShredFile(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) return;
+  if (S_ISREG(st.st_mode)) {
+    Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.get() < 0) FailFile(file, "cannot open to overwrite");
+    Bytes zeros(static_cast<size_t>(std::min<off_t>(st.st_size, 1 << 20)));
+    sodium_memzero(zeros.data(), zeros.size());
+    WriteAll(fd.get(), zeros.data(), zeros.size(), file);
+    if (::fsync(fd.get()) != 0) FailFile(file, "cannot sync");
+  }
+  if (::unlink(file.c_str()) != 0) FailFile(file, "cannot remove");
+  SyncDir(file.parent_path());
+}
+
+std::string TwoDigits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+
+}  // namespace
+
+std::string SealingPeriodAt(int64_t epoch_ms) {
+  CivilDate date = LocalDate(epoch_ms);
+  return std::to_string(date.year) + "-" + TwoDigits(date.month);
+}
+
+bool IsValidSealingPeriod(std::string_view p) {
+  if (p.size() != 7 || p[4] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6}) {
+    if (p[i] < '0' || p[i] > '9') return false;
+  }
+  const int month = (p[5] - '0') * 10 + (p[6] - '0');
+  return month >= 1 && month <= 12 && p.substr(0, 4) != "0000";
+}
+
+std::string SealingPeriodAfter(const std::string& period, int months) {
+  const int index = std::stoi(period.substr(0, 4)) * 12 + std::stoi(period.substr(5, 2)) - 1 + months;
+  return std::to_string(index / 12) + "-" + TwoDigits(index % 12 + 1);
+}
+
+int64_t SealingPeriodStartMs(const std::string& period) {
+  return LocalToEpochMs({std::stoi(period.substr(0, 4)), std::stoi(period.substr(5, 2)), 1}, 0);
+}
+
+std::string_view ToString(SealingKeyState state) {
+  switch (state) {
+    case SealingKeyState::kCurrent:
+      return "current";
+    case SealingKeyState::kKept:
+      return "kept";
+    case SealingKeyState::kShredded:
+      return "shredded";
+    case SealingKeyState::kMissing:
+      return "missing";
+  }
+  return "unknown";
+}
+
+struct SealingKeys::Known {
+  std::map<std::string, SealingKeyInfo> keys;  // by period: published keys
+  std::map<std::string, int64_t> shredded;     // by period: the key.shred record's time
+};
+
+SealingKeys::SealingKeys(std::filesystem::path root, FeedStore& store, const SigningKey& hub_key)
+    : dir_(std::move(root) / "sealing"), store_(store), hub_key_(hub_key) {}
+
+std::filesystem::path SealingKeys::FileOf(const std::string& period) const { return dir_ / (period + ".key"); }
+
+SealingKeys::Known SealingKeys::Scan() const {
+  Known known;
+  const PublicKey& own = hub_key_.public_key();
+  store_.ScanFeed(
+      own, 1, store_.Head(own).seq,
+      [&](const Record& r) {
+        const Json& body = r.body();
+        if (!body.is_object() || !body.contains("period") || !body["period"].is_string()) return true;
+        const std::string period = body["period"].get<std::string>();
+        if (r.type() == "key.sealing" && body.contains("public_key") && body["public_key"].is_binary() &&
+            body["public_key"].get_binary().size() == 32 && !known.keys.count(period)) {
+          SealingKeyInfo info;
+          info.period = period;
+          std::copy_n(body["public_key"].get_binary().begin(), 32, info.public_key.begin());
+          info.published_ms = r.envelope().ts;
+          known.keys[period] = info;
+        }
+        if (r.type() == "key.shred" && !known.shredded.count(period)) known.shredded[period] = r.envelope().ts;
+        return true;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
+  for (auto& [period, info] : known.keys) {
+    info.file_present = std::filesystem::exists(FileOf(period));
+    if (auto s = known.shredded.find(period); s != known.shredded.end()) info.shredded_ms = s->second;
+  }
+  return known;
+}
+
+SealingKeyInfo SealingKeys::Publish(const std::string& period) {
+  std::lock_guard lock(writing_);
+  return PublishLocked(period);
+}
+
+SealingKeyInfo SealingKeys::PublishLocked(const std::string& period) {
+  if (!IsValidSealingPeriod(period)) {
+    throw Error(ErrorCode::kUsage, "sealing key period '" + period + "': must be YYYY-MM such as 2026-12");
+  }
+  Known known = Scan();
+  if (known.keys.count(period) || known.shredded.count(period)) {
+    throw Error(ErrorCode::kUsage, "the sealing key of " + period +
+                                       " was made already (its record is in this hub's feed); a key is never made "
+                                       "twice, so nothing was written");
+  }
+  CurveSecretKey secret;
+  randombytes_buf(secret.data(), secret.size());
+  SealingKeyInfo info;
+  info.period = period;
+  crypto_scalarmult_base(info.public_key.data(), secret.data());
+  // The secret is on disk before its public key is published: no box is ever sealed to a key
+  // the hub does not hold.
+  WriteSecretFile(FileOf(period), secret);
+  Json body = {{"period", period}, {"public_key", Json::binary(Bytes(info.public_key.begin(), info.public_key.end()))}};
+  Record record = store_.AppendOwn(hub_key_, {{"key.sealing", body}}).front();
+  info.published_ms = record.envelope().ts;
+  info.file_present = true;
+  return info;
+}
+
+std::vector<SealingKeyInfo> SealingKeys::PublishDue(int64_t now_ms) {
+  std::vector<std::string> due = {SealingPeriodAt(now_ms)};
+  const std::string next = SealingPeriodAfter(due.front(), 1);
+  if (SealingPeriodStartMs(next) - now_ms <= int64_t{kPublishAheadDays} * 24 * 3600 * 1000) due.push_back(next);
+  std::lock_guard lock(writing_);
+  Known known = Scan();
+  std::vector<SealingKeyInfo> published;
+  for (const std::string& period : due) {
+    if (known.keys.count(period) || known.shredded.count(period)) continue;
+    published.push_back(PublishLocked(period));
+  }
+  return published;
+}
+
+std::vector<ShredDone> SealingKeys::ShredDue(int64_t now_ms, int retention_months) {
+  std::lock_guard lock(writing_);
+  Known known = Scan();
+  std::vector<ShredDone> done;
+  // Shredded keys whose file came back (a backup restored): shred again, no new record.
+  for (const auto& [period, at] : known.shredded) {
+    if (!std::filesystem::exists(FileOf(period))) continue;
+    ShredFile(FileOf(period));
+    done.push_back({period, true});
+  }
+  for (const auto& [period, info] : known.keys) {
+    if (known.shredded.count(period)) continue;
+    // The period ends when the next begins; its boxes are kept `retention_months` after that.
+    if (now_ms < SealingPeriodStartMs(SealingPeriodAfter(period, 1 + retention_months))) continue;
+    ShredFile(FileOf(period));
+    store_.AppendOwn(hub_key_, {{"key.shred", {{"period", period}, {"retention_months", retention_months}}}});
+    done.push_back({period, false});
+  }
+  return done;
+}
+
+std::vector<SealingKeyInfo> SealingKeys::List(int64_t now_ms) const {
+  Known known = Scan();
+  const std::string current = SealingPeriodAt(now_ms);
+  std::vector<SealingKeyInfo> out;
+  for (auto& [period, info] : known.keys) {
+    if (info.shredded_ms) {
+      info.state = SealingKeyState::kShredded;
+    } else if (!info.file_present) {
+      info.state = SealingKeyState::kMissing;
+    } else {
+      info.state = period == current ? SealingKeyState::kCurrent : SealingKeyState::kKept;
+    }
+    out.push_back(info);
+  }
+  return out;
+}
+
+std::optional<SealingKeyInfo> SealingKeys::Find(const std::string& period) const {
+  for (const SealingKeyInfo& info : List(NowMs())) {
+    if (info.period == period) return info;
+  }
+  return std::nullopt;
+}
+
+std::optional<SealingKeyInfo> SealingKeys::Latest(int64_t now_ms) const {
+  std::vector<SealingKeyInfo> keys = List(now_ms);
+  const std::string current = SealingPeriodAt(now_ms);
+  std::optional<SealingKeyInfo> latest;
+  for (const SealingKeyInfo& info : keys) {
+    if (info.period <= current) latest = info;
+  }
+  if (!latest && !keys.empty()) latest = keys.front();
+  return latest;
+}
+
+Bytes SealingKeys::Open(const std::string& period, ByteView box) const {
+  if (period.empty()) return Unseal(hub_key_, box);
+  Known known = Scan();
+  if (auto shredded = known.shredded.find(period); shredded != known.shredded.end()) {
+    throw Error(ErrorCode::kKeyShredded, "sealed to key " + period + ", shredded on " +
+                                             FormatRfc3339(shredded->second) +
+                                             " after its retention period; no one can open it");
+  }
+  auto key = known.keys.find(period);
+  if (key == known.keys.end()) {
+    throw Error(ErrorCode::kSealingKeyMissing,
+                "sealed to key " + period + ", which this hub never published; it cannot be opened here");
+  }
+  if (!key->second.file_present) {
+    throw Error(ErrorCode::kSealingKeyMissing, "sealed to key " + period + ", whose file " + FileOf(period).string() +
+                                                   " is missing (not shredded): restore the sealing/ folder from the "
+                                                   "backup");
+  }
+  CurveSecretKey secret = ReadSecretFile(FileOf(period));
+  return UnsealWithCurveKey(secret, key->second.public_key, box);
+}
+
+std::vector<UnreadableBox> SealingKeys::UnreadableBoxes(const std::string& county, size_t limit) const {
+  Known known = Scan();
+  std::vector<UnreadableBox> out;
+  store_.ScanAll(
+      [&](const Record& r) {
+        if (r.type() != "app.submit" && r.type() != "complaint.file") return true;
+        const Json& body = r.body();
+        const Json* holder = r.type() == "app.submit" && body.contains("applicant") ? &body["applicant"] : &body;
+        if (!holder->is_object() || !holder->contains("sealing_key") || !(*holder)["sealing_key"].is_string())
+          return true;
+        std::optional<Enrollment> author = store_.FindEnrollment(r.author());
+        if (!author || author->role != "outlet" || author->county != county) return true;
+        const std::string period = (*holder)["sealing_key"].get<std::string>();
+        std::string why;
+        if (!known.keys.count(period) && !known.shredded.count(period)) {
+          why = "sealed to key " + period + ", which this hub never published";
+        } else if (auto s = known.shredded.find(period); s != known.shredded.end()) {
+          const std::optional<int64_t> received = store_.ReceivedAt(r.id());
+          if (received && *received >= s->second) {
+            why =
+                "sealed to key " + period + ", shredded on " + FormatRfc3339(s->second) + " before the record arrived";
+          }
+        }
+        if (!why.empty()) out.push_back({r.id(), r.type(), author->outlet_id, period, why + "; no one can open it"});
+        return out.size() < limit;
+      },
+      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
+  return out;
+}
+
+std::vector<Record> SealingKeys::NotifyStaleOutlets(const std::string& county, int64_t now_ms) {
+  std::optional<SealingKeyInfo> latest = Latest(now_ms);
+  if (!latest) return {};
+  std::lock_guard lock(writing_);
+  std::map<std::string, bool> told;  // outlet -> a notice naming the latest key exists
+  const PublicKey& own = hub_key_.public_key();
+  store_.ScanFeed(own, 1, store_.Head(own).seq, [&](const Record& r) {
+    if (r.type() == "key.sealing_stale" && r.body().value("latest", "") == latest->period) {
+      told[r.body().value("outlet_id", "")] = true;
+    }
+    return true;
+  });
+  std::vector<std::pair<std::string, Json>> notices;
+  for (const UnreadableBox& box : UnreadableBoxes(county)) {
+    if (told[box.outlet_id]) continue;
+    told[box.outlet_id] = true;
+    notices.push_back({"key.sealing_stale",
+                       {{"outlet_id", box.outlet_id},
+                        {"used", box.period},
+                        {"latest", latest->period},
+                        {"record", Json::binary(Bytes(box.record.begin(), box.record.end()))}}});
+  }
+  if (notices.empty()) return {};
+  return store_.AppendOwn(hub_key_, notices);
+}
+
+}  // namespace bangban

@@ -490,76 +490,78 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
                        ") and as app " + d.second.app_id + " at outlet " + d.second.outlet_id + " (" +
                        FormatRfc3339(d.second.submitted_ms) + "), within " +
                        std::to_string(config_.duplicate_window_days) + " days");
-      // Boxes sealed to a key this hub cannot open: kept and counted, not failed (principle 6).
-      if (flags != nullptr && config_.role == "county") {
-        for (const UnreadableBox& box : sealing_keys_->UnreadableBoxes(config_.county, 1000)) {
-          flags->push_back("sealing: " + box.type + " record " + ToHex(box.record).substr(0, 16) + " of outlet " +
-                           box.outlet_id + " is unreadable: " + box.why);
-        }
-      }
-      // Records stored but left out of the oversight figures, since they do not fit: flagged, not
-      // failed (principle 6).
-      if (flags != nullptr) {
-        const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
-        for (const Flag& f : census.flags) {
-          flags->push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county +
-                           ": " + f.problem);
-        }
-      }
-      return problems;
     }
-
-    HubStatus Hub::Status() const {
-      HubStatus status;
-      status.role = config_.role;
-      status.name = config_.name;
-      status.county = config_.county;
-      status.key = key_.public_key();
-      status.simulation = config_.simulation;
-      status.records = store_->RecordCount();
-      status.feeds = store_->Heads().size();
-      status.enrolled = store_->Enrollments().size();
-      status.buffered = store_->BufferedCount();
-      for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
-      store_->env().Read([&](LmdbTxn& txn) {
-        MDB_stat stat;
-        mdb_stat(txn.raw(), clock_skew_, &stat);
-        status.clock_skewed_records = stat.ms_entries;
-        status.tree_head = log_->LatestHead(txn);
-      });
-      status.peers = PeerReports();
-      // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
-      for (const auto& [author, head] : store_->Heads()) {
-        auto e = store_->FindEnrollment(author);
-        status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
-                                e ? e->role : (author == key_.public_key() ? config_.role : "")});
-      }
-      return status;
+  }
+  // Boxes sealed to a key this hub cannot open: kept and counted, not failed (principle 6).
+  if (flags != nullptr && config_.role == "county") {
+    for (const UnreadableBox& box : sealing_keys_->UnreadableBoxes(config_.county, 1000)) {
+      flags->push_back("sealing: " + box.type + " record " + ToHex(box.record).substr(0, 16) + " of outlet " +
+                       box.outlet_id + " is unreadable: " + box.why);
     }
-
-    std::vector<PeerReport> Hub::PeerReports() const {
-      // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
-      // replication that silently stalls.
-      std::vector<PeerReport> peers;
-      for (const auto& [key, s] : LoadPeerStats(*store_)) {
-        PeerReport peer;
-        peer.key = key;
-        for (const auto& [author, seq] : s.claimed_heads) {
-          uint64_t ours = store_->Head(author).seq;
-          if (seq > ours) peer.backlog += seq - ours;
-        }
-        if (auto enrollment = store_->FindEnrollment(key)) {
-          peer.name = enrollment->name;
-          peer.outlet_id = enrollment->outlet_id;
-        }
-        peer.last_contact_ms = s.last_contact_ms;
-        peer.pushes = s.pushes;
-        peer.records_received = s.records_accepted;
-        peer.duplicates = s.records_duplicate;
-        peer.rejections = s.rejections;
-        peers.push_back(std::move(peer));
-      }
-      return peers;
+  }
+  // Records stored but left out of the oversight figures, since they do not fit: flagged, not
+  // failed (principle 6).
+  if (flags != nullptr) {
+    const Census census = TakeCensus(*store_, {config_.role, config_.county, key_.public_key()}, INT64_MAX);
+    for (const Flag& f : census.flags) {
+      flags->push_back("oversight: " + f.type + " record " + f.record.substr(0, 16) + " of county " + f.county + ": " +
+                       f.problem);
     }
+  }
+  return problems;
+}
 
-  }  // namespace bangban
+HubStatus Hub::Status() const {
+  HubStatus status;
+  status.role = config_.role;
+  status.name = config_.name;
+  status.county = config_.county;
+  status.key = key_.public_key();
+  status.simulation = config_.simulation;
+  status.records = store_->RecordCount();
+  status.feeds = store_->Heads().size();
+  status.enrolled = store_->Enrollments().size();
+  status.buffered = store_->BufferedCount();
+  for (const auto& [author, reason] : store_->Quarantined()) status.quarantined.push_back({author, reason});
+  store_->env().Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), clock_skew_, &stat);
+    status.clock_skewed_records = stat.ms_entries;
+    status.tree_head = log_->LatestHead(txn);
+  });
+  status.peers = PeerReports();
+  // Every feed's head: what `revoke --after-seq` and a restored node's recovery refer to.
+  for (const auto& [author, head] : store_->Heads()) {
+    auto e = store_->FindEnrollment(author);
+    status.heads.push_back({author, head.seq, head.id, e ? e->outlet_id : "",
+                            e ? e->role : (author == key_.public_key() ? config_.role : "")});
+  }
+  return status;
+}
+
+std::vector<PeerReport> Hub::PeerReports() const {
+  // Per peer: what it told us it holds against what we hold. A backlog that does not shrink is
+  // replication that silently stalls.
+  std::vector<PeerReport> peers;
+  for (const auto& [key, s] : LoadPeerStats(*store_)) {
+    PeerReport peer;
+    peer.key = key;
+    for (const auto& [author, seq] : s.claimed_heads) {
+      uint64_t ours = store_->Head(author).seq;
+      if (seq > ours) peer.backlog += seq - ours;
+    }
+    if (auto enrollment = store_->FindEnrollment(key)) {
+      peer.name = enrollment->name;
+      peer.outlet_id = enrollment->outlet_id;
+    }
+    peer.last_contact_ms = s.last_contact_ms;
+    peer.pushes = s.pushes;
+    peer.records_received = s.records_accepted;
+    peer.duplicates = s.records_duplicate;
+    peer.rejections = s.rejections;
+    peers.push_back(std::move(peer));
+  }
+  return peers;
+}
+
+}  // namespace bangban

@@ -124,14 +124,13 @@ class Hub {
   // figures of `report sla` from the county hubs' links (a county hub: its own; the city: every
   // county's, distinct applicants summed), or of one `county` only (`report county-sla`).
   Json ApplicantFigures(const std::string& county = "") const;
-  // Rebuilds every projection (operators, applications, applicant links) from the stored records.
   // A county hub's sealing keys by period (custody/sealing_keys.h).
   SealingKeys& sealing_keys() { return *sealing_keys_; }
   // The sealing-key pass a county hub's daemon runs at start and every minute: publishes the
   // current and (a week ahead) the next period's key, shreds the keys past retention and any
   // shredded key whose file came back (a restored backup). Logs each act; returns the shreds.
   std::vector<ShredDone> RunSealingKeyPass();
-  // Rebuilds every projection (operators, applications) from the stored records.
+  // Rebuilds every projection (operators, applications, applicant links) from the stored records.
   ReindexStats Reindex(bool leave_out_damaged);
   // The hub's transparency log (storage/transparency_log.h).
   TransparencyLog& log() { return *log_; }

@@ -86,7 +86,7 @@ class ApplicantLinksTest : public CityFixture {
   std::string InitSimulationNode(const std::string& dir, const std::string& outlet, const std::string& county_key,
                                  int hub_port) {
     cli::Result r = Node({"init", "--data", dir, "--outlet", outlet, "--county", kCounty, "--county-key", county_key,
-                          "--hub", Loopback(hub_port), "--simulation"});
+                          "--hub", Loopback(hub_port), "--simulation", "--sealing-key", SealingKeyOf(county_key)});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return FirstLine(r.out);
   }
@@ -149,7 +149,7 @@ TEST_F(ApplicantLinksTest, TheDaemonLinksApplicationsTheLinksReachTheCityWhichCo
   const std::string n_key = InitNode("N", "YH-001", county_key, Loopback(y_port));
   const std::string m_key = InitNode("M", "YH-002", county_key, Loopback(y_port));
   cli::Result o_init = Node({"init", "--data", "O", "--outlet", "ZH-001", "--county", kOtherCounty, "--county-key",
-                             other_key, "--hub", Loopback(z_port)});
+                             other_key, "--hub", Loopback(z_port), "--sealing-key", cli::SealingKeyFromInit(z.err)});
   ASSERT_EQ(o_init.exit_code, 0) << o_init.Describe();
   EnrollOutlet("Y", n_key, "YH-001");
   EnrollOutlet("Y", m_key, "YH-002");

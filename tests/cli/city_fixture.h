@@ -289,6 +289,13 @@ class CityFixture : public ::testing::Test {
     return key;
   }
 
+  // The sealing key (PERIOD:HEX) the county hub of `county_key` printed at InitCounty, for a
+  // node that a test initialises by hand.
+  std::string SealingKeyOf(const std::string& county_key) const {
+    auto sealing = sealing_keys_.find(county_key);
+    return sealing == sealing_keys_.end() ? "" : sealing->second;
+  }
+
   void EnrollOutlet(const std::string& hub_dir, const std::string& node_key, const std::string& outlet) {
     cli::Result r = Hub({"enroll", "--data", hub_dir, "--key", node_key, "--role", "outlet", "--name", "网点" + outlet,
                          "--outlet-id", outlet});

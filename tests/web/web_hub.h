@@ -91,8 +91,9 @@ class WebHub {
     ASSERT_EQ(init.exit_code, 0) << init.Describe();
     hub_key_ = init.out.substr(0, 64);
     Ok(HubAt(setup_now, {"user", "add", "--data", "H", "--name", "r01", "--role", "reviewer"}));
-    cli::Result node = NodeAt(setup_now, {"init", "--data", "N1", "--outlet-id", "YH-001", "--county", "140802",
-                                          "--county-key", hub_key_, "--simulation"});
+    cli::Result node =
+        NodeAt(setup_now, {"init", "--data", "N1", "--outlet-id", "YH-001", "--county", "140802", "--county-key",
+                           hub_key_, "--simulation", "--sealing-key", cli::SealingKeyFromInit(init.err)});
     ASSERT_EQ(node.exit_code, 0) << node.Describe();
     Ok(HubAt(setup_now, {"enroll", "--data", "H", "--key", node.out.substr(0, 64), "--role", "outlet", "--name",
                          "东郭村便民服务站", "--outlet-id", "YH-001"}));

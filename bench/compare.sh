@@ -373,7 +373,7 @@ edge() {
   port=$(free_port)
   for outlet in apps plain; do
     node_key=$("$node_bin" init --data "$work/$outlet-$run" --outlet "YH-$outlet" --county 140802 --county-key "$key" \
-      --hub "tcp://127.0.0.1:$port" 2>/dev/null)
+      --sealing-key "$("$hub_bin" sealing-key --data "$data")" --hub "tcp://127.0.0.1:$port" 2>/dev/null)
     "$hub_bin" enroll --data "$data" --key "$node_key" --role outlet --name "$outlet" --outlet-id "YH-$outlet" >/dev/null
   done
   applications "$submit_records" > "$work/applications.jsonl"

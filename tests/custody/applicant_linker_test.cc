@@ -137,7 +137,7 @@ TEST_F(ApplicantLinkerTest, EachSubmitIsLinkedOnceFromTheDurableCursor) {
   ASSERT_NO_FATAL_FAILURE(Receive(yh1_.Submit("A-6", hub().key().public_key())));
   ASSERT_NO_FATAL_FAILURE(Receive(yh1_.Submit("A-7", hub().key().public_key())));
   const PseudonymKey key = PseudonymKey::Load(Dir() / "pseudonym.key");
-  ApplicantLinker linker(hub().store(), hub().log(), hub().key(), key, hub().links(), kCounty);
+  ApplicantLinker linker(hub().store(), hub().log(), hub().key(), hub().sealing_keys(), key, hub().links(), kCounty);
   const uint64_t at = DecodeBigEndian64(hub().store().GetMeta(kLinkCursorMeta)->data());
   LinkPass first = linker.RunBatch(1);
   EXPECT_EQ(first.scanned, 1u);

@@ -179,9 +179,14 @@ TEST_F(SealingKeyTest, NodesSealToThePeriodKeyLearnTheNextOneAndAShreddedPeriodC
     ASSERT_EQ(opened.exit_code, 0) << opened.Describe();
     EXPECT_EQ(json::parse(opened.out, nullptr, false)["id_number"], "11010519491231002X");
   }
+  // Every application is linked to its pseudonym before the shred: the links, made once, outlive
+  // the key, so the applicant figures are part of what must not change.
+  cli::Result linked = HubAt(kFebruary, {"link", "--data", "Y"});
+  ASSERT_EQ(linked.exit_code, 0) << linked.Describe();
   cli::Result report_before = HubAt(kFebruary, {"report", "sla", "--data", "Y", "--at", kReportAt, "--json"});
   ASSERT_EQ(report_before.exit_code, 0) << report_before.Describe();
   EXPECT_FALSE(json::parse(report_before.out, nullptr, false).contains("unreadable_boxes")) << "none unreadable";
+  EXPECT_EQ(json::parse(report_before.out, nullptr, false)["applicants"]["linked"], 2) << report_before.out;
 
   // Twelve months after January ended: the pass shreds January's key, not February's.
   cli::Result shred = HubAt(kAfterRetention, {"key", "shred-due", "--data", "Y"});

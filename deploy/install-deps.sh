@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config
+  ccache  # deploy/build.sh and fuzz.sh compile through it: a rebuild recompiles only what changed
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-cxx-dev
   libboost-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libbenchmark-dev

@@ -26,7 +26,12 @@ fi
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets found in tests/fuzz/CMakeLists.txt" >&2; exit 1; }
 
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, and no working directory in the hash: a fresh clone
+  # anywhere (as CI makes) hits what an earlier clone compiled.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+fi
 if [ ! -f "$build/build.ninja" ]; then
   # -O1 with assertions: fast enough to fuzz, and every assert() of the code is checked.
   CXX=${BANGBAN_FUZZ_CXX:-clang++} cmake -S "$top" -B "$build" -G Ninja -DBANGBAN_FUZZ=ON \

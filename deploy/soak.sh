@@ -19,7 +19,12 @@ kill_cycles=${BANGBAN_KILL_CYCLES:-100}
 stages=${SOAK_STAGES:-sanitizers fuzz kill}
 kill_regex='KillNine|(^|[.])Crash'
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, and no working directory in the hash: a fresh clone
+  # anywhere (as CI makes) hits what an earlier clone compiled.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+fi
 "$top/deploy/install-deps.sh" || exit 1
 
 sanitizers() {

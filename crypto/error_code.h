@@ -31,11 +31,11 @@ namespace bangban {
   /* keys and cryptography */                                                                                         \
   X(kSodiumInit, "sodium_init", "libsodium could not be initialised")                                                 \
   X(kBadKey, "bad_key", "a key or key seed has the wrong size")                                                       \
-  X(kKeyFileMissing, "key_file_missing", "the identity key file does not exist")                                      \
-  X(kKeyFileMode, "key_file_mode", "the identity key file can be read by group or others")                            \
-  X(kKeyFileFormat, "key_file_format", "the identity key file is not a key file")                                     \
-  X(kKeyFileUnreadable, "key_file_unreadable", "the identity key file cannot be opened (the system says why)")        \
-  X(kKeyFileWrite, "key_file_write", "the identity key file cannot be written (or exists already)")                   \
+  X(kKeyFileMissing, "key_file_missing", "a key file (identity, pseudonym or sealing key) does not exist")            \
+  X(kKeyFileMode, "key_file_mode", "a key file can be read by group or others")                                       \
+  X(kKeyFileFormat, "key_file_format", "a key file is not one: a link, too long or too short, malformed")             \
+  X(kKeyFileUnreadable, "key_file_unreadable", "a key file cannot be opened or read (the system says why)")           \
+  X(kKeyFileWrite, "key_file_write", "a key file cannot be written (or exists already)")                              \
   X(kUnsealFailed, "unseal_failed", "a sealed box was not sealed to this hub's key or was altered")                   \
   X(kBadProofRequest, "bad_proof_request", "a Merkle proof was asked for leaves the tree does not have")              \
   X(kBadFrontier, "bad_frontier", "a stored Merkle frontier is damaged")                                              \

@@ -1,18 +1,10 @@
 #include "crypto/identity.h"
 
-#include <sys/stat.h>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "crypto/error.h"
+#include "crypto/key_file.h"
 
 namespace bangban {
 
@@ -166,55 +158,42 @@ SigningKey SigningKey::FromSeed(ByteView seed) {
 }
 
 SigningKey SigningKey::Load(const std::filesystem::path& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    throw Error(ErrorCode::kKeyFileMissing, "key file " + path.string() + " does not exist");
-  }
-  if ((st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::kKeyFileMode,
-                "key file " + path.string() + " is readable by group or others; run: chmod 600 " + path.string());
-  }
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ErrorCode::kKeyFileUnreadable, "cannot read key file " + path.string() + ": " + std::strerror(errno) +
-                                                   " (run the command as the data dir's owner)");
-  }
-  std::string header, hex;
-  std::getline(in, header);
-  std::getline(in, hex);
-  if (header != kKeyFileHeader) {
+  // Header, 64 hex digits, the public key as a comment: well under 512 bytes.
+  Secret<512> text;
+  const size_t size = ReadKeyFile(path, "key file", {text.data(), text.size()});
+  const std::string_view file(reinterpret_cast<const char*>(text.data()), size);
+  const size_t header_end = file.find('\n');
+  if (header_end == std::string_view::npos || file.substr(0, header_end) != kKeyFileHeader) {
     throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " is not a bangban identity key");
   }
+  std::string_view hex = file.substr(header_end + 1);
+  hex = hex.substr(0, hex.find('\n'));
   Secret<32> seed;
   if (hex.size() != 64 ||
       sodium_hex2bin(seed.data(), seed.size(), hex.data(), hex.size(), nullptr, nullptr, nullptr) != 0) {
-    sodium_memzero(hex.data(), hex.size());
     throw Error(ErrorCode::kKeyFileFormat, "key file " + path.string() + " has a malformed key line");
   }
-  sodium_memzero(hex.data(), hex.size());
   return FromSeed({seed.data(), seed.size()});
 }
 
 void SigningKey::Save(const std::filesystem::path& path) const {
-  std::string text(kKeyFileHeader);
-  text += "\n";
-  text += ToHex({secret_.data(), 32});
+  // Written in one reserved buffer, so no copy of the secret's hex is left unwiped on the heap.
+  std::string text;
+  text.reserve(256);
+  text += kKeyFileHeader;
+  text += '\n';
+  const size_t hex_at = text.size();
+  text.resize(hex_at + 2 * 32 + 1);
+  sodium_bin2hex(text.data() + hex_at, 2 * 32 + 1, secret_.data(), 32);
+  text.resize(hex_at + 2 * 32);
   text += "\n# public " + ToHex(public_key_) + "\n";
-  // O_EXCL: never overwrite an identity; 0600 from creation, not chmod afterwards.
-  FILE* file = nullptr;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) file = ::fdopen(fd, "w");
-  if (file == nullptr) {
-    if (fd >= 0) ::close(fd);
+  try {
+    CreateKeyFile(path, "key file", AsBytes(text));  // never over an existing identity
+  } catch (...) {
     sodium_memzero(text.data(), text.size());
-    throw Error(ErrorCode::kKeyFileWrite, "cannot create key file " + path.string() + ": " + std::strerror(errno) +
-                                              " (an existing key is never overwritten)");
+    throw;
   }
-  bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  ok = (std::fflush(file) == 0) && ok && (::fsync(fd) == 0);
-  std::fclose(file);
   sodium_memzero(text.data(), text.size());
-  if (!ok) throw Error(ErrorCode::kKeyFileWrite, "cannot write key file " + path.string());
 }
 
 Signature SigningKey::Sign(std::string_view domain, ByteView message) const {

@@ -22,7 +22,7 @@ class PseudonymKey {
   static PseudonymKey Generate();
   static PseudonymKey FromBytes(ByteView key);  // exactly 32 bytes
 
-  // Reads a key file written by Save, reading at most 33 bytes. Errors: "key_file_missing",
+  // Reads a key file written by Save (crypto/key_file.h). Errors: "key_file_missing",
   // "key_file_mode" (group or others may read it), "key_file_unreadable", "key_file_format"
   // (not exactly 32 bytes).
   static PseudonymKey Load(const std::filesystem::path& path);

@@ -1,9 +1,7 @@
 #include "custody/sealing_keys.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include <map>
 
 #include "crypto/error.h"
+#include "crypto/key_file.h"
 #include "crypto/sealed_box.h"
 #include "protocol/civil_time.h"
 #include "protocol/clock.h"
@@ -19,101 +18,25 @@ namespace bangban {
 
 namespace {
 
-constexpr size_t kSecretFileBytes = 32;
+constexpr std::string_view kSealingKeyFile = "sealing key file";
 
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-[[noreturn]] void FailFile(const std::filesystem::path& file, const std::string& what) {
-  throw Error(ErrorCode::kKeyFileWrite, file.string() + ": " + what + " (" + std::strerror(errno) + ")");
-}
-
-void SyncDir(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) FailFile(dir, "cannot sync the folder");
-}
-
-void WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::path& file) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) FailFile(file, "cannot write");
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-// Writes a new secret file: a partial file (0600 from creation), synced, renamed into place,
-// the folder synced. Never replaces an existing file.
+// Writes a new sealing key file in the sealing folder (0700). Never replaces an existing file.
 void WriteSecretFile(const std::filesystem::path& file, const CurveSecretKey& secret) {
   std::filesystem::create_directories(file.parent_path());
   ::chmod(file.parent_path().c_str(), 0700);
   if (std::filesystem::exists(file)) {
     throw Error(ErrorCode::kKeyFileWrite, file.string() + " exists already; a sealing key is never made twice");
   }
-  const std::filesystem::path partial = file.string() + ".partial";
-  std::filesystem::remove(partial);  // a crash's leftover: its key was never published
-  {
-    Fd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (fd.get() < 0) FailFile(partial, "cannot create");
-    WriteAll(fd.get(), secret.data(), secret.size(), partial);
-    if (::fsync(fd.get()) != 0) FailFile(partial, "cannot sync");
-  }
-  if (::rename(partial.c_str(), file.c_str()) != 0) FailFile(file, "cannot rename into place");
-  SyncDir(file.parent_path());
+  CreateKeyFile(file, kSealingKeyFile, {secret.data(), secret.size()});
 }
 
-// Reads a secret file: a regular file of exactly 32 bytes that group and others cannot read.
+// Reads a sealing key file: exactly 32 bytes (crypto/key_file.h).
 CurveSecretKey ReadSecretFile(const std::filesystem::path& file) {
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) {
-    throw Error(ErrorCode::kKeyFileUnreadable, file.string() + ": cannot open (" + std::strerror(errno) + ")");
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != kSecretFileBytes) {
+  CurveSecretKey secret;
+  if (ReadKeyFile(file, kSealingKeyFile, {secret.data(), secret.size()}) != secret.size()) {
     throw Error(ErrorCode::kKeyFileFormat, file.string() + ": not a sealing key file (32 bytes)");
   }
-  if ((st.st_mode & 077) != 0) {
-    throw Error(ErrorCode::kKeyFileMode, file.string() + ": group or others may read it; chmod 600 it");
-  }
-  CurveSecretKey secret;
-  size_t got = 0;
-  while (got < secret.size()) {
-    ssize_t n = ::read(fd.get(), secret.data() + got, secret.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(ErrorCode::kKeyFileFormat, file.string() + ": shorter than 32 bytes");
-    got += static_cast<size_t>(n);
-  }
   return secret;
-}
-
-// Overwrites the file with zeros (a wiped buffer of its size), syncs it, removes it and syncs
-// the folder. Nothing if there is no file.
-void ShredFile(const std::filesystem::path& file) {
-  struct stat st {};
-  if (::lstat(file.c_str(), &st) != 0) return;
-  if (S_ISREG(st.st_mode)) {
-    Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (fd.get() < 0) FailFile(file, "cannot open to overwrite");
-    Bytes zeros(static_cast<size_t>(std::min<off_t>(st.st_size, 1 << 20)));
-    sodium_memzero(zeros.data(), zeros.size());
-    WriteAll(fd.get(), zeros.data(), zeros.size(), file);
-    if (::fsync(fd.get()) != 0) FailFile(file, "cannot sync");
-  }
-  if (::unlink(file.c_str()) != 0) FailFile(file, "cannot remove");
-  SyncDir(file.parent_path());
 }
 
 std::string TwoDigits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
@@ -246,14 +169,14 @@ std::vector<ShredDone> SealingKeys::ShredDue(int64_t now_ms, int retention_month
   // Shredded keys whose file came back (a backup restored): shred again, no new record.
   for (const auto& [period, at] : known.shredded) {
     if (!std::filesystem::exists(FileOf(period))) continue;
-    ShredFile(FileOf(period));
+    ShredKeyFile(FileOf(period), kSealingKeyFile);
     done.push_back({period, true});
   }
   for (const auto& [period, info] : known.keys) {
     if (known.shredded.count(period)) continue;
     // The period ends when the next begins; its boxes are kept `retention_months` after that.
     if (now_ms < SealingPeriodStartMs(SealingPeriodAfter(period, 1 + retention_months))) continue;
-    ShredFile(FileOf(period));
+    ShredKeyFile(FileOf(period), kSealingKeyFile);
     store_.AppendOwn(hub_key_, {{"key.shred", {{"period", period}, {"retention_months", retention_months}}}});
     done.push_back({period, false});
   }

@@ -14,28 +14,13 @@
 #include <utility>
 
 #include "crypto/error.h"
+#include "crypto/file_descriptor.h"
 
 namespace bangban {
 
 namespace {
 
 std::filesystem::path LockFile(const std::filesystem::path& data_dir) { return data_dir / "daemon.lock"; }
-
-// An open file descriptor, closed on destruction.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 pid_t ReadPid(int fd) {
   char text[32] = {};
@@ -57,7 +42,7 @@ bool TryLock(int fd, int operation, const std::filesystem::path& file) {
 
 DaemonLock::DaemonLock(const std::filesystem::path& data_dir) {
   const std::filesystem::path file = LockFile(data_dir);
-  Fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  FileDescriptor fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0) throw Error(ErrorCode::kDataDir, "cannot open " + file.string() + ": " + std::strerror(errno));
   ::fchmod(fd.get(), 0600);  // also a file left by an older version or copied with other modes
   // A command probing for a daemon (RunningDaemon) holds a shared lock for an instant: retry a
@@ -85,7 +70,7 @@ DaemonLock::~DaemonLock() {
 
 std::optional<pid_t> RunningDaemon(const std::filesystem::path& data_dir) {
   const std::filesystem::path file = LockFile(data_dir);
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
     throw Error(ErrorCode::kDataDir, "cannot open " + file.string() + ": " + std::strerror(errno));

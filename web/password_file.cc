@@ -11,24 +11,10 @@
 #include <sstream>
 
 #include "crypto/error.h"
+#include "crypto/file_descriptor.h"
 
 namespace bangban {
 namespace {
-
-// An open file descriptor, closed when it goes.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 void WriteAll(int fd, const std::string& text, const std::filesystem::path& file) {
   size_t done = 0;
@@ -57,7 +43,7 @@ PasswordFile::PasswordFile(std::filesystem::path data_dir)
 
 std::map<std::string, std::string> PasswordFile::Load() const {
   std::map<std::string, std::string> hashes;
-  Fd fd(::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  FileDescriptor fd(::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     if (errno == ENOENT) return hashes;
     throw Error(ErrorCode::kDataDir, "cannot read " + file_.string());
@@ -100,7 +86,7 @@ void PasswordFile::Set(const std::string& name, const Password& password) const 
   CheckNewPassword(password);
   const std::string hash = HashPassword(password);
   // One writer at a time: two `user passwd` at once must not lose either change.
-  Fd lock(::open(lock_file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  FileDescriptor lock(::open(lock_file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (lock.get() < 0 || ::flock(lock.get(), LOCK_EX) != 0) {
     throw Error(ErrorCode::kDataDir, "cannot lock " + lock_file_.string());
   }
@@ -110,7 +96,7 @@ void PasswordFile::Set(const std::string& name, const Password& password) const 
   for (const auto& [n, h] : hashes) text += n + " " + h + "\n";
   const std::filesystem::path partial = file_.string() + ".partial";
   {
-    Fd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    FileDescriptor out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (out.get() < 0) throw Error(ErrorCode::kDataDir, "cannot create " + partial.string());
     ::fchmod(out.get(), 0600);
     WriteAll(out.get(), text, partial);

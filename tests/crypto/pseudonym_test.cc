@@ -41,7 +41,7 @@ TEST(PseudonymTest, KeyFileRoundTripsWithMode0600AndIsNeverOverwritten) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(st.st_size, 32);
-  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".partial"));
   PseudonymKey loaded = PseudonymKey::Load(path);
   EXPECT_EQ(loaded.PseudonymOfIdNumber("11010519491231002X"), key.PseudonymOfIdNumber("11010519491231002X"));
 

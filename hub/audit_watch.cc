@@ -94,7 +94,9 @@ std::optional<AuditTally> AuditWatch::Latest() const {
   return latest_;
 }
 
-std::filesystem::path AuditWatch::OwnProgram() { return std::filesystem::read_symlink("/proc/self/exe"); }
+// The running executable itself, even after an upgrade replaced the file on disk: the audit is
+// always the daemon's own release.
+std::filesystem::path AuditWatch::OwnProgram() { return "/proc/self/exe"; }
 
 void AuditWatch::Loop() {
   if (Sleep(std::min<std::chrono::milliseconds>(every_, kFirstAuditAfter))) return;
@@ -143,7 +145,7 @@ std::optional<AuditTally> AuditWatch::RunOnce() {
   ::posix_spawn_file_actions_adddup2(setup.actions(), write_end.get(), STDOUT_FILENO);
   // With --json every error is a document on stdout; stderr would only repeat it.
   ::posix_spawn_file_actions_addopen(setup.actions(), STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> args = {program_.string(), "audit", "--data", data_dir_.string(), "--json"};
+  std::vector<std::string> args = {"bangban-hub", "audit", "--data", data_dir_.string(), "--json"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

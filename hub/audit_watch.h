@@ -44,7 +44,8 @@ class AuditWatch {
   // The last audit that answered; none before the first.
   std::optional<AuditTally> Latest() const;
 
-  // The running program's own executable (/proc/self/exe).
+  // The running program's own executable (/proc/self/exe: the daemon's release, even once an
+  // upgrade replaced the file).
   static std::filesystem::path OwnProgram();
 
  private:

@@ -6,8 +6,8 @@
 # namespace of its own too.
 #
 #   10.14.8.1   运城市 city hub                       listens :7100
-#   10.14.8.11  盐湖区 county hub (140802)             listens :7100, upstream the city
-#   10.14.8.12  临猗县 county hub (140821)             listens :7100, upstream the city
+#   10.14.8.11  盐湖区 county hub (140802)             listens :7100 (/metrics :8080), upstream the city
+#   10.14.8.12  临猗县 county hub (140821)             listens :7100 (/metrics :8080), upstream the city
 #   10.14.8.21  YH-BANK-01 bank branch (盐湖区)        upstream 盐湖区
 #   10.14.8.22  YH-TOWN-03 township centre, a relay   listens :7200, upstream 盐湖区
 #   10.14.8.23  YH-VIL-07 village station             upstream the relay only
@@ -15,7 +15,8 @@
 #
 # It creates the keys, enrolls the counties at the city and the outlets at their county, starts
 # every daemon bound to its own address, files applications at each outlet, waits until the city
-# holds everything the counties hold, prints each hub's status and the city's SLA report, and
+# holds everything the counties hold, prints each hub's status and the city's SLA report, reads
+# each county hub's /metrics from the city's machine (as a monitoring host would scrape it), and
 # requires `audit` to be clean at every hub. Everything is torn down on exit (trap): daemons
 # stopped, namespaces deleted, also on failure or Ctrl-C. The data dirs are removed after a
 # clean run (kept with --keep, and always after a failure; the path is printed).
@@ -143,8 +144,10 @@ echo "盐湖区 $yanhu_key"
 echo "临猗县 $linyi_key"
 
 start city-hub city "$hub" run --data "$work/city" --listen "tcp://$net.1:7100"
-start yanhu-hub yanhu "$hub" run --data "$work/yanhu" --listen "tcp://$net.11:7100" --upstream "tcp://$net.1:7100"
-start linyi-hub linyi "$hub" run --data "$work/linyi" --listen "tcp://$net.12:7100" --upstream "tcp://$net.1:7100"
+start yanhu-hub yanhu "$hub" run --data "$work/yanhu" --listen "tcp://$net.11:7100" --upstream "tcp://$net.1:7100" \
+  --http "$net.11:8080"
+start linyi-hub linyi "$hub" run --data "$work/linyi" --listen "tcp://$net.12:7100" --upstream "tcp://$net.1:7100" \
+  --http "$net.12:8080"
 
 say "Outlets: keys made on each outlet's machine, enrolled by its county hub (handed to its daemon)"
 outlet() {  # party outlet-id county-party county-code county-key name upstream [upstream-key]
@@ -226,6 +229,22 @@ for party in city yanhu linyi; do on "$party" "$hub" status --data "$work/$party
 
 say "The city's SLA report"
 on city "$hub" report sla --data "$work/city"
+
+say "Monitoring: each county hub's /metrics, fetched over the network from the city's machine"
+# One HTTP/1.0 GET with bash's /dev/tcp, bounded by timeout: no HTTP client needed.
+metrics() {  # party-to-ask-from address
+  on "$1" timeout 10 bash -c 'exec 3<>"/dev/tcp/$0/8080" && printf "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" >&3 && cat <&3' "$2"
+}
+for county in yanhu:$net.11 linyi:$net.12; do
+  party=${county%%:*}
+  # Records only grow: what /metrics says after status must be at least what status said.
+  held=$(on "$party" "$hub" status --data "$work/$party" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p')
+  page=$(metrics city "${county#*:}") || fail "could not read /metrics of $party from the city's machine"
+  stored=$(echo "$page" | sed -n 's/^bangban_records_stored \([0-9]*\).*/\1/p')
+  [ -n "$stored" ] && [ "$stored" -ge "$held" ] ||
+    fail "/metrics of $party says ${stored:-nothing} records stored, its status said $held"
+  echo "$party: bangban_records_stored $stored, $(echo "$page" | grep -c '^bangban_') samples"
+done
 
 say "Audit: every hub re-verifies every signature, chain, enrollment and its transparency log"
 for party in city yanhu linyi; do

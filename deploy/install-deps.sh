@@ -18,6 +18,10 @@ packages=(
   libjs-chart.js chromium fonts-wqy-microhei
   # Clock jumps in the fault-injection tests (libfaketime), never the machine clock.
   faketime
+  # promtool checks deploy/prometheus/ (ctest prometheus_rules). Debian ships it only with the
+  # Prometheus server, which starts on port 9090 where systemd runs: `systemctl disable --now
+  # prometheus` on a machine that should not run one.
+  prometheus
 )
 
 missing=()

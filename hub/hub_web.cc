@@ -11,8 +11,11 @@
 namespace bangban {
 
 HubWebView::HubWebView(Hub& hub, std::filesystem::path dir,
-                       std::function<ControlReply(const ControlRequest&)> run_command)
-    : hub_(hub), dir_(std::filesystem::absolute(dir)), run_command_(std::move(run_command)) {}
+                       std::function<ControlReply(const ControlRequest&)> run_command, const AuditWatch* audit_watch)
+    : hub_(hub),
+      dir_(std::filesystem::absolute(dir)),
+      run_command_(std::move(run_command)),
+      audit_watch_(audit_watch) {}
 
 HubFacts HubWebView::Facts() const {
   const HubConfig& c = hub_.config();
@@ -27,7 +30,12 @@ HubFigures HubWebView::Figures() const {
   figures.buffered = status.buffered;
   for (const auto& [author, seq] : LoadAcked(hub_.store())) figures.records_acked_upstream += seq;
   for (const PeerReport& p : status.peers) {
-    figures.peers.push_back({KeyId(p.key), p.name, p.outlet_id, p.records_received, p.backlog, p.rejections});
+    figures.peers.push_back(
+        {KeyId(p.key), p.name, p.outlet_id, p.records_received, p.backlog, p.rejections, p.last_contact_ms});
+  }
+  if (std::optional<AuditTally> t = audit_watch_ ? audit_watch_->Latest() : std::nullopt) {
+    figures.audit =
+        AuditFigures{t->clean, t->problems, t->findings, t->flagged, t->quarantined, t->finished_ms, t->runs};
   }
   return figures;
 }

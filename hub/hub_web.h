@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/control_socket.h"
+#include "hub/audit_watch.h"
 #include "web/hub_view.h"
 
 namespace bangban {
@@ -17,8 +18,10 @@ class HubWebView : public HubView {
  public:
   // `run_command` runs a command line as the daemon runs one handed to it over the control
   // socket (RunHandedOff with the hub's own CLI), serialised with those: the web's review
-  // actions go through exactly the code of `bangban-hub review`.
-  HubWebView(Hub& hub, std::filesystem::path dir, std::function<ControlReply(const ControlRequest&)> run_command);
+  // actions go through exactly the code of `bangban-hub review`. `audit_watch` (may be null:
+  // the daemon does not audit itself) gives /metrics the last audit's counts; it must outlive this.
+  HubWebView(Hub& hub, std::filesystem::path dir, std::function<ControlReply(const ControlRequest&)> run_command,
+             const AuditWatch* audit_watch = nullptr);
 
   HubFacts Facts() const override;
   HubFigures Figures() const override;
@@ -37,6 +40,7 @@ class HubWebView : public HubView {
   Hub& hub_;
   std::filesystem::path dir_;
   std::function<ControlReply(const ControlRequest&)> run_command_;
+  const AuditWatch* audit_watch_;
 };
 
 }  // namespace bangban

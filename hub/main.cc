@@ -19,6 +19,7 @@
 #include "daemon/signals.h"
 #include "hub/applicant_commands.h"
 #include "hub/audit_commands.h"
+#include "hub/audit_watch.h"
 #include "hub/hub.h"
 #include "hub/hub_dashboard.h"
 #include "hub/hub_web.h"
@@ -41,6 +42,7 @@ namespace {
 struct Args {
   std::string data, file, out, key_hex, key_file, city_key_hex, upstream_key_hex, reason, city_code;
   std::string http;           // run --http ADDR:PORT: serve the web pages there
+  int64_t audit_every = -1;   // run --audit-every SECONDS; -1: an hour with --http, else never
   std::string operator_name;  // user passwd --name
   bool json = false;
   HubConfig config;
@@ -129,6 +131,9 @@ void Revoke(HubCommand& cmd, const Args& a) {
   cmd.out << ToHex(cmd.Open(a.data).Revoke(KeyOption(a.key_hex), a.after_seq, a.reason).id()) << "\n";
 }
 
+// How often `run --http` audits its data dir unless --audit-every says otherwise: hourly.
+constexpr int64_t kAuditEverySeconds = 3600;
+
 // `run`: holds the data dir (DaemonLock), serves the control socket and the nodes until stopped.
 void RunDaemon(HubCommand& cmd, Args& a) {
   const std::filesystem::path dir = cmd.Path(a.data);
@@ -156,6 +161,12 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   // The web pages (--http): told of every stored record (cheaply: a counter) and of every case
   // that changes colour, so open pages update live. The observer is added before any thread
   // that writes starts; it finds the server once it runs.
+  // The hub's own audit now and then (--audit-every), for /metrics and the log.
+  const int64_t audit_every = a.audit_every >= 0 ? a.audit_every : (a.http.empty() ? 0 : kAuditEverySeconds);
+  std::unique_ptr<AuditWatch> audit_watch;
+  if (audit_every > 0) {
+    audit_watch = std::make_unique<AuditWatch>(AuditWatch::OwnProgram(), dir, std::chrono::seconds(audit_every), stop);
+  }
   std::atomic<WebApp*> web_app{nullptr};
   std::unique_ptr<HubWebView> web_view;
   std::unique_ptr<WebServer> web;
@@ -167,7 +178,7 @@ void RunDaemon(HubCommand& cmd, Args& a) {
     a.run_options.colour_changes = [&web_app](const std::vector<ColourChange>& changes) {
       if (WebApp* app = web_app.load()) app->NoteColourChanges(changes);
     };
-    web_view = std::make_unique<HubWebView>(hub, dir, run_command);
+    web_view = std::make_unique<HubWebView>(hub, dir, run_command, audit_watch.get());
     web = std::make_unique<WebServer>(*web_view, dir, address, port,
                                       std::make_unique<OversightDashboardSource>(hub, dir));
     web_app = &web->app();
@@ -185,6 +196,7 @@ void RunDaemon(HubCommand& cmd, Args& a) {
   hub.Run(a.run_options, stop);
   web_app = nullptr;
   web.reset();
+  audit_watch.reset();  // a running audit is killed: it only reads
   spdlog::info("stopped");
 }
 
@@ -390,6 +402,10 @@ void AddRun(CLI::App& app, HubCommand& cmd, const ArgsPtr& args) {
   run->add_option("--http", a.http,
                   "Serve the web pages, JSON API, /healthz and /metrics on ADDR:PORT, e.g. 127.0.0.1:8080 behind a "
                   "reverse proxy (off unless given; docs/api.md)");
+  run->add_option("--audit-every", a.audit_every,
+                  "Audit the data dir every SECONDS (the audit command, in a child process), for /metrics and "
+                  "the log; 0: never (default: 3600 with --http, otherwise never)")
+      ->check(CLI::Range(int64_t{0}, int64_t{366} * 24 * 3600));
   run.Check([args] {
     if (!args->http.empty()) ParseHttpAddress(args->http);
   });

@@ -33,6 +33,15 @@ struct PeerFigures {
   uint64_t records_received = 0;
   uint64_t backlog = 0;
   std::map<std::string, uint64_t> rejections;  // by error code
+  int64_t last_contact_ms = 0;                 // its last message (NowMs); 0 if never
+};
+
+// The counts of the hub's last own audit (`run --audit-every`), as `bangban-hub audit` found them.
+struct AuditFigures {
+  bool clean = false;
+  uint64_t problems = 0, findings = 0, flagged = 0, quarantined = 0;
+  int64_t finished_ms = 0;
+  uint64_t runs = 0;  // audits finished since the daemon started
 };
 
 // The hub's counters for /metrics.
@@ -42,6 +51,7 @@ struct HubFigures {
   uint64_t records_acked_upstream = 0;  // records out: what the upstream hub acknowledged
   uint64_t buffered = 0;
   std::vector<PeerFigures> peers;
+  std::optional<AuditFigures> audit;  // none before the daemon's first audit finished, or if it audits not
 };
 
 // A review action taken in the browser; the operator signed in is the reviewer who acts.

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -516,6 +517,38 @@ HttpResponse WebApp::PublicOutlets(const HttpRequest& request) {
   return JsonResponse({{"outlets", list}, {"source", outlets_->Provenance()}});
 }
 
+namespace {
+
+// Milliseconds since the epoch as Prometheus seconds, e.g. 1772413200.123.
+std::string PromSeconds(int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(ms / 1000), static_cast<long long>(ms % 1000));
+  return text;
+}
+
+// The hub's last own audit (`run --audit-every`): shown once one has finished.
+void AppendAuditMetrics(std::ostringstream& m, const AuditFigures& a) {
+  auto gauge = [&](const char* name, const char* text, const std::string& value) {
+    m << "# HELP " << name << " " << text << "\n# TYPE " << name << " gauge\n" << name << " " << value << "\n";
+  };
+  gauge("bangban_audit_clean", "1 if the hub's last own audit was clean (no problems, no findings), else 0.",
+        a.clean ? "1" : "0");
+  gauge("bangban_audit_problems", "Problems the last audit found: damage, broken chains, log mismatches.",
+        std::to_string(a.problems));
+  gauge("bangban_audit_findings", "Findings of the last audit about the counties' published logs (city hub).",
+        std::to_string(a.findings));
+  gauge("bangban_audit_flagged_records", "Records the last audit flagged: kept, but wrong for this hub.",
+        std::to_string(a.flagged));
+  gauge("bangban_audit_quarantined_authors", "Forked authors the last audit named.", std::to_string(a.quarantined));
+  gauge("bangban_audit_last_run_timestamp_seconds", "When the last audit finished (Unix time in seconds).",
+        PromSeconds(a.finished_ms));
+  m << "# HELP bangban_audit_runs_total Audits finished since the daemon started.\n"
+       "# TYPE bangban_audit_runs_total counter\nbangban_audit_runs_total "
+    << a.runs << "\n";
+}
+
+}  // namespace
+
 HttpResponse WebApp::Metrics() {
   const HubFacts facts = hub_.Facts();
   const HubFigures figures = hub_.Figures();
@@ -547,6 +580,14 @@ HttpResponse WebApp::Metrics() {
     m << "bangban_replication_backlog{peer=\"" << p.key_id << "\",outlet_id=\"" << PromLabel(p.outlet_id) << "\"} "
       << p.backlog << "\n";
   }
+  help("bangban_peer_last_contact_timestamp_seconds", "gauge",
+       "When each replication peer last sent a message (Unix time in seconds).");
+  for (const PeerFigures& p : figures.peers) {
+    if (p.last_contact_ms <= 0) continue;
+    m << "bangban_peer_last_contact_timestamp_seconds{peer=\"" << p.key_id << "\",outlet_id=\""
+      << PromLabel(p.outlet_id) << "\"} " << PromSeconds(p.last_contact_ms) << "\n";
+  }
+  if (figures.audit) AppendAuditMetrics(m, *figures.audit);
   if (facts.role == "county") {
     const Json queue = BuildQueue(hub_.cases(), NowMs());
     std::map<std::string, uint64_t> colours = {{"green", 0}, {"yellow", 0}, {"red", 0}};

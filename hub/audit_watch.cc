@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "crypto/file_descriptor.h"
 #include "protocol/clock.h"
 
 extern char** environ;
@@ -45,22 +46,6 @@ class SpawnSetup {
  private:
   posix_spawnattr_t attr_;
   posix_spawn_file_actions_t actions_;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { Close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
 };
 
 int WaitChild(pid_t pid) {
@@ -129,7 +114,7 @@ std::optional<AuditTally> AuditWatch::RunOnce() {
     spdlog::error("audit: could not start one: pipe: {}", std::strerror(errno));
     return std::nullopt;
   }
-  Fd read_end(ends[0]), write_end(ends[1]);
+  FileDescriptor read_end(ends[0]), write_end(ends[1]);
   SpawnSetup setup;
   // The daemon blocks SIGTERM and SIGINT in every thread (daemon/signals.h); the child must not.
   sigset_t none, defaults;
@@ -154,7 +139,7 @@ std::optional<AuditTally> AuditWatch::RunOnce() {
     spdlog::error("audit: could not start {}: {}", program_.string(), std::strerror(e));
     return std::nullopt;
   }
-  write_end.Close();  // the child holds the only write end now: its exit ends the reading
+  write_end = FileDescriptor(-1);  // the child holds the only write end now: its exit ends the reading
   std::string why;
   std::optional<std::string> out = ReadChild(read_end.get(), pid, &why);
   const int status = WaitChild(pid);

@@ -68,6 +68,32 @@ TEST_F(WebApiTest, WithoutASessionEverythingButThePublicPartsIsRefused) {
   EXPECT_EQ(Get(hub_.port(), "/assets/chart.min.js").status, 200);
 }
 
+// The pages share one head and header bar (web/assets/_*.html), put in at build time: every page
+// carries it whole, with its own title, and the parts themselves are not served.
+TEST_F(WebApiTest, EveryPageCarriesTheSharedHeaderAndThePartsAreNotServed) {
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  const std::string bar = "<header class=\"bar\">\n  <span class=\"brand\" data-i18n=\"brand\">帮办</span>\n";
+  const std::string logout = "<form method=\"post\" action=\"/logout\" id=\"logout\">";
+  for (const auto& [target, page] :
+       {std::pair{"/queue", "queue"}, std::pair{"/dashboard", "dashboard"}, std::pair{"/cases/A-1", "case"},
+        std::pair{"/records/00", "record"}, std::pair{"/admin", "admin"}, std::pair{"/login", "login"},
+        std::pair{"/public/outlets", "outlets"}}) {
+    Response r = Get(hub_.port(), target, {{"Cookie", cookie}});
+    ASSERT_EQ(r.status, 200) << target;
+    EXPECT_EQ(r.body.rfind("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n", 0), 0u) << target;
+    EXPECT_NE(r.body.find("<title data-i18n=\"title." + std::string(page) + "\">"), std::string::npos) << target;
+    EXPECT_NE(r.body.find("<body data-page=\"" + std::string(page) + "\">\n" + bar), std::string::npos) << target;
+    const bool signed_in_page = std::string(page) != "login" && std::string(page) != "outlets";
+    EXPECT_EQ(r.body.find(logout) != std::string::npos, signed_in_page) << target;
+    EXPECT_EQ(r.body.find("<!--#include"), std::string::npos) << target;
+    EXPECT_EQ(r.body.find("{{page}}"), std::string::npos) << target;
+  }
+  for (const char* part : {"/assets/_head.html", "/assets/_header.html", "/assets/_header_public.html"}) {
+    EXPECT_EQ(Get(hub_.port(), part, {{"Cookie", cookie}}).status, 404) << part;
+  }
+}
+
 TEST_F(WebApiTest, SignInSetsAStrictHttpOnlyCookieAndRefusesWrongPasswords) {
   Response refused;
   EXPECT_EQ(hub_.Login("r01", "wrong password", &refused), "");

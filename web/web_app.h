@@ -1,6 +1,8 @@
 // WebApp: every page and endpoint of a hub's web server (docs/api.md), as one request handler
 // for HttpServer. It reads the hub's projections through HubView, acts through its review desk,
-// and checks on every request who is signed in, with what role, for which county.
+// and checks on every request who is signed in, with what role, for which county: a county hub
+// refuses a request that names another county, or another county's application, with
+// 403 other_county (docs/api.md "Counties").
 //
 //   open:        /healthz, /metrics, /login, /public/outlets, /public/api/outlets, /assets/*
 //   signed in:   /queue, /cases/APP_ID, /dashboard pages; GET /api/...; /api/events (SSE)

@@ -216,6 +216,28 @@ TEST_F(WebCitySlaTest, TheCitysQueueShowsTheCountysElapsedWorkingTimeAndSaysWher
   EXPECT_EQ(sla["county_receipts"], cli_sla["county_receipts"]) << sla.dump(1);
   EXPECT_EQ(sla["totals"]["received"], 2) << sla.dump(1);
 
+  // The dashboard's SLA columns and colours are the county's figures too (A-2 red at the county
+  // since Monday; only 45 minutes old by the city's own receipt). The county holds A-3 as well,
+  // green still.
+  now_ = "2026-03-04T10:45:00+08:00";
+  cli::Result county_report = Hub({"report", "sla", "--data", "H", "--json"});
+  ASSERT_EQ(county_report.exit_code, 0) << county_report.Describe();
+  const json county_sla = json::parse(county_report.out);
+  ASSERT_EQ(county_sla["by_county"].size(), 1u) << county_sla.dump(1);
+  const json& county_row = county_sla["by_county"][0];
+  ASSERT_EQ(county_row["open_red"], 1) << county_sla.dump(1);
+  const json dashboard = CityGet("/api/dashboard");
+  json row;
+  for (const json& r : dashboard["counties"]) {
+    if (r["county"] == kCounty) row = r;
+  }
+  ASSERT_TRUE(row.is_object()) << dashboard.dump(1);
+  for (const char* field : {"completed", "on_time_rate", "open_yellow", "open_red"}) {
+    EXPECT_EQ(row[field], county_row[field]) << field << "\n" << dashboard.dump(1);
+  }
+  EXPECT_EQ(row["received"], 2) << "A-3 has not reached the city\n" << dashboard.dump(1);
+  EXPECT_EQ(dashboard["colours"]["red"], county_sla["totals"]["open_red"]) << dashboard.dump(1);
+
   // A-3 reaches the city before the leaf that logs it: the city measures it from its own receipt
   // and says so, in the queue and on the case page.
   now_ = kServeAt;

@@ -22,6 +22,7 @@
 #include "hub/audit_watch.h"
 #include "hub/hub.h"
 #include "hub/hub_dashboard.h"
+#include "hub/hub_review_figures.h"
 #include "hub/hub_web.h"
 #include "hub/operator_commands.h"
 #include "hub/oversight_commands.h"
@@ -179,8 +180,9 @@ void RunDaemon(HubCommand& cmd, Args& a) {
       if (WebApp* app = web_app.load()) app->NoteColourChanges(changes);
     };
     web_view = std::make_unique<HubWebView>(hub, dir, run_command, audit_watch.get());
-    web = std::make_unique<WebServer>(*web_view, dir, address, port,
-                                      std::make_unique<OversightDashboardSource>(hub, dir));
+    web =
+        std::make_unique<WebServer>(*web_view, dir, address, port, std::make_unique<OversightDashboardSource>(hub, dir),
+                                    HubReviewFigures(hub, hub.data_dir().root()));
     web_app = &web->app();
     spdlog::info("web pages on http://{}:{}", address, web->port());
   }

@@ -522,6 +522,21 @@ std::vector<CaseFile> CaseBook::Cases(const std::string& app_id, const std::stri
   return files;
 }
 
+std::vector<std::string> CaseBook::CountiesOf(const std::string& app_id) const {
+  std::vector<std::string> counties;
+  const Bytes prefix = CaseKeyPrefix(app_id);
+  std::string app, county, outlet;
+  store_.env().Read([&](LmdbTxn& txn) {
+    LmdbCursor cursor(txn, cases_);
+    for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
+      if (DecodeSummary(cursor.value()).state == CaseState::kNone) continue;
+      ParseCaseKey(cursor.key(), app, county, outlet);
+      if (counties.empty() || counties.back() != county) counties.push_back(county);  // keys sort by county
+    }
+  });
+  return counties;
+}
+
 std::optional<CaseFile> CaseBook::Find(const std::string& app_id, const std::string& county,
                                        const std::optional<std::string>& outlet_id) const {
   std::vector<CaseFile> files = Cases(app_id, county);

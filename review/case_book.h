@@ -175,6 +175,9 @@ class CaseBook {
   std::vector<CaseFile> Cases(const std::string& app_id, const std::string& county) const;
   // The outlets of `county` whose application of app_id the hub holds.
   std::vector<std::string> FiledBy(const std::string& app_id, const std::string& county) const;
+  // The counties of the applications app_id the hub holds (received: an app.submit folded),
+  // sorted: a county hub's own, and any other county's it carries.
+  std::vector<std::string> CountiesOf(const std::string& app_id) const;
   // The case of app_id filed by `outlet_id`; without one, the first owner's (received first).
   std::optional<CaseFile> Find(const std::string& app_id, const std::string& county,
                                const std::optional<std::string>& outlet_id = std::nullopt) const;

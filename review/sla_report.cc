@@ -270,36 +270,47 @@ Json BuildSlaReport(const std::vector<SlaSource>& sources, const SlaReportOption
 }
 
 Json BuildQueue(const CaseBook& book, int64_t at_ms) {
-  book.RequireComplete();
+  return BuildQueue(std::vector<SlaSource>{{&book, nullptr}}, at_ms);
+}
+
+Json BuildQueue(const std::vector<SlaSource>& sources, int64_t at_ms) {
+  if (sources.empty() || sources.front().book == nullptr)
+    throw Error(ErrorCode::kInternal, "a queue needs a case book");
+  const CaseBook& first = *sources.front().book;
   Json open = Json::array(), paused = Json::array();
   std::string app_id, county, outlet_id;
   uint64_t other_county = 0;
-  book.ScanOpen([&](const LmdbTxn& txn, ByteView key, ByteView value) {
-    ParseCaseKey(key, app_id, county, outlet_id);
-    if (!OwnCounty(book, county)) {
-      ++other_county;
-      return;
-    }
-    const CaseSummary s = DecodeSummary(value);
-    if (s.received_ms > at_ms) return;
-    const CaseStanding st = book.StandingAt(txn, s, key, value, at_ms);
-    if (st.state == CaseState::kNone || st.completed) return;  // (only with --at in the past/future)
-    Json entry = {{"app_id", app_id},
-                  {"county", county},
-                  {"outlet_id", outlet_id},
-                  {"also_filed_by", s.also_filed_by},
-                  {"kind", s.app_kind},
-                  {"channel", s.channel},
-                  {"state", std::string(ToString(st.state))},
-                  {"colour", std::string(ToString(st.colour))},
-                  {"received", FormatRfc3339(s.received_ms)},
-                  {"deadline", st.colour == SlaColour::kPaused ? Json(nullptr) : TimeOrNull(st.deadline_ms)},
-                  {"elapsed_working_minutes", Minutes(st.elapsed_ms)},
-                  {"reviewer", TextOrNull(s.reviewer)},
-                  {"assigned_reviewer", TextOrNull(s.assigned_reviewer)},
-                  {"returns", st.returns}};
-    (st.colour == SlaColour::kPaused ? paused : open).push_back(std::move(entry));
-  });
+  for (const SlaSource& source : sources) {
+    const CaseBook& book = *source.book;
+    book.RequireComplete();
+    book.ScanOpen([&](const LmdbTxn& txn, ByteView key, ByteView value) {
+      ParseCaseKey(key, app_id, county, outlet_id);
+      if (!OwnCounty(book, county)) {
+        ++other_county;
+        return;
+      }
+      if (source.counts && !source.counts(county)) return;  // another source counts this county
+      const CaseSummary s = DecodeSummary(value);
+      if (s.received_ms > at_ms) return;
+      const CaseStanding st = book.StandingAt(txn, s, key, value, at_ms);
+      if (st.state == CaseState::kNone || st.completed) return;  // (only with --at in the past/future)
+      Json entry = {{"app_id", app_id},
+                    {"county", county},
+                    {"outlet_id", outlet_id},
+                    {"also_filed_by", s.also_filed_by},
+                    {"kind", s.app_kind},
+                    {"channel", s.channel},
+                    {"state", std::string(ToString(st.state))},
+                    {"colour", std::string(ToString(st.colour))},
+                    {"received", FormatRfc3339(s.received_ms)},
+                    {"deadline", st.colour == SlaColour::kPaused ? Json(nullptr) : TimeOrNull(st.deadline_ms)},
+                    {"elapsed_working_minutes", Minutes(st.elapsed_ms)},
+                    {"reviewer", TextOrNull(s.reviewer)},
+                    {"assigned_reviewer", TextOrNull(s.assigned_reviewer)},
+                    {"returns", st.returns}};
+      (st.colour == SlaColour::kPaused ? paused : open).push_back(std::move(entry));
+    });
+  }
   // proj_open is ordered by the deadline as of the last event; evaluated at another instant the
   // order still holds for running cases, but sort anyway so the contract never depends on it.
   std::stable_sort(open.begin(), open.end(), [](const Json& a, const Json& b) {
@@ -307,8 +318,8 @@ Json BuildQueue(const CaseBook& book, int64_t at_ms) {
   });
   return {{"report", "queue"},
           {"at", FormatRfc3339(at_ms)},
-          {"simulation", book.hub().simulation},
-          {"county", book.hub().county},
+          {"simulation", first.hub().simulation},
+          {"county", first.hub().county},
           {"open", open},
           {"paused", paused},
           {"other_county_cases", other_county}};

@@ -41,6 +41,10 @@ std::string FormatSlaReport(const Json& report, const Json& queue);
 // The review queue at `at_ms`: open cases by deadline (earliest first), then those waiting for
 // the applicant's resubmission.
 Json BuildQueue(const CaseBook& book, int64_t at_ms);
+// The queue over several case books, each case taken from the one source that counts its county
+// (as BuildSlaReport over sources): the city's queue with the counties' receipts. The hub is the
+// first source's.
+Json BuildQueue(const std::vector<SlaSource>& sources, int64_t at_ms);
 std::string FormatQueue(const Json& queue);
 
 }  // namespace bangban

@@ -1,7 +1,6 @@
 #include "web/case_view.h"
 
 #include "protocol/clock.h"
-#include "review/sla_report.h"
 
 namespace bangban {
 namespace {
@@ -70,7 +69,7 @@ Json TimelineEntry(const HubView& hub, const HubFacts& facts, const CaseEvent& e
 
 }  // namespace
 
-Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms) {
+Json CaseDetail(const HubView& hub, const CaseFile& file, const Json& figures) {
   const HubFacts facts = hub.Facts();
   const CaseSummary& s = file.summary;
   Json detail = {{"app_id", file.app_id},
@@ -80,27 +79,10 @@ Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms) {
                  {"kind", s.app_kind},
                  {"entity_type", s.entity_type},
                  {"channel", s.channel},
-                 {"state", std::string(ToString(s.state))},
-                 {"colour", IsCompleted(s.state) ? "done" : "none"},
-                 {"received", TimeOrNull(s.received_ms)},
-                 {"deadline", TimeOrNull(s.deadline_ms)},
-                 {"completed_at", TimeOrNull(s.end_ms)},
-                 {"elapsed_working_minutes", s.elapsed_ms / 60000},
                  {"reviewer", TextOrNull(s.reviewer)},
                  {"assigned_reviewer", TextOrNull(s.assigned_reviewer)},
-                 {"uscc", TextOrNull(s.uscc)},
-                 {"returns", s.returns}};
-  // An open case is evaluated now, as the queue shows it (its colour and working time move).
-  if (!IsCompleted(s.state)) {
-    const Json queue = BuildQueue(hub.cases(), at_ms);
-    for (const char* list : {"open", "paused"}) {
-      for (const Json& q : queue[list]) {
-        if (q["app_id"] == file.app_id && q["outlet_id"] == file.outlet_id && q["county"] == file.county) {
-          for (const char* field : {"state", "colour", "deadline", "elapsed_working_minutes"}) detail[field] = q[field];
-        }
-      }
-    }
-  }
+                 {"uscc", TextOrNull(s.uscc)}};
+  detail.update(figures);
   // The same applicant's other applications at this county, from the hub's applicant.link records.
   detail["other_applications"] = hub.OtherApplications(file.app_id, file.outlet_id);
   Json timeline = Json::array();

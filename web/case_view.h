@@ -18,8 +18,10 @@ namespace bangban {
 //  "uscc", "returns", "other_applications": [{"app_id", "outlet_id", "submit"}] (the same applicant's
 //  other applications at this county, from applicant.link records), "timeline": [{"action", "fate", "type",
 //  "record_id", "author", "author_name", "seq", "ts", "received", "reviewer", "signature_ok", "receipt": {...} | null,
-//  "verified"}]}
-Json CaseDetail(const HubView& hub, const CaseFile& file, int64_t at_ms);
+//  "verified"}]}. The SLA fields (state, colour, received, deadline, completed_at,
+//  elapsed_working_minutes, returns, and at the city receipts) are `figures`, as
+//  ReviewFigures::CaseFigures measures them (web/review_figures.h); the timeline is this hub's.
+Json CaseDetail(const HubView& hub, const CaseFile& file, const Json& figures);
 
 // One stored record as the record page shows it (a deduction's evidence): the record's JSON
 // form (protocol/record.h: sealed fields stay sealed, as hex) with "author_name", and the same

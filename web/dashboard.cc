@@ -102,6 +102,13 @@ Json WithOversight(Json dashboard, const Json& oversight, const Json& assessment
   for (const Json& f : oversight["counties"]) {
     const std::string county = f["county"].get<std::string>();
     Json& row = row_of(county);
+    // The SLA columns as the oversight report measured them: at the city with the county's
+    // receipts (its `report sla`); at a county hub the very figures of its own case book.
+    if (f.contains("sla") && f["sla"].is_object()) {
+      for (const char* field : {"received", "completed", "on_time_rate", "open_yellow", "open_red"}) {
+        row[field] = f["sla"][field];
+      }
+    }
     row["coverage"] = f["coverage"]["rate"];
     row["townships"] = f["coverage"]["townships"];
     row["townships_covered"] = f["coverage"]["covered"];
@@ -119,6 +126,13 @@ Json WithOversight(Json dashboard, const Json& oversight, const Json& assessment
       o["county"] = county;
       inactive.push_back(std::move(o));
     }
+  }
+  if (oversight.contains("total") && oversight["total"].contains("sla") && oversight["total"]["sla"].is_object()) {
+    const Json& totals = oversight["total"]["sla"];
+    dashboard["colours"] = {{"green", totals["open_green"]},
+                            {"yellow", totals["open_yellow"]},
+                            {"red", totals["open_red"]},
+                            {"paused", totals["paused"]}};
   }
   Json pending = Json::array();
   if (assessment.is_object()) {

@@ -33,6 +33,8 @@ Json SlaDashboard(const CaseBook& cases, int64_t at_ms);
 // `dashboard` (SlaDashboard) with the oversight columns and lists filled from `oversight` (the
 // document of `report oversight --json`) and `assessment` (of `report assessment --json`; null
 // when the hub has no rules file, `score_problem` then says why, and "score" stays pending).
+// The SLA columns (received, completed, on_time_rate, open_yellow, open_red) and the colours are
+// the oversight report's SLA figures (at the city: measured with the counties' receipts).
 // Per county: coverage = coverage.rate (and townships, townships_covered); six_haves =
 // six_haves.all_six.inspected_rate (and six_haves_claimed); filing_rate = the filing rate of the
 // latest year in annual_reports.by_year (and filing_year); complaints = complaints.filed (and

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -98,15 +99,16 @@ std::string PromLabel(const std::string& text) {
   return out;
 }
 
-// The queue with the page's filters applied: state, kind, outlet, colour (each exact; empty
-// keeps all).
+// The queue with the page's filters applied: state, kind, outlet, colour, county (each exact;
+// empty keeps all; a county hub has refused another county already).
 Json FilterQueue(Json queue, const HttpRequest& request) {
   for (const char* list : {"open", "paused"}) {
     Json kept = Json::array();
     for (Json& entry : queue[list]) {
       bool keep = true;
-      for (const auto& [param, field] : {std::pair{"state", "state"}, std::pair{"kind", "kind"},
-                                         std::pair{"outlet", "outlet_id"}, std::pair{"colour", "colour"}}) {
+      for (const auto& [param, field] :
+           {std::pair{"state", "state"}, std::pair{"kind", "kind"}, std::pair{"outlet", "outlet_id"},
+            std::pair{"colour", "colour"}, std::pair{"county", "county"}}) {
         const std::string wanted = request.Query(param);
         if (!wanted.empty() && entry[field] != wanted) keep = false;
       }
@@ -115,6 +117,35 @@ Json FilterQueue(Json queue, const HttpRequest& request) {
     queue[list] = std::move(kept);
   }
   return queue;
+}
+
+// A county hub answers for its own county only (docs/api.md "Counties"): throws other_county
+// when `request` names another county, with `?county=` or a "county" field of a POST's JSON body.
+// The city hub answers for every county: there `county` chooses one.
+void RequireOwnCountyNamed(const HttpRequest& request, const HubFacts& facts) {
+  if (facts.role != "county") return;
+  std::string named = request.Query("county");
+  if (named.empty() && request.method == "POST" && !request.body.empty()) {
+    const Json body = Json::parse(request.body, nullptr, false);
+    if (body.is_object()) {
+      if (auto it = body.find("county"); it != body.end() && it->is_string()) named = it->get<std::string>();
+    }
+  }
+  if (named.empty() || named == facts.county) return;
+  throw Error(ErrorCode::kOtherCounty, "this is the county hub of " + facts.county + " (" + facts.name +
+                                           ") and it answers for county " + facts.county + " only; county " + named +
+                                           " is read and reviewed at its own county hub");
+}
+
+// Likewise for an application this county hub holds only as another county's (carried, never
+// reviewed here: principle 6).
+void RequireOwnCountysApp(const CaseBook& cases, const std::string& app_id, const HubFacts& facts) {
+  if (facts.role != "county") return;
+  const std::vector<std::string> counties = cases.CountiesOf(app_id);
+  if (counties.empty() || std::find(counties.begin(), counties.end(), facts.county) != counties.end()) return;
+  throw Error(ErrorCode::kOtherCounty, "app " + app_id + " is a case of county " + counties.front() +
+                                           "; this is the county hub of " + facts.county +
+                                           ", which reads and reviews the cases of county " + facts.county + " only");
 }
 
 }  // namespace
@@ -126,11 +157,12 @@ struct WebApp::Caller {
 };
 
 WebApp::WebApp(HubView& hub, std::filesystem::path data_dir, std::unique_ptr<OutletSource> outlets,
-               std::unique_ptr<DashboardSource> dashboard)
+               std::unique_ptr<DashboardSource> dashboard, std::unique_ptr<ReviewFigures> figures)
     : hub_(hub),
       passwords_(std::move(data_dir)),
       outlets_(outlets ? std::move(outlets) : std::make_unique<StoreOutletSource>(hub.store())),
-      dashboard_(dashboard ? std::move(dashboard) : std::make_unique<SlaDashboardSource>(hub.cases())) {}
+      dashboard_(dashboard ? std::move(dashboard) : std::make_unique<SlaDashboardSource>(hub.cases())),
+      figures_(figures ? std::move(figures) : std::make_unique<BookFigures>(hub.cases())) {}
 
 std::string WebApp::RoleOf(const std::string& name) const {
   for (const std::string& role : kRoles) {
@@ -197,6 +229,8 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
   if (!caller.session) return ErrorResponse(ErrorCode::kNotLoggedIn, "sign in first (/login)");
   if (!caller.Reads())
     return ErrorResponse(ErrorCode::kForbidden, "the role " + caller.session->role + " may not read this");
+  // Before anything is read or acted on: a county hub refuses a request for another county.
+  RequireOwnCountyNamed(request, hub_.Facts());
 
   if (get && path == "/api/session") {
     const HubFacts facts = hub_.Facts();
@@ -217,7 +251,7 @@ HttpResponse WebApp::Route(const HttpRequest& request, const Caller& caller) {
         if (!*slot) return ErrorResponse(ErrorCode::kUsage, std::string(param) + " must be a date such as 2026-03-02");
       }
     }
-    return JsonResponse(BuildSlaReport(hub_.cases(), options));
+    return JsonResponse(figures_->Sla(options));
   }
   if (get && path == "/api/dashboard") return JsonResponse(dashboard_->Build(NowMs()));
   if (get && path == "/api/events") {
@@ -294,7 +328,7 @@ HttpResponse WebApp::Logout(const HttpRequest& request, const Caller& caller) {
 }
 
 HttpResponse WebApp::Queue(const HttpRequest& request) {
-  return JsonResponse(FilterQueue(BuildQueue(hub_.cases(), NowMs()), request));
+  return JsonResponse(FilterQueue(figures_->Queue(NowMs()), request));
 }
 
 HttpResponse WebApp::CaseGet(const std::string& app_id, const HttpRequest& request) {
@@ -303,6 +337,7 @@ HttpResponse WebApp::CaseGet(const std::string& app_id, const HttpRequest& reque
   // A county hub holds its own county's cases; the city hub every county's.
   std::vector<CaseFile> cases;
   if (facts.role == "county") {
+    RequireOwnCountysApp(hub_.cases(), app_id, facts);
     cases = hub_.cases().Cases(app_id, facts.county);
   } else {
     const std::string county = request.Query("county");
@@ -321,7 +356,7 @@ HttpResponse WebApp::CaseGet(const std::string& app_id, const HttpRequest& reque
                            {"outlets", outlets}}}},
                         409);
   }
-  return JsonResponse(CaseDetail(hub_, cases.front(), NowMs()));
+  return JsonResponse(CaseDetail(hub_, cases.front(), figures_->CaseFigures(cases.front(), NowMs())));
 }
 
 HttpResponse WebApp::CaseAct(const std::string& app_id, const std::string& action, const HttpRequest& request,
@@ -364,6 +399,7 @@ HttpResponse WebApp::CaseAct(const std::string& app_id, const std::string& actio
   // but the role check belongs here, before anything is asked of it.
   const HubFacts facts = hub_.Facts();
   if (facts.role != "county") return ErrorResponse(ErrorCode::kForbidden, "only a county hub reviews applications");
+  RequireOwnCountysApp(hub_.cases(), app_id, facts);
   if (action == "assign" && act.assignee.empty() && !act.auto_assign) {
     return ErrorResponse(ErrorCode::kUsage, "assign needs an assignee or auto");
   }
@@ -475,6 +511,7 @@ HttpResponse WebApp::ShowApplicant(const std::string& app_id, const HttpRequest&
     return ErrorResponse(ErrorCode::kForbidden, "only a reviewer of this county opens applicant data; the role " +
                                                     caller.session->role + " may not");
   }
+  RequireOwnCountysApp(hub_.cases(), app_id, facts);
   Json body = Json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
     return ErrorResponse(ErrorCode::kUsage, "the body must be a JSON object");
@@ -640,8 +677,8 @@ void WebApp::Tick(HttpServer& server) {
 }
 
 WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
-                     std::unique_ptr<DashboardSource> dashboard)
-    : app_(std::make_unique<WebApp>(hub, data_dir, nullptr, std::move(dashboard))) {
+                     std::unique_ptr<DashboardSource> dashboard, std::unique_ptr<ReviewFigures> figures)
+    : app_(std::make_unique<WebApp>(hub, data_dir, nullptr, std::move(dashboard), std::move(figures))) {
   HttpServer::Options options;
   options.address = address;
   options.port = port;

@@ -1,6 +1,8 @@
 // WebApp: every page and endpoint of a hub's web server (docs/api.md), as one request handler
 // for HttpServer. It reads the hub's projections through HubView, acts through its review desk,
-// and checks on every request who is signed in, with what role, for which county.
+// and checks on every request who is signed in, with what role, for which county: a county hub
+// refuses a request that names another county, or another county's application, with
+// 403 other_county (docs/api.md "Counties").
 //
 //   open:        /healthz, /metrics, /login, /public/outlets, /public/api/outlets, /assets/*
 //   signed in:   /queue, /cases/APP_ID, /dashboard pages; GET /api/...; /api/events (SSE)
@@ -25,6 +27,7 @@
 #include "web/hub_view.h"
 #include "web/outlet_directory.h"
 #include "web/password_file.h"
+#include "web/review_figures.h"
 #include "web/sessions.h"
 
 namespace bangban {
@@ -32,9 +35,11 @@ namespace bangban {
 class WebApp {
  public:
   // `outlets` and `dashboard` are the sources of the public directory and the city dashboard;
-  // null: the interim ones (StoreOutletSource, SlaDashboardSource).
+  // null: the interim ones (StoreOutletSource, SlaDashboardSource). `figures` measures the queue,
+  // the SLA report and the cases; null: the hub's own case book (BookFigures), which at the city
+  // would measure with the city's receipts (a running city hub plugs in the counties').
   WebApp(HubView& hub, std::filesystem::path data_dir, std::unique_ptr<OutletSource> outlets = nullptr,
-         std::unique_ptr<DashboardSource> dashboard = nullptr);
+         std::unique_ptr<DashboardSource> dashboard = nullptr, std::unique_ptr<ReviewFigures> figures = nullptr);
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -71,6 +76,7 @@ class WebApp {
   LoginThrottle throttle_;
   std::unique_ptr<OutletSource> outlets_;
   std::unique_ptr<DashboardSource> dashboard_;
+  std::unique_ptr<ReviewFigures> figures_;
   const HttpServer* server_ = nullptr;
   std::atomic<uint64_t> records_stored_{0};
   uint64_t records_published_ = 0;
@@ -82,9 +88,9 @@ class WebApp {
 class WebServer {
  public:
   // Error(ErrorCode::kBind) if it cannot listen there.
-  // `dashboard`: as for WebApp (null: the interim SlaDashboardSource).
+  // `dashboard`, `figures`: as for WebApp.
   WebServer(HubView& hub, const std::filesystem::path& data_dir, const std::string& address, uint16_t port,
-            std::unique_ptr<DashboardSource> dashboard = nullptr);
+            std::unique_ptr<DashboardSource> dashboard = nullptr, std::unique_ptr<ReviewFigures> figures = nullptr);
   WebApp& app() { return *app_; }
   uint16_t port() const { return server_->port(); }
 

@@ -313,6 +313,8 @@ TEST_F(CaseBookTest, RefusesAnotherCountysCase) {
   std::optional<CaseFile> x = book().Find("X-1", "140803");
   ASSERT_TRUE(x);
   EXPECT_EQ(x->summary.outlet_id, "YJ-001");
+  EXPECT_EQ(book().CountiesOf("X-1"), std::vector<std::string>{"140803"});
+  EXPECT_TRUE(book().CountiesOf("X").empty());  // app ids match whole, never as a prefix
 
   std::string message;
   EXPECT_EQ(Refusal({CaseAction::kAccept, "X-1", "r01"}, &message), "other_county");

@@ -3,6 +3,7 @@
 // docs/api.md (sessions, roles, CSRF, sign-in back-off, no personal data in public answers).
 #include <gtest/gtest.h>
 
+#include "crypto/bytes.h"
 #include "tests/web/web_hub.h"
 
 namespace webtest {
@@ -66,6 +67,32 @@ TEST_F(WebApiTest, WithoutASessionEverythingButThePublicPartsIsRefused) {
   EXPECT_EQ(Get(hub_.port(), "/login").status, 200);
   EXPECT_EQ(Get(hub_.port(), "/public/outlets").status, 200);
   EXPECT_EQ(Get(hub_.port(), "/assets/chart.min.js").status, 200);
+}
+
+// The pages share one head and header bar (web/assets/_*.html), put in at build time: every page
+// carries it whole, with its own title, and the parts themselves are not served.
+TEST_F(WebApiTest, EveryPageCarriesTheSharedHeaderAndThePartsAreNotServed) {
+  const std::string cookie = hub_.Login("r01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  const std::string bar = "<header class=\"bar\">\n  <span class=\"brand\" data-i18n=\"brand\">帮办</span>\n";
+  const std::string logout = "<form method=\"post\" action=\"/logout\" id=\"logout\">";
+  for (const auto& [target, page] :
+       {std::pair{"/queue", "queue"}, std::pair{"/dashboard", "dashboard"}, std::pair{"/cases/A-1", "case"},
+        std::pair{"/records/00", "record"}, std::pair{"/admin", "admin"}, std::pair{"/login", "login"},
+        std::pair{"/public/outlets", "outlets"}}) {
+    Response r = Get(hub_.port(), target, {{"Cookie", cookie}});
+    ASSERT_EQ(r.status, 200) << target;
+    EXPECT_EQ(r.body.rfind("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n", 0), 0u) << target;
+    EXPECT_NE(r.body.find("<title data-i18n=\"title." + std::string(page) + "\">"), std::string::npos) << target;
+    EXPECT_NE(r.body.find("<body data-page=\"" + std::string(page) + "\">\n" + bar), std::string::npos) << target;
+    const bool signed_in_page = std::string(page) != "login" && std::string(page) != "outlets";
+    EXPECT_EQ(r.body.find(logout) != std::string::npos, signed_in_page) << target;
+    EXPECT_EQ(r.body.find("<!--#include"), std::string::npos) << target;
+    EXPECT_EQ(r.body.find("{{page}}"), std::string::npos) << target;
+  }
+  for (const char* part : {"/assets/_head.html", "/assets/_header.html", "/assets/_header_public.html"}) {
+    EXPECT_EQ(Get(hub_.port(), part, {{"Cookie", cookie}}).status, 404) << part;
+  }
 }
 
 TEST_F(WebApiTest, SignInSetsAStrictHttpOnlyCookieAndRefusesWrongPasswords) {
@@ -217,6 +244,134 @@ TEST_F(WebApiTest, ThePublicDirectoryListsOutletsAndNoPersonalData) {
     EXPECT_EQ(body.find(kApplicantName), std::string::npos) << target;
     EXPECT_EQ(body.find("盐湖区小店"), std::string::npos) << target;
   }
+}
+
+// A reviewer of county 140802, signed in at its county hub, asks for county 140821: by naming it
+// (`?county=`, or "county" in an action's body), or by an application of 140821 that the hub
+// carries (the city's, the neighbour county's and its outlet's records, imported as a city export
+// brings them). Every county-scoped endpoint answers 403 other_county, and nothing is written.
+TEST(WebCountyTest, AReviewerIsRefusedAnotherCountysDataWith403AndNothingIsWritten) {
+  const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
+  WebHub hub;
+  cli::Result city = hub.Hub({"init", "--data", "C", "--role", "city", "--name", "运城市行政审批服务管理局", "--city",
+                              "1408", "--simulation", "--calendar", calendar});
+  ASSERT_EQ(city.exit_code, 0) << city.Describe();
+  ASSERT_NO_FATAL_FAILURE(hub.Start(city.out.substr(0, 64)));
+  cli::Result z = hub.Hub({"init", "--data", "Z", "--role", "county", "--name", "临猗县行政审批服务管理局", "--county",
+                           "140821", "--city-key", city.out.substr(0, 64), "--simulation", "--calendar", calendar});
+  ASSERT_EQ(z.exit_code, 0) << z.Describe();
+  const std::string z_key = z.out.substr(0, 64);
+  WebHub::Ok(
+      hub.Hub({"enroll", "--data", "C", "--key", z_key, "--role", "county", "--name", "临猗县", "--county", "140821"}));
+  cli::Result o = hub.Node({"init", "--data", "O", "--outlet-id", "ZH-001", "--county", "140821", "--county-key", z_key,
+                            "--simulation", "--sealing-key", cli::SealingKeyFromInit(z.err)});
+  ASSERT_EQ(o.exit_code, 0) << o.Describe();
+  WebHub::Ok(hub.Hub({"enroll", "--data", "Z", "--key", o.out.substr(0, 64), "--role", "outlet", "--name",
+                      "临猗县城关网点", "--outlet-id", "ZH-001"}));
+  WebHub::Ok(hub.Node({"submit", "--data", "O", "-"}, city::AppSubmit("Z-1", "临猗县小店Z-1").dump() + "\n"));
+  WebHub::Ok(hub.Node({"export", "--data", "O", "--out", "o.bundle"}));
+  for (const char* party : {"C", "Z"}) {
+    WebHub::Ok(hub.Hub({"export", "--data", party, "--out", std::string(party) + ".bundle"}));
+  }
+  for (const char* bundle : {"C.bundle", "Z.bundle", "o.bundle"}) {
+    WebHub::Ok(hub.Hub({"import", "--data", "H", bundle}));  // handed to the running daemon
+  }
+
+  Response signed_in;
+  const std::string cookie = hub.Login("r01", "correct+horse+battery", &signed_in);
+  ASSERT_FALSE(cookie.empty());
+  const std::string csrf = hub.Session(cookie)["csrf"];
+  const json queue = json::parse(Get(hub.port(), "/api/queue", {{"Cookie", cookie}}).body);
+  ASSERT_EQ(queue["other_county_cases"], 1) << "the hub carries the neighbour's application\n" << queue.dump();
+  ASSERT_EQ(queue["open"].size(), 3u) << queue.dump();
+  const std::vector<bangban::Record> before = hub.Records();
+  ASSERT_FALSE(before.empty());
+  const std::string a_record = bangban::ToHex(before.front().id());
+
+  auto expect_other_county = [&](const Response& r, const std::string& what) {
+    EXPECT_EQ(r.status, 403) << what << ": " << r.body;
+    const json answer = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(answer.is_object()) << what << ": " << r.body;
+    EXPECT_EQ(answer["error"]["code"], "other_county") << what << ": " << r.body;
+    EXPECT_NE(answer["error"]["message"].get<std::string>().find("140802"), std::string::npos) << what;
+  };
+  auto post = [&](const std::string& target, const json& body) {
+    return Request(hub.port(), "POST", target, body.dump(),
+                   {{"Content-Type", "application/json"}, {"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  };
+  // Naming the other county, on every endpoint that reads or acts for a county.
+  for (const std::string& target :
+       {std::string("/api/queue"), std::string("/api/sla"), std::string("/api/dashboard"), std::string("/api/events"),
+        std::string("/api/session"), std::string("/api/operators"), std::string("/api/cases/A-1"),
+        "/api/records/" + a_record}) {
+    const std::string named = target + "?county=140821";
+    expect_other_county(Get(hub.port(), named, {{"Cookie", cookie}}), "GET " + named);
+  }
+  for (const char* action : {"accept", "correct", "approve", "reject", "assign"}) {
+    const std::string target = std::string("/api/cases/A-1/") + action;
+    const json body = {{"reason", "材料不全"}, {"assignee", "r02"}};
+    expect_other_county(post(target + "?county=140821", body), "POST " + target + "?county=");
+    json in_body = body;
+    in_body["county"] = "140821";
+    expect_other_county(post(target, in_body), "POST " + target + " {county}");
+  }
+  expect_other_county(post("/api/cases/A-1/applicant", {{"purpose", "核对身份"}, {"county", "140821"}}),
+                      "POST applicant {county}");
+  expect_other_county(post("/api/cases/A-1/applicant?county=140821", {{"purpose", "核对身份"}}),
+                      "POST applicant ?county=");
+  expect_other_county(post("/api/operators/add", {{"name", "r09"}, {"county", "140821"}}), "POST operators/add");
+  // The neighbour's application the hub carries: not read, not reviewed, not opened here.
+  expect_other_county(Get(hub.port(), "/api/cases/Z-1", {{"Cookie", cookie}}), "GET /api/cases/Z-1");
+  expect_other_county(Get(hub.port(), "/api/cases/Z-1?outlet=ZH-001", {{"Cookie", cookie}}), "GET Z-1 of ZH-001");
+  expect_other_county(post("/api/cases/Z-1/accept", json::object()), "POST Z-1/accept");
+  expect_other_county(post("/api/cases/Z-1/assign", {{"assignee", "r01"}}), "POST Z-1/assign");
+  expect_other_county(post("/api/cases/Z-1/applicant", {{"purpose", "核对身份"}}), "POST Z-1/applicant");
+
+  // Nothing was written: the same records, no review and no access trace.
+  const std::vector<bangban::Record> after = hub.Records();
+  EXPECT_EQ(after.size(), before.size());
+  EXPECT_TRUE(hub.RecordsOfType("pii.access").empty());
+  for (const char* type : {"review.accept", "review.assign", "review.approve", "review.reject", "review.correct"}) {
+    EXPECT_TRUE(hub.RecordsOfType(type).empty()) << type;
+  }
+
+  // The hub's own county, named or not, is answered as before.
+  const json own = json::parse(Get(hub.port(), "/api/queue?county=140802", {{"Cookie", cookie}}).body);
+  EXPECT_EQ(own["open"].size(), 3u) << own.dump();
+  EXPECT_EQ(Get(hub.port(), "/api/cases/A-1?county=140802", {{"Cookie", cookie}}).status, 200);
+  Response accepted = post("/api/cases/A-1/accept", {{"county", "140802"}});
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(hub.Records().size(), before.size() + 1);
+}
+
+// At the city hub a city auditor reads; what only a county hub does (review, show applicant,
+// manage operators) is 403 forbidden there, and writes nothing.
+TEST(WebCityTest, TheCountysActionsAreRefusedAtTheCityAndWriteNothing) {
+  WebHub city;
+  ASSERT_NO_FATAL_FAILURE(city.StartCity());
+  const std::string cookie = city.Login("a01", "correct+horse+battery");
+  ASSERT_FALSE(cookie.empty());
+  const std::string csrf = city.Session(cookie)["csrf"];
+  const size_t before = city.Records().size();
+  auto post = [&](const std::string& target, const json& body) {
+    return Request(city.port(), "POST", target, body.dump(),
+                   {{"Content-Type", "application/json"}, {"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  };
+  for (const auto& [target, body] :
+       {std::pair{"/api/cases/A-1/approve", json{{"outlet_id", "YH-001"}}},
+        std::pair{"/api/cases/A-1/assign", json{{"assignee", "a01"}}},
+        std::pair{"/api/cases/A-1/applicant", json{{"purpose", "核对身份"}, {"outlet_id", "YH-001"}}},
+        std::pair{"/api/operators/add", json{{"name", "r09"}}},
+        std::pair{"/api/operators/disable", json{{"name", "a01"}, {"reason", "调岗"}}}}) {
+    Response r = post(target, body);
+    EXPECT_EQ(r.status, 403) << target << ": " << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "forbidden") << target;
+  }
+  EXPECT_EQ(Get(city.port(), "/api/operators", {{"Cookie", cookie}}).status, 403);
+  EXPECT_EQ(city.Records().size(), before);
+  // Reading is the auditor's: the city answers for every county, `county` choosing one.
+  EXPECT_EQ(Get(city.port(), "/api/queue?county=140821", {{"Cookie", cookie}}).status, 200);
+  EXPECT_EQ(Get(city.port(), "/api/sla?county=140821", {{"Cookie", cookie}}).status, 200);
 }
 
 // At the city hub the operators are city auditors: they read, and every action is refused.

@@ -30,11 +30,15 @@ class WebHub {
  public:
   WebHub() = default;
 
-  // Builds the county and starts the daemon; ASSERT-style: check HasFatalFailure after.
-  void Start() {
+  // Builds the county and starts the daemon; ASSERT-style: check HasFatalFailure after. With
+  // `city_key`, the county answers to that city root (`init --city-key`).
+  void Start(const std::string& city_key = "") {
     const std::string calendar = std::string(BANGBAN_SOURCE_DIR) + "/deploy/calendars/cn-2026.toml";
-    cli::Result init = Hub({"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
-                            "140802", "--simulation", "--calendar", calendar});
+    std::vector<std::string> init_args = {
+        "init",   "--data",       "H",          "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
+        "140802", "--simulation", "--calendar", calendar};
+    if (!city_key.empty()) init_args.insert(init_args.end(), {"--city-key", city_key});
+    cli::Result init = Hub(init_args);
     ASSERT_EQ(init.exit_code, 0) << init.Describe();
     hub_key_ = init.out.substr(0, 64);
     SetRoster({"r01", "r02"});

@@ -167,7 +167,7 @@ done
 echo "${#pids[@]} daemons running; logs in $work/logs"
 
 say "The day: outlets file, villages catch up, reviewers decide (simulated time, what has happened so far)"
-"$sim" play --plan "$work/plan/plan.json" --work "$work" --node "$node" --hub "$hub" | sed 's/^/  /'
+"$sim" play --plan "$work/plan/plan.json" --work "$work" --node "$node" --hub "$hub" | sed -u 's/^/  /'
 
 # What the city's oversight report counts, as the plan's totals name it.
 city_figures() {
@@ -208,9 +208,11 @@ if [ "$city" != "$plan" ]; then
 fi
 
 say "Audit: every hub re-verifies every signature, chain, enrollment and its transparency log"
-printf '  %-8s' city; "$hub" audit --data "$work/city"
+echo "  the city hub:"
+"$hub" audit --data "$work/city" | sed 's/^/    /'
 for id in $(awk -F'\t' '$1 == "county" { print $2 }' "$work/plan/parties.tsv"); do
-  printf '  %-8s' "$id"; "$hub" audit --data "$work/counties/$id"
+  echo "  county hub $id:"
+  "$hub" audit --data "$work/counties/$id" | sed 's/^/    /'
 done
 
 say "A receipt: the county's signed proof that it holds a record of an outlet, checked offline"

@@ -487,7 +487,8 @@ Json CityPlan::ToJson() const {
     events_json.push_back({{"at", FormatRfc3339(e.at_ms)}, {"at_ms", e.at_ms}, {"what", e.what}, {"args", e.args}});
   }
   return {{"seed", options.seed},  {"counties", counties_json},    {"outlets", outlets_json},
-          {"events", events_json}, {"end", FormatRfc3339(end_ms)}, {"totals", totals_}};
+          {"events", events_json}, {"end", FormatRfc3339(end_ms)}, {"end_ms", end_ms},
+          {"totals", totals_}};
 }
 
 }  // namespace bangban

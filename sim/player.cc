@@ -16,6 +16,7 @@ namespace {
 
 constexpr int64_t kRetryMs = 10 * 60'000;
 constexpr int64_t kProgressEveryMs = 30 * 60'000;
+constexpr int64_t kAfterTheEndMs = 5 * 60'000;
 
 struct Pending {
   int64_t at_ms;
@@ -52,6 +53,8 @@ class Player {
       Progress(false);
     }
     if (!stop_) BringVillagesIn();
+    // The day plays out to its end, so the report sees what the evening brings (late cases red).
+    if (plan_.contains("end_ms")) WaitUntil(plan_.at("end_ms").get<int64_t>() + kAfterTheEndMs);
     Progress(true);
     return report_;
   }

@@ -41,7 +41,7 @@ figure complaints .complaints
 [ "$(jq .complaints "$totals")" -ge 1 ] || fail "the plan has no complaint"
 
 # Audit at the city and at every county hub, each clean.
-clean=$(grep -c "^audit clean:" "$out" || true)
+clean=$(grep -c "^    audit clean:" "$out" || true)
 [ "$clean" -eq $((counties + 1)) ] || fail "audit clean at $clean of $((counties + 1)) hubs"
 grep -q "^none of the [0-9]* clear values found" "$out" || fail "the personal-data search did not pass"
 grep -q "^  [0-9-]*, record [0-9a-f]*…: valid:" "$out" || fail "the receipt was not verified"

@@ -15,7 +15,7 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr int64_t kRetryMs = 10 * 60'000;
-constexpr int64_t kProgressEveryMs = 30 * 60'000;
+constexpr int64_t kProgressEveryMs = 60 * 60'000;
 constexpr int64_t kAfterTheEndMs = 5 * 60'000;
 
 struct Pending {
@@ -168,8 +168,25 @@ class Player {
     if (!last && now - last_progress_ms_ < kProgressEveryMs) return;
     last_progress_ms_ = now;
     progress_(FormatRfc3339(now).substr(0, 16) + "  filed " + std::to_string(filed_) + "  decided " +
-              std::to_string(decided_) + "  complaints " + std::to_string(complaints_) + "  waiting " +
-              std::to_string(queue_.size()) + (last ? "  (done)" : ""));
+              std::to_string(decided_) + "  complaints " + std::to_string(complaints_) + "  " + OpenCases() +
+              "  acts waiting " + std::to_string(queue_.size()) + (last ? "  (done)" : ""));
+  }
+
+  // The open cases of every county hub by SLA colour, as their review queues show them now.
+  std::string OpenCases() {
+    int open = 0, yellow = 0, red = 0;
+    for (const Json& county : plan_.at("counties")) {
+      ProgramResult r =
+          Hub({"queue", "--data", layout_.CountyDir(county.at("code").get<std::string>()).string(), "--json"});
+      const Json queue = Json::parse(r.out, nullptr, false);
+      if (r.exit_code != 0 || !queue.is_object() || !queue.contains("open")) continue;
+      for (const Json& c : queue["open"]) {
+        ++open;
+        yellow += c.value("colour", "") == "yellow";
+        red += c.value("colour", "") == "red";
+      }
+    }
+    return "open " + std::to_string(open) + " (yellow " + std::to_string(yellow) + ", red " + std::to_string(red) + ")";
   }
 
   const Json& plan_;

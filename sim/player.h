@@ -36,8 +36,9 @@ inline constexpr int kMaxTries = 60;
 
 // Plays `plan` (CityPlan::ToJson's document) in order of its instants, then brings every
 // offline village in once more (a last sync or bundle) so the hubs end up with everything
-// filed, and waits until five simulated minutes after the plan's end. Progress lines (one per simulated half hour, and
-// every act given up) go to `progress`. Returns early, between acts, when `stop` is set.
+// filed, and waits until five simulated minutes after the plan's end. Progress lines go to
+// `progress`: one per simulated hour (what was filed and decided, the county hubs' open cases
+// by colour) and one per act given up. Returns early, between acts, when `stop` is set.
 PlayReport Play(const nlohmann::json& plan, const CityLayout& layout, const std::atomic<bool>& stop,
                 const std::function<void(const std::string&)>& progress);
 

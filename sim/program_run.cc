@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "crypto/error.h"
@@ -16,6 +17,8 @@ namespace bangban {
 namespace {
 
 constexpr size_t kMaxOutputBytes = 1024 * 1024;
+// A command of the simulated city takes a second or two; one that hangs is killed after this.
+constexpr auto kMaxRunTime = std::chrono::minutes(2);
 
 // A pipe whose two ends close on destruction.
 struct Pipe {
@@ -61,7 +64,14 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
   if (input.empty()) in.Close(1);
   std::string* sinks[2] = {&result.out, &result.err};
   int fds[2] = {out.fd[0], err.fd[0]};
+  const auto deadline = std::chrono::steady_clock::now() + kMaxRunTime;
+  bool killed = false;
   while (fds[0] >= 0 || fds[1] >= 0) {
+    if (!killed && std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);  // its pipes close with it, which ends this loop
+      killed = true;
+      result.err += "bangban-sim: killed after " + std::to_string(kMaxRunTime.count()) + " minutes\n";
+    }
     pollfd items[3];
     int n = 0;
     for (int i = 0; i < 2; ++i) items[n++] = {fds[i], POLLIN, 0};

@@ -14,8 +14,8 @@ struct ProgramResult {
 
 // Runs argv[0] (a path) with `argv`, the calling process's environment (so the children share
 // its clock: BANGBAN_NOW, BANGBAN_CLOCK_EPOCH, BANGBAN_CLOCK_SPEED), and `input` on its standard
-// input; waits for it. Keeps at most the first MiB of each output. Error(ErrorCode::kInternal)
-// if the child cannot be started.
+// input; waits for it, killing it after two minutes. Keeps at most the first MiB of each output.
+// Error(ErrorCode::kInternal) if the child cannot be started.
 ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input = "");
 
 }  // namespace bangban

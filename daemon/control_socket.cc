@@ -83,6 +83,9 @@ Bytes EncodeControlRequest(const ControlRequest& r) {
                   {"cwd", r.cwd},
                   {"input", r.input ? Binary(*r.input) : Json(nullptr)},
                   {"now", r.now ? Json(*r.now) : Json(nullptr)}};
+  // Only when set, so a request without a running clock reads as before.
+  if (r.clock_epoch) message["clock_epoch"] = *r.clock_epoch;
+  if (r.clock_speed) message["clock_speed"] = *r.clock_speed;
   return Json::to_msgpack(message);
 }
 
@@ -100,6 +103,8 @@ ControlRequest DecodeControlRequest(ByteView bytes) {
     r.cwd = j.at("cwd").get<std::string>();
     if (j.at("input").is_binary()) r.input = Text(j["input"]);
     if (j.at("now").is_string()) r.now = j["now"].get<std::string>();
+    if (j.contains("clock_epoch")) r.clock_epoch = j["clock_epoch"].get<std::string>();
+    if (j.contains("clock_speed")) r.clock_speed = j["clock_speed"].get<std::string>();
   } catch (const Json::exception& e) {
     throw Error(ErrorCode::kControlSocket, std::string("unreadable request: ") + e.what());
   }
@@ -252,7 +257,9 @@ ControlReply ControlServer::Run(const ControlRequest& request) {
     // The sender's clock, on this lane's thread only; every clock read of a handed-off command
     // happens here (node intake's worker threads get the date from this thread; FeedStore stamps
     // records on the calling thread).
-    ScopedNow clock(request.now ? std::optional<int64_t>(ParseNowSetting(*request.now)) : std::nullopt);
+    const std::optional<ClockSetting> setting =
+        ParseClockSetting(request.now, request.clock_epoch, request.clock_speed);
+    ScopedNow clock = setting ? ScopedNow(*setting) : ScopedNow(std::nullopt);
     reply = handler_(request);
   } catch (const Error& e) {
     reply = ErrorReply(e);
@@ -371,6 +378,10 @@ ControlRequest RequestFromProcess(int argc, char** argv, std::istream* input) {
   if (input != nullptr) r.input = ReadInputForDaemon(*input);
   const char* now = std::getenv("BANGBAN_NOW");
   if (now != nullptr && *now != '\0') r.now = now;
+  const char* epoch = std::getenv("BANGBAN_CLOCK_EPOCH");
+  if (epoch != nullptr && *epoch != '\0') r.clock_epoch = epoch;
+  const char* speed = std::getenv("BANGBAN_CLOCK_SPEED");
+  if (speed != nullptr && *speed != '\0') r.clock_speed = speed;
   return r;
 }
 

@@ -15,9 +15,10 @@
 // relative paths against it); the command's input when it reads one (`submit`: the sender
 // opens FILE, or takes standard input for `-`, and sends the text, so the daemon never needs to
 // see the sender's files: under systemd it has its own /tmp and no /home); and the sender's
-// BANGBAN_NOW (the command runs under a ScopedNow of it, or of the system clock when the sender
-// had none: protocol/clock.h; a party that is not a simulation party refuses a fixed one when
-// the command opens it, Error(ErrorCode::kFixedClockRefused)). Bundles for `import` are opened by the daemon, by path.
+// BANGBAN_NOW, with BANGBAN_CLOCK_EPOCH and BANGBAN_CLOCK_SPEED when its clock runs (the command
+// runs under a ScopedNow of that setting, or of the system clock when the sender had none: protocol/clock.h; a party
+// that is not a simulation party refuses a fixed one when the command opens it, Error(ErrorCode::kFixedClockRefused)).
+// Bundles for `import` are opened by the daemon, by path.
 //
 // Lanes: `import` runs on a thread of its own, every other command on one shared thread, each
 // lane one request at a time in arrival order. An import reads a file of any size the operator
@@ -68,8 +69,10 @@ inline constexpr size_t kMaxWaitingPerLane = 8;
 struct ControlRequest {
   std::vector<std::string> argv;  // argv[0] is the program, argv[1] the subcommand
   std::string cwd;
-  std::optional<std::string> input;  // what the command reads, read by the sender
-  std::optional<std::string> now;    // the sender's BANGBAN_NOW
+  std::optional<std::string> input;        // what the command reads, read by the sender
+  std::optional<std::string> now;          // the sender's BANGBAN_NOW
+  std::optional<std::string> clock_epoch;  // the sender's BANGBAN_CLOCK_EPOCH (a running clock)
+  std::optional<std::string> clock_speed;  // the sender's BANGBAN_CLOCK_SPEED
 };
 
 struct ControlReply {

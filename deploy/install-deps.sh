@@ -12,6 +12,7 @@ packages=(
   clang-format
   clang libclang-rt-14-dev  # the fuzz targets (deploy/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
   iproute2 procps
+  jq  # deploy/quickstart.sh reads the plan's totals and the reports' JSON
   # The web pages: Chart.js is embedded into bangban-hub at build time (web/CMakeLists.txt);
   # headless Chromium runs the browser tests (about 80 MB to download with its libraries), and a
   # small CJK font (1.6 MB) lets it draw the Chinese pages in their screenshots.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "crypto/coding.h"
@@ -20,6 +21,10 @@
 namespace bangban {
 
 namespace {
+
+// How often the running hub moves SLA colours (Hub::Run): in real time, and in the clock's time.
+constexpr auto kColourStepReal = std::chrono::seconds(10);
+constexpr int64_t kColourStepSimulatedMs = 60'000;
 
 FeedStore::Options StoreOptions(const HubConfig& config, const PublicKey& own_key) {
   FeedStore::Options options;
@@ -350,10 +355,14 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
   options.receipt = [this](const RecordId& id) { return ProveReceipt(id); };
   if (upstream_.running()) options.after_ingest = [this] { upstream_.Wake(); };
   // Live SLA warnings: open cases turn yellow and red as working time passes, not only when a
-  // record arrives; every change is logged for the review desk.
+  // record arrives; every change is logged for the review desk. Colours move by the minute: a
+  // step every 10 s of real time, or sooner once a simulated minute has passed (a simulation's
+  // clock at speed, protocol/clock.h), so no change is late by more than about a minute.
   bool first_watch = true;
-  int tick = 0, witness_tick = 0, sealing_tick = 0;
+  int witness_tick = 0, sealing_tick = 0;
   int64_t reminded_day = -1;
+  std::chrono::steady_clock::time_point colours_real{};
+  int64_t colours_at = 0;
   options.every_second = [&] {
     // Annual-report reminders are owed by the date: look once a day (and at start).
     if (config_.role == "county" && LocalDays(NowMs()) != reminded_day) {
@@ -378,8 +387,15 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
     // The first publication comes one period after the start, not at it: a hub restarted
     // often would otherwise publish at every start.
     if (++witness_tick % kWitnessEverySeconds == 0) PublishWitnessNow();
-    if (tick++ % 10 != 0) return;  // colours move by the minute
-    std::vector<ColourChange> changes = cases_->AdvanceClock(NowMs());
+  };
+  options.every_poll = [&] {
+    if (config_.role != "county") return;
+    const auto real = std::chrono::steady_clock::now();
+    const int64_t now = NowMs();
+    if (!first_watch && real - colours_real < kColourStepReal && now - colours_at < kColourStepSimulatedMs) return;
+    colours_real = real;
+    colours_at = now;
+    std::vector<ColourChange> changes = cases_->AdvanceClock(now);
     if (first_watch) {
       spdlog::info("watching {} open cases for SLA deadlines", changes.size());
       first_watch = false;

@@ -1,6 +1,8 @@
 #include "protocol/clock.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -77,17 +79,90 @@ std::string FormatRfc3339(int64_t epoch_ms) {
 namespace {
 // The calling thread's ScopedNow, if one is in force.
 thread_local bool t_scoped = false;
-thread_local std::optional<int64_t> t_scoped_ms;
+thread_local std::optional<ClockSetting> t_scoped_setting;
+
+int64_t SystemNowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::optional<std::string_view> Variable(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string_view(value);
+}
+
+int64_t ParseEpoch(std::string_view text) {
+  int64_t epoch = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), epoch);
+  if (ec != std::errc() || end != text.data() + text.size() || epoch < 0) {
+    throw Error(ErrorCode::kBadNow, "BANGBAN_CLOCK_EPOCH '" + std::string(text) +
+                                        "' is not a real instant in Unix milliseconds such as 1767225600000");
+  }
+  return epoch;
+}
+
+double ParseSpeed(std::string_view text) {
+  double speed = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), speed);
+  if (ec != std::errc() || end != text.data() + text.size() || !(speed > 0) || speed > kMaxClockSpeed) {
+    throw Error(ErrorCode::kBadNow, "BANGBAN_CLOCK_SPEED '" + std::string(text) +
+                                        "' is not a speed such as 60 (simulated seconds per real second, above 0, "
+                                        "at most " +
+                                        std::to_string(static_cast<int>(kMaxClockSpeed)) + ")");
+  }
+  return speed;
+}
 }  // namespace
 
-ScopedNow::ScopedNow(std::optional<int64_t> fixed_ms) : previous_active_(t_scoped), previous_fixed_ms_(t_scoped_ms) {
+int64_t ClockSetting::At(int64_t system_ms) const {
+  if (!epoch_ms) return start_ms;
+  return start_ms + std::llround(static_cast<double>(system_ms - *epoch_ms) * speed);
+}
+
+std::optional<ClockSetting> ParseClockSetting(std::optional<std::string_view> now,
+                                              std::optional<std::string_view> epoch,
+                                              std::optional<std::string_view> speed) {
+  if (now && now->empty()) now.reset();
+  if (epoch && epoch->empty()) epoch.reset();
+  if (speed && speed->empty()) speed.reset();
+  if (!now) {
+    if (epoch || speed) {
+      throw Error(ErrorCode::kBadNow, std::string(epoch ? "BANGBAN_CLOCK_EPOCH" : "BANGBAN_CLOCK_SPEED") +
+                                          " is set without BANGBAN_NOW, the simulated time at that epoch");
+    }
+    return std::nullopt;
+  }
+  ClockSetting setting;
+  setting.start_ms = ParseNowSetting(*now);
+  if (speed && !epoch) {
+    throw Error(ErrorCode::kBadNow,
+                "BANGBAN_CLOCK_SPEED is set without BANGBAN_CLOCK_EPOCH, the real instant the clock starts running");
+  }
+  if (epoch) setting.epoch_ms = ParseEpoch(*epoch);
+  if (speed) setting.speed = ParseSpeed(*speed);
+  return setting;
+}
+
+std::optional<ClockSetting> ClockSettingFromEnvironment() {
+  return ParseClockSetting(Variable("BANGBAN_NOW"), Variable("BANGBAN_CLOCK_EPOCH"), Variable("BANGBAN_CLOCK_SPEED"));
+}
+
+ScopedNow::ScopedNow(std::optional<int64_t> fixed_ms)
+    : previous_active_(t_scoped), previous_setting_(t_scoped_setting) {
   t_scoped = true;
-  t_scoped_ms = fixed_ms;
+  t_scoped_setting.reset();
+  if (fixed_ms) t_scoped_setting = ClockSetting{.start_ms = *fixed_ms};
+}
+
+ScopedNow::ScopedNow(const ClockSetting& setting) : previous_active_(t_scoped), previous_setting_(t_scoped_setting) {
+  t_scoped = true;
+  t_scoped_setting = setting;
 }
 
 ScopedNow::~ScopedNow() {
   t_scoped = previous_active_;
-  t_scoped_ms = previous_fixed_ms_;
+  t_scoped_setting = previous_setting_;
 }
 
 int64_t ParseNowSetting(std::string_view text) {
@@ -99,24 +174,16 @@ int64_t ParseNowSetting(std::string_view text) {
   return *parsed;
 }
 
-namespace {
-int64_t SystemNowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
 int64_t NowMs() {
-  if (t_scoped) return t_scoped_ms ? *t_scoped_ms : SystemNowMs();
-  const char* fixed = std::getenv("BANGBAN_NOW");
-  if (fixed != nullptr && *fixed != '\0') return ParseNowSetting(fixed);
-  return SystemNowMs();
+  if (t_scoped) return t_scoped_setting ? t_scoped_setting->At(SystemNowMs()) : SystemNowMs();
+  const std::optional<ClockSetting> setting = ClockSettingFromEnvironment();
+  return setting ? setting->At(SystemNowMs()) : SystemNowMs();
 }
 
 bool ClockIsFixed() {
-  if (t_scoped) return t_scoped_ms.has_value();
-  const char* fixed = std::getenv("BANGBAN_NOW");
-  return fixed != nullptr && *fixed != '\0';
+  if (t_scoped) return t_scoped_setting.has_value();
+  return Variable("BANGBAN_NOW").has_value() || Variable("BANGBAN_CLOCK_EPOCH").has_value() ||
+         Variable("BANGBAN_CLOCK_SPEED").has_value();
 }
 
 }  // namespace bangban

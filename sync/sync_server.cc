@@ -18,6 +18,12 @@ namespace {
 constexpr size_t kMaxMessagesPerRound = 256;
 constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
 constexpr int64_t kRefreshMs = 1000;
+// Every interval of the network is real time on the steady clock, never NowMs(): a
+// simulation's clock (protocol/clock.h) may run many times faster than the network.
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
 // Peer statistics ride along with an ingest commit at most once a second; on their own (a
 // commit and an fsync of their own, which stalls the serving thread) at most every 10 s.
 constexpr int64_t kStatsWithIngestMs = 1000;
@@ -206,15 +212,14 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
     zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
     if (item.revents & ZMQ_POLLIN) HandleMessages();
-    int64_t now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
+    const int64_t now = SteadyMs();
     if (now - last_refresh >= kRefreshMs) {
       RefreshAdmission();
-      if (NowMs() - stats_written_ms_ >= kStatsAloneMs) FlushStats();
+      if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
       if (options_.every_second) options_.every_second();
       last_refresh = now;
     }
+    if (options_.every_poll) options_.every_poll();
   }
   FlushStats();
 }
@@ -245,7 +250,8 @@ void SyncServer::HandleMessages() {
     if (!peer) continue;  // cannot happen with ZAP on; never serve an anonymous peer
     connected_.insert(*peer);
     PeerStats& stats = stats_[*peer];
-    stats.last_contact_ms = NowMs();
+    stats.last_contact_ms = NowMs();  // a date shown to operators: the party's clock
+    heard_ms_[*peer] = SteadyMs();    // bounded like stats_: one entry per admitted peer
     stats_dirty_ = true;
     try {
       Json message = DecodeMessage(ByteView(static_cast<const uint8_t*>(payload.data()), payload.size()));
@@ -317,10 +323,11 @@ WelcomeMessage SyncServer::Welcome(const PublicKey& peer, const HelloMessage& he
 
 // Shares the push budget among the peers heard from lately (docs/protocol.md, memory bounds).
 PushGrant SyncServer::Grant(const PublicKey& peer) {
-  int64_t now = NowMs();
+  const int64_t now = SteadyMs();
   size_t active = 1, granted_to_others = 0;
   for (const auto& [key, s] : stats_) {
-    if (key == peer || !s.grant || now - s.last_contact_ms > kGrantLifetimeMs) continue;
+    const auto heard = heard_ms_.find(key);
+    if (key == peer || !s.grant || heard == heard_ms_.end() || now - heard->second > kGrantLifetimeMs) continue;
     ++active;
     granted_to_others += s.grant->bytes();
   }
@@ -427,7 +434,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   }
   // Peer statistics go into the same commit now and then: no fsync of their own.
   std::optional<Bytes> stats;
-  if (stats_dirty_ && NowMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodePeerStats(stats_);
+  if (stats_dirty_ && SteadyMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodePeerStats(stats_);
   auto before_commit = [&](LmdbTxn& txn) {
     if (options_.before_commit) options_.before_commit(txn);
     if (stats) options_.store->PutMeta(txn, kPeerStatsMeta, *stats);
@@ -435,7 +442,7 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
   std::vector<IngestOutcome> outcomes;
   try {
     outcomes = options_.store->Ingest(batch, true, before_commit);
-    if (stats) stats_written_ms_ = NowMs();
+    if (stats) stats_written_ms_ = SteadyMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
     for (Push& push : pushes) Reply(push.routing_id, ErrorMessage::Of(ErrorCode::kStorage, e.what()).ToJson());
@@ -486,7 +493,7 @@ void SyncServer::FlushStats() {
   if (!stats_dirty_) return;
   options_.store->PutMeta(kPeerStatsMeta, EncodePeerStats(stats_));
   stats_dirty_ = false;
-  stats_written_ms_ = NowMs();
+  stats_written_ms_ = SteadyMs();
 }
 
 }  // namespace bangban

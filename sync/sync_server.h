@@ -41,6 +41,9 @@ class SyncServer {
     std::function<Receipt(const RecordId&)> receipt;
     std::function<void()> after_ingest;  // e.g. wake upstream replication
     std::function<void()> every_second;  // periodic work on the serving thread
+    // Light periodic work after every poll (at least five times a second), e.g. what must follow
+    // a simulation's clock at speed (protocol/clock.h) closely.
+    std::function<void()> every_poll;
     // Bytes of pushes all peers together may have in flight (docs/protocol.md, memory bounds).
     size_t push_budget = kDefaultPushBudget;
   };
@@ -86,7 +89,9 @@ class SyncServer {
   std::set<PublicKey> connected_;  // identities heard from since the last bind
   PeerStatsMap stats_;
   bool stats_dirty_ = false;  // changed since they were last written
+  // Real (steady) time, never NowMs(): a simulation's clock runs faster than the network.
   int64_t stats_written_ms_ = 0;
+  std::map<PublicKey, int64_t> heard_ms_;  // when each peer was last heard from, for grants
 };
 
 }  // namespace bangban

@@ -25,7 +25,8 @@ namespace {
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr size_t kMaxQueuedEvents = 64;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
-constexpr int kKeepAliveEverySeconds = 15;
+constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr int kKeepAliveEveryTicks = 60;  // 15 s
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -298,17 +299,17 @@ void HttpServer::Accept() {
 }
 
 void HttpServer::Tick() {
-  timer_.expires_after(std::chrono::seconds(1));
+  timer_.expires_after(kTick);
   timer_.async_wait([this](beast::error_code ec) {
     if (ec) return;
-    if (options_.every_second) {
+    if (options_.every_tick) {
       try {
-        options_.every_second(*this);
+        options_.every_tick(*this);
       } catch (const std::exception& e) {
         spdlog::error("http: {}", e.what());
       }
     }
-    if (++ticks_ % kKeepAliveEverySeconds == 0) Publish("", "");
+    if (++ticks_ % kKeepAliveEveryTicks == 0) Publish("", "");
     Tick();
   });
 }

@@ -69,8 +69,9 @@ class HttpServer {
     size_t max_connections = 256;
     size_t max_streams = 64;
     int threads = 2;
-    // Run every second on a server thread (e.g. to publish what changed).
-    std::function<void(HttpServer&)> every_second;
+    // Run four times a second on a server thread (e.g. to publish what changed): often enough
+    // that a simulation's clock at speed (protocol/clock.h) shows colour changes within a minute.
+    std::function<void(HttpServer&)> every_tick;
   };
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 

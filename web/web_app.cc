@@ -683,7 +683,7 @@ WebServer::WebServer(HubView& hub, const std::filesystem::path& data_dir, const 
   options.address = address;
   options.port = port;
   WebApp* app = app_.get();
-  options.every_second = [app](HttpServer& server) { app->Tick(server); };
+  options.every_tick = [app](HttpServer& server) { app->Tick(server); };
   server_ = std::make_unique<HttpServer>(options, [app](const HttpRequest& r) { return app->Handle(r); });
   app_->SetServer(server_.get());
 }

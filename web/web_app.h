@@ -48,7 +48,7 @@ class WebApp {
   void NoteRecordsStored() { ++records_stored_; }
   // Likewise for cases that changed colour (the running hub's SLA watch).
   void NoteColourChanges(const std::vector<ColourChange>& changes);
-  // Once a second: publishes what changed to the live pages of `server`.
+  // Four times a second (HttpServer's tick): publishes what changed to the live pages of `server`.
   void Tick(HttpServer& server);
   // The server whose response counts /metrics reports.
   void SetServer(const HttpServer* server) { server_ = server; }

@@ -32,6 +32,28 @@ TEST(ControlRequestTest, ReadsBackWhatWasSent) {
   EXPECT_EQ(read.cwd, sent.cwd);
   EXPECT_EQ(read.input, sent.input);
   EXPECT_EQ(read.now, sent.now);
+  EXPECT_FALSE(read.clock_epoch);
+  EXPECT_FALSE(read.clock_speed);
+}
+
+// A running clock travels with the command, so the daemon runs it on the sender's clock.
+TEST(ControlRequestTest, ReadsBackARunningClock) {
+  ControlRequest sent{{"bangban-hub", "review"}, "/", std::nullopt, "2026-03-02T09:00:00+08:00"};
+  sent.clock_epoch = "1767225600000";
+  sent.clock_speed = "120";
+  const ControlRequest read = DecodeControlRequest(EncodeControlRequest(sent));
+  EXPECT_EQ(read.now, sent.now);
+  EXPECT_EQ(read.clock_epoch, sent.clock_epoch);
+  EXPECT_EQ(read.clock_speed, sent.clock_speed);
+}
+
+TEST(ControlRequestTest, RefusesAMistypedClockWithAnError) {
+  const Json good = {{"v", 1}, {"argv", {"bangban-hub", "status"}}, {"cwd", "/"}, {"input", nullptr}, {"now", nullptr}};
+  for (const char* field : {"clock_epoch", "clock_speed"}) {
+    Json mistyped = good;
+    mistyped[field] = 120;
+    EXPECT_EQ(RefusalCode(Msgpack(mistyped)), "control_socket") << field;
+  }
 }
 
 // Found by the control_request fuzz target: a "v" that is not a number threw nlohmann's

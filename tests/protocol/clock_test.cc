@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "crypto/error.h"
 #include "protocol/civil_time.h"
@@ -160,6 +162,108 @@ TEST(ClockTest, BadNowThrows) {
       EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
     }
   }
+}
+
+// Sets (or with nullptr unsets) one environment variable for the lifetime of the object.
+class ScopedVariable {
+ public:
+  ScopedVariable(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedVariable() {
+    if (old_) {
+      setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ClockTest, RunningClockArithmetic) {
+  ClockSetting setting{.start_ms = kMarch2nd0100Z, .epoch_ms = 1'000'000, .speed = 60};
+  EXPECT_EQ(setting.At(1'000'000), kMarch2nd0100Z);              // at the epoch: the start
+  EXPECT_EQ(setting.At(1'001'000), kMarch2nd0100Z + 60'000);     // a real second: a simulated minute
+  EXPECT_EQ(setting.At(1'060'000), kMarch2nd0100Z + 3'600'000);  // a real minute: an hour
+  EXPECT_EQ(setting.At(999'000), kMarch2nd0100Z - 60'000);       // before the epoch: before the start
+  setting.speed = 0.5;
+  EXPECT_EQ(setting.At(1'010'000), kMarch2nd0100Z + 5'000);  // slower than real time
+  setting.epoch_ms.reset();
+  EXPECT_EQ(setting.At(5'000'000), kMarch2nd0100Z);  // no epoch: fixed
+}
+
+TEST(ClockTest, ParsesTheClockSetting) {
+  EXPECT_FALSE(ParseClockSetting(std::nullopt, std::nullopt, std::nullopt));
+  EXPECT_FALSE(ParseClockSetting("", "", ""));
+  auto fixed = ParseClockSetting("2026-03-02T09:00:00+08:00", std::nullopt, std::nullopt);
+  ASSERT_TRUE(fixed);
+  EXPECT_EQ(fixed->start_ms, kMarch2nd0100Z);
+  EXPECT_FALSE(fixed->epoch_ms);
+  auto running = ParseClockSetting("2026-03-02T09:00:00+08:00", "1767225600000", "180");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->epoch_ms, 1767225600000);
+  EXPECT_EQ(running->speed, 180);
+  auto real_speed = ParseClockSetting("2026-03-02T09:00:00+08:00", "1767225600000", std::nullopt);
+  ASSERT_TRUE(real_speed);
+  EXPECT_EQ(real_speed->speed, 1);
+}
+
+TEST(ClockTest, RefusesABadClockSettingNamingTheVariable) {
+  const std::optional<std::string_view> none;
+  struct Case {
+    std::optional<std::string_view> now, epoch, speed;
+    const char* named;
+  };
+  for (const Case& c : {Case{"2026-03-02T09:00:00+08:00", "soon", none, "BANGBAN_CLOCK_EPOCH"},
+                        Case{"2026-03-02T09:00:00+08:00", "-5", none, "BANGBAN_CLOCK_EPOCH"},
+                        Case{"2026-03-02T09:00:00+08:00", "12x", none, "BANGBAN_CLOCK_EPOCH"},
+                        Case{"2026-03-02T09:00:00+08:00", "1000", "0", "BANGBAN_CLOCK_SPEED"},
+                        Case{"2026-03-02T09:00:00+08:00", "1000", "-2", "BANGBAN_CLOCK_SPEED"},
+                        Case{"2026-03-02T09:00:00+08:00", "1000", "fast", "BANGBAN_CLOCK_SPEED"},
+                        Case{"2026-03-02T09:00:00+08:00", "1000", "100000", "BANGBAN_CLOCK_SPEED"},
+                        Case{"2026-03-02T09:00:00+08:00", "1000", "nan", "BANGBAN_CLOCK_SPEED"},
+                        Case{"2026-03-02T09:00:00+08:00", none, "60", "BANGBAN_CLOCK_SPEED"},
+                        Case{none, "1000", none, "BANGBAN_CLOCK_EPOCH"}, Case{none, none, "60", "BANGBAN_CLOCK_SPEED"},
+                        Case{"monday", "1000", "60", "BANGBAN_NOW"}}) {
+    try {
+      ParseClockSetting(c.now, c.epoch, c.speed);
+      ADD_FAILURE() << "accepted " << c.named;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "bad_now");
+      EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(ClockTest, NowRunsWithTheEnvironmentsEpochAndSpeed) {
+  ScopedNow now("2026-03-02T09:00:00+08:00");
+  // The epoch is a real instant one real minute ago: at speed 60 the clock is an hour on.
+  using namespace std::chrono;
+  const int64_t system_now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const std::string epoch = std::to_string(system_now - 60'000);
+  ScopedVariable e("BANGBAN_CLOCK_EPOCH", epoch.c_str());
+  ScopedVariable s("BANGBAN_CLOCK_SPEED", "60");
+  EXPECT_TRUE(ClockIsFixed());
+  const int64_t first = NowMs();
+  EXPECT_GE(first, kMarch2nd0100Z + 3'600'000);
+  EXPECT_LT(first, kMarch2nd0100Z + 3'600'000 + 60'000);  // within a real second of it
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_GE(NowMs() - first, 50 * 60);  // it runs, 60 times as fast
+  {
+    bangban::ScopedNow scope(ClockSetting{.start_ms = 0, .epoch_ms = system_now, .speed = 2});
+    EXPECT_TRUE(ClockIsFixed());
+    EXPECT_LT(NowMs(), 600'000);  // the scope's clock, not the environment's
+  }
+  ScopedVariable bad("BANGBAN_CLOCK_SPEED", "0");
+  EXPECT_THROW(NowMs(), Error);
 }
 
 TEST(ClockTest, WithoutOverrideUsesTheSystemClock) {

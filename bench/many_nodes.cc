@@ -57,7 +57,9 @@ constexpr size_t kDefaultPushBytes = kMaxPushBytes;
 constexpr auto kWelcomeTimeout = std::chrono::seconds(60);
 // Like the reference client's request timeout: this long without any progress means the hub
 // stopped answering, and waiting longer would only hide it.
-constexpr auto kStallTimeout = std::chrono::seconds(10);
+// How long nothing may move before the run counts as stalled; longer with --stall-seconds for a
+// hub under a profiler (valgrind runs it tens of times slower).
+auto stall_timeout = std::chrono::seconds(10);
 // Refusal messages shown in full; the rest are only counted.
 constexpr size_t kShownRefusals = 10;
 
@@ -469,7 +471,7 @@ class Schedule {
   Clock::time_point start_{};
 };
 
-// Runs until every created record is acknowledged, or nothing moved for kStallTimeout.
+// Runs until every created record is acknowledged, or nothing moved for stall_timeout.
 // Returns false on a stall.
 bool Drive(std::vector<Node>& nodes, size_t per_push, Schedule* schedule, Tally& tally, HubWatch& hub) {
   std::vector<zmq::pollitem_t> items;
@@ -494,7 +496,7 @@ bool Drive(std::vector<Node>& nodes, size_t per_push, Schedule* schedule, Tally&
     if (tally.pushes != pushes_before) last_progress = Clock::now();
     bool scheduled = schedule && !schedule->done();
     if (items.empty() && !waiting && !scheduled) return true;
-    if ((!items.empty() || waiting) && Clock::now() - last_progress > kStallTimeout) return false;
+    if ((!items.empty() || waiting) && Clock::now() - last_progress > stall_timeout) return false;
 
     auto timeout = std::chrono::milliseconds(100);
     if (scheduled) {
@@ -543,6 +545,7 @@ struct RunOptions {
   std::string sealing_key_text;  // PERIOD:HEX
   SealingTarget sealing_key;     // parsed from it
   int hub_pid = 0;
+  int stall_seconds = 10;
 };
 
 size_t RecordsPerNode(const RunOptions& o) {
@@ -625,7 +628,7 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
 
   int code = kExitOk;
   if (stalled) {
-    std::cerr << "error: the hub stopped answering: nothing moved for " << Seconds(kStallTimeout) << " s\n";
+    std::cerr << "error: the hub stopped answering: nothing moved for " << Seconds(stall_timeout) << " s\n";
     code = kExitError;
   }
   if (!tally.refused.empty()) {
@@ -640,6 +643,8 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
 }
 
 int Run(RunOptions& o) {
+  if (o.stall_seconds < 1) throw Error(ErrorCode::kUsage, "--stall-seconds must be at least 1");
+  stall_timeout = std::chrono::seconds(o.stall_seconds);
   auto hub_key = FromHexFixed<32>(o.hub_key_hex);
   if (!hub_key) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
   if (o.mix == Mix::kDay) {
@@ -700,6 +705,10 @@ int Run(RunOptions& o) {
   PrintHub(hub, hub.CpuSeconds() - hub_cpu, elapsed);
   std::cout << std::fixed << std::setprecision(1)
             << "load generator CPU in the measured phase: " << OwnCpuSeconds() - own_cpu << " s\n";
+  // Whether the heap returns towards its idle size once the burst is over.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  hub.SampleNow();
+  PrintMemory("2 s after the last ack", hub);
   return code;
 }
 
@@ -735,6 +744,8 @@ int main(int argc, char** argv) {
   run->add_option("--sealing-key", o.sealing_key_text,
                   "With --mix day: the hub's sealing key the applications are sealed to, PERIOD:HEX as "
                   "`bangban-hub sealing-key` prints it");
+  run->add_option("--stall-seconds", o.stall_seconds,
+                  "Give up when nothing moved for this long (default 10; more for a hub under a profiler)");
   run->add_option("--hub-pid", o.hub_pid, "The hub's process id: sample its memory and CPU from /proc");
   run->callback([&] { exit_code = Run(o); });
 

@@ -11,6 +11,7 @@
 #   instead of outlet.training only
 #   BANGBAN_HUB_WRAP="heaptrack -o FILE": run the hub under a profiler (heaptrack, valgrind ...)
 #   BANGBAN_NO_BUILD=1: use build/ as it is (no deploy/build.sh first)
+#   BANGBAN_STALL_SECONDS=S: the load generator gives up after S s without progress (default 10)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${BANGBAN_NO_BUILD:-}" ] && ! build_log=$("$top/deploy/build.sh" 2>&1); then
@@ -81,7 +82,8 @@ else
 fi
 status=0
 "$load" run --hub "$ep" --hub-key "$hub_key" --count "$nodes" --seed "$seed" "${mode[@]}" --hub-pid "$hub_pid" \
-  --sealing-key "$sealing_key" ${BANGBAN_MIX:+--mix "$BANGBAN_MIX"} || status=$?
+  --sealing-key "$sealing_key" ${BANGBAN_MIX:+--mix "$BANGBAN_MIX"} ${BANGBAN_STALL_SECONDS:+--stall-seconds "$BANGBAN_STALL_SECONDS"} ||
+  status=$?
 
 kill -TERM "$hub_pid"
 if [ -n "$wrap_pid" ]; then

@@ -274,7 +274,12 @@ stop_hub() {  # DATA
   # (grep -m: no pipe into head, whose early exit would be SIGPIPE under pipefail)
   [ "$problems" = 0 ] || { note "hub log: $problems warning/error lines, the first 5:"; grep -m 5 -iE 'warn|error' "$1.log" | sed 's/^/#   /'; }
 }
-held() { "$hub_bin" status --data "$1" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p'; }
+# Records the hub holds in outlet feeds (not its own, such as the applicant links of --mix day).
+held() {
+  "$hub_bin" status --data "$1" --json |
+    awk '/"role": "outlet"/ { outlet = 1; next } outlet && /"seq":/ { gsub(/[^0-9]/, ""); n += $0 } { outlet = 0 }
+         END { print n + 0 }'
+}
 
 # A fresh county hub with COUNT many-nodes keys (of SEED) enrolled; prints the hub's key.
 new_hub() {  # DATA COUNT SEED
@@ -299,7 +304,7 @@ many_nodes() {  # NAME NODES SEED ARGS...
   gen_log="$work/$name.out"
   phase_begin
   run_fg "$load_bin" run --hub "tcp://127.0.0.1:$port" --hub-key "$key" --count "$nodes" --seed "$seed" \
-    --hub-pid "$hub_pid" "$@" > "$gen_log" 2>&1 || { show "$gen_log"; die "$name: the load generator failed"; }
+    --hub-pid "$hub_pid" --sealing-key "$("$hub_bin" sealing-key --data "$data")" "$@" > "$gen_log" 2>&1 || { show "$gen_log"; die "$name: the load generator failed"; }
   phase_end "$name" > "$work/$name.cpu"
   stop_hub "$data"
   show "$gen_log"

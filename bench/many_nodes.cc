@@ -8,6 +8,7 @@
 //   bangban-many-nodes keys --count N --seed TEXT      the nodes' public keys, to enroll at the hub
 //   bangban-many-nodes run --hub EP --hub-key HEX --count N --seed TEXT
 //                          (--rate R --seconds S | --backlog B) [--mix training|day] [--hub-pid PID]
+//                          [--sealing-key PERIOD:HEX]   (with --mix day: the hub's key, `bangban-hub sealing-key`)
 //
 // Steady mode: the nodes together create R records/s, each pushed alone as soon as it is
 // created, and the time from push to ack is recorded (docs/performance.md has the targets). Backlog
@@ -56,7 +57,9 @@ constexpr size_t kDefaultPushBytes = kMaxPushBytes;
 constexpr auto kWelcomeTimeout = std::chrono::seconds(60);
 // Like the reference client's request timeout: this long without any progress means the hub
 // stopped answering, and waiting longer would only hide it.
-constexpr auto kStallTimeout = std::chrono::seconds(10);
+// How long nothing may move before the run counts as stalled; longer with --stall-seconds for a
+// hub under a profiler (valgrind runs it tens of times slower).
+auto stall_timeout = std::chrono::seconds(10);
 // Refusal messages shown in full; the rest are only counted.
 constexpr size_t kShownRefusals = 10;
 
@@ -88,10 +91,11 @@ std::string AppId(size_t number, size_t application) {
   return "YH-" + std::to_string(number) + "-" + std::to_string(application);
 }
 
-// The body of an application, sealed once per node through the outlet's own intake: the hub
-// stores the sealed box without opening it, so one seal per node costs it the same as one per
+// The body of an application, sealed once per node through the outlet's own intake to the hub's
+// published sealing key (as a real outlet does, so the hub's linker opens and links each box):
+// the hub stores the box as it came, so one seal per node costs it the same as one per
 // application, and keeps the load generator's setup short.
-Json ApplicationBody(size_t number, const PublicKey& county_key) {
+Json ApplicationBody(size_t number, const SealingTarget& sealing_key) {
   // A valid GB 11643 number: 140802 (Yanhu district), born 1985-06-15, check digit computed.
   std::string id = "14080219850615" + std::to_string(100 + number % 900);
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
@@ -109,7 +113,7 @@ Json ApplicationBody(size_t number, const PublicKey& county_key) {
                 {"fee_cents", 0},
                 {"helper", "李*"},
                 {"materials", {"id_card", "lease"}}};
-  return IntakeFromJson(input, SealingTarget{"2026-01", ToCurvePublicKey(county_key)}, CivilDate{2026, 1, 5}).body;
+  return IntakeFromJson(input, sealing_key, CivilDate{2026, 1, 5}).body;
 }
 
 // Record `seq` of node `number`'s feed: its type and body.
@@ -141,8 +145,9 @@ std::pair<std::string, Json> FeedEntry(Mix mix, size_t number, uint64_t seq, con
 
 // `count` records of node `number`'s feed, signed and chained up front so that signing does
 // not compete with the hub for the CPU during the measured phase.
-std::vector<Bytes> MakeFeed(const SigningKey& key, size_t number, size_t count, Mix mix, const PublicKey& county_key) {
-  Json application = mix == Mix::kDay ? ApplicationBody(number, county_key) : Json();
+std::vector<Bytes> MakeFeed(const SigningKey& key, size_t number, size_t count, Mix mix,
+                            const SealingTarget& sealing_key) {
+  Json application = mix == Mix::kDay ? ApplicationBody(number, sealing_key) : Json();
   std::vector<Bytes> feed;
   feed.reserve(count);
   std::optional<RecordId> prev;
@@ -466,7 +471,7 @@ class Schedule {
   Clock::time_point start_{};
 };
 
-// Runs until every created record is acknowledged, or nothing moved for kStallTimeout.
+// Runs until every created record is acknowledged, or nothing moved for stall_timeout.
 // Returns false on a stall.
 bool Drive(std::vector<Node>& nodes, size_t per_push, Schedule* schedule, Tally& tally, HubWatch& hub) {
   std::vector<zmq::pollitem_t> items;
@@ -491,7 +496,7 @@ bool Drive(std::vector<Node>& nodes, size_t per_push, Schedule* schedule, Tally&
     if (tally.pushes != pushes_before) last_progress = Clock::now();
     bool scheduled = schedule && !schedule->done();
     if (items.empty() && !waiting && !scheduled) return true;
-    if ((!items.empty() || waiting) && Clock::now() - last_progress > kStallTimeout) return false;
+    if ((!items.empty() || waiting) && Clock::now() - last_progress > stall_timeout) return false;
 
     auto timeout = std::chrono::milliseconds(100);
     if (scheduled) {
@@ -537,7 +542,10 @@ struct RunOptions {
   double seconds = 0;
   size_t backlog = 0;
   Mix mix = Mix::kTraining;
+  std::string sealing_key_text;  // PERIOD:HEX
+  SealingTarget sealing_key;     // parsed from it
   int hub_pid = 0;
+  int stall_seconds = 10;
 };
 
 size_t RecordsPerNode(const RunOptions& o) {
@@ -545,14 +553,14 @@ size_t RecordsPerNode(const RunOptions& o) {
   return static_cast<size_t>(std::ceil(o.rate * o.seconds / static_cast<double>(o.count)));
 }
 
-std::vector<Node> MakeNodes(const RunOptions& o, const PublicKey& hub_key) {
+std::vector<Node> MakeNodes(const RunOptions& o) {
   size_t per_node = RecordsPerNode(o);
   Clock::time_point start = Clock::now();
   std::vector<Node> nodes;
   nodes.reserve(o.count);
   for (size_t i = 1; i <= o.count; ++i) {
     SigningKey key = NodeKey(o.seed, i);
-    std::vector<Bytes> feed = MakeFeed(key, i, per_node, o.mix, hub_key);
+    std::vector<Bytes> feed = MakeFeed(key, i, per_node, o.mix, o.sealing_key);
     nodes.push_back(Node{.number = i, .key = std::move(key), .feed = std::move(feed)});
   }
   std::cout << std::fixed << std::setprecision(2) << "signed " << o.count * per_node << " records (" << per_node
@@ -620,7 +628,7 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
 
   int code = kExitOk;
   if (stalled) {
-    std::cerr << "error: the hub stopped answering: nothing moved for " << Seconds(kStallTimeout) << " s\n";
+    std::cerr << "error: the hub stopped answering: nothing moved for " << Seconds(stall_timeout) << " s\n";
     code = kExitError;
   }
   if (!tally.refused.empty()) {
@@ -634,9 +642,19 @@ int Report(const RunOptions& o, const std::vector<Node>& nodes, const Tally& tal
   return code;
 }
 
-int Run(const RunOptions& o) {
+int Run(RunOptions& o) {
+  if (o.stall_seconds < 1) throw Error(ErrorCode::kUsage, "--stall-seconds must be at least 1");
+  stall_timeout = std::chrono::seconds(o.stall_seconds);
   auto hub_key = FromHexFixed<32>(o.hub_key_hex);
   if (!hub_key) throw Error(ErrorCode::kUsage, "--hub-key must be 64 hex characters");
+  if (o.mix == Mix::kDay) {
+    std::optional<SealingTarget> target = ParseSealingTarget(o.sealing_key_text);
+    if (!target) {
+      throw Error(ErrorCode::kUsage,
+                  "--mix day needs --sealing-key PERIOD:HEX, the hub's published key (`bangban-hub sealing-key`)");
+    }
+    o.sealing_key = *target;
+  }
   bool steady = o.backlog == 0;
   if (steady && (o.rate <= 0 || o.seconds <= 0))
     throw Error(ErrorCode::kUsage, "give --rate and --seconds, or --backlog");
@@ -647,7 +665,7 @@ int Run(const RunOptions& o) {
   // One I/O thread per core for encryption; sockets for every node plus ZeroMQ's own. Declared
   // before the nodes so that their sockets close first: a context waits for its sockets.
   zmq::context_t context(2, static_cast<int>(o.count + 64));
-  std::vector<Node> nodes = MakeNodes(o, *hub_key);
+  std::vector<Node> nodes = MakeNodes(o);
   hub.SampleNow();
   PrintMemory("before the nodes connect", hub);
 
@@ -687,6 +705,10 @@ int Run(const RunOptions& o) {
   PrintHub(hub, hub.CpuSeconds() - hub_cpu, elapsed);
   std::cout << std::fixed << std::setprecision(1)
             << "load generator CPU in the measured phase: " << OwnCpuSeconds() - own_cpu << " s\n";
+  // Whether the heap returns towards its idle size once the burst is over.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  hub.SampleNow();
+  PrintMemory("2 s after the last ack", hub);
   return code;
 }
 
@@ -719,6 +741,11 @@ int main(int argc, char** argv) {
                   "5 app.submit, 2 app.resubmit, 3 feedback.rating)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Mix>{{"training", Mix::kTraining}, {"day", Mix::kDay}}))
       ->default_str("training");
+  run->add_option("--sealing-key", o.sealing_key_text,
+                  "With --mix day: the hub's sealing key the applications are sealed to, PERIOD:HEX as "
+                  "`bangban-hub sealing-key` prints it");
+  run->add_option("--stall-seconds", o.stall_seconds,
+                  "Give up when nothing moved for this long (default 10; more for a hub under a profiler)");
   run->add_option("--hub-pid", o.hub_pid, "The hub's process id: sample its memory and CPU from /proc");
   run->callback([&] { exit_code = Run(o); });
 

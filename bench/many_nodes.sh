@@ -7,9 +7,14 @@
 #   usage: bench/many_nodes.sh [NODES] [RATE] [SECONDS] [BACKLOG]      (default 1000 1000 30 0)
 #   steady (BACKLOG 0): the nodes together create RATE records/s for SECONDS, one record a push
 #   backlog (BACKLOG > 0): every node pushes BACKLOG records at once; RATE and SECONDS unused
+#   BANGBAN_MIX=day: a working day's records (applications sealed to the hub's published key)
+#   instead of outlet.training only
+#   BANGBAN_HUB_WRAP="heaptrack -o FILE": run the hub under a profiler (heaptrack, valgrind ...)
+#   BANGBAN_NO_BUILD=1: use build/ as it is (no deploy/build.sh first)
+#   BANGBAN_STALL_SECONDS=S: the load generator gives up after S s without progress (default 10)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-if ! build_log=$("$top/deploy/build.sh" 2>&1); then
+if [ -z "${BANGBAN_NO_BUILD:-}" ] && ! build_log=$("$top/deploy/build.sh" 2>&1); then
   echo "$build_log" | tail -n 20 >&2; echo "error: the build failed" >&2; exit 1
 fi
 bin=${BANGBAN_BUILD_DIR:-$top/build}
@@ -18,17 +23,26 @@ nodes=${1:-1000}; rate=${2:-1000}; seconds=${3:-30}; backlog=${4:-0}
 work=$(mktemp -d -t bangban-many.XXXXXX)
 port=$((20000 + RANDOM % 20000)); ep="tcp://127.0.0.1:$port"
 seed=bench  # node keys are derived from it; every run starts a fresh hub, so one seed does
-hub_pid=
+hub_pid=; wrap_pid=
 cleanup() {
   if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  if [ -n "$wrap_pid" ]; then wait "$wrap_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
-held() { "$hub" status --data "$work/hub" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p'; }
+# Records the hub holds in outlet feeds (its own records, such as the applicant links its
+# linker writes for the applications of --mix day, are not counted).
+held() {
+  "$hub" status --data "$work/hub" --json |
+    awk '/"role": "outlet"/ { outlet = 1; next } outlet && /"seq":/ { gsub(/[^0-9]/, ""); n += $0 } { outlet = 0 }
+         END { print n + 0 }'
+}
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 hub_key=$("$hub" init --data "$work/hub" --role county --name load --county 140802)
+# The key of the period init published: applications (--mix day) are sealed to it, as at an outlet.
+sealing_key=$("$hub" sealing-key --data "$work/hub")
 "$load" keys --count "$nodes" --seed "$seed" > "$work/keys"
 
 # Enroll every node. Four at a time: each enrollment appends to the hub's feed inside its own LMDB
@@ -43,9 +57,22 @@ before=$(held)
 
 # The hub gets as many descriptors as the hard limit allows: one per connected node, and the
 # default soft limit (often 1024) is too low for a thousand nodes.
-(ulimit -n "$(ulimit -Hn)"; exec "$hub" run --data "$work/hub" --listen "$ep" 2>"$work/hub.log") &
+read -r -a wrap <<< "${BANGBAN_HUB_WRAP:-}"
+(ulimit -n "$(ulimit -Hn)"; exec "${wrap[@]}" "$hub" run --data "$work/hub" --listen "$ep" 2>"$work/hub.log") &
 hub_pid=$!
 sleep 0.5
+if [ "${#wrap[@]}" -gt 0 ]; then
+  # heaptrack runs the hub as its child: signal and sample the hub itself. valgrind runs it in
+  # its own process: no child appears, and the wrapper's pid is the hub's.
+  wrap_pid=$hub_pid; hub_pid=
+  for _ in $(seq 25); do
+    child=$(pgrep -P "$wrap_pid" -f -- "bangban-hub run" || true)
+    if [ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" = "$(readlink -f "$hub")" ]; then hub_pid=$child; break; fi
+    sleep 0.2
+  done
+  if [ -z "$hub_pid" ]; then hub_pid=$wrap_pid; wrap_pid=; fi
+  sleep 3  # a profiler starts slowly
+fi
 echo "hub pid $hub_pid, open files limit $(awk '/^Max open files/ { print $4 }' "/proc/$hub_pid/limits") (soft)"
 
 if [ "$backlog" -gt 0 ]; then
@@ -54,9 +81,17 @@ else
   mode=(--rate "$rate" --seconds "$seconds"); expected=$(( (rate * seconds + nodes - 1) / nodes * nodes ))
 fi
 status=0
-"$load" run --hub "$ep" --hub-key "$hub_key" --count "$nodes" --seed "$seed" "${mode[@]}" --hub-pid "$hub_pid" || status=$?
+"$load" run --hub "$ep" --hub-key "$hub_key" --count "$nodes" --seed "$seed" "${mode[@]}" --hub-pid "$hub_pid" \
+  --sealing-key "$sealing_key" ${BANGBAN_MIX:+--mix "$BANGBAN_MIX"} ${BANGBAN_STALL_SECONDS:+--stall-seconds "$BANGBAN_STALL_SECONDS"} ||
+  status=$?
 
-kill -TERM "$hub_pid"; wait "$hub_pid" || true; hub_pid=
+kill -TERM "$hub_pid"
+if [ -n "$wrap_pid" ]; then
+  while kill -0 "$hub_pid" 2>/dev/null; do sleep 0.2; done; wait "$wrap_pid" || true; wrap_pid=
+else
+  wait "$hub_pid" || true
+fi
+hub_pid=
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if grep -qiE 'warn|error' "$work/hub.log"; then
   echo "hub log, warnings and errors ($(grep -ciE 'warn|error' "$work/hub.log") lines; the first 10):"

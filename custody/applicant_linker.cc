@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "crypto/coding.h"
@@ -19,7 +20,8 @@ ApplicantLinker::ApplicantLinker(FeedStore& store, const TransparencyLog& log, c
       sealing_keys_(sealing_keys),
       pseudonym_key_(pseudonym_key),
       links_(links),
-      county_(std::move(county)) {}
+      county_(county),
+      boxes_(store, log, sealing_keys, std::move(county)) {}
 
 uint64_t ApplicantLinker::Cursor() const {
   std::optional<Bytes> value = store_.GetMeta(kLinkCursorMeta);
@@ -44,23 +46,33 @@ bool ApplicantLinker::NeedsLink(const Record& submit, std::string* outlet_id) co
 LinkPass ApplicantLinker::RunBatch(size_t max_leaves) {
   std::lock_guard<std::mutex> lock(mutex_);
   LinkPass pass;
-  const uint64_t from = Cursor();
-  std::vector<RecordId> ids;
+  const uint64_t link_from = Cursor();
+  // The box index's cursor equals the linker's, except in a data dir made before the index:
+  // then the walk goes over the leaves linked already once more, for boxes only.
+  const uint64_t box_from = boxes_.Cursor();
+  const uint64_t from = std::min(link_from, box_from);
+  std::vector<LogEntry> leaves;
   store_.env().Read([&](LmdbTxn& txn) {
     for (uint64_t i = from; i < from + max_leaves; ++i) {
       std::optional<LogEntry> entry = log_.EntryAt(txn, i);
       if (!entry) break;
-      ids.push_back(entry->id);
+      leaves.push_back(*entry);
     }
   });
-  pass.scanned = ids.size();
-  pass.caught_up = ids.size() < max_leaves;
-  pass.cursor = from + ids.size();
+  // Read after the leaves: a key shredded before one of them arrived is in it.
+  UnreadableBoxIndex::Step boxes = boxes_.Begin(box_from, sealing_keys_.Book());
+  pass.scanned = leaves.size();
+  pass.caught_up = leaves.size() < max_leaves;
+  const uint64_t end = from + leaves.size();
+  pass.cursor = std::max(link_from, end);
   std::vector<std::pair<std::string, Json>> links;
-  for (const RecordId& id : ids) {
-    std::optional<Record> submit = store_.Get(id);
+  for (uint64_t i = from; i < end; ++i) {
+    const LogEntry& leaf = leaves[i - from];
+    std::optional<Record> submit = store_.Get(leaf.id);
+    if (!submit) continue;
+    if (i >= box_from) boxes.Look(*submit, leaf.received_ms);
     std::string outlet_id;
-    if (!submit || !NeedsLink(*submit, &outlet_id)) continue;
+    if (i < link_from || !NeedsLink(*submit, &outlet_id)) continue;
     const std::string& app_id = submit->body()["app_id"].get_ref<const std::string&>();
     std::string why;
     std::optional<ClearApplicant> clear = TryOpenApplicantBox(sealing_keys_, *submit, &why);
@@ -73,15 +85,20 @@ LinkPass ApplicantLinker::RunBatch(size_t max_leaves) {
     links.push_back({"applicant.link",
                      {{"app_id", app_id},
                       {"outlet_id", outlet_id},
-                      {"submit", Json::binary(Bytes(id.begin(), id.end()))},
+                      {"submit", Json::binary(Bytes(leaf.id.begin(), leaf.id.end()))},
                       {"pseudonym", Json::binary(Bytes(pseudonym.begin(), pseudonym.end()))}}});
   }
-  if (pass.scanned == 0) return pass;
+  if (pass.scanned == 0 && boxes.empty()) return pass;
   Bytes cursor;
   PutBigEndian64(cursor, pass.cursor);
-  // The links and the cursor past them: durable together, or not at all.
-  pass.linked =
-      store_.AppendOwn(hub_key_, links, [&](LmdbTxn& txn) { store_.PutMeta(txn, kLinkCursorMeta, cursor); }).size();
+  // The links, the box entries and both cursors past them: durable together, or not at all.
+  pass.linked = store_
+                    .AppendOwn(hub_key_, links,
+                               [&](LmdbTxn& txn) {
+                                 store_.PutMeta(txn, kLinkCursorMeta, cursor);
+                                 boxes_.Commit(txn, boxes, std::max(box_from, end));
+                               })
+                    .size();
   return pass;
 }
 

@@ -10,6 +10,9 @@
 // writes one twice; and a submit that already has a link of this hub is never linked again. A
 // box that cannot be opened (sealed to another key, altered) gets no link: it is counted and
 // logged (without personal data), never a reason to stop.
+//
+// The same walk keeps the county's index of unreadable boxes (custody/unreadable_boxes.h): the
+// entries of a batch and the index's cursor are committed with the links.
 #pragma once
 
 #include <atomic>
@@ -17,10 +20,12 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/identity.h"
 #include "crypto/pseudonym.h"
 #include "custody/sealing_keys.h"
+#include "custody/unreadable_boxes.h"
 #include "review/applicant_links.h"
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
@@ -31,7 +36,7 @@ namespace bangban {
 inline constexpr std::string_view kLinkCursorMeta = "link_cursor";
 
 struct LinkPass {
-  uint64_t scanned = 0;     // log leaves looked at
+  uint64_t scanned = 0;     // log leaves looked at (for links or for unreadable boxes)
   uint64_t linked = 0;      // applicant.link records written
   uint64_t unopenable = 0;  // app.submit boxes that could not be opened (no link)
   uint64_t cursor = 0;      // the cursor afterwards
@@ -53,6 +58,9 @@ class ApplicantLinker {
   // Batches until the log is looked at to its end, or `stop` is set.
   LinkPass RunToEnd(const std::atomic<bool>* stop = nullptr, size_t batch = 1000);
 
+  // The boxes of this county that cannot be opened now (UnreadableBoxIndex::List).
+  std::vector<UnreadableBox> UnreadableBoxes(size_t limit) const { return boxes_.List(limit); }
+
  private:
   uint64_t Cursor() const;
   // Whether `submit` is an app.submit of an outlet of this county that this hub has not linked.
@@ -65,6 +73,7 @@ class ApplicantLinker {
   const PseudonymKey& pseudonym_key_;
   const ApplicantLinks& links_;
   std::string county_;
+  UnreadableBoxIndex boxes_;
   std::mutex mutex_;  // one pass at a time (the daemon's loop and a handed-over `link`)
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "crypto/error.h"
 #include "crypto/key_file.h"
@@ -80,42 +81,71 @@ std::string_view ToString(SealingKeyState state) {
   return "unknown";
 }
 
-struct SealingKeys::Known {
-  std::map<std::string, SealingKeyInfo> keys;  // by period: published keys
-  std::map<std::string, int64_t> shredded;     // by period: the key.shred record's time
-};
+std::optional<std::string> SealedBoxPeriod(const Record& r) {
+  if (r.type() != "app.submit" && r.type() != "complaint.file") return std::nullopt;
+  const Json& body = r.body();
+  const Json* holder = r.type() == "app.submit" && body.contains("applicant") ? &body["applicant"] : &body;
+  if (!holder->is_object() || !holder->contains("sealing_key") || !(*holder)["sealing_key"].is_string()) {
+    return std::nullopt;
+  }
+  return (*holder)["sealing_key"].get<std::string>();
+}
+
+std::string SealingKeyBook::WhyUnreadable(const std::string& period, int64_t received_ms) const {
+  auto s = shredded.find(period);
+  if (!keys.count(period) && s == shredded.end()) return "sealed to key " + period + ", which this hub never published";
+  if (s != shredded.end() && received_ms >= s->second) {
+    return "sealed to key " + period + ", shredded on " + FormatRfc3339(s->second) + " before the record arrived";
+  }
+  return "";
+}
 
 SealingKeys::SealingKeys(std::filesystem::path root, FeedStore& store, const SigningKey& hub_key)
     : dir_(std::move(root) / "sealing"), store_(store), hub_key_(hub_key) {}
 
 std::filesystem::path SealingKeys::FileOf(const std::string& period) const { return dir_ / (period + ".key"); }
 
-SealingKeys::Known SealingKeys::Scan() const {
-  Known known;
+SealingKeys::Folded SealingKeys::Fold() const {
+  std::lock_guard lock(folding_);
   const PublicKey& own = hub_key_.public_key();
-  store_.ScanFeed(
-      own, 1, store_.Head(own).seq,
-      [&](const Record& r) {
-        const Json& body = r.body();
-        if (!body.is_object() || !body.contains("period") || !body["period"].is_string()) return true;
-        const std::string period = body["period"].get<std::string>();
-        if (r.type() == "key.sealing" && body.contains("public_key") && body["public_key"].is_binary() &&
-            body["public_key"].get_binary().size() == 32 && !known.keys.count(period)) {
-          SealingKeyInfo info;
-          info.period = period;
-          std::copy_n(body["public_key"].get_binary().begin(), 32, info.public_key.begin());
-          info.published_ms = r.envelope().ts;
-          known.keys[period] = info;
-        }
-        if (r.type() == "key.shred" && !known.shredded.count(period)) known.shredded[period] = r.envelope().ts;
-        return true;
-      },
-      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
-  for (auto& [period, info] : known.keys) {
-    info.file_present = std::filesystem::exists(FileOf(period));
-    if (auto s = known.shredded.find(period); s != known.shredded.end()) info.shredded_ms = s->second;
+  const uint64_t head = store_.Head(own).seq;
+  if (head > folded_.seq) {
+    store_.ScanFeed(
+        own, folded_.seq + 1, head,
+        [&](const Record& r) {
+          const Json& body = r.body();
+          if (!body.is_object()) return true;
+          if (r.type() == "key.sealing_stale") {
+            folded_.told.insert({body.value("outlet_id", ""), body.value("latest", "")});
+            return true;
+          }
+          if (!body.contains("period") || !body["period"].is_string()) return true;
+          const std::string period = body["period"].get<std::string>();
+          SealingKeyBook& book = folded_.book;
+          if (r.type() == "key.sealing" && body.contains("public_key") && body["public_key"].is_binary() &&
+              body["public_key"].get_binary().size() == 32 && !book.keys.count(period)) {
+            SealingKeyInfo info;
+            info.period = period;
+            std::copy_n(body["public_key"].get_binary().begin(), 32, info.public_key.begin());
+            info.published_ms = r.envelope().ts;
+            book.keys[period] = info;
+          }
+          if (r.type() == "key.shred" && !book.shredded.count(period)) book.shredded[period] = r.envelope().ts;
+          return true;
+        },
+        [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
+    folded_.seq = head;
   }
-  return known;
+  return folded_;
+}
+
+SealingKeyBook SealingKeys::Book() const {
+  SealingKeyBook book = Fold().book;
+  for (auto& [period, info] : book.keys) {
+    info.file_present = std::filesystem::exists(FileOf(period));
+    if (auto s = book.shredded.find(period); s != book.shredded.end()) info.shredded_ms = s->second;
+  }
+  return book;
 }
 
 SealingKeyInfo SealingKeys::Publish(const std::string& period) {
@@ -127,7 +157,7 @@ SealingKeyInfo SealingKeys::PublishLocked(const std::string& period) {
   if (!IsValidSealingPeriod(period)) {
     throw Error(ErrorCode::kUsage, "sealing key period '" + period + "': must be YYYY-MM such as 2026-12");
   }
-  Known known = Scan();
+  SealingKeyBook known = Book();
   if (known.keys.count(period) || known.shredded.count(period)) {
     throw Error(ErrorCode::kUsage, "the sealing key of " + period +
                                        " was made already (its record is in this hub's feed); a key is never made "
@@ -153,7 +183,7 @@ std::vector<SealingKeyInfo> SealingKeys::PublishDue(int64_t now_ms) {
   const std::string next = SealingPeriodAfter(due.front(), 1);
   if (SealingPeriodStartMs(next) - now_ms <= int64_t{kPublishAheadDays} * 24 * 3600 * 1000) due.push_back(next);
   std::lock_guard lock(writing_);
-  Known known = Scan();
+  SealingKeyBook known = Book();
   std::vector<SealingKeyInfo> published;
   for (const std::string& period : due) {
     if (known.keys.count(period) || known.shredded.count(period)) continue;
@@ -164,7 +194,7 @@ std::vector<SealingKeyInfo> SealingKeys::PublishDue(int64_t now_ms) {
 
 std::vector<ShredDone> SealingKeys::ShredDue(int64_t now_ms, int retention_months) {
   std::lock_guard lock(writing_);
-  Known known = Scan();
+  SealingKeyBook known = Book();
   std::vector<ShredDone> done;
   // Shredded keys whose file came back (a backup restored): shred again, no new record.
   for (const auto& [period, at] : known.shredded) {
@@ -184,7 +214,7 @@ std::vector<ShredDone> SealingKeys::ShredDue(int64_t now_ms, int retention_month
 }
 
 std::vector<SealingKeyInfo> SealingKeys::List(int64_t now_ms) const {
-  Known known = Scan();
+  SealingKeyBook known = Book();
   const std::string current = SealingPeriodAt(now_ms);
   std::vector<SealingKeyInfo> out;
   for (auto& [period, info] : known.keys) {
@@ -220,7 +250,7 @@ std::optional<SealingKeyInfo> SealingKeys::Latest(int64_t now_ms) const {
 
 Bytes SealingKeys::Open(const std::string& period, ByteView box) const {
   if (period.empty()) return Unseal(hub_key_, box);
-  Known known = Scan();
+  SealingKeyBook known = Book();
   if (auto shredded = known.shredded.find(period); shredded != known.shredded.end()) {
     throw Error(ErrorCode::kKeyShredded, "sealed to key " + period + ", shredded on " +
                                              FormatRfc3339(shredded->second) +
@@ -240,52 +270,18 @@ Bytes SealingKeys::Open(const std::string& period, ByteView box) const {
   return UnsealWithCurveKey(secret, key->second.public_key, box);
 }
 
-std::vector<UnreadableBox> SealingKeys::UnreadableBoxes(const std::string& county, size_t limit) const {
-  Known known = Scan();
-  std::vector<UnreadableBox> out;
-  store_.ScanAll(
-      [&](const Record& r) {
-        if (r.type() != "app.submit" && r.type() != "complaint.file") return true;
-        const Json& body = r.body();
-        const Json* holder = r.type() == "app.submit" && body.contains("applicant") ? &body["applicant"] : &body;
-        if (!holder->is_object() || !holder->contains("sealing_key") || !(*holder)["sealing_key"].is_string())
-          return true;
-        std::optional<Enrollment> author = store_.FindEnrollment(r.author());
-        if (!author || author->role != "outlet" || author->county != county) return true;
-        const std::string period = (*holder)["sealing_key"].get<std::string>();
-        std::string why;
-        if (!known.keys.count(period) && !known.shredded.count(period)) {
-          why = "sealed to key " + period + ", which this hub never published";
-        } else if (auto s = known.shredded.find(period); s != known.shredded.end()) {
-          const std::optional<int64_t> received = store_.ReceivedAt(r.id());
-          if (received && *received >= s->second) {
-            why =
-                "sealed to key " + period + ", shredded on " + FormatRfc3339(s->second) + " before the record arrived";
-          }
-        }
-        if (!why.empty()) out.push_back({r.id(), r.type(), author->outlet_id, period, why + "; no one can open it"});
-        return out.size() < limit;
-      },
-      [](const FeedStore::DamagedRecord&) {});  // damage is `audit`'s to name
-  return out;
-}
-
-std::vector<Record> SealingKeys::NotifyStaleOutlets(const std::string& county, int64_t now_ms) {
+std::vector<Record> SealingKeys::NotifyStaleOutlets(const std::vector<UnreadableBox>& unreadable, int64_t now_ms) {
+  if (unreadable.empty()) return {};
   std::optional<SealingKeyInfo> latest = Latest(now_ms);
   if (!latest) return {};
   std::lock_guard lock(writing_);
-  std::map<std::string, bool> told;  // outlet -> a notice naming the latest key exists
-  const PublicKey& own = hub_key_.public_key();
-  store_.ScanFeed(own, 1, store_.Head(own).seq, [&](const Record& r) {
-    if (r.type() == "key.sealing_stale" && r.body().value("latest", "") == latest->period) {
-      told[r.body().value("outlet_id", "")] = true;
-    }
-    return true;
-  });
+  std::set<std::string> told;  // outlets with a notice naming the latest key
+  for (const auto& [outlet_id, period] : Fold().told) {
+    if (period == latest->period) told.insert(outlet_id);
+  }
   std::vector<std::pair<std::string, Json>> notices;
-  for (const UnreadableBox& box : UnreadableBoxes(county)) {
-    if (told[box.outlet_id]) continue;
-    told[box.outlet_id] = true;
+  for (const UnreadableBox& box : unreadable) {
+    if (!told.insert(box.outlet_id).second) continue;
     notices.push_back({"key.sealing_stale",
                        {{"outlet_id", box.outlet_id},
                         {"used", box.period},

@@ -11,9 +11,12 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/identity.h"
@@ -68,6 +71,21 @@ struct UnreadableBox {
   std::string why;        // a sentence
 };
 
+// The period an app.submit's applicant box or a complaint.file's box names ("sealing_key"), or
+// nullopt: another type, or a box made before sealing keys (sealed to the hub's identity key).
+std::optional<std::string> SealedBoxPeriod(const Record& record);
+
+// What the hub's own feed says about its sealing keys at one moment.
+struct SealingKeyBook {
+  std::map<std::string, SealingKeyInfo> keys;  // by period: published keys
+  std::map<std::string, int64_t> shredded;     // by period: the key.shred record's time
+
+  // Why a box sealed to `period` and received at `received_ms` cannot be opened here (a
+  // sentence without "; no one can open it"), or "" if it can: a period never published, or one
+  // shredded at or before the box arrived.
+  std::string WhyUnreadable(const std::string& period, int64_t received_ms) const;
+};
+
 class SealingKeys {
  public:
   // `root`: the hub's data dir (keys in root/sealing/). `hub_key` signs the records and opens the
@@ -103,21 +121,31 @@ class SealingKeys {
 
   std::filesystem::path FileOf(const std::string& period) const;
 
-  // Every app.submit and complaint.file of an outlet of `county` that arrived sealed to a key
-  // this hub cannot open (at most `limit`, oldest feed first). Records that name no key were
-  // sealed to the identity key before sealing keys existed: readable, not listed.
-  std::vector<UnreadableBox> UnreadableBoxes(const std::string& county, size_t limit = 100000) const;
-  // Appends one key.sealing_stale record per outlet with unreadable boxes and no notice naming
-  // the current latest key yet (so at most one per outlet and published key). Returns them.
-  std::vector<Record> NotifyStaleOutlets(const std::string& county, int64_t now_ms);
+  // The key.sealing and key.shred records of the hub's own feed, with each file's presence as
+  // it is now. Folded incrementally: each call reads only the own records appended since the
+  // last one, so calling it often costs no scan of the feed.
+  SealingKeyBook Book() const;
+
+  // Appends one key.sealing_stale record per outlet among `unreadable` (the county's unreadable
+  // boxes, custody/unreadable_boxes.h) with no notice naming the current latest key yet (so at
+  // most one per outlet and published key). Returns them.
+  std::vector<Record> NotifyStaleOutlets(const std::vector<UnreadableBox>& unreadable, int64_t now_ms);
 
  private:
-  struct Known;
-  Known Scan() const;  // the key.sealing and key.shred records of the hub's own feed
+  // What the own feed said up to `seq`: the book without file presence, and the outlets told
+  // (outlet id, latest period named) by key.sealing_stale records.
+  struct Folded {
+    uint64_t seq = 0;
+    SealingKeyBook book;
+    std::set<std::pair<std::string, std::string>> told;
+  };
+  Folded Fold() const;  // brought up to the own feed's head
   SealingKeyInfo PublishLocked(const std::string& period);
 
   // One writer at a time: the daemon's pass and a handed-off `key shred-due` may overlap.
   std::mutex writing_;
+  mutable std::mutex folding_;  // guards folded_
+  mutable Folded folded_;
   std::filesystem::path dir_;  // root/sealing
   FeedStore& store_;
   const SigningKey& hub_key_;

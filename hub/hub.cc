@@ -122,6 +122,10 @@ LinkPass Hub::LinkApplicants(const std::atomic<bool>* stop) {
   return linker_->RunToEnd(stop);
 }
 
+std::vector<UnreadableBox> Hub::UnreadableBoxes(size_t limit) const {
+  return linker_ ? linker_->UnreadableBoxes(limit) : std::vector<UnreadableBox>{};
+}
+
 void Hub::LinkBatchNow() {
   try {
     LinkPass pass = linker_->RunBatch(1000);
@@ -437,7 +441,7 @@ std::vector<ShredDone> Hub::RunSealingKeyPass() {
                    config_.retention_months);
     }
   }
-  for (const Record& r : sealing_keys_->NotifyStaleOutlets(config_.county, now)) {
+  for (const Record& r : sealing_keys_->NotifyStaleOutlets(UnreadableBoxes(100000), now)) {
     spdlog::warn("outlet {} sealed to key {}, which this hub cannot open: told to seal to {} (record {})",
                  r.body()["outlet_id"].get<std::string>(), r.body()["used"].get<std::string>(),
                  r.body()["latest"].get<std::string>(), ToHex(r.id()).substr(0, 16));
@@ -510,7 +514,7 @@ std::vector<std::string> Hub::Audit(std::vector<std::string>* flags) const {
   }
   // Boxes sealed to a key this hub cannot open: kept and counted, not failed (principle 6).
   if (flags != nullptr && config_.role == "county") {
-    for (const UnreadableBox& box : sealing_keys_->UnreadableBoxes(config_.county, 1000)) {
+    for (const UnreadableBox& box : UnreadableBoxes(1000)) {
       flags->push_back("sealing: " + box.type + " record " + ToHex(box.record).substr(0, 16) + " of outlet " +
                        box.outlet_id + " is unreadable: " + box.why);
     }

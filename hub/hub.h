@@ -126,6 +126,9 @@ class Hub {
   Json ApplicantFigures(const std::string& county = "") const;
   // A county hub's sealing keys by period (custody/sealing_keys.h).
   SealingKeys& sealing_keys() { return *sealing_keys_; }
+  // A county hub's applicant and complaint boxes that cannot be opened now, oldest feed first, at
+  // most `limit` (custody/unreadable_boxes.h); none at the city.
+  std::vector<UnreadableBox> UnreadableBoxes(size_t limit) const;
   // The sealing-key pass a county hub's daemon runs at start and every minute: publishes the
   // current and (a week ahead) the next period's key, shreds the keys past retention and any
   // shredded key whose file came back (a restored backup). Logs each act; returns the shreds.

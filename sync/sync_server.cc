@@ -15,8 +15,15 @@ namespace bangban {
 
 namespace {
 
+// A round: the messages read at once, whose pushes are verified together and stored in one
+// write transaction. Bounded by messages, bytes and records: the records of a round are decoded
+// in memory, and LMDB holds a dirty page for each page the round's transaction touches (in a
+// large store close to one per record and index), which it keeps for reuse afterwards; so the
+// records per round bound the hub's heap however large the store grows (docs/performance.md,
+// Memory). Up to two rounds are in memory at once: one verifying while the previous commits.
 constexpr size_t kMaxMessagesPerRound = 256;
-constexpr size_t kMaxBytesPerRound = 16 * 1024 * 1024;
+constexpr size_t kMaxBytesPerRound = 4 * 1024 * 1024;
+constexpr size_t kMaxRecordsPerRound = 4096;
 constexpr int64_t kRefreshMs = 1000;
 // Every interval of the network is real time on the steady clock, never NowMs(): a
 // simulation's clock (protocol/clock.h) may run many times faster than the network.
@@ -50,25 +57,41 @@ bool SameIdentity(const PublicKey& a, const PublicKey& b_without_sign_bit) {
   return masked == b_without_sign_bit;
 }
 
-// Verifies signatures on every core: about 90% of a hub's CPU per record is this.
-std::vector<char> VerifyAll(const std::vector<const Record*>& records) {
-  std::vector<char> ok(records.size(), 0);
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  if (records.size() < 64) threads = 1;
-  auto work = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) ok[i] = records[i]->VerifySignature();
-  };
-  std::vector<std::jthread> pool;
-  size_t chunk = (records.size() + threads - 1) / threads;
-  for (unsigned t = 1; t < threads; ++t) {
-    size_t from = std::min(records.size(), t * chunk), to = std::min(records.size(), from + chunk);
-    pool.emplace_back(work, from, to);
-  }
-  work(0, std::min(records.size(), chunk));
-  return ok;
-}
-
 }  // namespace
+
+// Verifies signatures on every core: most of a hub's CPU per record is this. Started on worker
+// threads, so that the serving thread can commit the previous round meanwhile (its fsync no
+// longer holds up verification); `help` lets the calling thread take a share when it has
+// nothing else to do.
+class Verification {
+ public:
+  Verification(const Verification&) = delete;  // the workers point into it
+  Verification& operator=(const Verification&) = delete;
+  Verification(std::vector<const Record*> records, bool help) : records_(std::move(records)), ok_(records_.size(), 0) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned workers = records_.size() < 64 ? (help ? 0 : 1) : (help ? cores - 1 : cores);
+    const size_t shares = workers + (help ? 1 : 0);
+    const size_t chunk = (records_.size() + shares - 1) / std::max<size_t>(1, shares);
+    for (unsigned t = 0; t < workers; ++t) {
+      const size_t from = std::min(records_.size(), t * chunk), to = std::min(records_.size(), from + chunk);
+      pool_.emplace_back([this, from, to] { Verify(from, to); });
+    }
+    if (help) Verify(std::min(records_.size(), workers * chunk), records_.size());
+  }
+  // Waits for the workers; then ok()[i] says whether record i's signature holds.
+  const std::vector<char>& Join() {
+    pool_.clear();  // jthread joins
+    return ok_;
+  }
+
+ private:
+  void Verify(size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) ok_[i] = records_[i]->VerifySignature();
+  }
+  std::vector<const Record*> records_;
+  std::vector<char> ok_;
+  std::vector<std::jthread> pool_;
+};
 
 struct SyncServer::Push {
   zmq::message_t routing_id;
@@ -209,11 +232,17 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
   spdlog::info("listening on {} as {}", options_.endpoint, KeyId(options_.identity->public_key()));
   int64_t last_refresh = 0;
   while (!stop) {
+    // A verified round waits for its commit only as long as it takes to look for the next one.
     zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(200));
-    if (item.revents & ZMQ_POLLIN) HandleMessages();
+    zmq::poll(&item, 1, std::chrono::milliseconds(verified_.empty() ? 200 : 0));
+    if (item.revents & ZMQ_POLLIN) {
+      HandleMessages();
+    } else {
+      CommitVerified();
+    }
     const int64_t now = SteadyMs();
     if (now - last_refresh >= kRefreshMs) {
+      CommitVerified();  // housekeeping may write (and a revoked key's pushes must not wait for it)
       RefreshAdmission();
       if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
       if (options_.every_second) options_.every_second();
@@ -221,6 +250,7 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
     }
     if (options_.every_poll) options_.every_poll();
   }
+  CommitVerified();
   FlushStats();
 }
 
@@ -234,8 +264,8 @@ void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
 void SyncServer::HandleMessages() {
   std::vector<Push> pushes;
   std::map<PublicKey, size_t> pushes_per_peer;  // this round
-  size_t bytes = 0;
-  for (size_t n = 0; n < kMaxMessagesPerRound && bytes < kMaxBytesPerRound; ++n) {
+  size_t bytes = 0, records = 0;
+  for (size_t n = 0; n < kMaxMessagesPerRound && bytes < kMaxBytesPerRound && records < kMaxRecordsPerRound; ++n) {
     zmq::message_t routing_id, payload;
     if (!router_->recv(routing_id, zmq::recv_flags::dontwait)) break;
     if (!routing_id.more() || !router_->recv(payload, zmq::recv_flags::none)) continue;
@@ -273,6 +303,7 @@ void SyncServer::HandleMessages() {
           ++stats.rejections[refusal->code];
           Reply(routing_id, refusal->ToJson());
         } else {
+          records += push.records.size();
           pushes.push_back(Push{std::move(routing_id), *peer, std::move(push), {}, {}, {}});
         }
       } else {
@@ -284,11 +315,25 @@ void SyncServer::HandleMessages() {
     }
   }
   if (pushes.empty()) return;
-  ProcessPushes(pushes);
-  // A large round's decoded copies and LMDB's dirty pages are freed by now, but glibc keeps
-  // freed heap for reuse (in one arena per verifying thread): hand it back, so a burst from a
-  // thousand nodes does not leave the hub at its peak.
-  if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
+  // Decoded and verified while the previous round commits; committed itself at the next turn.
+  std::vector<Push> verifying = std::move(pushes);
+  Verification verification = Decode(verifying, !verified_.empty());
+  CommitVerified();
+  Verified(verifying, verification.Join());
+  verified_ = std::move(verifying);
+  verified_bytes_ = bytes;
+}
+
+void SyncServer::CommitVerified() {
+  if (verified_.empty()) return;
+  std::vector<Push> pushes = std::move(verified_);
+  verified_.clear();
+  Commit(pushes);
+  pushes.clear();
+  // A large round's decoded copies are freed by now, but glibc keeps freed heap for reuse (in
+  // one arena per verifying thread): hand it back, so a burst from a thousand nodes does not
+  // leave the hub at its peak.
+  if (verified_bytes_ >= kTrimAfterBytes) ::malloc_trim(0);
 }
 
 // (HelloMessage::FromJson refused a hello naming more than kMaxHeadsPerHello feeds.)
@@ -380,9 +425,8 @@ RecordsMessage SyncServer::Pull(const PublicKey& peer, const PullMessage& reques
   return answer;
 }
 
-void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
+Verification SyncServer::Decode(std::vector<Push>& pushes, bool commit_meanwhile) {
   // Decode every record of every push; refuse what cannot be a record before any crypto.
-  std::vector<const Record*> all;
   for (Push& push : pushes) {
     // Entries that are not bin were refused when the push was decoded: keep index order.
     auto unreadable = push.message.unreadable.begin();
@@ -410,27 +454,49 @@ void SyncServer::ProcessPushes(std::vector<Push>& pushes) {
     }
     push.rejections.insert(push.rejections.end(), unreadable, push.message.unreadable.end());
     push.message.records.clear();  // decoded now: free the copies before the commit
+    push.message.records.shrink_to_fit();
   }
+  std::vector<const Record*> all;
   for (Push& push : pushes) {
     for (const Record& r : push.records) all.push_back(&r);
   }
-  std::vector<char> signature_ok = VerifyAll(all);
+  // With no commit to run meanwhile, this thread verifies too.
+  return Verification(std::move(all), !commit_meanwhile);
+}
 
-  // One transaction for all of them: one fsync, one tree head.
-  std::vector<Record> batch;
-  std::vector<size_t> owner;  // push index of each record in `batch`
+void SyncServer::Verified(std::vector<Push>& pushes, const std::vector<char>& signature_ok) {
   size_t k = 0;
-  for (size_t p = 0; p < pushes.size(); ++p) {
-    for (const Record& r : pushes[p].records) {
-      if (!signature_ok[k++]) {
-        pushes[p].rejections.push_back(RecordRejection::OfRecord(
-            r.id(), r.seq(), std::string(ErrorCode::kBadSignature.name()),
-            "the signature does not match the record's bytes and author " + KeyId(r.author())));
+  for (Push& push : pushes) {
+    std::vector<Record> good;
+    good.reserve(push.records.size());
+    for (Record& r : push.records) {
+      if (signature_ok[k++]) {
+        good.push_back(std::move(r));
         continue;
       }
-      batch.push_back(r);
+      push.rejections.push_back(
+          RecordRejection::OfRecord(r.id(), r.seq(), std::string(ErrorCode::kBadSignature.name()),
+                                    "the signature does not match the record's bytes and author " + KeyId(r.author())));
+    }
+    push.records = std::move(good);
+  }
+}
+
+void SyncServer::Commit(std::vector<Push>& pushes) {
+  // One transaction for all of them: one fsync, one tree head. The records are moved into the
+  // batch, not copied.
+  size_t total = 0;
+  for (const Push& push : pushes) total += push.records.size();
+  std::vector<Record> batch;
+  std::vector<size_t> owner;  // push index of each record in `batch`
+  batch.reserve(total);
+  owner.reserve(total);
+  for (size_t p = 0; p < pushes.size(); ++p) {
+    for (Record& r : pushes[p].records) {
+      batch.push_back(std::move(r));
       owner.push_back(p);
     }
+    pushes[p].records.clear();
   }
   // Peer statistics go into the same commit now and then: no fsync of their own.
   std::optional<Bytes> stats;

@@ -25,6 +25,8 @@
 
 namespace bangban {
 
+class Verification;  // sync_server.cc
+
 class SyncServer {
  public:
   struct Options {
@@ -73,7 +75,13 @@ class SyncServer {
   std::optional<ErrorMessage> RefusePush(const PublicKey& peer, const PushMessage& push, size_t pushes_this_round);
   // Error(ErrorCode::kNotAllowed) for a feed that may not be pulled from here.
   RecordsMessage Pull(const PublicKey& peer, const PullMessage& request);
-  void ProcessPushes(std::vector<Push>& pushes);
+  // A round's pushes: Decode decodes their records and starts verifying them (on worker
+  // threads, so that the previous round can commit meanwhile); Verified turns the bad
+  // signatures into rejections; Commit stores what is left in one transaction and sends the acks.
+  Verification Decode(std::vector<Push>& pushes, bool commit_meanwhile);
+  void Verified(std::vector<Push>& pushes, const std::vector<char>& signature_ok);
+  void Commit(std::vector<Push>& pushes);
+  void CommitVerified();  // the verified round, if any
   void FlushStats();
 
   Options options_;
@@ -92,6 +100,8 @@ class SyncServer {
   // Real (steady) time, never NowMs(): a simulation's clock runs faster than the network.
   int64_t stats_written_ms_ = 0;
   std::map<PublicKey, int64_t> heard_ms_;  // when each peer was last heard from, for grants
+  std::vector<Push> verified_;             // a round verified, waiting for its commit (pipelining)
+  size_t verified_bytes_ = 0;              // its bytes as read
 };
 
 }  // namespace bangban

@@ -7,7 +7,8 @@
 // the key: opening that period's applicant fails clearly, the key file and its bytes are gone,
 // audit is clean at county and city, and reindex reproduces the SLA report to the minute; a key
 // file restored from a backup is shredded again at start; a box sealed to a key the hub never
-// published is stored, counted, flagged, and its outlet is told.
+// published is stored, counted, flagged, and its outlet is told; that count, kept by the linker's
+// walk, holds after a kill -9 in the middle of the walk and after a restart.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -281,6 +282,62 @@ TEST_F(SealingKeyTest, ABoxSealedToAKeyTheHubNeverMadeIsKeptCountedFlaggedAndIts
   cli::Result open = Open(kJanuary, "B-1");
   EXPECT_EQ(open.exit_code, 1) << open.Describe();
   EXPECT_NE(open.err.find("sealing_key_missing"), std::string::npos) << open.Describe();
+}
+
+TEST_F(SealingKeyTest, TheUnreadableBoxCountHoldsAfterAKillMidPassAndARestart) {
+  ASSERT_NO_FATAL_FAILURE(MakeCity());
+  // An outlet with a wrong key files an application and a complaint: two unreadable boxes.
+  const std::string wrong = "2025-06:" + january_key_.substr(8);
+  ASSERT_NO_FATAL_FAILURE(MakeNode("N2", "YH-002", wrong));
+  ASSERT_NO_FATAL_FAILURE(SubmitAt(kJanuary, "N2", "B-1"));
+  const json complaint = {
+      {"type", "complaint.file"}, {"outlet_id", "YH-002"}, {"category", "slow"}, {"text", "等了两个小时"}};
+  cli::Result filed = NodeAt(kJanuary, {"submit", "--data", "N2", "-"}, complaint.dump());
+  ASSERT_EQ(filed.exit_code, 0) << filed.Describe();
+  constexpr int kApps = 2500;  // three of the daemon's linker batches (1,000 log leaves a second)
+  cli::Result many = NodeAt(kJanuary, {"submit", "--data", "N", "-"}, AppLines("A", 1, kApps));
+  ASSERT_EQ(many.exit_code, 0) << many.Describe();
+  // Stored by import while no daemon runs, so that the daemon's walk starts with all of it ahead.
+  for (const std::string node : {"N2", "N"}) {
+    cli::Result exported = NodeAt(kJanuary, {"export", "--data", node, "--out", node + ".bundle"});
+    ASSERT_EQ(exported.exit_code, 0) << exported.Describe();
+    cli::Result imported = HubAt(kJanuary, {"import", "--data", "Y", node + ".bundle"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.Describe();
+  }
+
+  Daemon& hub = StartHubAt(kJanuary, "Y", county_port_);
+  // kill -9 as soon as the walk has committed its first batch, with most leaves still ahead.
+  ASSERT_TRUE(WaitFor([&] { return hub.Logged("application(s) linked"); }, seconds(120), std::chrono::milliseconds(20)))
+      << hub.Log();
+  hub.Kill9();
+
+  auto report = [&] {
+    cli::Result r = HubAt(kJanuary, {"report", "sla", "--data", "Y", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    return json::parse(r.out, nullptr, false);
+  };
+  auto sealing_flags = [&] {
+    cli::Result audit = HubAt(kJanuary, {"audit", "--data", "Y"});
+    EXPECT_EQ(audit.exit_code, 0) << audit.Describe();
+    size_t n = 0;
+    for (size_t at = audit.out.find("flag: sealing: "); at != std::string::npos;
+         at = audit.out.find("flag: sealing: ", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  json killed = report();
+  EXPECT_LT(killed["applicants"]["linked"].get<int>(), kApps) << "killed in the middle of the walk";
+  EXPECT_EQ(killed["unreadable_boxes"], 2) << killed.dump();
+  EXPECT_EQ(sealing_flags(), 2u);
+
+  // The restarted daemon walks on from the durable cursor; the count stays.
+  hub.Start();
+  EXPECT_TRUE(WaitFor([&] { return report()["applicants"]["linked"] == kApps; }, seconds(120))) << hub.Log();
+  EXPECT_EQ(report()["unreadable_boxes"], 2);
+  StopDaemons();
+  EXPECT_EQ(report()["unreadable_boxes"], 2);
+  EXPECT_EQ(sealing_flags(), 2u);
 }
 
 }  // namespace

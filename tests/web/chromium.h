@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "tests/cli/city_fixture.h"
@@ -129,10 +130,20 @@ class Chromium {
 
   void Navigate(const std::string& url) { Call("Page.navigate", {{"url", url}}, session_); }
 
-  // Evaluates `expression` in the tab (promises awaited) and returns its value.
+  // Evaluates `expression` in the tab (promises awaited) and returns its value; null when it
+  // threw, or when the page navigated away while it ran (a click on a link or a submit: the
+  // action happened, and a WaitFor polling through the navigation just polls again).
   nlohmann::json Eval(const std::string& expression) {
-    nlohmann::json r = Call("Runtime.evaluate",
-                            {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, session_);
+    nlohmann::json r;
+    try {
+      r = Call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}},
+               session_);
+    } catch (const std::runtime_error& e) {
+      if (std::string_view(e.what()).find("Inspected target navigated or closed") != std::string_view::npos) {
+        return nullptr;
+      }
+      throw;
+    }
     if (r.contains("exceptionDetails")) return nullptr;
     return r["result"].value("value", nlohmann::json());
   }

@@ -6,8 +6,8 @@
 
 namespace bangban {
 
-OversightDashboardSource::OversightDashboardSource(Hub& hub, std::filesystem::path dir)
-    : hub_(hub), dir_(std::move(dir)) {}
+OversightDashboardSource::OversightDashboardSource(Hub& hub, std::filesystem::path dir, ReviewFigures& figures)
+    : hub_(hub), figures_(figures), dir_(std::move(dir)) {}
 
 Json OversightDashboardSource::Build(int64_t at_ms) {
   std::lock_guard lock(mutex_);
@@ -25,7 +25,7 @@ Json OversightDashboardSource::Build(int64_t at_ms) {
   } catch (const Error& e) {
     problem = e.what();  // no rules file yet: the score stays pending, saying why
   }
-  cached_ = WithOversight(SlaDashboard(hub_.cases(), at_ms), oversight, assessment, problem);
+  cached_ = WithOversight(SlaDashboard(figures_, at_ms), oversight, assessment, problem);
   built_ = now;
   built_records_ = records;
   built_at_ms_ = at_ms;

@@ -16,13 +16,15 @@ class Hub;
 
 class OversightDashboardSource : public DashboardSource {
  public:
-  OversightDashboardSource(Hub& hub, std::filesystem::path dir);
+  // `figures` (the web pages' own, which outlive this source) measures the SLA figures.
+  OversightDashboardSource(Hub& hub, std::filesystem::path dir, ReviewFigures& figures);
   // Recomputed when the hub stored records since the last build, when the minute changed, or
   // after 30 s: a census reads every record, and the live pages reload on every record.
   Json Build(int64_t at_ms) override;
 
  private:
   Hub& hub_;
+  ReviewFigures& figures_;
   std::filesystem::path dir_;
   std::mutex mutex_;
   std::optional<std::chrono::steady_clock::time_point> built_;

@@ -180,9 +180,11 @@ void RunDaemon(HubCommand& cmd, Args& a) {
       if (WebApp* app = web_app.load()) app->NoteColourChanges(changes);
     };
     web_view = std::make_unique<HubWebView>(hub, dir, run_command, audit_watch.get());
-    web =
-        std::make_unique<WebServer>(*web_view, dir, address, port, std::make_unique<OversightDashboardSource>(hub, dir),
-                                    HubReviewFigures(hub, hub.data_dir().root()));
+    // One set of review figures for the queue and the dashboard: the server owns it, the
+    // dashboard source it also owns borrows it.
+    std::unique_ptr<ReviewFigures> figures = HubReviewFigures(hub, hub.data_dir().root());
+    auto dashboard = std::make_unique<OversightDashboardSource>(hub, dir, *figures);
+    web = std::make_unique<WebServer>(*web_view, dir, address, port, std::move(dashboard), std::move(figures));
     web_app = &web->app();
     spdlog::info("web pages on http://{}:{}", address, web->port());
   }

@@ -9,15 +9,16 @@ Json SlaDashboardSource::Build(int64_t at_ms) {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (built_ && now - *built_ < std::chrono::seconds(30)) return cached_;
-  cached_ = SlaDashboard(cases_, at_ms);
+  BookFigures figures(cases_);
+  cached_ = SlaDashboard(figures, at_ms);
   built_ = now;
   return cached_;
 }
 
-Json SlaDashboard(const CaseBook& cases, int64_t at_ms) {
+Json SlaDashboard(ReviewFigures& figures, int64_t at_ms) {
   SlaReportOptions options;
   options.at_ms = at_ms;
-  const Json report = BuildSlaReport(cases, options);
+  const Json report = figures.Sla(options);
   Json counties = Json::array();
   for (const Json& row : report["by_county"]) {
     counties.push_back({{"county", row["county"]},
@@ -45,10 +46,10 @@ Json SlaDashboard(const CaseBook& cases, int64_t at_ms) {
     SlaReportOptions day;
     day.at_ms = at_ms;
     day.from = day.to = CivilFromDays(today - back);
-    const Json figures = BuildSlaReport(cases, day)["totals"];
+    const Json totals = figures.Sla(day)["totals"];
     by_day.push_back({{"date", FormatCivilDate(*day.from)},
-                      {"completed", figures["completed"]},
-                      {"on_time_rate", figures["on_time_rate"]}});
+                      {"completed", totals["completed"]},
+                      {"on_time_rate", totals["on_time_rate"]}});
   }
   return {{"at", report["at"]},
           {"simulation", report["simulation"]},

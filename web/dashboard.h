@@ -13,6 +13,7 @@
 
 #include "protocol/schema.h"
 #include "review/case_book.h"
+#include "web/review_figures.h"
 
 namespace bangban {
 
@@ -28,7 +29,9 @@ class DashboardSource {
 };
 
 // The dashboard from the SLA report alone (uncached): the oversight figures null and pending.
-Json SlaDashboard(const CaseBook& cases, int64_t at_ms);
+// `figures` measures (web/review_figures.h): at the city with the counties' receipts, so that the
+// on-time rate by day agrees with the table.
+Json SlaDashboard(ReviewFigures& figures, int64_t at_ms);
 
 // `dashboard` (SlaDashboard) with the oversight columns and lists filled from `oversight` (the
 // document of `report oversight --json`) and `assessment` (of `report assessment --json`; null

@@ -237,6 +237,15 @@ TEST_F(WebCitySlaTest, TheCitysQueueShowsTheCountysElapsedWorkingTimeAndSaysWher
   }
   EXPECT_EQ(row["received"], 2) << "A-3 has not reached the city\n" << dashboard.dump(1);
   EXPECT_EQ(dashboard["colours"]["red"], county_sla["totals"]["open_red"]) << dashboard.dump(1);
+  // And the on-time chart: Monday's applications were received (and A-1 completed) on Monday by
+  // the county's receipts, on Wednesday by the city's own.
+  json monday;
+  for (const json& day : dashboard["on_time_by_day"]) {
+    if (day["date"] == "2026-03-02") monday = day;
+  }
+  ASSERT_TRUE(monday.is_object()) << dashboard.dump(1);
+  EXPECT_GE(monday["completed"].get<int64_t>(), 1) << dashboard.dump(1);
+  EXPECT_EQ(monday["completed"], county_row["completed"]) << dashboard.dump(1);
 
   // A-3 reaches the city before the leaf that logs it: the city measures it from its own receipt
   // and says so, in the queue and on the case page.

@@ -2,7 +2,7 @@
 // processes: a county hub daemon and an outlet node, both simulation parties, given the same
 // BANGBAN_NOW, BANGBAN_CLOCK_EPOCH and BANGBAN_CLOCK_SPEED, agree on the time; the daemon turns
 // a case yellow on its own as simulated working time passes; a command handed to the daemon
-// runs on the same running clock.
+// runs on the same running clock; restarted on the same setting, a daemon continues forward.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -96,6 +96,30 @@ TEST_F(RunningClockTest, PartiesOnOneSettingAgreeAndACaseTurnsYellowOnItsOwn) {
   ASSERT_EQ(later.exit_code, 0) << later.Describe();
   EXPECT_EQ(json::parse(later.out)["open"][0]["colour"], "yellow") << later.out;
   EXPECT_EQ(daemon.Stop(), 0) << daemon.Log();
+
+  // Restarted on the same setting, the daemon continues forward: what it receives now is dated
+  // after everything before the restart, and the late case does not turn back to green.
+  const int64_t stopped_after = SimulatedNow();
+  Daemon again("hub", {cli::kHubBin, "run", "--data", (tmp_ / "H").string(), "--listen", Loopback(port)}, tmp_.path(),
+               clock_);
+  ASSERT_TRUE(WaitFor([&] { return again.Logged("watching"); })) << again.Log();
+  cli::Result second = Node({"submit", "--data", "N", "-"}, AppSubmit("L-2", "盐湖区重启小店").dump() + "\n");
+  ASSERT_EQ(second.exit_code, 0) << second.Describe();
+  cli::Result resync = Node({"sync", "--data", "N"});
+  ASSERT_EQ(resync.exit_code, 0) << resync.Describe();
+  cli::Result after = Hub({"queue", "--data", "H", "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.Describe();
+  bool found = false;
+  const json queue_after = json::parse(after.out);
+  for (const json& entry : queue_after["open"]) {
+    if (entry["app_id"] == "L-2") {
+      found = true;
+      EXPECT_GE(*bangban::ParseRfc3339(entry["received"].get<std::string>()), stopped_after) << after.out;
+    }
+    if (entry["app_id"] == "L-1") EXPECT_NE(entry["colour"], "green") << after.out;
+  }
+  EXPECT_TRUE(found) << after.out;
+  EXPECT_EQ(again.Stop(), 0) << again.Log();
 }
 
 // A process given only part of a running clock, or a malformed one, refuses it with bad_now

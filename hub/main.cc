@@ -272,7 +272,7 @@ void PrintStatus(HubCommand& cmd, const Args& a) {
   cmd.out << s.role << " hub " << s.name << " (" << s.county << ")\nkey " << ToHex(s.key) << "\nrecords " << s.records
           << " in " << s.feeds << " feeds, enrolled keys " << s.enrolled << ", buffered " << s.buffered
           << ", quarantined " << s.quarantined.size() << "\n";
-  if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
+  if (s.simulation) cmd.out << "simulation party: a simulated clock (BANGBAN_NOW, fixed or running) is allowed here\n";
   for (const PeerReport& p : s.peers) {
     cmd.out << "  peer " << ToHex(p.key).substr(0, 16) << " " << p.outlet_id << "  last contact " << p.LastContact()
             << "  received " << p.records_received << "  backlog " << p.backlog << "\n";

@@ -126,7 +126,7 @@ void PrintStatus(Command& cmd, const Args& a) {
   cmd.out << "outlet " << s.outlet_id << " (county " << s.county << ")\nkey " << ToHex(s.key) << "\nown feed seq "
           << s.feed_seq << "\nrecords held " << s.records_held << " in " << s.feeds_held << " feeds, buffered "
           << s.buffered << ", quarantined authors " << s.quarantined << "\n";
-  if (s.simulation) cmd.out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
+  if (s.simulation) cmd.out << "simulation party: a simulated clock (BANGBAN_NOW, fixed or running) is allowed here\n";
   cmd.out << "sealing key " << (s.sealing_key.empty() ? "none known: sync, or init with --sealing-key" : s.sealing_key)
           << "\n";
   for (const std::string& notice : s.sealing_notices) cmd.out << "notice: " << notice << "\n";

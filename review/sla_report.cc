@@ -375,7 +375,8 @@ std::string FormatQueue(const Json& queue) {
   std::ostringstream out;
   out << "Review queue of county " << queue["county"].get<std::string>() << " at " << Local(queue["at"]) << ": "
       << queue["open"].size() << " open, " << queue["paused"].size() << " waiting for the applicant (补正)\n";
-  if (queue.value("simulation", false)) out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here\n";
+  if (queue.value("simulation", false))
+    out << "simulation party: a simulated clock (BANGBAN_NOW, fixed or running) is allowed here\n";
   if (queue.value("other_county_cases", uint64_t{0}) > 0) {
     out << "not listed: " << queue["other_county_cases"] << " open applications of other counties' outlets\n";
   }
@@ -417,7 +418,8 @@ std::string FormatSlaReport(const Json& report, const Json& queue) {
   }
   out << "\n";
   if (report.value("simulation", false)) {
-    out << "simulation party: a fixed clock (BANGBAN_NOW) is allowed here; these are not production figures\n";
+    out << "simulation party: a simulated clock (BANGBAN_NOW, fixed or running) is allowed here; these are not "
+           "production figures\n";
   }
   if (report.value("other_county_cases", uint64_t{0}) > 0) {
     out << "not counted: " << report["other_county_cases"] << " applications of other counties' outlets (carried)\n";

@@ -258,7 +258,7 @@ int Audit(HubCommand& cmd, const Args& a) {
               << c["tree_heads"] << " tree heads, " << c["rules"] << " rules, " << c["snapshots_compared"] << " of "
               << c["snapshots"] << " snapshots compared\n";
     }
-    if (status.simulation) cmd.out << "notice: simulation party (a fixed clock is allowed)\n";
+    if (status.simulation) cmd.out << "notice: simulation party (a simulated clock is allowed)\n";
     cmd.out << (clean ? "audit clean: " : "audit FAILED: ") << status.records << " records in " << status.feeds
             << " feeds, " << problems.size() << " problems, " << findings.size() << " findings"
             << (flags.empty() ? "" : ", " + std::to_string(flags.size()) + " flagged records") << "\n";

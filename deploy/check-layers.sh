@@ -17,7 +17,7 @@ declare -A may_use=(
   [web]="crypto protocol storage review oversight custody"
   [node]="crypto protocol storage sync daemon"
   [hub]="crypto protocol storage sync daemon review oversight custody web"
-  [sim]="crypto protocol storage daemon"
+  [sim]="crypto protocol storage daemon review"
 )
 
 broken=0

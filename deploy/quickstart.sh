@@ -80,7 +80,8 @@ calendars=(--calendar "$top/deploy/calendars/cn-2025.toml" --calendar "$top/depl
 
 say "The plan: $counties county hub(s), $outlets outlets each, $days working day(s) from $start, seed $seed"
 "$sim" plan --map "$top/deploy/yuncheng" --out "$work/plan" --seed "$seed" --counties "$counties" \
-  --outlets "$outlets" --days "$days" --start "$start" >/dev/null
+  --outlets "$outlets" --days "$days" --start "$start" \
+  --calendar "$top/deploy/calendars/cn-2025.toml" --calendar "$top/deploy/calendars/cn-2026.toml" >/dev/null
 jq -r '"\(.applications) applications (" + ([.by_kind | to_entries[] | "\(.key) \(.value)"] | join(", ")) +
   "), \(.complaints) complaint(s), \(.fee_violations) fee violation(s), \(.late_cases) late case(s)"' \
   "$work/plan/totals.json"

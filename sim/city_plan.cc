@@ -40,18 +40,17 @@ constexpr int kMorningStart = 8 * 60 + 30, kMorningEnd = 12 * 60;
 constexpr int kAfternoonStart = 14 * 60 + 30, kAfternoonEnd = 18 * 60;
 constexpr int64_t kMinuteMs = 60'000;
 
-bool IsWeekday(int64_t days) {
-  const int weekday = WeekdayOfDays(days);
-  return weekday != 0 && weekday != 6;
-}
+// Outlets open on the working days of the calendar: weekdays but holidays, and the weekend days
+// made working days (调休上班).
+bool IsOpenDay(const WorkCalendar& calendar, int64_t days) { return calendar.IsWorkingDay(CivilFromDays(days)); }
 
-// `t` if it lies in a session of a weekday, else the next session's start.
-int64_t InWorkingHours(int64_t t) {
-  for (int guard = 0; guard < 14; ++guard) {
+// `t` if it lies in a session of an open day, else the next session's start.
+int64_t InWorkingHours(const WorkCalendar& calendar, int64_t t) {
+  for (int guard = 0; guard < 31; ++guard) {  // the longest closure (Spring Festival) is shorter
     const int64_t days = LocalDays(t);
     const int minute = LocalMinuteOfDay(t);
     const CivilDate date = CivilFromDays(days);
-    if (IsWeekday(days)) {
+    if (IsOpenDay(calendar, days)) {
       if (minute < kMorningStart) return LocalToEpochMs(date, kMorningStart);
       if (minute < kMorningEnd) return t;
       if (minute < kAfternoonStart) return LocalToEpochMs(date, kAfternoonStart);
@@ -166,7 +165,7 @@ class Planner {
   std::vector<int64_t> WorkingDays() const {
     std::vector<int64_t> days;
     for (int64_t d = DaysFromCivil(options_.start); static_cast<int>(days.size()) < options_.days; ++d) {
-      if (IsWeekday(d)) days.push_back(d);
+      if (IsOpenDay(options_.calendar, d)) days.push_back(d);
     }
     return days;
   }
@@ -281,11 +280,12 @@ class Planner {
   // The county's reviewers act with delays of minutes to hours; some cases are late.
   void Review(const AppState& app) {
     const std::string reviewer = rng_.Percent(50) ? "r01" : "r02";
-    const int64_t accept = InWorkingHours(app.filed_ms + rng_.Between(10, 60) * kMinuteMs);
+    const int64_t accept = InWorkingHours(options_.calendar, app.filed_ms + rng_.Between(10, 60) * kMinuteMs);
     const bool late = rng_.Percent(8);
     const int roll = rng_.Below(100);
     // A late case waits past its deadline (the end of the next session): yellow, then red.
-    const int64_t decide = InWorkingHours(accept + (late ? rng_.Between(480, 720) : rng_.Between(20, 120)) * kMinuteMs);
+    const int64_t decide =
+        InWorkingHours(options_.calendar, accept + (late ? rng_.Between(480, 720) : rng_.Between(20, 120)) * kMinuteMs);
     if (late) ++late_;
     if (!InPlan(accept)) return;
     Add(accept, "review", ReviewArgs(app, "accept", reviewer));
@@ -302,7 +302,7 @@ class Planner {
         correct["reason"] = "请补交经营场所证明";
         Add(decide, "review", correct);
         ++corrections_;
-        const int64_t resubmit = InWorkingHours(decide + rng_.Between(40, 120) * kMinuteMs);
+        const int64_t resubmit = InWorkingHours(options_.calendar, decide + rng_.Between(40, 120) * kMinuteMs);
         if (!InPlan(resubmit)) return;
         Add(resubmit, "submit",
             {{"outlet", app.outlet},
@@ -311,7 +311,7 @@ class Planner {
                {"app_id", app.app_id},
                {"materials", {"premises_proof"}},
                {"note", "已补交经营场所证明"}}}});
-        decided = InWorkingHours(resubmit + rng_.Between(20, 60) * kMinuteMs);
+        decided = InWorkingHours(options_.calendar, resubmit + rng_.Between(20, 60) * kMinuteMs);
         if (!InPlan(decided)) return;
       }
       Json approve = ReviewArgs(app, "approve", reviewer);
@@ -320,7 +320,7 @@ class Planner {
       ++approvals_;
     }
     if (rng_.Percent(40)) {
-      const int64_t rated = InWorkingHours(decided + rng_.Between(10, 90) * kMinuteMs);
+      const int64_t rated = InWorkingHours(options_.calendar, decided + rng_.Between(10, 90) * kMinuteMs);
       if (!InPlan(rated)) return;
       const int r = rng_.Below(100);
       const int score = r < 60 ? 5 : r < 85 ? 4 : r < 95 ? 3 : r < 98 ? 2 : 1;
@@ -368,7 +368,7 @@ class Planner {
       if (k == 0 && !fee_outlet_.empty()) {  // the applicant who paid complains that afternoon
         outlet = fee_outlet_;
         category = "fee_charged";
-        at = InWorkingHours(fee_at_ + 30 * kMinuteMs);
+        at = InWorkingHours(options_.calendar, fee_at_ + 30 * kMinuteMs);
       } else {
         outlet = rng_.Pick(plan_.outlets).id;
         category = rng_.Pick(std::vector<std::string>{"slow", "attitude", "cannot_help", "other"});
@@ -384,7 +384,7 @@ class Planner {
            {"record", {{"type", "complaint.file"}, {"outlet_id", outlet}, {"category", category}, {"text", text}}}});
       ++complaints_;
       const bool upheld = category == "fee_charged" || rng_.Percent(50);
-      const int64_t verdict = InWorkingHours(at + rng_.Between(60, 180) * kMinuteMs);
+      const int64_t verdict = InWorkingHours(options_.calendar, at + rng_.Between(60, 180) * kMinuteMs);
       if (!InPlan(verdict)) continue;
       const std::string county = outlet.substr(0, outlet.find('-'));
       const char* reason = upheld ? "经核实，情况属实" : "经核实，网点已按规定办理";

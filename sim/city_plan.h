@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/civil_time.h"
+#include "review/calendar.h"
 #include "sim/yuncheng.h"
 
 namespace bangban {
@@ -21,8 +22,9 @@ struct PlanOptions {
   uint64_t seed = 1;
   int counties = 3;  // the first N counties of the map (盐湖区 first)
   int outlets = 4;   // per county
-  int days = 1;      // working days (Monday to Friday) from `start`
+  int days = 1;      // working days from `start`: by `calendar` (holidays, make-up working days)
   CivilDate start{2026, 3, 2};
+  WorkCalendar calendar = WorkCalendar::WeekdaysOnly();  // outlets open on its working days only
 };
 
 // Bounds on PlanOptions: Error(ErrorCode::kUsage) naming the option outside them.

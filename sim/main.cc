@@ -81,7 +81,11 @@ int main(int argc, char** argv) {
   plan->add_option("--counties", options.counties, "Counties (the first N of the map, 盐湖区 first)");
   plan->add_option("--outlets", options.outlets, "Outlets per county");
   plan->add_option("--days", options.days, "Working days");
-  plan->add_option("--start", start, "The first day (YYYY-MM-DD; weekends are skipped)");
+  plan->add_option("--start", start, "The first day (YYYY-MM-DD; days the calendars close are skipped)");
+  std::vector<std::string> calendars;
+  plan->add_option("--calendar", calendars,
+                   "A working calendar (deploy/calendars/cn-2026.toml; repeatable): holidays and make-up working days. "
+                   "Without one, Monday to Friday");
   plan->add_option("--map", map_dir, "The folder of counties.csv and townships.csv (deploy/yuncheng)")->required();
   plan->add_option("--out", out_dir, "Where to write plan.json, totals.json, parties.tsv and clear-values.txt")
       ->required();
@@ -89,6 +93,14 @@ int main(int argc, char** argv) {
     auto date = ParseCivilDate(start);
     if (!date) throw Error(ErrorCode::kUsage, "--start '" + start + "' is not a date such as 2026-03-02");
     options.start = *date;
+    for (size_t i = 0; i < calendars.size(); ++i) {
+      WorkCalendar calendar = WorkCalendar::FromTomlFile(calendars[i]);
+      if (i == 0) {
+        options.calendar = std::move(calendar);
+      } else {
+        options.calendar.Merge(calendar);
+      }
+    }
     const CityPlan city = MakePlan(options, ReadYuncheng(map_dir));
     std::filesystem::create_directories(out_dir);
     const std::filesystem::path out(out_dir);

@@ -45,6 +45,28 @@ TEST(CityPlanTest, AnotherSeedGivesAnotherPlan) {
   }
 }
 
+// With the 2026 calendar the outlets are closed for Qingming (Saturday 4 April to Monday 6 April)
+// and open Tuesday 7 April: a plan of two working days from Friday 3 April files on the 3rd and
+// the 7th, never on the holiday; without a calendar Monday the 6th is a working day.
+TEST(CityPlanTest, OutletsOpenOnTheCalendarsWorkingDaysOnly) {
+  const std::vector<County> map = Map();
+  PlanOptions o = Options(3);
+  o.start = CivilDate{2026, 4, 3};
+  o.calendar = WorkCalendar::FromTomlFile(std::filesystem::path(BANGBAN_SOURCE_DIR) / "deploy/calendars/cn-2026.toml");
+  std::set<std::string> days, weekday_days;
+  for (const PlannedEvent& e : MakePlan(o, map).events) days.insert(FormatCivilDate(CivilFromDays(LocalDays(e.at_ms))));
+  o.calendar = WorkCalendar::WeekdaysOnly();
+  for (const PlannedEvent& e : MakePlan(o, map).events) {
+    weekday_days.insert(FormatCivilDate(CivilFromDays(LocalDays(e.at_ms))));
+  }
+  EXPECT_TRUE(days.count("2026-04-03")) << ::testing::PrintToString(days);
+  EXPECT_TRUE(days.count("2026-04-07")) << ::testing::PrintToString(days);
+  for (const char* holiday : {"2026-04-04", "2026-04-05", "2026-04-06"}) {
+    EXPECT_FALSE(days.count(holiday)) << holiday << " " << ::testing::PrintToString(days);
+  }
+  EXPECT_TRUE(weekday_days.count("2026-04-06")) << ::testing::PrintToString(weekday_days);
+}
+
 TEST(CityPlanTest, ReadsYunchengsThirteenCountiesAndTheirTownships) {
   const std::vector<County> map = Map();
   ASSERT_EQ(map.size(), 13u);

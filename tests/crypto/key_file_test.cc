@@ -13,19 +13,13 @@
 
 #include "crypto/error.h"
 #include "crypto/identity.h"
+#include "tests/support/error_code_of.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
 namespace {
 
-std::string CodeOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.code());
-  }
-  return "";
-}
+using test_support::ErrorCodeOf;
 
 void WriteFile(const std::filesystem::path& path, const std::string& text, mode_t mode) {
   std::ofstream(path, std::ios::binary) << text;
@@ -54,7 +48,7 @@ TEST(KeyFileTest, AnExistingFileIsNeverReplaced) {
   test_support::TempDir dir;
   const auto path = dir.path() / "a.key";
   CreateKeyFile(path, "test key file", Bytes{7});
-  EXPECT_EQ(CodeOf([&] { CreateKeyFile(path, "test key file", Bytes{8}); }), "key_file_write");
+  EXPECT_EQ(ErrorCodeOf([&] { CreateKeyFile(path, "test key file", Bytes{8}); }), "key_file_write");
   std::array<uint8_t, 4> out{};
   ASSERT_EQ(ReadKeyFile(path, "test key file", out), 1u);
   EXPECT_EQ(out[0], 7);
@@ -73,7 +67,7 @@ TEST(KeyFileTest, ALeftoverOfACrashWhileWritingIsNotTheKey) {
 TEST(KeyFileTest, EachRefusalHasItsCode) {
   test_support::TempDir dir;
   std::array<uint8_t, 32> out{};
-  auto read = [&](const std::filesystem::path& path) { return CodeOf([&] { ReadKeyFile(path, "k", out); }); };
+  auto read = [&](const std::filesystem::path& path) { return ErrorCodeOf([&] { ReadKeyFile(path, "k", out); }); };
   EXPECT_EQ(read(dir.path() / "none.key"), "key_file_missing");
 
   WriteFile(dir.path() / "open.key", "0123", 0644);
@@ -104,7 +98,7 @@ TEST(KeyFileTest, AHugeFileIsRefusedWithoutBeingRead) {
   WriteFile(path, "", 0600);
   std::filesystem::resize_file(path, 4ull << 30);  // sparse: 4 GiB that would not fit a buffer
   std::array<uint8_t, 32> out{};
-  EXPECT_EQ(CodeOf([&] { ReadKeyFile(path, "k", out); }), "key_file_format");
+  EXPECT_EQ(ErrorCodeOf([&] { ReadKeyFile(path, "k", out); }), "key_file_format");
 }
 
 TEST(KeyFileTest, ShreddingRemovesTheFileAndIsQuietWhenThereIsNone) {
@@ -123,18 +117,18 @@ TEST(IdentityKeyFileTest, RoundTripsAndRefusesWhatIsNotAnIdentity) {
   key.Save(path);
   EXPECT_EQ(ModeOf(path), 0600u);
   EXPECT_EQ(SigningKey::Load(path).public_key(), key.public_key());
-  EXPECT_EQ(CodeOf([&] { SigningKey::Generate().Save(path); }), "key_file_write");
+  EXPECT_EQ(ErrorCodeOf([&] { SigningKey::Generate().Save(path); }), "key_file_write");
   EXPECT_EQ(SigningKey::Load(path).public_key(), key.public_key());
 
   WriteFile(dir.path() / "other.key", "not a key\n", 0600);
-  EXPECT_EQ(CodeOf([&] { SigningKey::Load(dir.path() / "other.key"); }), "key_file_format");
+  EXPECT_EQ(ErrorCodeOf([&] { SigningKey::Load(dir.path() / "other.key"); }), "key_file_format");
   WriteFile(dir.path() / "short.key", "bangban-identity-key v1\nabcd\n", 0600);
-  EXPECT_EQ(CodeOf([&] { SigningKey::Load(dir.path() / "short.key"); }), "key_file_format");
+  EXPECT_EQ(ErrorCodeOf([&] { SigningKey::Load(dir.path() / "short.key"); }), "key_file_format");
   // An endless first line (once read whole by getline) is refused after 512 bytes.
   WriteFile(dir.path() / "endless.key", std::string(1 << 20, 'x'), 0600);
-  EXPECT_EQ(CodeOf([&] { SigningKey::Load(dir.path() / "endless.key"); }), "key_file_format");
+  EXPECT_EQ(ErrorCodeOf([&] { SigningKey::Load(dir.path() / "endless.key"); }), "key_file_format");
   WriteFile(dir.path() / "open.key", "bangban-identity-key v1\n", 0640);
-  EXPECT_EQ(CodeOf([&] { SigningKey::Load(dir.path() / "open.key"); }), "key_file_mode");
+  EXPECT_EQ(ErrorCodeOf([&] { SigningKey::Load(dir.path() / "open.key"); }), "key_file_mode");
 }
 
 }  // namespace

@@ -9,19 +9,13 @@
 #include <fstream>
 
 #include "crypto/error.h"
+#include "tests/support/error_code_of.h"
 #include "tests/support/temp_dir.h"
 
 namespace bangban {
 namespace {
 
-std::string CodeOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return std::string(e.code());
-  }
-  return "";
-}
+using test_support::ErrorCodeOf;
 
 TEST(PseudonymTest, StablePerKeyAndNormalisesTheCheckCharacter) {
   PseudonymKey key = PseudonymKey::Generate();
@@ -45,24 +39,24 @@ TEST(PseudonymTest, KeyFileRoundTripsWithMode0600AndIsNeverOverwritten) {
   PseudonymKey loaded = PseudonymKey::Load(path);
   EXPECT_EQ(loaded.PseudonymOfIdNumber("11010519491231002X"), key.PseudonymOfIdNumber("11010519491231002X"));
 
-  EXPECT_EQ(CodeOf([&] { PseudonymKey::Generate().Save(path); }), "key_file_write");
+  EXPECT_EQ(ErrorCodeOf([&] { PseudonymKey::Generate().Save(path); }), "key_file_write");
   EXPECT_EQ(PseudonymKey::Load(path).PseudonymOfIdNumber("1"), key.PseudonymOfIdNumber("1")) << "overwritten";
 }
 
 TEST(PseudonymTest, KeyFileOfAnotherSizeModeOrAbsentIsRefused) {
   test_support::TempDir dir;
   const auto path = dir.path() / "pseudonym.key";
-  EXPECT_EQ(CodeOf([&] { PseudonymKey::Load(path); }), "key_file_missing");
+  EXPECT_EQ(ErrorCodeOf([&] { PseudonymKey::Load(path); }), "key_file_missing");
   for (size_t size : {0, 31, 33, 4096}) {
     std::filesystem::remove(path);
     { std::ofstream(path) << std::string(size, 'k'); }
     std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    EXPECT_EQ(CodeOf([&] { PseudonymKey::Load(path); }), "key_file_format") << size << " bytes";
+    EXPECT_EQ(ErrorCodeOf([&] { PseudonymKey::Load(path); }), "key_file_format") << size << " bytes";
   }
   std::filesystem::remove(path);
   PseudonymKey::Generate().Save(path);
   std::filesystem::permissions(path, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
-  EXPECT_EQ(CodeOf([&] { PseudonymKey::Load(path); }), "key_file_mode");
+  EXPECT_EQ(ErrorCodeOf([&] { PseudonymKey::Load(path); }), "key_file_mode");
 }
 
 }  // namespace

@@ -21,8 +21,11 @@
 #   3. edge submit: `bangban-node submit` of 100,000 applications (sealing and fsync included) and
 #      of 100,000 plain records; then catch-up: that outlet, offline until now, returns to the hub
 #      with its 100,000 records (`bangban-node sync --once`);
+#   3b. bursts and the hub's heap: 1,000 nodes push 50 records each (50,000) and then 1,000 each
+#      (1,000,000): the hub's heap (RssAnon) at its peak and 2 s after the last ack, and the long
+#      burst's rate beside the 200,000-record backlog's;
 #   4. steady latency: 200 and 1,000 nodes creating 1,000 records/s together for 30 s, one record
-#      a push: ack p50/p99/max;
+#      a push, and 1,000 nodes creating 10,000 records/s: ack p50/p99/max;
 #   5. NATS JetStream (Debian's nats-server, installed with apt-get if missing): an edge server
 #      (leaf node) whose file-stored stream is sourced by a stream on a hub server; 200,000
 #      messages of 400 bytes published at the edge, at most 256 unacknowledged, until the hub
@@ -59,11 +62,13 @@ done
 
 if [ "$quick" = 1 ]; then
   ingest_nodes=20; ingest_backlog=50; catchup_records=2000; submit_records=2000
-  steady_small=20; steady_large=50; steady_rate=200; steady_seconds=3
+  steady_small=20; steady_large=50; steady_rate=200; steady_seconds=3; steady_high_rate=1000
+  burst_small=5; burst_large=100
   nats_records=5000; nats_catchup=2000; verify_min_time=0.1; idle_wait=10
 else
   ingest_nodes=1000; ingest_backlog=200; catchup_records=100000; submit_records=100000
-  steady_small=200; steady_large=1000; steady_rate=1000; steady_seconds=30
+  steady_small=200; steady_large=1000; steady_rate=1000; steady_seconds=30; steady_high_rate=10000
+  burst_small=50; burst_large=1000
   nats_records=200000; nats_catchup=100000; verify_min_time=2; idle_wait=120
 fi
 nats_size=400
@@ -315,8 +320,8 @@ many_nodes() {  # NAME NODES SEED ARGS...
 }
 gen_field() { sed -n "$1" "$gen_log" | awk 'NR == 1'; }  # awk reads on: no SIGPIPE
 
-ingest() {  # NAME MIX
-  many_nodes "$1" "$ingest_nodes" "$1-$run" --backlog "$ingest_backlog" --mix "$2"
+ingest() {  # NAME MIX [RECORDS PER NODE]
+  many_nodes "$1" "$ingest_nodes" "$1-$run" --backlog "${3:-$ingest_backlog}" --mix "$2"
   local rate hub_cpu elapsed gen_cpu busy
   rate=$(gen_field 's/^records acknowledged: .* s = \([0-9]*\) records\/s.*/\1/p')
   hub_cpu=$(gen_field 's/^hub CPU in the measured phase: \([0-9.]*\) s in .*/\1/p')
@@ -326,6 +331,8 @@ ingest() {  # NAME MIX
   record "$1.hub_cpu" "$(calc "100 * $hub_cpu / $elapsed")" "%core"
   record "$1.generator_cpu" "$(calc "100 * $gen_cpu / $elapsed")" "%core"
   record "$1.hub_max_rss" "$(gen_field 's/^hub memory: max RSS seen \([0-9.]*\) MiB.*/\1/p')" MiB
+  record "$1.hub_heap_max" "$(gen_field 's/^hub memory: max RSS seen .*(anonymous max \([0-9.]*\) MiB.*/\1/p')" MiB
+  record "$1.hub_heap_after" "$(gen_field 's/^hub memory 2 s after the last ack: .*(anonymous \([0-9.]*\) MiB.*/\1/p')" MiB
   # Records waited the whole time: a hub not starved keeps the CPUs busy.
   busy=$(calc "100 * ($hub_cpu + $gen_cpu) / ($elapsed * $cores)")
   if [ "$busy" -lt "$busy_floor_pct" ]; then
@@ -333,9 +340,9 @@ ingest() {  # NAME MIX
   fi
 }
 
-steady() {  # NODES
-  local name="steady.$1"
-  many_nodes "$name" "$1" "steady$1-$run" --rate "$steady_rate" --seconds "$steady_seconds"
+steady() {  # NAME NODES RATE
+  local name=$1
+  many_nodes "$name" "$2" "$name-$run" --rate "$3" --seconds "$steady_seconds"
   local line
   line=$(gen_field 's/^ack latency (push sent -> ack received[^)]*): \(.*\)/\1/p')
   record "$name.ack_p50" "$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<<"$line")" ms
@@ -520,10 +527,15 @@ for run in $(seq 1 "$runs"); do
   ingest ingest.day day
   note "edge submit ($submit_records applications, $catchup_records plain records) and catch-up of $catchup_records records"
   edge
+  note "bursts: $ingest_nodes nodes x $burst_small and x $burst_large outlet.training records at once: the hub's heap"
+  ingest burst.small training "$burst_small"
+  ingest burst.large training "$burst_large"
   for nodes in "$steady_small" "$steady_large"; do
     note "steady: $nodes nodes, $steady_rate records/s together for $steady_seconds s, one record a push"
-    steady "$nodes"
+    steady "steady.$nodes" "$nodes" "$steady_rate"
   done
+  note "steady, ten times the load: $steady_large nodes, $steady_high_rate records/s together for $steady_seconds s"
+  steady "steady_high.$steady_large" "$steady_large" "$steady_high_rate"
   note "NATS JetStream: $nats_records messages of $nats_size bytes, window $nats_window, edge stream sourced by the hub; then catch-up of $nats_catchup"
   nats
 done
@@ -552,16 +564,28 @@ echo "|---|---|---|---|"
 ratio_row "backlog ingest / two-thread verify rate" ingest.backlog.rate ingest.backlog verify.start.2threads verify.start percent
 ratio_row "working-day ingest / two-thread verify rate" ingest.day.rate ingest.day verify.start.2threads verify.start percent
 ratio_row "catch-up / backlog ingest" catchup.rate catchup ingest.backlog.rate ingest.backlog
+ratio_row "long burst ($((ingest_nodes * burst_large)) records) / backlog ingest" burst.large.rate burst.large \
+  ingest.backlog.rate ingest.backlog
 ratio_row "bangban backlog ingest / NATS replication" ingest.backlog.rate ingest.backlog nats.replicate.rate nats.replicate
 ratio_row "bangban catch-up / NATS catch-up (from the hub's restart)" catchup.rate catchup nats.catchup.rate nats.catchup
 ratio_row "bangban catch-up / NATS catch-up transfer (from its first message)" catchup.rate catchup \
   nats.catchup.transfer_rate nats.catchup
 echo
-echo "| steady, $steady_rate records/s | ack p50 | ack p99 | ack max |"
+echo "| steady | ack p50 | ack p99 | ack max |"
 echo "|---|---|---|---|"
-for nodes in "$steady_small" "$steady_large"; do
+for row in "steady.$steady_small $steady_small $steady_rate" "steady.$steady_large $steady_large $steady_rate" \
+  "steady_high.$steady_large $steady_large $steady_high_rate"; do
+  read -r name nodes rate <<<"$row"
   # Latency is shown even from a starved run (there is no ratio to refuse), marked as such.
-  why=$(why_starved "steady.$nodes")
-  echo "| $nodes nodes${why:+ (starved: $why)} | $(median "steady.$nodes.ack_p50" x) ms |" \
-    "$(median "steady.$nodes.ack_p99" x) ms | $(median "steady.$nodes.ack_max" x) ms |"
+  why=$(why_starved "$name")
+  echo "| $nodes nodes, $rate records/s${why:+ (starved: $why)} | $(median "$name.ack_p50" x) ms |" \
+    "$(median "$name.ack_p99" x) ms | $(median "$name.ack_max" x) ms |"
 done
+echo
+# The heap does not depend on the CPU the hub got: shown from every run.
+echo "| hub heap (RssAnon) | $((ingest_nodes * burst_small)) records | $((ingest_nodes * burst_large)) records | ratio of the peaks |"
+echo "|---|---|---|---|"
+small_peak=$(median burst.small.hub_heap_max x)
+large_peak=$(median burst.large.hub_heap_max x)
+echo "| peak | $small_peak MiB | $large_peak MiB | $(calc "$large_peak / $small_peak" 2) |"
+echo "| 2 s after the last ack | $(median burst.small.hub_heap_after x) MiB | $(median burst.large.hub_heap_after x) MiB | |"

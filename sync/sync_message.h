@@ -32,12 +32,13 @@ struct PushGrant {
 };
 inline constexpr size_t kMaxWindow = 4;
 inline constexpr size_t kMaxPushBytes = 256 * 1024;
-inline constexpr size_t kMinPushBytes = 32 * 1024;
+inline constexpr size_t kMinPushBytes = 16 * 1024;
 inline constexpr PushGrant kFullGrant{kMaxWindow, kMaxPushBytes};
-// The default memory budget of a server for all its peers' pushes in flight together. With
-// 1,000 peers the floor (1,000 x kMinPushBytes) reaches it: a hub's heap in a burst stays near
-// 40 MiB of idle connections plus this plus two rounds (docs/performance.md, Memory).
-inline constexpr size_t kDefaultPushBudget = 32 * 1024 * 1024;
+// The default memory budget of a server for all its peers' pushes in flight together: a hub's
+// heap in a burst stays near 40 MiB of 1,000 idle connections plus this plus the rounds in
+// flight (docs/performance.md, Memory). Beyond budget / kMinPushBytes (1,536) peers the floor
+// bounds it instead.
+inline constexpr size_t kDefaultPushBudget = 24 * 1024 * 1024;
 
 // The grant for a client when `active_peers` peers (this one included) share `budget`, of
 // which the other peers' grants hold `granted_to_others`: an equal share of the budget, or what

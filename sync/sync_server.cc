@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "protocol/clock.h"
+#include "sync/verification_pool.h"
 #include "sync/zap_handler.h"
 
 namespace bangban {
@@ -20,10 +21,12 @@ namespace {
 // in memory, and LMDB holds a dirty page for each page the round's transaction touches (in a
 // large store close to one per record and index), which it keeps for reuse afterwards; so the
 // records per round bound the hub's heap however large the store grows (docs/performance.md,
-// Memory). Up to two rounds are in memory at once: one verifying while the previous commits.
+// Memory). Up to kMaxRoundsInFlight rounds are in memory at once: the pool verifies the later
+// ones while the serving thread commits the first.
 constexpr size_t kMaxMessagesPerRound = 256;
-constexpr size_t kMaxBytesPerRound = 4 * 1024 * 1024;
-constexpr size_t kMaxRecordsPerRound = 4096;
+constexpr size_t kMaxBytesPerRound = 1024 * 1024;
+constexpr size_t kMaxRecordsPerRound = 1024;
+constexpr size_t kMaxRoundsInFlight = 3;
 constexpr int64_t kRefreshMs = 1000;
 // Every interval of the network is real time on the steady clock, never NowMs(): a
 // simulation's clock (protocol/clock.h) may run many times faster than the network.
@@ -59,40 +62,6 @@ bool SameIdentity(const PublicKey& a, const PublicKey& b_without_sign_bit) {
 
 }  // namespace
 
-// Verifies signatures on every core: most of a hub's CPU per record is this. Started on worker
-// threads, so that the serving thread can commit the previous round meanwhile (its fsync no
-// longer holds up verification); `help` lets the calling thread take a share when it has
-// nothing else to do.
-class Verification {
- public:
-  Verification(const Verification&) = delete;  // the workers point into it
-  Verification& operator=(const Verification&) = delete;
-  Verification(std::vector<const Record*> records, bool help) : records_(std::move(records)), ok_(records_.size(), 0) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    const unsigned workers = records_.size() < 64 ? (help ? 0 : 1) : (help ? cores - 1 : cores);
-    const size_t shares = workers + (help ? 1 : 0);
-    const size_t chunk = (records_.size() + shares - 1) / std::max<size_t>(1, shares);
-    for (unsigned t = 0; t < workers; ++t) {
-      const size_t from = std::min(records_.size(), t * chunk), to = std::min(records_.size(), from + chunk);
-      pool_.emplace_back([this, from, to] { Verify(from, to); });
-    }
-    if (help) Verify(std::min(records_.size(), workers * chunk), records_.size());
-  }
-  // Waits for the workers; then ok()[i] says whether record i's signature holds.
-  const std::vector<char>& Join() {
-    pool_.clear();  // jthread joins
-    return ok_;
-  }
-
- private:
-  void Verify(size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) ok_[i] = records_[i]->VerifySignature();
-  }
-  std::vector<const Record*> records_;
-  std::vector<char> ok_;
-  std::vector<std::jthread> pool_;
-};
-
 struct SyncServer::Push {
   zmq::message_t routing_id;
   PublicKey peer;
@@ -102,14 +71,27 @@ struct SyncServer::Push {
   std::vector<IngestOutcome> outcomes;      // for `records`, in order
 };
 
+// The pushes read at once: verified together, committed in one transaction.
+struct SyncServer::Round {
+  std::vector<Push> pushes;
+  size_t bytes = 0;  // as read
+  std::shared_ptr<Verification> verification;
+};
+
 SyncServer::SyncServer(Options options)
-    : options_(std::move(options)), context_(1), stats_(LoadPeerStats(*options_.store)) {  // earlier runs' peers
+    : options_(std::move(options)),
+      context_(1),
+      verifiers_(std::make_unique<VerificationPool>()),
+      stats_(LoadPeerStats(*options_.store)) {  // earlier runs' peers
   RaiseOpenFileLimit();
   RefreshAdmission();
   zap_ = std::make_unique<ZapHandler>(context_, [this](const CurvePublicKey& key) { return Admit(key); });
 }
 
 SyncServer::~SyncServer() {
+  // The pool's threads may still be verifying records of a round that was never committed
+  // (Run left by an exception): they point into it.
+  for (Round& round : in_flight_) round.verification->Wait();
   router_.reset();
   zap_.reset();
 }
@@ -232,17 +214,23 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
   spdlog::info("listening on {} as {}", options_.endpoint, KeyId(options_.identity->public_key()));
   int64_t last_refresh = 0;
   while (!stop) {
-    // A verified round waits for its commit only as long as it takes to look for the next one.
-    zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(verified_.empty() ? 200 : 0));
-    if (item.revents & ZMQ_POLLIN) {
-      HandleMessages();
+    // A round verified is committed first (its acks wait for nothing else); then the next
+    // round is read while the pool verifies, as long as there is room; with no room, or
+    // nothing to read, the serving thread helps verifying the oldest round and commits it.
+    if (!in_flight_.empty() && in_flight_.front().verification->Done()) {
+      CommitOldest();
     } else {
-      CommitVerified();
+      zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(in_flight_.empty() ? 200 : 0));
+      if ((item.revents & ZMQ_POLLIN) && in_flight_.size() < kMaxRoundsInFlight) {
+        ReadRound();
+      } else {
+        CommitOldest();
+      }
     }
     const int64_t now = SteadyMs();
     if (now - last_refresh >= kRefreshMs) {
-      CommitVerified();  // housekeeping may write (and a revoked key's pushes must not wait for it)
+      CommitAll();  // housekeeping may write (and a revoked key's pushes must not wait for it)
       RefreshAdmission();
       if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
       if (options_.every_second) options_.every_second();
@@ -250,7 +238,7 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
     }
     if (options_.every_poll) options_.every_poll();
   }
-  CommitVerified();
+  CommitAll();
   FlushStats();
 }
 
@@ -261,7 +249,7 @@ void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
   router_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
 }
 
-void SyncServer::HandleMessages() {
+void SyncServer::ReadRound() {
   std::vector<Push> pushes;
   std::map<PublicKey, size_t> pushes_per_peer;  // this round
   size_t bytes = 0, records = 0;
@@ -315,25 +303,26 @@ void SyncServer::HandleMessages() {
     }
   }
   if (pushes.empty()) return;
-  // Decoded and verified while the previous round commits; committed itself at the next turn.
-  std::vector<Push> verifying = std::move(pushes);
-  Verification verification = Decode(verifying, !verified_.empty());
-  CommitVerified();
-  Verified(verifying, verification.Join());
-  verified_ = std::move(verifying);
-  verified_bytes_ = bytes;
+  Round round{std::move(pushes), bytes, nullptr};
+  round.verification = verifiers_->Start(Decode(round.pushes));
+  in_flight_.push_back(std::move(round));
 }
 
-void SyncServer::CommitVerified() {
-  if (verified_.empty()) return;
-  std::vector<Push> pushes = std::move(verified_);
-  verified_.clear();
-  Commit(pushes);
-  pushes.clear();
+void SyncServer::CommitOldest() {
+  if (in_flight_.empty()) return;
+  Round round = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  Verified(round.pushes, round.verification->Wait());
+  Commit(round.pushes);
+  round.pushes.clear();
   // A large round's decoded copies are freed by now, but glibc keeps freed heap for reuse (in
   // one arena per verifying thread): hand it back, so a burst from a thousand nodes does not
   // leave the hub at its peak.
-  if (verified_bytes_ >= kTrimAfterBytes) ::malloc_trim(0);
+  if (round.bytes >= kTrimAfterBytes) ::malloc_trim(0);
+}
+
+void SyncServer::CommitAll() {
+  while (!in_flight_.empty()) CommitOldest();
 }
 
 // (HelloMessage::FromJson refused a hello naming more than kMaxHeadsPerHello feeds.)
@@ -425,7 +414,7 @@ RecordsMessage SyncServer::Pull(const PublicKey& peer, const PullMessage& reques
   return answer;
 }
 
-Verification SyncServer::Decode(std::vector<Push>& pushes, bool commit_meanwhile) {
+std::vector<const Record*> SyncServer::Decode(std::vector<Push>& pushes) {
   // Decode every record of every push; refuse what cannot be a record before any crypto.
   for (Push& push : pushes) {
     // Entries that are not bin were refused when the push was decoded: keep index order.
@@ -460,8 +449,7 @@ Verification SyncServer::Decode(std::vector<Push>& pushes, bool commit_meanwhile
   for (Push& push : pushes) {
     for (const Record& r : push.records) all.push_back(&r);
   }
-  // With no commit to run meanwhile, this thread verifies too.
-  return Verification(std::move(all), !commit_meanwhile);
+  return all;
 }
 
 void SyncServer::Verified(std::vector<Push>& pushes, const std::vector<char>& signature_ok) {

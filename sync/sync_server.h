@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,7 +26,7 @@
 
 namespace bangban {
 
-class Verification;  // sync_server.cc
+class VerificationPool;
 
 class SyncServer {
  public:
@@ -58,6 +59,7 @@ class SyncServer {
 
  private:
   struct Push;
+  struct Round;
   void Bind();
   void RefreshAdmission();
   struct Admission {
@@ -68,24 +70,26 @@ class SyncServer {
   std::optional<CurvePublicKey> CurveKeyOf(const PublicKey& key) const;  // memoised
   ZapHandler::Decision Admit(const CurvePublicKey& key);                 // on the ZAP thread
   std::string WhyRefused(const CurvePublicKey& key) const;               // holding admitted_mutex_
-  void HandleMessages();
+  void ReadRound();  // answers what is not a push; starts verifying the pushes
   void Reply(const zmq::message_t& routing_id, const Json& message);
   WelcomeMessage Welcome(const PublicKey& peer, const HelloMessage& hello);
   PushGrant Grant(const PublicKey& peer);
   std::optional<ErrorMessage> RefusePush(const PublicKey& peer, const PushMessage& push, size_t pushes_this_round);
   // Error(ErrorCode::kNotAllowed) for a feed that may not be pulled from here.
   RecordsMessage Pull(const PublicKey& peer, const PullMessage& request);
-  // A round's pushes: Decode decodes their records and starts verifying them (on worker
-  // threads, so that the previous round can commit meanwhile); Verified turns the bad
-  // signatures into rejections; Commit stores what is left in one transaction and sends the acks.
-  Verification Decode(std::vector<Push>& pushes, bool commit_meanwhile);
+  // A round's pushes: Decode decodes their records and returns them for the verification pool
+  // (which verifies them while the serving thread goes on); Verified turns the bad signatures
+  // into rejections; Commit stores what is left in one transaction and sends the acks.
+  std::vector<const Record*> Decode(std::vector<Push>& pushes);
   void Verified(std::vector<Push>& pushes, const std::vector<char>& signature_ok);
   void Commit(std::vector<Push>& pushes);
-  void CommitVerified();  // the verified round, if any
+  void CommitOldest();  // the oldest round in flight, once verified (helping with that)
+  void CommitAll();
   void FlushStats();
 
   Options options_;
   zmq::context_t context_;
+  std::unique_ptr<VerificationPool> verifiers_;
   std::unique_ptr<ZapHandler> zap_;
   std::unique_ptr<zmq::socket_t> router_;
   std::mutex admitted_mutex_;
@@ -100,8 +104,7 @@ class SyncServer {
   // Real (steady) time, never NowMs(): a simulation's clock runs faster than the network.
   int64_t stats_written_ms_ = 0;
   std::map<PublicKey, int64_t> heard_ms_;  // when each peer was last heard from, for grants
-  std::vector<Push> verified_;             // a round verified, waiting for its commit (pipelining)
-  size_t verified_bytes_ = 0;              // its bytes as read
+  std::deque<Round> in_flight_;            // read, oldest first: verifying or verified, not committed
 };
 
 }  // namespace bangban

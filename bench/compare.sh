@@ -487,20 +487,20 @@ median() {  # NAME PHASE
 }
 why_starved() { awk -v phase="$1" '$2 == phase { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }' "$work/starved"; }
 
-ratio_row() {  # LABEL NUM_NAME NUM_PHASE DEN_NAME DEN_PHASE [percent]
-  local num den
+ratio_row() {  # LABEL NUM_NAME NUM_PHASE DEN_NAME DEN_PHASE TARGET: the target is a least ratio
+  local num den value
   num=$(median "$2" "$3")
   den=$(median "$4" "$5")
   if [ -z "$num" ] || [ -z "$den" ] || [ "$den" = 0 ]; then
     local why
     why=$( [ -n "$num" ] || echo "$3: $(why_starved "$3")"; [ -n "$den" ] || echo "$5: $(why_starved "$5")")
-    echo "| $1 | — | — | refused, starved: ${why//$'\n'/; } |"
-  elif [ "${6:-}" = percent ]; then
-    echo "| $1 | $num | $den | $(calc "100 * $num / $den")% |"
-  else
-    echo "| $1 | $num | $den | $(calc "$num / $den" 2) |"
+    echo "| $1 | — | — | refused, starved: ${why//$'\n'/; } | ≥ $6 | |"
+    return
   fi
+  value=$(calc "$num / $den" 2)
+  echo "| $1 | $num | $den | $value | ≥ $6 | $(verdict "$value >= $6") |"
 }
+verdict() { awk "BEGIN { print ($1) ? \"met\" : \"not met\" }"; }
 
 # ---- the run --------------------------------------------------------------------------------
 
@@ -559,33 +559,37 @@ echo
 echo "## Summary"
 echo
 [ "$quick" = 0 ] || { echo "*--quick: small sizes, not measurements.*"; echo; }
-echo "| ratio | numerator | denominator | value |"
-echo "|---|---|---|---|"
-ratio_row "backlog ingest / two-thread verify rate" ingest.backlog.rate ingest.backlog verify.start.2threads verify.start percent
-ratio_row "working-day ingest / two-thread verify rate" ingest.day.rate ingest.day verify.start.2threads verify.start percent
-ratio_row "catch-up / backlog ingest" catchup.rate catchup ingest.backlog.rate ingest.backlog
+echo "| ratio | numerator | denominator | value | target | |"
+echo "|---|---|---|---|---|---|"
+ratio_row "backlog ingest / two-thread verify rate" ingest.backlog.rate ingest.backlog verify.start.2threads verify.start 0.75
+ratio_row "working-day ingest / two-thread verify rate" ingest.day.rate ingest.day verify.start.2threads verify.start 0.75
+ratio_row "catch-up / backlog ingest" catchup.rate catchup ingest.backlog.rate ingest.backlog 0.8
 ratio_row "long burst ($((ingest_nodes * burst_large)) records) / backlog ingest" burst.large.rate burst.large \
-  ingest.backlog.rate ingest.backlog
-ratio_row "bangban backlog ingest / NATS replication" ingest.backlog.rate ingest.backlog nats.replicate.rate nats.replicate
-ratio_row "bangban catch-up / NATS catch-up (from the hub's restart)" catchup.rate catchup nats.catchup.rate nats.catchup
+  ingest.backlog.rate ingest.backlog 0.9
+ratio_row "bangban backlog ingest / NATS replication" ingest.backlog.rate ingest.backlog nats.replicate.rate nats.replicate 1.6
+ratio_row "bangban catch-up / NATS catch-up (from the hub's restart)" catchup.rate catchup nats.catchup.rate nats.catchup 3
 ratio_row "bangban catch-up / NATS catch-up transfer (from its first message)" catchup.rate catchup \
-  nats.catchup.transfer_rate nats.catchup
+  nats.catchup.transfer_rate nats.catchup 3
 echo
-echo "| steady | ack p50 | ack p99 | ack max |"
-echo "|---|---|---|---|"
+echo "| steady | ack p50 | ack p99 | ack max | target |"
+echo "|---|---|---|---|---|"
 for row in "steady.$steady_small $steady_small $steady_rate" "steady.$steady_large $steady_large $steady_rate" \
   "steady_high.$steady_large $steady_large $steady_high_rate"; do
   read -r name nodes rate <<<"$row"
   # Latency is shown even from a starved run (there is no ratio to refuse), marked as such.
   why=$(why_starved "$name")
+  p99=$(median "$name.ack_p99" x)
+  target=
+  [ "$name" != "steady_high.$steady_large" ] || target="p99 ≤ 5 ms: $(verdict "${p99:-1e9} <= 5")"
   echo "| $nodes nodes, $rate records/s${why:+ (starved: $why)} | $(median "$name.ack_p50" x) ms |" \
-    "$(median "$name.ack_p99" x) ms | $(median "$name.ack_max" x) ms |"
+    "$p99 ms | $(median "$name.ack_max" x) ms | $target |"
 done
 echo
 # The heap does not depend on the CPU the hub got: shown from every run.
-echo "| hub heap (RssAnon) | $((ingest_nodes * burst_small)) records | $((ingest_nodes * burst_large)) records | ratio of the peaks |"
-echo "|---|---|---|---|"
 small_peak=$(median burst.small.hub_heap_max x)
 large_peak=$(median burst.large.hub_heap_max x)
-echo "| peak | $small_peak MiB | $large_peak MiB | $(calc "$large_peak / $small_peak" 2) |"
+echo "| hub heap (RssAnon) | $((ingest_nodes * burst_small)) records | $((ingest_nodes * burst_large)) records | target |"
+echo "|---|---|---|---|"
+echo "| peak | $small_peak MiB | $large_peak MiB | < 160 MiB: $(verdict "$large_peak < 160") |"
+echo "| ratio of the peaks | | $(calc "$large_peak / $small_peak" 2) | ≤ 1.5: $(verdict "$large_peak <= 1.5 * $small_peak") |"
 echo "| 2 s after the last ack | $(median burst.small.hub_heap_after x) MiB | $(median burst.large.hub_heap_after x) MiB | |"

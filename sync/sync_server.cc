@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <iterator>
 #include <thread>
 
 #include "protocol/clock.h"
@@ -74,7 +75,8 @@ struct SyncServer::Push {
 // The pushes read at once: verified together, committed in one transaction.
 struct SyncServer::Round {
   std::vector<Push> pushes;
-  size_t bytes = 0;  // as read
+  size_t bytes = 0;    // as read
+  size_t records = 0;  // in the pushes, as read
   std::shared_ptr<Verification> verification;
 };
 
@@ -303,22 +305,33 @@ void SyncServer::ReadRound() {
     }
   }
   if (pushes.empty()) return;
-  Round round{std::move(pushes), bytes, nullptr};
+  Round round{std::move(pushes), bytes, records, nullptr};
   round.verification = verifiers_->Start(Decode(round.pushes));
   in_flight_.push_back(std::move(round));
 }
 
+// The oldest round, once verified, in one transaction with the rounds read after it that are
+// verified already, as long as they fit in one round's records: when pushes arrive one by one
+// (steady load) the rounds are small, and they share an fsync instead of waiting for one each.
 void SyncServer::CommitOldest() {
   if (in_flight_.empty()) return;
-  Round round = std::move(in_flight_.front());
-  in_flight_.pop_front();
-  Verified(round.pushes, round.verification->Wait());
-  Commit(round.pushes);
-  round.pushes.clear();
+  std::vector<Push> pushes;
+  size_t records = 0, bytes = 0;
+  do {
+    Round round = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    Verified(round.pushes, round.verification->Wait());
+    records += round.records;
+    bytes += round.bytes;
+    std::move(round.pushes.begin(), round.pushes.end(), std::back_inserter(pushes));
+  } while (!in_flight_.empty() && in_flight_.front().verification->Done() &&
+           records + in_flight_.front().records <= kMaxRecordsPerRound);
+  Commit(pushes);
+  pushes.clear();
   // A large round's decoded copies are freed by now, but glibc keeps freed heap for reuse (in
   // one arena per verifying thread): hand it back, so a burst from a thousand nodes does not
   // leave the hub at its peak.
-  if (round.bytes >= kTrimAfterBytes) ::malloc_trim(0);
+  if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
 }
 
 void SyncServer::CommitAll() {

@@ -83,7 +83,7 @@ class SyncServer {
   std::vector<const Record*> Decode(std::vector<Push>& pushes);
   void Verified(std::vector<Push>& pushes, const std::vector<char>& signature_ok);
   void Commit(std::vector<Push>& pushes);
-  void CommitOldest();  // the oldest round in flight, once verified (helping with that)
+  void CommitOldest();  // the oldest round in flight once verified (helping), with verified ones after it
   void CommitAll();
   void FlushStats();
 

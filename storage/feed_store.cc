@@ -15,6 +15,9 @@ using Kind = IngestOutcome::Kind;
 
 // Meta entry: the latest receipt time stored (big-endian ms), which receipt times never go below.
 constexpr std::string_view kLatestReceipt = "latest_receipt_ms";
+// Counts the writes to the enrollments (8 bytes BE; absent before the first one): a server
+// rereads who may connect only when it moved.
+constexpr std::string_view kEnrollmentsChanged = "enrollments_changed";
 
 Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
 
@@ -443,6 +446,7 @@ void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
     e.outlet_id = body.value("outlet_id", "");
     e.enrolled_by = r.author();
     txn.Put(enrollments_, subject, EncodeEnrollment(e));
+    NoteEnrollmentsChanged(txn);
     return;
   }
   uint64_t after = body["after_seq"];
@@ -451,6 +455,27 @@ void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
     existing->revoke_reason = body["reason"];
   }
   txn.Put(enrollments_, subject, EncodeEnrollment(*existing));
+  NoteEnrollmentsChanged(txn);
+}
+
+void FeedStore::NoteEnrollmentsChanged(LmdbTxn& txn) {
+  uint64_t count = 0;
+  if (auto value = txn.Get(meta_, AsBytes(kEnrollmentsChanged)); value && value->size() == 8) {
+    count = DecodeBigEndian64(value->data());
+  }
+  Bytes next;
+  PutBigEndian64(next, count + 1);
+  txn.Put(meta_, AsBytes(kEnrollmentsChanged), next);
+}
+
+uint64_t FeedStore::EnrollmentsChanged() const {
+  uint64_t count = 0;
+  env_.Read([&](LmdbTxn& txn) {
+    if (auto value = txn.Get(meta_, AsBytes(kEnrollmentsChanged)); value && value->size() == 8) {
+      count = DecodeBigEndian64(value->data());
+    }
+  });
+  return count;
 }
 
 // ---- reading ----------------------------------------------------------------------------

@@ -139,6 +139,9 @@ class FeedStore {
 
   std::optional<Enrollment> FindEnrollment(const PublicKey& key) const;
   std::vector<Enrollment> Enrollments() const;
+  // How many times the enrollments were written (an enrollment or a revocation stored): a
+  // reader that saw the same count before has seen them all.
+  uint64_t EnrollmentsChanged() const;
   // Quarantined authors and why (a fork was seen).
   std::map<PublicKey, std::string> Quarantined() const;
   // Fork evidence: every conflicting record kept, by author.
@@ -180,6 +183,7 @@ class FeedStore {
   // Why the author of a key.enroll / key.revoke may not make it, or "" if it may.
   std::string KeyRecordProblem(const LmdbTxn& txn, const Record& record) const;
   void ApplyKeyRecord(LmdbTxn& txn, const Record& record);
+  void NoteEnrollmentsChanged(LmdbTxn& txn);  // after every write to the enrollments
   uint64_t GapCount(const LmdbTxn& txn, const PublicKey& author) const;
   uint64_t EntryCount(MDB_dbi db) const;
   void AddGapCount(LmdbTxn& txn, const PublicKey& author, int delta);

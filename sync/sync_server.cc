@@ -187,7 +187,12 @@ SyncServer::Admission SyncServer::ReadAdmission() const {
   return admission;
 }
 
+// Once a second, on the serving thread: cheap unless something was enrolled or revoked (reading
+// a thousand enrollments took ~15 ms, and pushes waited meanwhile).
 void SyncServer::RefreshAdmission() {
+  const uint64_t changes = options_.store->EnrollmentsChanged();
+  if (admission_read_at_ && *admission_read_at_ == changes) return;
+  admission_read_at_ = changes;
   Admission admission = ReadAdmission();
   std::set<PublicKey> identities;
   for (const auto& [curve, key] : admission.admitted) identities.insert(key);

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -98,6 +99,7 @@ class SyncServer {
   mutable std::mutex curve_keys_mutex_;           // the serving and ZAP threads both convert
   mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
   std::chrono::steady_clock::time_point last_zap_reload_{};
+  std::optional<uint64_t> admission_read_at_;  // FeedStore::EnrollmentsChanged() when last read
   std::set<PublicKey> connected_;  // identities heard from since the last bind
   PeerStatsMap stats_;
   bool stats_dirty_ = false;  // changed since they were last written

@@ -311,6 +311,17 @@ TEST_F(FeedStoreTest, UnknownAuthorThenEnrolled) {
   EXPECT_TRUE(store_->Audit().empty()) << JoinLines(store_->Audit());
 }
 
+TEST_F(FeedStoreTest, EnrollmentsChangedCountsEnrollmentsAndRevocationsOnly) {
+  // A server rereads who may connect only when this count moved (sync/sync_server.cc).
+  const uint64_t start = store_->EnrollmentsChanged();
+  Enroll(outlet_.public_key());
+  EXPECT_EQ(store_->EnrollmentsChanged(), start + 1);
+  ASSERT_EQ(IngestOne(*store_, Make(outlet_, 1, std::nullopt, "1")).kind, IngestOutcome::Kind::kAccepted);
+  EXPECT_EQ(store_->EnrollmentsChanged(), start + 1);  // an ordinary record changes nothing
+  Revoke(outlet_.public_key(), 1);
+  EXPECT_EQ(store_->EnrollmentsChanged(), start + 2);
+}
+
 TEST_F(FeedStoreTest, CountyMayNotEnrollAnotherCountysOutlet) {
   try {
     store_->AppendOwn(county_, {{"key.enroll", EnrollBody(outlet_.public_key(), "outlet", "140821")}});

@@ -100,7 +100,7 @@ class SyncServer {
   mutable std::map<PublicKey, std::optional<CurvePublicKey>> curve_keys_;
   std::chrono::steady_clock::time_point last_zap_reload_{};
   std::optional<uint64_t> admission_read_at_;  // FeedStore::EnrollmentsChanged() when last read
-  std::set<PublicKey> connected_;  // identities heard from since the last bind
+  std::set<PublicKey> connected_;              // identities heard from since the last bind
   PeerStatsMap stats_;
   bool stats_dirty_ = false;  // changed since they were last written
   // Real (steady) time, never NowMs(): a simulation's clock runs faster than the network.

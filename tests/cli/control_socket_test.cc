@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -555,6 +556,17 @@ void WriteEndlessLookingBundle(const fs::path& file, const bangban::Bytes& wire,
 // Finding 3: an import reads its file frame by frame, so a huge file does not grow the daemon,
 // and it runs on a lane of its own, so `enroll` answers while the import is still in flight.
 TEST_F(ControlSocketTest, AHugeImportNeitherHoldsUpEnrollNorGrowsTheDaemon) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer (deploy/soak.sh) freed memory waits in a quarantine of 256 MiB before
+  // reuse, so a reader with a bounded buffer would still grow the daemon by the file's size:
+  // keep the quarantine small for the daemon, and measure its growth rather than its size.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string options = std::string(asan ? asan : "") + ":quarantine_size_mb=4";
+  ::setenv("ASAN_OPTIONS", options.c_str(), 1);
+  constexpr bool kSanitized = true;
+#else
+  constexpr bool kSanitized = false;
+#endif
   StartCounty();
   ASSERT_EQ(EnrollNewNode("N1", "YH-001").exit_code, 0);
   ASSERT_EQ(Hub({"export", "--data", "Y", "--out", "y.bundle"}).exit_code, 0);
@@ -562,6 +574,7 @@ TEST_F(ControlSocketTest, AHugeImportNeitherHoldsUpEnrollNorGrowsTheDaemon) {
   ASSERT_FALSE(held.empty());
   constexpr size_t kFileBytes = 128 * 1024 * 1024;
   WriteEndlessLookingBundle(Path("huge.bundle"), held.front().wire(), 8 * 1024 * 1024, kFileBytes);
+  const size_t peak_before = PeakMemory(county_->pid());
 
   cli::Process import = cli::Spawn({cli::kHubBin, "import", "--data", Path("Y").string(), Path("huge.bundle").string()},
                                    Path("import.out"), Path("import.err"), {}, kRealClock);
@@ -584,8 +597,9 @@ TEST_F(ControlSocketTest, AHugeImportNeitherHoldsUpEnrollNorGrowsTheDaemon) {
   EXPECT_EQ(out.find("accepted 0, duplicate 0"), std::string::npos) << out.substr(0, 2000);
   // The whole file was never in memory: the old reader took more than its size.
   const size_t peak = PeakMemory(county_->pid());
-  EXPECT_GT(peak, 0u);
-  EXPECT_LT(peak, kFileBytes / 4) << "peak resident memory " << peak;
+  EXPECT_GT(peak_before, 0u);
+  EXPECT_LT(peak - peak_before, kFileBytes / 4) << "peak resident memory " << peak_before << " -> " << peak;
+  if (!kSanitized) EXPECT_LT(peak, kFileBytes / 4) << "peak resident memory " << peak;
   EXPECT_EQ(Ran(*county_, "import", 1), 1u) << county_->Log();
 }
 

@@ -21,6 +21,11 @@ constexpr std::string_view kEnrollmentsChanged = "enrollments_changed";
 
 Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
 
+uint64_t EnrollmentsChangedIn(const LmdbTxn& txn, MDB_dbi meta) {
+  auto value = txn.Get(meta, AsBytes(kEnrollmentsChanged));
+  return value && value->size() == 8 ? DecodeBigEndian64(value->data()) : 0;
+}
+
 Bytes FeedEntryKey(const PublicKey& author, uint64_t seq, const RecordId& id) {
   Bytes key = FeedKey(author, seq);
   key.insert(key.end(), id.begin(), id.end());
@@ -459,22 +464,14 @@ void FeedStore::ApplyKeyRecord(LmdbTxn& txn, const Record& r) {
 }
 
 void FeedStore::NoteEnrollmentsChanged(LmdbTxn& txn) {
-  uint64_t count = 0;
-  if (auto value = txn.Get(meta_, AsBytes(kEnrollmentsChanged)); value && value->size() == 8) {
-    count = DecodeBigEndian64(value->data());
-  }
   Bytes next;
-  PutBigEndian64(next, count + 1);
+  PutBigEndian64(next, EnrollmentsChangedIn(txn, meta_) + 1);
   txn.Put(meta_, AsBytes(kEnrollmentsChanged), next);
 }
 
 uint64_t FeedStore::EnrollmentsChanged() const {
   uint64_t count = 0;
-  env_.Read([&](LmdbTxn& txn) {
-    if (auto value = txn.Get(meta_, AsBytes(kEnrollmentsChanged)); value && value->size() == 8) {
-      count = DecodeBigEndian64(value->data());
-    }
-  });
+  env_.Read([&](LmdbTxn& txn) { count = EnrollmentsChangedIn(txn, meta_); });
   return count;
 }
 

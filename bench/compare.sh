@@ -36,7 +36,7 @@
 # processes, or the hub and the load generator using far less CPU than the machine has while
 # records wait) is refused, with the reason, instead of printed.
 #
-# Takes about 5 minutes at full size on two idle cores, plus up to 2 minutes waiting for them
+# Takes about 8 minutes at full size on two idle cores (25 with --runs 3), plus up to 2 minutes waiting for them
 # to be idle. Everything listens on 127.0.0.1 on free ports; every process started is stopped
 # when the script ends (also on an error or Ctrl-C), and its temporary directory is removed.
 set -euo pipefail

@@ -420,12 +420,14 @@ void Hub::Run(const RunOptions& run, const std::atomic<bool>& stop) {
                   ToString(c.to), FormatRfc3339(c.deadline_ms), c.reviewer.empty() ? "unassigned" : c.reviewer);
     }
   };
-  SyncServer server(std::move(options));
-  {
-    // Records from nodes are stored on this thread: log every app_id filed by one more outlet.
+  // Records from nodes are stored on the server's committer thread: log there every app_id
+  // filed by one more outlet.
+  options.committer_scope = [](const std::function<void()>& commit) {
     CaseBook::CollisionWatch watch([](const std::string& note) { spdlog::warn("collision: {}", note); });
-    server.Run(stop);
-  }
+    commit();
+  };
+  SyncServer server(std::move(options));
+  server.Run(stop);
   upstream_.Stop();
 }
 

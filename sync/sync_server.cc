@@ -3,9 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <iterator>
 #include <thread>
 
@@ -17,17 +23,18 @@ namespace bangban {
 
 namespace {
 
-// A round: the messages read at once, whose pushes are verified together and stored in one
-// write transaction. Bounded by messages, bytes and records: the records of a round are decoded
-// in memory, and LMDB holds a dirty page for each page the round's transaction touches (in a
-// large store close to one per record and index), which it keeps for reuse afterwards; so the
-// records per round bound the hub's heap however large the store grows (docs/performance.md,
-// Memory). Up to kMaxRoundsInFlight rounds are in memory at once: the pool verifies the later
-// ones while the serving thread commits the first.
+// A round: the messages read at once, whose pushes are verified together. Bounded by messages,
+// bytes and records: the records of a round are decoded in memory. A commit stores the oldest
+// round with the verified ones after it up to kMaxRecordsPerCommit records: LMDB holds a dirty
+// page for each page a transaction touches (in a large store close to one per record and
+// index), which it keeps for reuse afterwards, so the records per commit bound the hub's heap
+// however large the store grows (docs/performance.md, Memory). Up to kMaxRoundsInFlight rounds
+// are in memory at once: the pool verifies the later ones while the committer stores the first.
 constexpr size_t kMaxMessagesPerRound = 256;
 constexpr size_t kMaxBytesPerRound = 1024 * 1024;
 constexpr size_t kMaxRecordsPerRound = 1024;
-constexpr size_t kMaxRoundsInFlight = 3;
+constexpr size_t kMaxRecordsPerCommit = 1024;
+constexpr size_t kMaxRoundsInFlight = 4;
 constexpr int64_t kRefreshMs = 1000;
 // Every interval of the network is real time on the steady clock, never NowMs(): a
 // simulation's clock (protocol/clock.h) may run many times faster than the network.
@@ -42,8 +49,10 @@ constexpr int64_t kStatsAloneMs = 10'000;
 // Messages ZeroMQ queues per peer before it stops reading that peer's socket: a full window of
 // pushes plus a few requests. With kMaxMessageBytes this bounds what a misbehaving peer can park.
 constexpr int kReceiveHighWaterMark = static_cast<int>(kMaxWindow) + 4;
-// After a round that read this much, unused heap is returned to the system.
+// After a commit of rounds that read this much, unused heap is returned to the system.
 constexpr size_t kTrimAfterBytes = 1024 * 1024;
+// How often the light periodic hook (every_poll) runs.
+constexpr auto kPollHookEvery = std::chrono::milliseconds(100);
 // A peer heard from within this long still holds the push grant of its last welcome.
 constexpr int64_t kGrantLifetimeMs = 60'000;
 
@@ -72,12 +81,167 @@ struct SyncServer::Push {
   std::vector<IngestOutcome> outcomes;      // for `records`, in order
 };
 
-// The pushes read at once: verified together, committed in one transaction.
+// The pushes read at once: verified together, committed in one transaction (perhaps with the
+// rounds after it).
 struct SyncServer::Round {
   std::vector<Push> pushes;
   size_t bytes = 0;    // as read
   size_t records = 0;  // in the pushes, as read
   std::shared_ptr<Verification> verification;
+  std::optional<Bytes> stats;  // peer statistics to write with it (StatsForCommit)
+};
+
+// An answer to a push, made by the committer once the push's records are durable; the serving
+// thread sends it and counts it in the peer's statistics (which only it touches).
+struct SyncServer::Ack {
+  zmq::message_t routing_id;
+  PublicKey peer{};
+  Bytes message;       // encoded: an ack, or an error if nothing could be stored
+  bool stored = true;  // an ack (counted in the statistics), not an error
+  uint64_t accepted = 0;
+  uint64_t duplicate = 0;
+  std::vector<std::string> rejection_codes;
+};
+
+// The committer thread and what it shares with the serving thread: the rounds handed over
+// (oldest first) and the acks made for them. The serving thread's poll wakes on an eventfd when
+// acks wait.
+class SyncServer::Committer {
+ public:
+  explicit Committer(SyncServer& server) : server_(server), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_fd_ < 0) throw Error(ErrorCode::kInternal, "cannot make an eventfd for the committer");
+    thread_ = std::jthread([this] { Body(); });
+  }
+  ~Committer() {
+    Finish();
+    ::close(wake_fd_);
+  }
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  void HandOver(Round round) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(round));
+      ++in_flight_;
+    }
+    work_.notify_one();
+  }
+  // Rounds handed over and not yet committed.
+  size_t InFlight() {
+    std::lock_guard lock(mutex_);
+    return in_flight_;
+  }
+  int wake_fd() const { return wake_fd_; }
+  std::vector<Ack> TakeAcks() {
+    uint64_t ignored = 0;
+    (void)!::read(wake_fd_, &ignored, sizeof ignored);  // EAGAIN when nothing was posted: fine
+    std::lock_guard lock(mutex_);
+    return std::exchange(acks_, {});
+  }
+  // Until every round handed over is committed (or the committer failed).
+  void WaitIdle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return in_flight_ == 0 || failed_; });
+  }
+  // Commits every round handed over, then ends the thread. The acks stay for TakeAcks.
+  void Finish() {
+    {
+      std::lock_guard lock(mutex_);
+      finishing_ = true;
+    }
+    work_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Body() {
+    ::pthread_setname_np(::pthread_self(), "bangban-commit");  // for top -H and perf
+    try {
+      const auto commit = [this] { Loop(); };
+      if (server_.options_.committer_scope) {
+        server_.options_.committer_scope(commit);
+      } else {
+        commit();
+      }
+    } catch (...) {
+      server_.NoteFailure(std::current_exception());
+      std::lock_guard lock(mutex_);
+      failed_ = true;
+      idle_.notify_all();
+    }
+  }
+
+  void Loop() {
+    for (;;) {
+      std::vector<Round> rounds = Next();
+      if (rounds.empty()) return;
+      std::vector<Push> pushes;
+      std::optional<Bytes> stats;
+      size_t bytes = 0;
+      for (Round& round : rounds) {
+        Verified(round.pushes, round.verification->Wait());
+        bytes += round.bytes;
+        if (round.stats) stats = std::move(round.stats);
+        std::move(round.pushes.begin(), round.pushes.end(), std::back_inserter(pushes));
+      }
+      std::vector<Ack> acks = server_.Commit(pushes, stats);
+      pushes.clear();
+      Post(std::move(acks), rounds.size());
+      rounds.clear();
+      // The decoded copies are freed by now, but glibc keeps freed heap for reuse (in one arena
+      // per thread): hand it back, so a burst from a thousand nodes does not leave the hub at
+      // its peak.
+      if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
+    }
+  }
+
+  // The oldest round once verified (helping the pool), with the rounds after it that are
+  // verified already, as long as they fit in one commit: when pushes arrive one by one (steady
+  // load) the rounds are small, and they share an fsync instead of waiting for one each.
+  // Empty once finishing with nothing left.
+  std::vector<Round> Next() {
+    std::unique_lock lock(mutex_);
+    work_.wait(lock, [this] { return !queue_.empty() || finishing_; });
+    if (queue_.empty()) return {};
+    std::vector<Round> rounds;
+    rounds.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    lock.unlock();
+    rounds.front().verification->Wait();
+    lock.lock();
+    size_t records = rounds.front().records;
+    while (!queue_.empty() && queue_.front().verification->Done() &&
+           records + queue_.front().records <= kMaxRecordsPerCommit) {
+      records += queue_.front().records;
+      rounds.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return rounds;
+  }
+
+  void Post(std::vector<Ack> acks, size_t rounds) {
+    {
+      std::lock_guard lock(mutex_);
+      std::move(acks.begin(), acks.end(), std::back_inserter(acks_));
+      in_flight_ -= rounds;
+    }
+    idle_.notify_all();
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+
+  SyncServer& server_;
+  const int wake_fd_;
+  std::mutex mutex_;
+  std::condition_variable work_;  // a round handed over, or finishing
+  std::condition_variable idle_;  // rounds committed
+  std::deque<Round> queue_;
+  size_t in_flight_ = 0;  // handed over, not committed
+  std::vector<Ack> acks_;
+  bool finishing_ = false;
+  bool failed_ = false;
+  std::jthread thread_;  // last: started when the rest is ready, joined first
 };
 
 SyncServer::SyncServer(Options options)
@@ -91,9 +255,7 @@ SyncServer::SyncServer(Options options)
 }
 
 SyncServer::~SyncServer() {
-  // The pool's threads may still be verifying records of a round that was never committed
-  // (Run left by an exception): they point into it.
-  for (Round& round : in_flight_) round.verification->Wait();
+  committer_.reset();  // Run finished it; before the pool, whose threads may point into its rounds
   router_.reset();
   zap_.reset();
 }
@@ -209,8 +371,11 @@ void SyncServer::RefreshAdmission() {
     revoked_ = std::move(admission.revoked);
   }
   // ZeroMQ cannot close one peer of a ROUTER; rebinding drops them all, and the ZAP handler
-  // refuses the revoked key when the others reconnect (they do so by themselves).
+  // refuses the revoked key when the others reconnect (they do so by themselves). What was read
+  // is acknowledged first.
   if (drop && router_) {
+    committer_->WaitIdle();
+    SendAcks();
     router_.reset();
     Bind();
   }
@@ -219,41 +384,100 @@ void SyncServer::RefreshAdmission() {
 void SyncServer::Run(const std::atomic<bool>& stop) {
   Bind();
   spdlog::info("listening on {} as {}", options_.endpoint, KeyId(options_.identity->public_key()));
-  int64_t last_refresh = 0;
-  while (!stop) {
-    // A round verified is committed first (its acks wait for nothing else); then the next
-    // round is read while the pool verifies, as long as there is room; with no room, or
-    // nothing to read, the serving thread helps verifying the oldest round and commits it.
-    if (!in_flight_.empty() && in_flight_.front().verification->Done()) {
-      CommitOldest();
-    } else {
-      zmq::pollitem_t item{static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(in_flight_.empty() ? 200 : 0));
-      if ((item.revents & ZMQ_POLLIN) && in_flight_.size() < kMaxRoundsInFlight) {
-        ReadRound();
-      } else {
-        CommitOldest();
+  committer_ = std::make_unique<Committer>(*this);
+  std::jthread housekeeping;
+  if (options_.every_second || options_.every_poll) {
+    housekeeping = std::jthread([this](const std::stop_token& stop_housekeeping) { Housekeep(stop_housekeeping); });
+  }
+  // However Run ends: no hook runs after it, and what was read is committed and acknowledged.
+  const auto wind_down = [&] {
+    housekeeping = {};  // requests the stop and joins
+    committer_->Finish();
+    SendAcks();
+    committer_.reset();
+    FlushStats();
+  };
+  try {
+    int64_t last_refresh = SteadyMs();
+    while (!stop) {
+      RethrowFailure();
+      // The socket is read only while a round fits in flight; the committer's acks wake the
+      // poll either way.
+      const bool room = committer_->InFlight() < kMaxRoundsInFlight;
+      zmq::pollitem_t items[] = {{nullptr, committer_->wake_fd(), ZMQ_POLLIN, 0},
+                                 {static_cast<void*>(*router_), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, room ? 2 : 1, std::chrono::milliseconds(200));
+      if (items[0].revents & ZMQ_POLLIN) SendAcks();
+      if (room && (items[1].revents & ZMQ_POLLIN)) ReadRound();
+      const int64_t now = SteadyMs();
+      if (now - last_refresh >= kRefreshMs) {
+        RefreshAdmission();
+        if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
+        last_refresh = now;
       }
     }
-    const int64_t now = SteadyMs();
-    if (now - last_refresh >= kRefreshMs) {
-      CommitAll();  // housekeeping may write (and a revoked key's pushes must not wait for it)
-      RefreshAdmission();
-      if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
-      if (options_.every_second) options_.every_second();
-      last_refresh = now;
-    }
-    if (options_.every_poll) options_.every_poll();
+  } catch (...) {
+    wind_down();
+    throw;
   }
-  CommitAll();
-  FlushStats();
+  wind_down();
+  RethrowFailure();
+}
+
+void SyncServer::Housekeep(const std::stop_token& stop) {
+  ::pthread_setname_np(::pthread_self(), "bangban-hooks");
+  std::mutex mutex;
+  std::condition_variable_any tick;
+  auto last_second = std::chrono::steady_clock::time_point{};
+  while (!stop.stop_requested()) {
+    try {
+      if (options_.every_second &&
+          std::chrono::steady_clock::now() - last_second >= std::chrono::milliseconds(kRefreshMs)) {
+        last_second = std::chrono::steady_clock::now();
+        options_.every_second();
+      }
+      if (options_.every_poll) options_.every_poll();
+    } catch (...) {
+      NoteFailure(std::current_exception());
+      return;
+    }
+    std::unique_lock lock(mutex);
+    tick.wait_for(lock, stop, kPollHookEvery, [] { return false; });
+  }
+}
+
+void SyncServer::NoteFailure(std::exception_ptr failure) {
+  std::lock_guard lock(failure_mutex_);
+  if (!failure_) failure_ = std::move(failure);
+}
+
+void SyncServer::RethrowFailure() {
+  std::lock_guard lock(failure_mutex_);
+  if (failure_) std::rethrow_exception(failure_);
 }
 
 void SyncServer::Reply(const zmq::message_t& routing_id, const Json& message) {
-  Bytes bytes = EncodeMessage(message);
+  Send(routing_id, EncodeMessage(message));
+}
+
+void SyncServer::Send(const zmq::message_t& routing_id, ByteView bytes) {
   zmq::message_t id(routing_id.data(), routing_id.size());
   router_->send(id, zmq::send_flags::sndmore);
   router_->send(zmq::const_buffer(bytes.data(), bytes.size()), zmq::send_flags::none);
+}
+
+void SyncServer::SendAcks() {
+  for (Ack& ack : committer_->TakeAcks()) {
+    if (ack.stored) {
+      PeerStats& stats = stats_[ack.peer];
+      ++stats.pushes;
+      stats.records_accepted += ack.accepted;
+      stats.records_duplicate += ack.duplicate;
+      for (const std::string& code : ack.rejection_codes) ++stats.rejections[code];
+      stats_dirty_ = true;
+    }
+    Send(ack.routing_id, ack.message);
+  }
 }
 
 void SyncServer::ReadRound() {
@@ -310,37 +534,18 @@ void SyncServer::ReadRound() {
     }
   }
   if (pushes.empty()) return;
-  Round round{std::move(pushes), bytes, records, nullptr};
+  Round round{std::move(pushes), bytes, records, nullptr, StatsForCommit()};
   round.verification = verifiers_->Start(Decode(round.pushes));
-  in_flight_.push_back(std::move(round));
+  committer_->HandOver(std::move(round));
 }
 
-// The oldest round, once verified, in one transaction with the rounds read after it that are
-// verified already, as long as they fit in one round's records: when pushes arrive one by one
-// (steady load) the rounds are small, and they share an fsync instead of waiting for one each.
-void SyncServer::CommitOldest() {
-  if (in_flight_.empty()) return;
-  std::vector<Push> pushes;
-  size_t records = 0, bytes = 0;
-  do {
-    Round round = std::move(in_flight_.front());
-    in_flight_.pop_front();
-    Verified(round.pushes, round.verification->Wait());
-    records += round.records;
-    bytes += round.bytes;
-    std::move(round.pushes.begin(), round.pushes.end(), std::back_inserter(pushes));
-  } while (!in_flight_.empty() && in_flight_.front().verification->Done() &&
-           records + in_flight_.front().records <= kMaxRecordsPerRound);
-  Commit(pushes);
-  pushes.clear();
-  // A large round's decoded copies are freed by now, but glibc keeps freed heap for reuse (in
-  // one arena per verifying thread): hand it back, so a burst from a thousand nodes does not
-  // leave the hub at its peak.
-  if (bytes >= kTrimAfterBytes) ::malloc_trim(0);
-}
-
-void SyncServer::CommitAll() {
-  while (!in_flight_.empty()) CommitOldest();
+// Peer statistics ride along with an ingest commit now and then: no fsync of their own.
+std::optional<Bytes> SyncServer::StatsForCommit() {
+  const int64_t now = SteadyMs();
+  if (!stats_dirty_ || now - stats_written_ms_ < kStatsWithIngestMs) return std::nullopt;
+  stats_dirty_ = false;
+  stats_written_ms_ = now;
+  return EncodePeerStats(stats_);
 }
 
 // (HelloMessage::FromJson refused a hello naming more than kMaxHeadsPerHello feeds.)
@@ -488,7 +693,8 @@ void SyncServer::Verified(std::vector<Push>& pushes, const std::vector<char>& si
   }
 }
 
-void SyncServer::Commit(std::vector<Push>& pushes) {
+// On the committer thread: touches no member the serving thread changes.
+std::vector<SyncServer::Ack> SyncServer::Commit(std::vector<Push>& pushes, const std::optional<Bytes>& stats) {
   // One transaction for all of them: one fsync, one tree head. The records are moved into the
   // batch, not copied.
   size_t total = 0;
@@ -504,61 +710,60 @@ void SyncServer::Commit(std::vector<Push>& pushes) {
     }
     pushes[p].records.clear();
   }
-  // Peer statistics go into the same commit now and then: no fsync of their own.
-  std::optional<Bytes> stats;
-  if (stats_dirty_ && SteadyMs() - stats_written_ms_ >= kStatsWithIngestMs) stats = EncodePeerStats(stats_);
   auto before_commit = [&](LmdbTxn& txn) {
     if (options_.before_commit) options_.before_commit(txn);
     if (stats) options_.store->PutMeta(txn, kPeerStatsMeta, *stats);
   };
+  std::vector<Ack> acks;
+  acks.reserve(pushes.size());
   std::vector<IngestOutcome> outcomes;
   try {
     outcomes = options_.store->Ingest(batch, true, before_commit);
-    if (stats) stats_written_ms_ = SteadyMs();
   } catch (const Error& e) {
     spdlog::error("ingest failed, nothing acknowledged: {}", e.what());
-    for (Push& push : pushes) Reply(push.routing_id, ErrorMessage::Of(ErrorCode::kStorage, e.what()).ToJson());
-    return;
+    for (Push& push : pushes) {
+      acks.push_back({std::move(push.routing_id), push.peer,
+                      EncodeMessage(ErrorMessage::Of(ErrorCode::kStorage, e.what()).ToJson()), false});
+    }
+    return acks;
   }
   for (size_t i = 0; i < outcomes.size(); ++i) pushes[owner[i]].outcomes.push_back(outcomes[i]);
 
   std::optional<Bytes> tree_head;
   if (options_.latest_tree_head) tree_head = options_.latest_tree_head();
   for (Push& push : pushes) {
-    PeerStats& stats = stats_[push.peer];
-    ++stats.pushes;
-    AckMessage ack;
-    ack.batch = push.message.batch;
+    AckMessage message;
+    message.batch = push.message.batch;
     std::set<PublicKey> authors;
     for (const IngestOutcome& o : push.outcomes) {
       authors.insert(o.author);
       switch (o.kind) {
         case IngestOutcome::Kind::kAccepted:
-          ++ack.accepted;
+          ++message.accepted;
           break;
         case IngestOutcome::Kind::kDuplicate:
-          ++ack.duplicate;
+          ++message.duplicate;
           break;
         case IngestOutcome::Kind::kBuffered:
-          ++ack.buffered;
+          ++message.buffered;
           break;
         default:
           push.rejections.push_back(RecordRejection::OfRecord(o.id, o.seq, o.code, o.message));
       }
     }
-    for (const RecordRejection& r : push.rejections) ++stats.rejections[r.code];
-    stats.records_accepted += ack.accepted;
-    stats.records_duplicate += ack.duplicate;
     for (const PublicKey& author : authors) {
       FeedHead head = options_.store->Head(author);
-      ack.heads.push_back({author, head.seq, head.id});
+      message.heads.push_back({author, head.seq, head.id});
     }
-    ack.rejections = std::move(push.rejections);
-    ack.tree_head = tree_head;
-    Reply(push.routing_id, ack.ToJson());
+    Ack ack{std::move(push.routing_id), push.peer, {}, true, message.accepted, message.duplicate, {}};
+    for (const RecordRejection& r : push.rejections) ack.rejection_codes.push_back(r.code);
+    message.rejections = std::move(push.rejections);
+    message.tree_head = tree_head;
+    ack.message = EncodeMessage(message.ToJson());
+    acks.push_back(std::move(ack));
   }
-  stats_dirty_ = true;
   if (options_.after_ingest && !outcomes.empty()) options_.after_ingest();
+  return acks;
 }
 
 void SyncServer::FlushStats() {

@@ -1,5 +1,7 @@
 #include "sync/verification_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace bangban {
@@ -59,6 +61,7 @@ std::shared_ptr<Verification> VerificationPool::Start(std::vector<const Record*>
 }
 
 void VerificationPool::Serve(const std::stop_token& stop) {
+  ::pthread_setname_np(::pthread_self(), "bangban-verify");  // for top -H and perf
   for (;;) {
     std::shared_ptr<Verification> next;
     {

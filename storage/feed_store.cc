@@ -1,5 +1,7 @@
 #include "storage/feed_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -20,6 +22,27 @@ constexpr std::string_view kLatestReceipt = "latest_receipt_ms";
 constexpr std::string_view kEnrollmentsChanged = "enrollments_changed";
 
 Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
+
+// The layout (docs/architecture.md, Store tables). A feed entry holds the record's wire bytes, so a push's
+// records, consecutive in their feed, share pages; the one index by id ("received") holds the
+// receipt time and where the record lies. Stores of the earlier layout kept the bytes under the
+// id ("records"), the id in the feed entry and only the time in "received": a feed entry of
+// exactly an id's size and a receipt entry of kReceiptTimeBytes are of that layout and are still
+// read (no record's wire bytes are as short as an id: the signature alone is 64 bytes).
+constexpr size_t kIdBytes = 32;
+constexpr size_t kReceiptTimeBytes = 8;
+constexpr size_t kReceiptBytes = kReceiptTimeBytes + 32 + 8;  // ms || author || seq
+// Records converted per write transaction when a store of the earlier layout is opened.
+constexpr size_t kRecordsMovedPerBatch = 4096;
+
+Bytes ReceiptValue(int64_t received_ms, const PublicKey& author, uint64_t seq) {
+  Bytes value;
+  value.reserve(kReceiptBytes);
+  PutBigEndian64(value, static_cast<uint64_t>(received_ms));
+  PutRaw(value, author);
+  PutBigEndian64(value, seq);
+  return value;
+}
 
 uint64_t EnrollmentsChangedIn(const LmdbTxn& txn, MDB_dbi meta) {
   auto value = txn.Get(meta, AsBytes(kEnrollmentsChanged));
@@ -135,17 +158,59 @@ std::string_view OutcomeName(IngestOutcome::Kind kind) {
 
 FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
     : options_(std::move(options)), env_(dir, options_.lmdb) {
-  records_ = env_.OpenDb("records");        // id -> record wire bytes
-  feed_ = env_.OpenDb("feed");              // author || seq -> id
+  records_ = env_.OpenDb("records");        // the earlier layout: id -> record wire bytes
+  feed_ = env_.OpenDb("feed");              // author || seq -> record wire bytes
   heads_ = env_.OpenDb("heads");            // author -> seq || id
   gaps_ = env_.OpenDb("gaps");              // author || seq || id -> wire (waiting for a gap)
   forks_ = env_.OpenDb("forks");            // author || seq || id -> wire (evidence)
   quarantine_ = env_.OpenDb("quarantine");  // author -> reason
   enrollments_ =
       env_.OpenDb("enrolments");        // key -> enrollment (the table keeps its first name: stores on disk have it)
-  received_ = env_.OpenDb("received");  // id -> receipt time (ms, big-endian)
+  received_ = env_.OpenDb("received");  // id -> receipt time (ms, big-endian) || author || seq
   gap_counts_ = env_.OpenDb("gap_counts");  // author -> records buffered for it
   meta_ = env_.OpenDb("meta");              // name -> value (owner's cursors and flags)
+  MoveRecordsIntoFeeds();
+}
+
+// Each batch is one transaction: a conversion cut short leaves entries of both layouts, which
+// every reader takes, and the next open goes on. A record whose bytes no longer decode stays
+// where it is (the audit names it).
+void FeedStore::MoveRecordsIntoFeeds() {
+  if (EntryCount(records_) == 0) return;
+  const uint64_t total = EntryCount(records_);
+  uint64_t moved = 0;
+  Bytes from;  // the first id not looked at yet
+  for (bool more = true; more;) {
+    env_.Write([&](LmdbTxn& txn) {
+      size_t batch = 0;
+      std::vector<Bytes> done;
+      LmdbCursor cursor(txn, records_);
+      bool ok = from.empty() ? cursor.First() : cursor.Seek(from);
+      for (; ok && batch < kRecordsMovedPerBatch; ok = cursor.Next(), ++batch) {
+        try {
+          const Record r = Record::Decode(cursor.value());
+          const Bytes key = FeedKey(r.author(), r.seq());
+          auto entry = txn.Get(feed_, key);
+          if (!entry || !std::equal(entry->begin(), entry->end(), r.id().begin(), r.id().end())) continue;
+          auto received = txn.Get(received_, r.id());
+          const int64_t at = received && received->size() >= kReceiptTimeBytes
+                                 ? static_cast<int64_t>(DecodeBigEndian64(received->data()))
+                                 : 0;
+          txn.Put(feed_, key, r.wire());
+          txn.Put(received_, r.id(), ReceiptValue(at, r.author(), r.seq()));
+          done.emplace_back(cursor.key().begin(), cursor.key().end());
+        } catch (const Error&) {
+          // damaged: left in place
+        }
+      }
+      more = ok;
+      from = ok ? Bytes(cursor.key().begin(), cursor.key().end()) : Bytes{};
+      for (const Bytes& id : done) txn.Del(records_, id);
+      moved += done.size();
+    });
+  }
+  spdlog::info("store: moved {} of {} records into their feeds (the layout of docs/architecture.md, Store tables)",
+               moved, total);
 }
 
 const TrustRoot* FeedStore::FindRoot(const PublicKey& key) const {
@@ -239,11 +304,8 @@ void FeedStore::DeleteMeta(std::string_view name) {
 IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   const PublicKey& author = r.author();
   if (auto existing = txn.Get(feed_, FeedKey(author, r.seq()))) {
-    if (std::equal(existing->begin(), existing->end(), r.id().begin())) {
-      return Outcome(r, Kind::kDuplicate);
-    }
-    auto other = Record::Decode(*txn.Get(records_, *existing));
-    return RecordFork(txn, r, other);
+    if (IdOf(txn, *existing) == r.id()) return Outcome(r, Kind::kDuplicate);
+    return RecordFork(txn, r, Record::Decode(*WireOf(txn, *existing)));
   }
   ErrorCode code = ErrorCode::kInternal;
   std::string problem = AuthorProblem(txn, author, r.seq(), &code);
@@ -283,12 +345,11 @@ int64_t FeedStore::ReceiptTime(const LmdbTxn& txn, int64_t now) const {
 
 void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
   ApplyKeyRecord(txn, r);
-  txn.PutIfAbsent(records_, r.id(), r.wire());
-  txn.Put(feed_, FeedKey(r.author(), r.seq()), r.id());
+  txn.Put(feed_, FeedKey(r.author(), r.seq()), r.wire());
   txn.Put(heads_, r.author(), HeadValue(r.seq(), r.id()));
-  Bytes when;
-  PutBigEndian64(when, static_cast<uint64_t>(now));
-  if (txn.PutIfAbsent(received_, r.id(), when)) {
+  if (txn.PutIfAbsent(received_, r.id(), ReceiptValue(now, r.author(), r.seq()))) {
+    Bytes when;
+    PutBigEndian64(when, static_cast<uint64_t>(now));
     auto latest = txn.Get(meta_, AsBytes(kLatestReceipt));
     if (!latest || latest->size() != 8 || static_cast<int64_t>(DecodeBigEndian64(latest->data())) < now) {
       txn.Put(meta_, AsBytes(kLatestReceipt), when);
@@ -478,9 +539,20 @@ uint64_t FeedStore::EnrollmentsChanged() const {
 // ---- reading ----------------------------------------------------------------------------
 
 std::optional<Record> FeedStore::GetBySeqIn(const LmdbTxn& txn, const PublicKey& author, uint64_t seq) const {
-  auto id = txn.Get(feed_, FeedKey(author, seq));
-  if (!id) return std::nullopt;
-  return Record::Decode(*txn.Get(records_, *id));
+  auto entry = txn.Get(feed_, FeedKey(author, seq));
+  if (!entry) return std::nullopt;
+  return Record::Decode(*WireOf(txn, *entry));
+}
+
+std::optional<ByteView> FeedStore::WireOf(const LmdbTxn& txn, ByteView feed_value) const {
+  if (feed_value.size() == kIdBytes) return txn.Get(records_, feed_value);
+  return feed_value;
+}
+
+RecordId FeedStore::IdOf(const LmdbTxn& txn, ByteView feed_value) const {
+  if (feed_value.size() == kIdBytes) return ToArray<32>(feed_value);
+  (void)txn;
+  return Record::Decode(feed_value).id();
 }
 
 FeedHead FeedStore::Head(const PublicKey& author) const {
@@ -489,6 +561,16 @@ FeedHead FeedStore::Head(const PublicKey& author) const {
     if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
   });
   return head;
+}
+
+std::vector<FeedHead> FeedStore::HeadsOf(std::span<const PublicKey> authors) const {
+  std::vector<FeedHead> heads(authors.size());
+  env_.Read([&](LmdbTxn& txn) {
+    for (size_t i = 0; i < authors.size(); ++i) {
+      if (auto value = txn.Get(heads_, authors[i])) heads[i] = ParseHead(*value);
+    }
+  });
+  return heads;
 }
 
 std::map<PublicKey, FeedHead> FeedStore::Heads() const {
@@ -505,7 +587,17 @@ std::map<PublicKey, FeedHead> FeedStore::Heads() const {
 std::optional<Record> FeedStore::Get(const RecordId& id) const {
   std::optional<Record> record;
   env_.Read([&](LmdbTxn& txn) {
-    if (auto wire = txn.Get(records_, id)) record = Record::Decode(*wire);
+    auto receipt = txn.Get(received_, id);
+    if (!receipt) return;
+    std::optional<ByteView> wire;
+    if (receipt->size() == kReceiptBytes) {
+      if (auto entry = txn.Get(feed_, receipt->subspan(kReceiptTimeBytes))) wire = WireOf(txn, *entry);
+    } else {
+      wire = txn.Get(records_, id);
+    }
+    if (!wire) return;
+    Record r = Record::Decode(*wire);
+    if (r.id() == id) record = std::move(r);
   });
   return record;
 }
@@ -519,19 +611,25 @@ std::optional<Record> FeedStore::GetBySeq(const PublicKey& author, uint64_t seq)
 std::optional<RecordId> FeedStore::IdAt(const PublicKey& author, uint64_t seq) const {
   std::optional<RecordId> id;
   env_.Read([&](LmdbTxn& txn) {
-    if (auto value = txn.Get(feed_, FeedKey(author, seq))) id = ToArray<32>(*value);
+    if (auto entry = txn.Get(feed_, FeedKey(author, seq))) id = IdOf(txn, *entry);
   });
   return id;
 }
 
-std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView id,
+std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView feed_value,
                                               const DamageVisitor& on_damaged) const {
   std::string problem;
-  if (auto wire = txn.Get(records_, id)) {
+  if (auto wire = WireOf(txn, feed_value)) {
     try {
       Record record = Record::Decode(*wire);
-      // A flipped byte inside a string still decodes; the id (the hash of the bytes) tells.
-      if (std::equal(id.begin(), id.end(), record.id().begin(), record.id().end())) return record;
+      // A flipped byte inside a string still decodes; the id (the hash of the bytes) tells: it
+      // is indexed at this place only if the bytes are those stored.
+      const auto receipt = txn.Get(received_, record.id());
+      const bool indexed = feed_value.size() == kIdBytes
+                               ? std::equal(feed_value.begin(), feed_value.end(), record.id().begin())
+                               : receipt && receipt->size() == kReceiptBytes &&
+                                     std::ranges::equal(receipt->subspan(kReceiptTimeBytes), FeedKey(author, seq));
+      if (indexed) return record;
       problem = "the bytes no longer match the record's id";
     } catch (const Error& e) {
       problem = e.what();
@@ -569,7 +667,9 @@ void FeedStore::ScanFeedWire(const PublicKey& author, uint64_t from, uint64_t to
     Bytes prefix(author.begin(), author.end());
     for (bool ok = cursor.Seek(FeedKey(author, from)); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
       uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
-      if (seq > to || !visit(seq, *txn.Get(records_, cursor.value()))) break;
+      if (seq > to) break;
+      const std::optional<ByteView> wire = WireOf(txn, cursor.value());
+      if (!wire || !visit(seq, *wire)) break;
     }
   });
 }

@@ -109,6 +109,8 @@ class FeedStore {
   void DeleteMeta(std::string_view name);
 
   FeedHead Head(const PublicKey& author) const;
+  // The heads of `authors`, in their order, read in one snapshot.
+  std::vector<FeedHead> HeadsOf(std::span<const PublicKey> authors) const;
   std::map<PublicKey, FeedHead> Heads() const;
   std::optional<Record> Get(const RecordId& id) const;
   std::optional<Record> GetBySeq(const PublicKey& author, uint64_t seq) const;
@@ -164,11 +166,18 @@ class FeedStore {
   const LmdbEnv& env() const { return env_; }
 
  private:
-  // The record of `author` at `seq` whose id is `id`, decoded; nullopt after telling
-  // `on_damaged` (or Error(ErrorCode::kCorruptRecord) without one) when its bytes are missing or damaged.
-  std::optional<Record> DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView id,
+  // The record of `author` at `seq`, whose feed entry is `feed_value`, decoded; nullopt after
+  // telling `on_damaged` (or Error(ErrorCode::kCorruptRecord) without one) when its bytes are
+  // missing or damaged.
+  std::optional<Record> DecodeStored(LmdbTxn& txn, const PublicKey& author, uint64_t seq, ByteView feed_value,
                                      const DamageVisitor& on_damaged) const;
-  struct Dbs;
+  // The wire bytes a feed entry stands for: the entry itself, or in the layout before the
+  // records moved into the feeds (an id) the bytes in `records_`.
+  std::optional<ByteView> WireOf(const LmdbTxn& txn, ByteView feed_value) const;
+  // The id of the record a feed entry stands for (decoding the record in the current layout).
+  RecordId IdOf(const LmdbTxn& txn, ByteView feed_value) const;
+  // Moves the records of the earlier layout into their feeds (docs/architecture.md, Store tables), in batches.
+  void MoveRecordsIntoFeeds();
   IngestOutcome IngestOne(LmdbTxn& txn, const Record& record, int64_t now);
   void Store(LmdbTxn& txn, const Record& record, int64_t now);
   // The receipt time of what is stored now: `now`, but never before the latest receipt time
@@ -193,6 +202,8 @@ class FeedStore {
   Options options_;
   LmdbEnv env_;
   std::vector<StoreObserver> observers_;
+  // feed_: author || seq -> record wire bytes; received_: id -> receipt ms || author || seq;
+  // records_: id -> wire bytes, only in stores of the earlier layout until they are converted.
   MDB_dbi records_, feed_, heads_, gaps_, forks_, quarantine_, enrollments_, received_, gap_counts_, meta_;
 };
 

@@ -751,10 +751,9 @@ std::vector<SyncServer::Ack> SyncServer::Commit(std::vector<Push>& pushes, const
           push.rejections.push_back(RecordRejection::OfRecord(o.id, o.seq, o.code, o.message));
       }
     }
-    for (const PublicKey& author : authors) {
-      FeedHead head = options_.store->Head(author);
-      message.heads.push_back({author, head.seq, head.id});
-    }
+    const std::vector<PublicKey> pushed(authors.begin(), authors.end());
+    const std::vector<FeedHead> heads = options_.store->HeadsOf(pushed);
+    for (size_t i = 0; i < pushed.size(); ++i) message.heads.push_back({pushed[i], heads[i].seq, heads[i].id});
     Ack ack{std::move(push.routing_id), push.peer, {}, true, message.accepted, message.duplicate, {}};
     for (const RecordRejection& r : push.rejections) ack.rejection_codes.push_back(r.code);
     message.rejections = std::move(push.rejections);

@@ -332,7 +332,7 @@ TEST_F(WitnessTest, AuditCatchesAForgedRecord) {
   {
     // Someone with the city's disk changes the entity name in A-1's application.
     bangban::LmdbEnv env(tmp_ / "C/store");
-    MDB_dbi records = env.OpenDb("records");
+    MDB_dbi records = env.OpenDb("feed");  // author || seq -> the record's bytes
     bool forged = false;
     env.Write([&](bangban::LmdbTxn& txn) {
       bangban::LmdbCursor cursor(txn, records);

@@ -762,16 +762,16 @@ TEST_F(FeedAuditTest, CleanStoreAuditsClean) {
 
 TEST_F(FeedAuditTest, OverwrittenRecordBytesAreNamed) {
   Activity a = RunEverything();
-  const Record& victim = a.outlet_chain[1];
   const Record& impostor = a.outlet_chain[2];
-  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, victim.id(), impostor.wire()); });
+  EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, FeedKeyOf(outlet_.public_key(), 2), impostor.wire()); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 2")) << JoinLines(problems);
 }
 
 TEST_F(FeedAuditTest, RecordFromAnotherFeedIsNamed) {
   Activity a = RunEverything();
-  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, a.outlet_chain[0].id(), a.other_chain[0].wire()); });
+  EditRaw("feed",
+          [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, FeedKeyOf(outlet_.public_key(), 1), a.other_chain[0].wire()); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 1")) << JoinLines(problems);
 }
@@ -780,7 +780,7 @@ TEST_F(FeedAuditTest, FlippedSignatureByteIsNamed) {
   Activity a = RunEverything();
   Bytes wire = a.outlet_chain[2].wire();
   wire[wire.size() - 1] ^= 0x01;
-  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, a.outlet_chain[2].id(), wire); });
+  EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, FeedKeyOf(outlet_.public_key(), 3), wire); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 3")) << JoinLines(problems);
   EXPECT_TRUE(Mentions(problems, "signature")) << JoinLines(problems);
@@ -795,7 +795,7 @@ TEST_F(FeedAuditTest, EveryFlippedByteIsNamed) {
     SCOPED_TRACE(pos);
     Bytes wire = victim.wire();
     wire[pos] ^= 0x20;
-    EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, victim.id(), wire); });
+    EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) { txn.Put(db, FeedKeyOf(outlet_.public_key(), 2), wire); });
     auto problems = store_->Audit();
     EXPECT_TRUE(Mentions(problems, where)) << JoinLines(problems);
   }
@@ -809,15 +809,80 @@ TEST_F(FeedAuditTest, MissingReceiptIsNamed) {
   EXPECT_TRUE(Mentions(problems, "receipt")) << JoinLines(problems);
 }
 
-TEST_F(FeedAuditTest, MissingFeedEntryAndRecordAreNamed) {
+TEST_F(FeedAuditTest, MissingFeedEntryAndRecordCutShortAreNamed) {
   Activity a = RunEverything();
   EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, FeedKeyOf(outlet_.public_key(), 2))); });
   auto problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(outlet_.public_key()) + " seq 2")) << JoinLines(problems);
 
-  EditRaw("records", [&](LmdbTxn& txn, MDB_dbi db) { ASSERT_TRUE(txn.Del(db, a.other_chain[1].id())); });
+  const Bytes& wire = a.other_chain[1].wire();
+  EditRaw("feed", [&](LmdbTxn& txn, MDB_dbi db) {
+    txn.Put(db, FeedKeyOf(other_outlet_.public_key(), 2), ByteView(wire).first(wire.size() / 2));
+  });
   problems = store_->Audit();
   EXPECT_TRUE(Mentions(problems, "feed " + KeyId(other_outlet_.public_key()) + " seq 2")) << JoinLines(problems);
+}
+
+// A store of the layout before the records moved into their feeds (the bytes under the id in
+// "records", the id in the feed entry, only the time in "received") is converted when it is
+// opened, and reads the same; a record whose bytes no longer decode stays where it was, and the
+// audit names it.
+TEST_F(FeedAuditTest, AStoreOfTheEarlierLayoutIsConvertedAtOpen) {
+  Activity a = RunEverything();
+  const std::map<PublicKey, FeedHead> heads = store_->Heads();
+  const uint64_t count = store_->RecordCount();
+  const std::optional<int64_t> received = store_->ReceivedAt(a.outlet_chain[2].id());
+  ASSERT_TRUE(received.has_value());
+  Close();
+  {
+    LmdbEnv env(dir_.path());
+    const MDB_dbi feed = env.OpenDb("feed"), records = env.OpenDb("records"), receipts = env.OpenDb("received");
+    env.Write([&](LmdbTxn& txn) {
+      std::vector<std::pair<Bytes, Record>> entries;
+      LmdbCursor cursor(txn, feed);
+      for (bool ok = cursor.First(); ok; ok = cursor.Next()) {
+        entries.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()), Record::Decode(cursor.value()));
+      }
+      for (const auto& [key, record] : entries) {
+        txn.Put(records, record.id(), record.wire());
+        txn.Put(feed, key, record.id());
+        const Bytes time(txn.Get(receipts, record.id())->begin(), txn.Get(receipts, record.id())->begin() + 8);
+        txn.Put(receipts, record.id(), time);
+      }
+      Bytes damaged = a.other_chain[1].wire();
+      damaged.resize(damaged.size() / 2);
+      txn.Put(records, a.other_chain[1].id(), damaged);
+    });
+  }
+  Open();
+  const std::map<PublicKey, FeedHead> converted = store_->Heads();
+  ASSERT_EQ(converted.size(), heads.size());
+  for (const auto& [author, head] : heads) {
+    EXPECT_EQ(converted.at(author).seq, head.seq);
+    EXPECT_EQ(converted.at(author).id, head.id);
+  }
+  EXPECT_EQ(store_->RecordCount(), count);
+  EXPECT_EQ(store_->ReceivedAt(a.outlet_chain[2].id()), received);
+  ASSERT_TRUE(store_->Get(a.outlet_chain[2].id()).has_value());
+  EXPECT_EQ(store_->Get(a.outlet_chain[2].id())->wire(), a.outlet_chain[2].wire());
+  EXPECT_EQ(store_->GetBySeq(outlet_.public_key(), 4)->id(), a.outlet_chain[3].id());
+  EXPECT_EQ(store_->IdAt(outlet_.public_key(), 1), a.outlet_chain[0].id());
+  // Only the damaged record is left apart from its feed, and it is named; nothing else is.
+  const std::vector<std::string> problems = store_->Audit();
+  ASSERT_EQ(problems.size(), 1u) << JoinLines(problems);
+  EXPECT_TRUE(Mentions(problems, "feed " + KeyId(other_outlet_.public_key()) + " seq 2")) << JoinLines(problems);
+  uint64_t left = 0;
+  const MDB_dbi records = store_->env().OpenDb("records");
+  store_->env().Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), records, &stat);
+    left = stat.ms_entries;
+  });
+  EXPECT_EQ(left, 1u);
+  // The store goes on as usual: a new record lands in the current layout.
+  const Record next = Make(outlet_, 5, a.outlet_chain[3].id(), "o5");
+  EXPECT_EQ(IngestOne(*store_, next).kind, IngestOutcome::Kind::kAccepted);
+  EXPECT_EQ(store_->Get(next.id())->wire(), next.wire());
 }
 
 TEST_F(FeedAuditTest, TamperedEnrollmentIsNamed) {

@@ -413,6 +413,7 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
       if (now - last_refresh >= kRefreshMs) {
         RefreshAdmission();
         if (now - stats_written_ms_ >= kStatsAloneMs) FlushStats();
+        TrimWhenQuiet(now);
         last_refresh = now;
       }
     }
@@ -422,6 +423,16 @@ void SyncServer::Run(const std::atomic<bool>& stop) {
   }
   wind_down();
   RethrowFailure();
+}
+
+// A burst leaves freed heap behind in every thread's arena (ZeroMQ's I/O thread frees the
+// pushes' buffers after the last commit's trim): once the hub has read nothing for a second,
+// it is handed back, so the heap returns near its idle size. Never while pushes flow (a trim
+// of a large heap takes milliseconds).
+void SyncServer::TrimWhenQuiet(int64_t now) {
+  if (trimmed_since_read_ || now - last_read_ms_ < kRefreshMs || committer_->InFlight() > 0) return;
+  ::malloc_trim(0);
+  trimmed_since_read_ = true;
 }
 
 void SyncServer::Housekeep(const std::stop_token& stop) {
@@ -481,6 +492,8 @@ void SyncServer::SendAcks() {
 }
 
 void SyncServer::ReadRound() {
+  last_read_ms_ = SteadyMs();
+  trimmed_since_read_ = false;
   std::vector<Push> pushes;
   std::map<PublicKey, size_t> pushes_per_peer;  // this round
   size_t bytes = 0, records = 0;

@@ -88,6 +88,7 @@ class SyncServer {
   void Send(const zmq::message_t& routing_id, ByteView bytes);
   void SendAcks();  // the committer's acks, on the serving thread
   void Housekeep(const std::stop_token& stop);
+  void TrimWhenQuiet(int64_t now_ms);
   WelcomeMessage Welcome(const PublicKey& peer, const HelloMessage& hello);
   PushGrant Grant(const PublicKey& peer);
   std::optional<ErrorMessage> RefusePush(const PublicKey& peer, const PushMessage& push, size_t pushes_this_round);
@@ -123,6 +124,8 @@ class SyncServer {
   // Real (steady) time, never NowMs(): a simulation's clock runs faster than the network.
   int64_t stats_written_ms_ = 0;
   std::map<PublicKey, int64_t> heard_ms_;  // when each peer was last heard from, for grants
+  int64_t last_read_ms_ = 0;               // steady time of the last read of the socket
+  bool trimmed_since_read_ = true;         // TrimWhenQuiet
   std::mutex failure_mutex_;
   std::exception_ptr failure_;            // what a hook threw on another thread
   std::unique_ptr<Committer> committer_;  // while Run runs

@@ -479,7 +479,8 @@ EOF
 
 # The median of a figure over the runs not starved in PHASE; empty if none.
 median() {  # NAME PHASE
-  awk -v name="$1" -v phase="$2" 'NR == FNR { if ($2 == phase) bad[$1] = 1; next }
+  # (FILENAME, not NR == FNR: the list of starved runs is empty when none was)
+  awk -v name="$1" -v phase="$2" 'FILENAME == ARGV[1] { if ($2 == phase) bad[$1] = 1; next }
     $2 == name && !($1 in bad) { v[n++] = $3 + 0 }
     END { if (n == 0) exit; asort_n(v, n); print (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2) }
     function asort_n(a, n,   i, j, t) { for (i = 1; i < n; i++) for (j = i; j > 0 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }' \

@@ -57,7 +57,8 @@ PublicKey Hub::Init(const std::filesystem::path& path, const HubConfig& config,
     // identity used before (--key): its feed may go on elsewhere, and a record here would fork
     // it; its daemon publishes the key once the hub runs.
     RequireRealClockUnlessSimulation(config.simulation, dir.config_file());
-    TransparencyLog log(store.env());
+    ReceiptLogIndex log_index(store);
+    TransparencyLog log(store.env(), &log_index);
     store.AddObserver(
         [&log](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
     SealingKeyInfo made = SealingKeys(dir.root(), store, key).Publish(SealingPeriodAt(NowMs()));
@@ -82,7 +83,8 @@ Hub::Hub(const std::filesystem::path& path)
   store_->AddObserver(cases_->Observer());
   sealing_keys_ = std::make_unique<SealingKeys>(dir_.root(), *store_, key_);
   custody_ = std::make_unique<ApplicantCustody>(*store_, key_, *cases_, *operators_, *sealing_keys_);
-  log_ = std::make_unique<TransparencyLog>(store_->env());
+  log_index_ = std::make_unique<ReceiptLogIndex>(*store_);
+  log_ = std::make_unique<TransparencyLog>(store_->env(), log_index_.get());
   clock_skew_ = store_->env().OpenDb("clock_skew");
   store_->AddObserver([this](LmdbTxn& txn, const Record& record, int64_t received_ms) {
     log_->Append(txn, record.id(), received_ms);

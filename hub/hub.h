@@ -22,6 +22,7 @@
 #include "storage/bundle.h"
 #include "storage/data_dir.h"
 #include "storage/feed_store.h"
+#include "storage/receipt_log_index.h"
 #include "storage/transparency_log.h"
 #include "sync/sync_client.h"
 
@@ -149,12 +150,13 @@ class Hub {
   std::unique_ptr<CaseBook> cases_;            // folds every record store_ keeps (its observer)
   std::unique_ptr<SealingKeys> sealing_keys_;
   std::unique_ptr<ApplicantCustody> custody_;
-  std::unique_ptr<ApplicantLinks> links_;      // folds applicant.link records (its observer)
-  std::optional<PseudonymKey> pseudonym_key_;  // a county hub's; never the city's
-  std::unique_ptr<ApplicantLinker> linker_;    // a county hub's
-  std::unique_ptr<TransparencyLog> log_;       // one leaf per stored record, a signed head per batch
-  MDB_dbi clock_skew_ = 0;                     // record id -> how far its ts ran ahead of our clock
-  BackgroundSync upstream_;                    // Run's replication to the city, while it runs
+  std::unique_ptr<ApplicantLinks> links_;       // folds applicant.link records (its observer)
+  std::optional<PseudonymKey> pseudonym_key_;   // a county hub's; never the city's
+  std::unique_ptr<ApplicantLinker> linker_;     // a county hub's
+  std::unique_ptr<ReceiptLogIndex> log_index_;  // the log's index by id, in the store's receipts
+  std::unique_ptr<TransparencyLog> log_;        // one leaf per stored record, a signed head per batch
+  MDB_dbi clock_skew_ = 0;                      // record id -> how far its ts ran ahead of our clock
+  BackgroundSync upstream_;                     // Run's replication to the city, while it runs
 
   // A county hub's daemon publishes its log, rules and a report snapshot this often
   // (hub/witness_publisher.h); `bangban-hub checkpoint` does it at once.

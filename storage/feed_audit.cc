@@ -120,7 +120,8 @@ std::vector<std::string> FeedStore::Audit() const {
           auto receipt = txn.Get(received_, r.id());
           if (entry->size() == 32 ? !std::equal(entry->begin(), entry->end(), r.id().begin())
                                   : receipt && receipt->size() != 8 &&
-                                        !std::ranges::equal(receipt->subspan(8), FeedKeyOf(author, seq))) {
+                                        (receipt->size() < 48 ||
+                                         !std::ranges::equal(receipt->subspan(8, 40), FeedKeyOf(author, seq)))) {
             problems.push_back(Where(author, seq) + ": stored id does not match the record's hash");
           }
           if (r.author() != author || r.seq() != seq) {

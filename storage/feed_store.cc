@@ -32,6 +32,14 @@ Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, 
 constexpr size_t kIdBytes = 32;
 constexpr size_t kReceiptTimeBytes = 8;
 constexpr size_t kReceiptBytes = kReceiptTimeBytes + 32 + 8;  // ms || author || seq
+// At a hub, a receipt entry also holds the record's leaf in the transparency log (8, BE).
+constexpr size_t kReceiptWithLogIndexBytes = kReceiptBytes + 8;
+
+bool IsCurrentReceipt(ByteView value) {
+  return value.size() == kReceiptBytes || value.size() == kReceiptWithLogIndexBytes;
+}
+// Where the record of a current receipt entry lies: author || seq, its feed key.
+ByteView PlaceOf(ByteView receipt) { return receipt.subspan(kReceiptTimeBytes, 40); }
 // Records converted per write transaction when a store of the earlier layout is opened.
 constexpr size_t kRecordsMovedPerBatch = 4096;
 
@@ -590,8 +598,8 @@ std::optional<Record> FeedStore::Get(const RecordId& id) const {
     auto receipt = txn.Get(received_, id);
     if (!receipt) return;
     std::optional<ByteView> wire;
-    if (receipt->size() == kReceiptBytes) {
-      if (auto entry = txn.Get(feed_, receipt->subspan(kReceiptTimeBytes))) wire = WireOf(txn, *entry);
+    if (IsCurrentReceipt(*receipt)) {
+      if (auto entry = txn.Get(feed_, PlaceOf(*receipt))) wire = WireOf(txn, *entry);
     } else {
       wire = txn.Get(records_, id);
     }
@@ -625,10 +633,10 @@ std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& aut
       // A flipped byte inside a string still decodes; the id (the hash of the bytes) tells: it
       // is indexed at this place only if the bytes are those stored.
       const auto receipt = txn.Get(received_, record.id());
-      const bool indexed = feed_value.size() == kIdBytes
-                               ? std::equal(feed_value.begin(), feed_value.end(), record.id().begin())
-                               : receipt && receipt->size() == kReceiptBytes &&
-                                     std::ranges::equal(receipt->subspan(kReceiptTimeBytes), FeedKey(author, seq));
+      const bool indexed =
+          feed_value.size() == kIdBytes
+              ? std::equal(feed_value.begin(), feed_value.end(), record.id().begin())
+              : receipt && IsCurrentReceipt(*receipt) && std::ranges::equal(PlaceOf(*receipt), FeedKey(author, seq));
       if (indexed) return record;
       problem = "the bytes no longer match the record's id";
     } catch (const Error& e) {
@@ -692,6 +700,21 @@ std::optional<int64_t> FeedStore::ReceivedAt(const RecordId& id) const {
     if (auto value = txn.Get(received_, id)) when = static_cast<int64_t>(DecodeBigEndian64(value->data()));
   });
   return when;
+}
+
+std::optional<uint64_t> FeedStore::LogIndexOf(const LmdbTxn& txn, const RecordId& id) const {
+  auto value = txn.Get(received_, id);
+  if (!value || value->size() != kReceiptWithLogIndexBytes) return std::nullopt;
+  return DecodeBigEndian64(value->data() + kReceiptBytes);
+}
+
+bool FeedStore::NoteLogIndex(LmdbTxn& txn, const RecordId& id, uint64_t index) {
+  auto value = txn.Get(received_, id);
+  if (!value || !IsCurrentReceipt(*value)) return false;
+  Bytes noted(value->begin(), value->begin() + kReceiptBytes);
+  PutBigEndian64(noted, index);
+  txn.Put(received_, id, noted);
+  return true;
 }
 
 std::optional<Enrollment> FeedStore::FindEnrollment(const PublicKey& key) const {

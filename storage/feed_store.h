@@ -138,6 +138,12 @@ class FeedStore {
   // Hub receipt time (ms) of a stored record, written when it was first stored here: the
   // store's clock, held at the latest receipt time before it (never earlier).
   std::optional<int64_t> ReceivedAt(const RecordId& id) const;
+  // The transparency log's leaf index noted in `id`'s receipt entry (a hub's log keeps its index
+  // there: storage/receipt_log_index.h), or nullopt if none is.
+  std::optional<uint64_t> LogIndexOf(const LmdbTxn& txn, const RecordId& id) const;
+  // Notes it, inside a write transaction; false if `id` has no receipt entry of the current
+  // layout (docs/architecture.md, Store tables) to hold it.
+  bool NoteLogIndex(LmdbTxn& txn, const RecordId& id, uint64_t index);
 
   std::optional<Enrollment> FindEnrollment(const PublicKey& key) const;
   std::vector<Enrollment> Enrollments() const;

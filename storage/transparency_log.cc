@@ -20,6 +20,9 @@ constexpr size_t kLeafSize = sizeof(RecordId) + 8;
 constexpr size_t kMaxPathLength = 64;
 constexpr size_t kMaxProblems = 100;
 constexpr std::string_view kFrontierKey = "frontier";
+// Set once a LogIndex holds leaves: a log opened without one would not find them, so it refuses
+// to look instead of answering "not logged".
+constexpr std::string_view kIndexElsewhereKey = "index_elsewhere";
 
 // ---- storage keys -------------------------------------------------------------------------
 
@@ -244,8 +247,9 @@ class TransparencyLog::HashSource : public MerkleHashSource {
   const LmdbTxn& txn_;
 };
 
-TransparencyLog::TransparencyLog(LmdbEnv& env)
+TransparencyLog::TransparencyLog(LmdbEnv& env, LogIndex* index)
     : env_(env),
+      external_index_(index),
       leaves_(env.OpenDb("log_leaves")),
       index_(env.OpenDb("log_index")),
       subtrees_(env.OpenDb("log_subtrees")),
@@ -258,6 +262,13 @@ MerkleFrontier TransparencyLog::LoadFrontier(const LmdbTxn& txn) const {
 }
 
 std::optional<uint64_t> TransparencyLog::IndexOf(const LmdbTxn& txn, const RecordId& id) const {
+  if (external_index_ != nullptr) {
+    if (auto index = external_index_->Find(txn, id)) return index;
+  } else if (txn.Get(meta_, AsBytes(kIndexElsewhereKey))) {
+    throw Error(ErrorCode::kInternal,
+                "this log keeps its index by record id in the feed store's receipts: open it with a ReceiptLogIndex "
+                "(storage/receipt_log_index.h)");
+  }
   auto value = txn.Get(index_, id);
   if (!value) return std::nullopt;
   if (value->size() != 8) {
@@ -314,7 +325,11 @@ uint64_t TransparencyLog::Append(LmdbTxn& txn, const RecordId& id, int64_t recei
     throw Error(ErrorCode::kLogCorrupt,
                 "log_leaves already holds leaf " + std::to_string(index) + ", beyond the frontier; run the audit");
   }
-  txn.Put(index_, id, key);
+  if (external_index_ != nullptr && external_index_->Note(txn, id, index)) {
+    if (!txn.Get(meta_, AsBytes(kIndexElsewhereKey))) txn.Put(meta_, AsBytes(kIndexElsewhereKey), AsBytes("1"));
+  } else {
+    txn.Put(index_, id, key);
+  }
   for (const auto& closed : frontier.Append(MerkleLeafHash(leaf))) {
     txn.Put(subtrees_, SubtreeKey(closed.level, closed.index), closed.hash);
   }
@@ -475,6 +490,16 @@ class TransparencyLogAuditor {
       return;
     }
     const ByteView id = leaf.first(sizeof(RecordId));
+    if (log_.external_index_ != nullptr) {
+      RecordId record{};
+      std::copy(id.begin(), id.end(), record.begin());
+      if (auto noted = log_.external_index_->Find(txn_, record)) {
+        if (*noted != index) {
+          Add(where + ": the store's index maps its record " + ToHex(id) + " to leaf " + std::to_string(*noted));
+        }
+        return;
+      }
+    }
     auto value = txn_.Get(log_.index_, id);
     if (!value) {
       Add(where + ": its record " + ToHex(id) + " is missing from log_index");

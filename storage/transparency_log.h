@@ -101,20 +101,34 @@ struct LogEntry {
   int64_t received_ms = 0;
 };
 
+// Where a log finds a record's leaf, when not in its own table log_index: a hub keeps the leaf
+// index beside the record's receipt in its feed store's index by id (storage/receipt_log_index.h),
+// so that storing a record writes one page keyed by the id instead of two (docs/performance.md).
+class LogIndex {
+ public:
+  virtual ~LogIndex() = default;
+  // The leaf index noted for `id`, or nullopt if this index holds none for it.
+  virtual std::optional<uint64_t> Find(const LmdbTxn& txn, const RecordId& id) const = 0;
+  // Notes `index` for `id` inside the caller's write transaction; false if this index cannot
+  // hold it (the log then writes log_index).
+  virtual bool Note(LmdbTxn& txn, const RecordId& id, uint64_t index) = 0;
+};
+
 // The log over an LMDB environment. Databases: "log_leaves" (index BE -> leaf bytes),
-// "log_index" (record id -> index BE), "log_subtrees" (level (1 byte) || index BE -> hash of
-// that complete subtree), "log_meta" ("frontier" -> MerkleFrontier::Serialize) and "log_heads"
-// (size BE -> TreeHead::Encode). Every method works inside a transaction the caller owns, so
-// the log moves in step with the records; the object itself holds no state but the handles
-// and may be shared between threads (LMDB serialises writers).
+// "log_index" (record id -> index BE, for the records the LogIndex, if any, does not hold), "log_subtrees" (level (1
+// byte) || index BE -> hash of that complete subtree), "log_meta" ("frontier" -> MerkleFrontier::Serialize) and
+// "log_heads" (size BE -> TreeHead::Encode). Every method works inside a transaction the caller owns, so the log moves
+// in step with the records; the object itself holds no state but the handles and may be shared between threads (LMDB
+// serialises writers).
 //
 // Errors: Error(ErrorCode::kBadProofRequest, ...) for a proof asked of sizes or heads this log cannot
 // answer; Error(ErrorCode::kLogCorrupt, ...) when the stored log is missing an entry it must have (the
 // Audit names such damage); Error(ErrorCode::kStorage, ...) from LMDB.
 class TransparencyLog {
  public:
-  // Opens (creating if needed) the databases above in `env`, which must outlive the log.
-  explicit TransparencyLog(LmdbEnv& env);
+  // Opens (creating if needed) the databases above in `env`, which must outlive the log, as must
+  // `index` (the log's own log_index alone if null).
+  explicit TransparencyLog(LmdbEnv& env, LogIndex* index = nullptr);
 
   // Appends the leaf (id || received_ms) inside the caller's write transaction; meant to be
   // called from a StoreObserver. Returns the leaf's index. Idempotent: an id already logged
@@ -159,7 +173,8 @@ class TransparencyLog {
   // Re-derives the log from its leaves and returns one sentence per problem (empty: clean;
   // at most 100 sentences, then a count of the rest). Checks: leaves are numbered 0..n-1 and
   // are 40 bytes; log_index maps every leaf's id to its index and holds nothing else; every
-  // stored subtree and the stored frontier equal what the leaves give; every stored head
+  // stored subtree and the stored frontier equal what the leaves give (where a LogIndex holds
+  // a leaf's record, it must map it to that leaf instead); every stored head
   // decodes, is keyed by its size, is signed by `hub`, has the root the leaves give at its
   // size, does not exceed the log, and is timestamped no earlier than the head before it.
   // Reads every leaf once; memory O(log n + heads).
@@ -175,6 +190,7 @@ class TransparencyLog {
   Bytes LeafAt(const LmdbTxn& txn, uint64_t index) const;
 
   LmdbEnv& env_;
+  LogIndex* external_index_;  // may be null
   MDB_dbi leaves_, index_, subtrees_, meta_, heads_;
 };
 

@@ -31,7 +31,9 @@
 
 #include "crypto/identity.h"
 #include "storage/bundle.h"
+#include "storage/feed_store.h"
 #include "storage/lmdb.h"
+#include "storage/receipt_log_index.h"
 #include "storage/transparency_log.h"
 #include "tests/cli/city_fixture.h"
 #include "tests/cli/raw_sync_client.h"
@@ -99,9 +101,10 @@ class FaultInjectionTest : public CityFixture {
   // The hub's receipt times of `records`, in the order of its log.
   std::vector<int64_t> ReceiptsInLogOrder(const std::string& hub, const std::vector<bangban::Record>& records) {
     std::map<uint64_t, int64_t> by_index;
-    bangban::LmdbEnv env(Store(hub));
-    bangban::TransparencyLog log(env);
-    env.Read([&](bangban::LmdbTxn& txn) {
+    bangban::FeedStore store(Store(hub), bangban::FeedStore::Options{});
+    bangban::ReceiptLogIndex index(store);
+    bangban::TransparencyLog log(store.env(), &index);
+    store.env().Read([&](bangban::LmdbTxn& txn) {
       for (const bangban::Record& r : records) {
         if (auto entry = log.Find(txn, r.id())) by_index[entry->index] = entry->received_ms;
       }

@@ -17,6 +17,7 @@
 #include "protocol/clock.h"
 #include "protocol/codec.h"
 #include "storage/feed_store.h"
+#include "storage/receipt_log_index.h"
 
 namespace bangban {
 namespace {
@@ -697,6 +698,65 @@ TEST(TransparencyLogFeedStore, EveryStoredRecordHasAReceiptWithItsReceiptTime) {
   store.env().Read([&](LmdbTxn& txn) {
     EXPECT_EQ(log.Size(txn), 26u);
     EXPECT_TRUE(log.Audit(txn, hub.public_key()).empty());
+  });
+}
+
+// A hub's log keeps its index by id in the store's receipt entries (ReceiptLogIndex): records
+// logged so have no log_index entry, are found and proved the same, and the audit checks the
+// noted index; a record logged in log_index before (the earlier layout) is still found.
+TEST(TransparencyLogFeedStore, TheIndexInTheReceiptsFindsEveryLeafAndTheAuditChecksIt) {
+  LogTempDir dir;
+  const SigningKey hub = KeyFrom(0x41);
+  FeedStore::Options options;
+  options.require_enrollment = false;
+  auto rating = [](int i) {
+    return std::pair<std::string, Json>{"feedback.rating",
+                                        Json{{"app_id", "C-" + std::to_string(i)}, {"score", 1 + i % 5}}};
+  };
+  RecordId earlier{};
+  {
+    // The earlier layout: the log's own index.
+    FeedStore store(dir.path(), options);
+    TransparencyLog log(store.env());
+    store.AddObserver(
+        [&](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
+    earlier = store.AppendOwn(hub, {rating(0)}).at(0).id();
+  }
+  FeedStore store(dir.path(), options);
+  ReceiptLogIndex index(store);
+  TransparencyLog log(store.env(), &index);
+  store.AddObserver(
+      [&](LmdbTxn& txn, const Record& record, int64_t received_ms) { log.Append(txn, record.id(), received_ms); });
+  std::vector<Record> records = store.AppendOwn(hub, {rating(1), rating(2), rating(3)});
+  const TreeHead head = log.SignHead(hub, NowMs());
+  ASSERT_EQ(head.size, 4u);
+
+  const MDB_dbi log_index = store.env().OpenDb("log_index");
+  store.env().Read([&](LmdbTxn& txn) {
+    MDB_stat stat;
+    mdb_stat(txn.raw(), log_index, &stat);
+    EXPECT_EQ(stat.ms_entries, 1u);  // the earlier record's only
+    EXPECT_EQ(store.LogIndexOf(txn, records[2].id()), 3u);
+    EXPECT_EQ(store.LogIndexOf(txn, earlier), std::nullopt);
+    for (const RecordId& id : {earlier, records[0].id(), records[2].id()}) {
+      std::optional<Receipt> receipt = log.Prove(txn, id);
+      ASSERT_TRUE(receipt.has_value()) << ToHex(id);
+      EXPECT_TRUE(receipt->Verify(hub.public_key()));
+      EXPECT_EQ(receipt->received_ms, store.ReceivedAt(id));
+    }
+    EXPECT_EQ(log.Find(txn, records[1].id())->index, 2u);
+    EXPECT_TRUE(log.Audit(txn, hub.public_key()).empty());
+  });
+  // Opened without the index, the log refuses to look rather than answer "not logged".
+  TransparencyLog bare(store.env());
+  store.env().Read([&](LmdbTxn& txn) { EXPECT_THROW(bare.Find(txn, records[1].id()), Error); });
+  EXPECT_TRUE(store.Audit().empty()) << store.Audit().front();
+  // The same leaf noted for two records: the audit names the leaf whose record points elsewhere.
+  store.env().Write([&](LmdbTxn& txn) { ASSERT_TRUE(store.NoteLogIndex(txn, records[1].id(), 3)); });
+  store.env().Read([&](LmdbTxn& txn) {
+    const std::vector<std::string> problems = log.Audit(txn, hub.public_key());
+    ASSERT_FALSE(problems.empty());
+    EXPECT_NE(problems.front().find("log leaf 2"), std::string::npos) << problems.front();
   });
 }
 

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "sync/messages.h"
@@ -42,10 +44,12 @@ Json Training(int i) {
           {"hours", 4}};
 }
 
-// A county hub's store with `outlets` enrolled, serving on loopback until destroyed.
+// A county hub's store with `outlets` enrolled, serving on loopback until destroyed. `adjust`
+// may set the server's hooks.
 class CountyServer {
  public:
-  CountyServer(const std::filesystem::path& dir, const std::vector<SigningKey>& outlets, size_t push_budget)
+  CountyServer(const std::filesystem::path& dir, const std::vector<SigningKey>& outlets, size_t push_budget,
+               const std::function<void(SyncServer::Options&)>& adjust = {})
       : county_(SigningKey::FromSeed(Bytes(32, 7))),
         store_(dir, FeedStore::Options{.roots = {{county_.public_key(), "county", kCounty}}}),
         endpoint_("tcp://127.0.0.1:" + std::to_string(FreePort())) {
@@ -63,6 +67,7 @@ class CountyServer {
     options.identity = &county_;
     options.store = &store_;
     options.push_budget = push_budget;
+    if (adjust) adjust(options);
     server_ = std::make_unique<SyncServer>(std::move(options));
     thread_ = std::thread([this] { server_->Run(stop_); });
   }
@@ -195,6 +200,92 @@ TEST(SyncProtocolTest, RecordsOfAnUnknownTypeReplicate) {
   EXPECT_EQ(county.store().Get(feed.back().id())->type(), "outlet.survey");
   EXPECT_TRUE(county.store().Audit().empty()) << county.store().Audit().front();
   EXPECT_TRUE(relay.Audit().empty()) << relay.Audit().front();
+}
+
+// The serving thread never waits for the periodic hooks: a push is read, stored and acknowledged
+// while every_second is still busy (it waits here until the test has its ack).
+TEST(SyncServerThreadsTest, APushIsAcknowledgedWhileTheHourlyWorkIsStillBusy) {
+  TempDir tmp;
+  std::vector<SigningKey> outlets;
+  outlets.push_back(SigningKey::Generate());
+  std::atomic<bool> hook_busy{false}, released{false};
+  std::mutex mutex;
+  std::condition_variable release;
+  CountyServer county(tmp.path() / "county", outlets, kDefaultPushBudget, [&](SyncServer::Options& options) {
+    options.every_second = [&] {
+      hook_busy = true;
+      std::unique_lock lock(mutex);
+      release.wait_for(lock, std::chrono::seconds(30), [&] { return released.load(); });
+    };
+  });
+  for (int i = 0; i < 200 && !hook_busy; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(hook_busy);
+
+  FeedStore node(tmp.path() / "node", FeedStore::Options{.require_enrollment = false});
+  std::vector<Record> feed = WriteFeed(node, outlets[0], 3);
+  BareClient client(outlets[0], county);
+  client.Send(PushOf(feed, 0, 3, 1));
+  std::optional<Json> reply = client.Receive();
+  ASSERT_TRUE(reply.has_value()) << "no answer while the hook was busy";
+  EXPECT_EQ(AckMessage::FromJson(*reply).accepted, 3u) << reply->dump();
+  EXPECT_FALSE(released) << "the ack came only after the hook returned";
+  EXPECT_EQ(county.store().Head(outlets[0].public_key()).seq, 3u);
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  release.notify_all();
+}
+
+// The store's observers see the records from peers inside `committer_scope` (the hub installs a
+// thread-local collision log there).
+TEST(SyncServerThreadsTest, ObserversRunInsideTheCommitterScope) {
+  TempDir tmp;
+  std::vector<SigningKey> outlets;
+  outlets.push_back(SigningKey::Generate());
+  static thread_local bool in_scope = false;
+  std::atomic<int> seen_in_scope{0}, seen_outside{0};
+  CountyServer county(tmp.path() / "county", outlets, kDefaultPushBudget, [&](SyncServer::Options& options) {
+    options.store->AddObserver([&](LmdbTxn&, const Record& record, int64_t) {
+      if (record.author() == outlets[0].public_key()) ++(in_scope ? seen_in_scope : seen_outside);
+    });
+    options.committer_scope = [](const std::function<void()>& commit) {
+      in_scope = true;
+      commit();
+      in_scope = false;
+    };
+  });
+  FeedStore node(tmp.path() / "node", FeedStore::Options{.require_enrollment = false});
+  std::vector<Record> feed = WriteFeed(node, outlets[0], 2);
+  BareClient client(outlets[0], county);
+  client.Send(PushOf(feed, 0, 2, 1));
+  std::optional<Json> reply = client.Receive();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(AckMessage::FromJson(*reply).accepted, 2u) << reply->dump();
+  EXPECT_EQ(seen_in_scope, 2);
+  EXPECT_EQ(seen_outside, 0);
+}
+
+// What a hook throws on its own thread ends Run with that error, as it would on the serving
+// thread: a daemon stops with a reason instead of going on without its housekeeping.
+TEST(SyncServerThreadsTest, AHookThatThrowsEndsRunWithItsError) {
+  TempDir tmp;
+  SigningKey county = SigningKey::FromSeed(Bytes(32, 7));
+  FeedStore store(tmp.path() / "county", FeedStore::Options{.roots = {{county.public_key(), "county", kCounty}}});
+  SyncServer::Options options;
+  options.endpoint = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  options.identity = &county;
+  options.store = &store;
+  options.every_second = [] { throw Error(ErrorCode::kStorage, "the disk is full (from the hook)"); };
+  SyncServer server(std::move(options));
+  std::atomic<bool> stop{false};
+  try {
+    server.Run(stop);
+    ADD_FAILURE() << "Run returned without the hook's error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kStorage);
+    EXPECT_NE(std::string(e.what()).find("from the hook"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SyncProtocolTest, PushesFollowTheServersGrant) {

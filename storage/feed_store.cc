@@ -184,8 +184,8 @@ FeedStore::FeedStore(const std::filesystem::path& dir, Options options)
 // every reader takes, and the next open goes on. A record whose bytes no longer decode stays
 // where it is (the audit names it).
 void FeedStore::MoveRecordsIntoFeeds() {
-  if (EntryCount(records_) == 0) return;
   const uint64_t total = EntryCount(records_);
+  if (total == 0) return;
   uint64_t moved = 0;
   Bytes from;  // the first id not looked at yet
   for (bool more = true; more;) {

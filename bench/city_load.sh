@@ -11,7 +11,7 @@ bin=${BANGBAN_BUILD_DIR:-$top/build}
 node="$bin/node/bangban-node"; hub="$bin/hub/bangban-hub"
 nodes=${1:-20}; records=${2:-5000}
 work=$(mktemp -d -t bangban-load.XXXXXX)
-port=$((20000 + RANDOM % 20000)); ep="tcp://127.0.0.1:$port"
+port=$((20000 + RANDOM % 12000)); ep="tcp://127.0.0.1:$port"  # below the ephemeral ports (32768 and up)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 

@@ -21,7 +21,7 @@ bin=${BANGBAN_BUILD_DIR:-$top/build}
 hub="$bin/hub/bangban-hub"; load="$bin/bench/bangban-many-nodes"
 nodes=${1:-1000}; rate=${2:-1000}; seconds=${3:-30}; backlog=${4:-0}
 work=$(mktemp -d -t bangban-many.XXXXXX)
-port=$((20000 + RANDOM % 20000)); ep="tcp://127.0.0.1:$port"
+port=$((20000 + RANDOM % 12000)); ep="tcp://127.0.0.1:$port"  # below the ephemeral ports (32768 and up)
 seed=bench  # node keys are derived from it; every run starts a fresh hub, so one seed does
 hub_pid=; wrap_pid=
 cleanup() {

@@ -68,7 +68,9 @@ for program in "$node" "$hub" "$sim"; do
 done
 work=$(mktemp -d -t bangban-quickstart.XXXXXX)
 mkdir -p "$work/logs" "$work/counties" "$work/outlets"
-base_port=${BANGBAN_PORT:-$((20000 + RANDOM % 20000))}
+# Below Linux's ephemeral range (32768 and up): a port picked there may already be the local end
+# of some connection (this run's own included), and the daemon could not listen on it.
+base_port=${BANGBAN_PORT:-$((20000 + RANDOM % 12000))}
 city_ep="tcp://127.0.0.1:$base_port"
 http_city=$((base_port + 40))
 http_county=$((base_port + 41))

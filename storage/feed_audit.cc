@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crypto/coding.h"
+#include "storage/feed_layout.h"
 #include "storage/feed_store.h"
 
 namespace bangban {
@@ -108,7 +109,7 @@ std::vector<std::string> FeedStore::Audit() const {
           continue;
         }
         ++feed_entries;
-        if (entry->size() == 32) ++entries_of_earlier_layout;
+        if (feed_layout::IsEarlierFeedEntry(*entry)) ++entries_of_earlier_layout;
         auto wire = WireOf(txn, *entry);
         if (!wire) {
           problems.push_back(Where(author, seq) + ": the record bytes are missing");
@@ -118,10 +119,12 @@ std::vector<std::string> FeedStore::Audit() const {
         try {
           Record r = Record::Decode(*wire);
           auto receipt = txn.Get(received_, r.id());
-          if (entry->size() == 32 ? !std::equal(entry->begin(), entry->end(), r.id().begin())
-                                  : receipt && receipt->size() != 8 &&
-                                        (receipt->size() < 48 ||
-                                         !std::ranges::equal(receipt->subspan(8, 40), FeedKeyOf(author, seq)))) {
+          // (A receipt of the earlier layout holds no place; a missing one is named below.)
+          const bool misplaced = receipt && receipt->size() != feed_layout::kReceiptTimeBytes &&
+                                 (!feed_layout::IsCurrentReceipt(*receipt) ||
+                                  !std::ranges::equal(feed_layout::PlaceOf(*receipt), FeedKeyOf(author, seq)));
+          if (feed_layout::IsEarlierFeedEntry(*entry) ? !std::equal(entry->begin(), entry->end(), r.id().begin())
+                                                      : misplaced) {
             problems.push_back(Where(author, seq) + ": stored id does not match the record's hash");
           }
           if (r.author() != author || r.seq() != seq) {

@@ -8,6 +8,7 @@
 #include "crypto/coding.h"
 #include "protocol/clock.h"
 #include "protocol/codec.h"
+#include "storage/feed_layout.h"
 
 namespace bangban {
 
@@ -23,34 +24,17 @@ constexpr std::string_view kEnrollmentsChanged = "enrollments_changed";
 
 Bytes FeedKey(const PublicKey& author, uint64_t seq) { return FeedKeyOf(author, seq); }
 
-// The layout (docs/architecture.md, Store tables). A feed entry holds the record's wire bytes, so a push's
-// records, consecutive in their feed, share pages; the one index by id ("received") holds the
-// receipt time and where the record lies. Stores of the earlier layout kept the bytes under the
-// id ("records"), the id in the feed entry and only the time in "received": a feed entry of
-// exactly an id's size and a receipt entry of kReceiptTimeBytes are of that layout and are still
-// read (no record's wire bytes are as short as an id: the signature alone is 64 bytes).
-constexpr size_t kIdBytes = 32;
-constexpr size_t kReceiptTimeBytes = 8;
-constexpr size_t kReceiptBytes = kReceiptTimeBytes + 32 + 8;  // ms || author || seq
-// At a hub, a receipt entry also holds the record's leaf in the transparency log (8, BE).
-constexpr size_t kReceiptWithLogIndexBytes = kReceiptBytes + 8;
+// The shapes of the entries: storage/feed_layout.h.
+using feed_layout::IsCurrentReceipt;
+using feed_layout::IsEarlierFeedEntry;
+using feed_layout::kReceiptBytes;
+using feed_layout::kReceiptTimeBytes;
+using feed_layout::kReceiptWithLogIndexBytes;
+using feed_layout::PlaceOf;
+using feed_layout::ReceiptValue;
 
-bool IsCurrentReceipt(ByteView value) {
-  return value.size() == kReceiptBytes || value.size() == kReceiptWithLogIndexBytes;
-}
-// Where the record of a current receipt entry lies: author || seq, its feed key.
-ByteView PlaceOf(ByteView receipt) { return receipt.subspan(kReceiptTimeBytes, 40); }
 // Records converted per write transaction when a store of the earlier layout is opened.
 constexpr size_t kRecordsMovedPerBatch = 4096;
-
-Bytes ReceiptValue(int64_t received_ms, const PublicKey& author, uint64_t seq) {
-  Bytes value;
-  value.reserve(kReceiptBytes);
-  PutBigEndian64(value, static_cast<uint64_t>(received_ms));
-  PutRaw(value, author);
-  PutBigEndian64(value, seq);
-  return value;
-}
 
 uint64_t EnrollmentsChangedIn(const LmdbTxn& txn, MDB_dbi meta) {
   auto value = txn.Get(meta, AsBytes(kEnrollmentsChanged));
@@ -553,12 +537,12 @@ std::optional<Record> FeedStore::GetBySeqIn(const LmdbTxn& txn, const PublicKey&
 }
 
 std::optional<ByteView> FeedStore::WireOf(const LmdbTxn& txn, ByteView feed_value) const {
-  if (feed_value.size() == kIdBytes) return txn.Get(records_, feed_value);
+  if (IsEarlierFeedEntry(feed_value)) return txn.Get(records_, feed_value);
   return feed_value;
 }
 
 RecordId FeedStore::IdOf(const LmdbTxn& txn, ByteView feed_value) const {
-  if (feed_value.size() == kIdBytes) return ToArray<32>(feed_value);
+  if (IsEarlierFeedEntry(feed_value)) return ToArray<32>(feed_value);
   (void)txn;
   return Record::Decode(feed_value).id();
 }
@@ -634,7 +618,7 @@ std::optional<Record> FeedStore::DecodeStored(LmdbTxn& txn, const PublicKey& aut
       // is indexed at this place only if the bytes are those stored.
       const auto receipt = txn.Get(received_, record.id());
       const bool indexed =
-          feed_value.size() == kIdBytes
+          IsEarlierFeedEntry(feed_value)
               ? std::equal(feed_value.begin(), feed_value.end(), record.id().begin())
               : receipt && IsCurrentReceipt(*receipt) && std::ranges::equal(PlaceOf(*receipt), FeedKey(author, seq));
       if (indexed) return record;

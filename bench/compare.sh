@@ -6,7 +6,8 @@
 #     --build DIR  where bangban-hub and bangban-node come from (default: this checkout's build
 #                  dir, $BANGBAN_BUILD_DIR or build/), e.g. an older build to compare before and
 #                  after. The script's own helpers (the load generator bangban-many-nodes,
-#                  bangban-nats-load, bangban_bench) always come from this checkout's build dir, so
+#                  bangban-nats-load, bangban_bench, bangban-echo-hub) always come from this
+#                  checkout's build dir, so
 #                  both builds meet the same load.
 #     --quick      every part at a small size, to try the script: quick figures are not measurements
 #     --runs N     repeat the measured parts N times (default 1); the summary takes medians
@@ -25,7 +26,9 @@
 #      (1,000,000): the hub's heap (RssAnon) at its peak and 2 s after the last ack, and the long
 #      burst's rate beside the 200,000-record backlog's;
 #   4. steady latency: 200 and 1,000 nodes creating 1,000 records/s together for 30 s, one record
-#      a push, and 1,000 nodes creating 10,000 records/s: ack p50/p99/max;
+#      a push, and 1,000 nodes creating 10,000 records/s: ack p50/p99/max; then that last load
+#      against bangban-echo-hub, a hub that only answers (no verification, no store): what the
+#      transport and the load generator alone take of the machine, and so what is left for storing;
 #   5. NATS JetStream (Debian's nats-server, installed with apt-get if missing): an edge server
 #      (leaf node) whose file-stored stream is sourced by a stream on a hub server; 200,000
 #      messages of 400 bytes published at the edge, at most 256 unacknowledged, until the hub
@@ -83,12 +86,13 @@ node_bin=$bangban_build/node/bangban-node
 load_bin=$helper_build/bench/bangban-many-nodes
 nats_load_bin=$helper_build/bench/bangban-nats-load
 bench_bin=$helper_build/bench/bangban_bench
+echo_bin=$helper_build/bench/bangban-echo-hub
 for b in "$hub_bin" "$node_bin"; do
   [ -x "$b" ] || { echo "error: $b is missing: build bangban there first" >&2; exit 1; }
 done
-for b in "$load_bin" "$nats_load_bin" "$bench_bin"; do
+for b in "$load_bin" "$nats_load_bin" "$bench_bin" "$echo_bin"; do
   [ -x "$b" ] || {
-    echo "error: $b is missing: cmake --build $helper_build --target bangban-many-nodes bangban-nats-load bangban_bench" >&2
+    echo "error: $b is missing: cmake --build $helper_build --target bangban-many-nodes bangban-nats-load bangban_bench bangban-echo-hub" >&2
     exit 1
   }
 done
@@ -343,11 +347,42 @@ ingest() {  # NAME MIX [RECORDS PER NODE]
 steady() {  # NAME NODES RATE
   local name=$1
   many_nodes "$name" "$2" "$name-$run" --rate "$3" --seconds "$steady_seconds"
-  local line
+  steady_figures "$name"
+}
+steady_figures() {  # NAME: from gen_log
+  local name=$1 line hub_cpu elapsed gen_cpu
+  record "$name.rate" "$(gen_field 's/^records acknowledged: .* s = \([0-9]*\) records\/s.*/\1/p')" records/s
+  hub_cpu=$(gen_field 's/^hub CPU in the measured phase: \([0-9.]*\) s in .*/\1/p')
+  elapsed=$(gen_field 's/^hub CPU in the measured phase: [0-9.]* s in \([0-9.]*\) s.*/\1/p')
+  gen_cpu=$(gen_field 's/^load generator CPU in the measured phase: \([0-9.]*\) s.*/\1/p')
+  record "$name.hub_cpu" "$(calc "100 * $hub_cpu / $elapsed")" "%core"
+  record "$name.generator_cpu" "$(calc "100 * $gen_cpu / $elapsed")" "%core"
   line=$(gen_field 's/^ack latency (push sent -> ack received[^)]*): \(.*\)/\1/p')
   record "$name.ack_p50" "$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<<"$line")" ms
   record "$name.ack_p99" "$(sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p' <<<"$line")" ms
   record "$name.ack_max" "$(sed -n 's/.*max \([0-9.]*\) ms.*/\1/p' <<<"$line")" ms
+}
+
+# The same load against bangban-echo-hub, a hub that only answers (no verification, no store):
+# what the transport and the load generator alone take of the machine, and the fastest an ack
+# can come back (bench/echo_hub.cc).
+echo_steady() {  # NAME NODES RATE
+  local name=$1 port key
+  port=$(free_port)
+  (ulimit -n "$(ulimit -Hn)"; exec "$echo_bin" --listen "tcp://127.0.0.1:$port" --seed "$name-$run" \
+    > "$work/$name.key" 2> "$work/$name.log") &
+  local echo_pid=$!
+  started+=("$echo_pid")
+  wait_for_port "$port" bangban-echo-hub
+  key=$(head -n 1 "$work/$name.key")
+  gen_log="$work/$name.out"
+  phase_begin
+  run_fg "$load_bin" run --hub "tcp://127.0.0.1:$port" --hub-key "$key" --count "$2" --seed "$name-$run" \
+    --hub-pid "$echo_pid" --rate "$3" --seconds "$steady_seconds" > "$gen_log" 2>&1 || { show "$gen_log"; die "$name: the load generator failed"; }
+  phase_end "$name"
+  stop "$echo_pid"
+  show "$gen_log"
+  steady_figures "$name"
 }
 
 # JSON lines for `submit`: applications with valid ID numbers (GB 11643 check digit), or
@@ -537,6 +572,8 @@ for run in $(seq 1 "$runs"); do
   done
   note "steady, ten times the load: $steady_large nodes, $steady_high_rate records/s together for $steady_seconds s"
   steady "steady_high.$steady_large" "$steady_large" "$steady_high_rate"
+  note "the same against bangban-echo-hub, which only answers: the machine's ceiling for that load"
+  echo_steady "steady_echo.$steady_large" "$steady_large" "$steady_high_rate"
   note "NATS JetStream: $nats_records messages of $nats_size bytes, window $nats_window, edge stream sourced by the hub; then catch-up of $nats_catchup"
   nats
 done
@@ -585,6 +622,24 @@ for row in "steady.$steady_small $steady_small $steady_rate" "steady.$steady_lar
   echo "| $nodes nodes, $rate records/s${why:+ (starved: $why)} | $(median "$name.ack_p50" x) ms |" \
     "$p99 ms | $(median "$name.ack_max" x) ms | $target |"
 done
+echo
+# What the steady load of ten times leaves for storing, from the same run's figures: the load
+# generator and the transport (the echo hub's CPU), and the verification at the run's rate.
+high="steady_high.$steady_large"; echo_name="steady_echo.$steady_large"
+gen=$(median "$echo_name.generator_cpu" "$echo_name"); transport=$(median "$echo_name.hub_cpu" "$echo_name")
+verify2=$(median verify.start.2threads verify.start)
+echo "| $steady_large nodes, $steady_high_rate records/s, one record a push | share of one core |"
+echo "|---|---|"
+if [ -n "$gen" ] && [ -n "$transport" ] && [ -n "$verify2" ]; then
+  verifying=$(calc "100 * $steady_high_rate * $cores / $verify2")
+  echo "| load generator (against the echo hub) | ${gen}% |"
+  echo "| transport: bangban-echo-hub's CPU (ZeroMQ, CurveZMQ both ways, messages; ack p99 $(median "$echo_name.ack_p99" x) ms) | ${transport}% |"
+  echo "| verifying $steady_high_rate signatures/s at the run's two-thread rate ($verify2/s on $cores cores) | ${verifying}% |"
+  echo "| left of the machine's $((100 * cores))% for storing and acknowledging | $((100 * cores - gen - transport - verifying))% |"
+  echo "| bangban-hub at that load: CPU, records acknowledged | $(median "$high.hub_cpu" x)%, $(median "$high.rate" x) records/s |"
+else
+  echo "| refused, starved: $(why_starved "$echo_name")$(why_starved verify.start) | |"
+fi
 echo
 # The heap does not depend on the CPU the hub got: shown from every run.
 small_peak=$(median burst.small.hub_heap_max x)

@@ -4,9 +4,10 @@
 # hub's durable ingest rate (records acknowledged per second, signatures verified, LMDB
 # committed with fsync, transparency log and projections updated).
 #   usage: bench/city_load.sh [NODES] [RECORDS]     (default 20 nodes x 5000 records)
+#   BANGBAN_NO_BUILD=1: use the build dir as it is (no deploy/build.sh first)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/deploy/build.sh" >/dev/null
+[ -n "${BANGBAN_NO_BUILD:-}" ] || "$top/deploy/build.sh" >/dev/null
 bin=${BANGBAN_BUILD_DIR:-$top/build}
 node="$bin/node/bangban-node"; hub="$bin/hub/bangban-hub"
 nodes=${1:-20}; records=${2:-5000}
@@ -29,6 +30,9 @@ for i in $(seq 2 "$nodes"); do "$node" submit --data "$work/n$i" "$work/training
 wait
 awk -v n="$records" -v a="$t0" -v b="$t1" 'BEGIN { printf "outlet submit: %d durable records in %.2f s = %.0f records/s\n", n, b - a, n / (b - a) }'
 
+# The records the hub holds before (its own and the enrollments): the sync must add exactly ours.
+records_held() { "$hub" status --data "$work/hub" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p'; }
+before=$(records_held)
 "$hub" run --data "$work/hub" --listen "$ep" 2>"$work/hub.log" &
 sleep 0.5
 t2=$(now)
@@ -37,5 +41,6 @@ wait $(jobs -p | tail -n "$nodes")
 t3=$(now)
 total=$((nodes * records))
 awk -v n="$total" -v a="$t2" -v b="$t3" -v k="$nodes" 'BEGIN { printf "hub ingest: %d records from %d nodes in %.2f s = %.0f records/s (acknowledged, durable)\n", n, k, b - a, n / (b - a) }'
-held=$("$hub" status --data "$work/hub" --json | sed -n 's/^  "records": \([0-9]*\).*/\1/p')
-echo "hub holds $held records (expected $((total + nodes)) incl. enrollments)"
+added=$(($(records_held) - before))
+echo "hub holds $added new records (expected $total)"
+[ "$added" -eq "$total" ] || { echo "error: the hub does not hold every record synced" >&2; exit 1; }

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <optional>
 #include <random>
+#include <string>
 
 #include "hub/hub.h"
 #include "protocol/clock.h"
@@ -20,6 +22,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// BANGBAN_NOW for one scope, given back at its end: the benchmarks that run after this one open
+// hubs that are not simulation parties, and those refuse a fixed clock.
+class FixedClockInScope {
+ public:
+  explicit FixedClockInScope(const char* when) {
+    if (const char* before = std::getenv("BANGBAN_NOW")) before_ = before;
+    ::setenv("BANGBAN_NOW", when, 1);
+  }
+  ~FixedClockInScope() {
+    if (before_) {
+      ::setenv("BANGBAN_NOW", before_->c_str(), 1);
+    } else {
+      ::unsetenv("BANGBAN_NOW");
+    }
+  }
+  FixedClockInScope(const FixedClockInScope&) = delete;
+  FixedClockInScope& operator=(const FixedClockInScope&) = delete;
+
+ private:
+  std::optional<std::string> before_;
+};
+
 struct County {
   fs::path dir;
   std::unique_ptr<Hub> hub;
@@ -29,7 +53,7 @@ struct County {
     std::string pattern = (fs::temp_directory_path() / "bangban-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
     dir = pattern;
-    ::setenv("BANGBAN_NOW", "2026-01-01T08:00:00+08:00", 1);
+    const FixedClockInScope clock("2026-01-01T08:00:00+08:00");
     HubConfig config;
     config.role = "county";
     config.name = "bench";

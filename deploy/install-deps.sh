@@ -23,6 +23,8 @@ packages=(
   # Prometheus server, which starts on port 9090 where systemd runs: `systemctl disable --now
   # prometheus` on a machine that should not run one.
   prometheus
+  # bench/compare.sh measures NATS JetStream beside bangban (ctest bench_compare_quick runs it).
+  nats-server
 )
 
 missing=()

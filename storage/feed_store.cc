@@ -295,16 +295,20 @@ void FeedStore::DeleteMeta(std::string_view name) {
 
 IngestOutcome FeedStore::IngestOne(LmdbTxn& txn, const Record& r, int64_t now) {
   const PublicKey& author = r.author();
-  if (auto existing = txn.Get(feed_, FeedKey(author, r.seq()))) {
-    if (IdOf(txn, *existing) == r.id()) return Outcome(r, Kind::kDuplicate);
-    return RecordFork(txn, r, Record::Decode(*WireOf(txn, *existing)));
+  FeedHead head;
+  if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
+  // A feed holds seq 1..head and nothing beyond (Store writes both together): only a record at
+  // or below the head can be here already. Most records are new, and skip the lookup.
+  if (r.seq() <= head.seq) {
+    if (auto existing = txn.Get(feed_, FeedKey(author, r.seq()))) {
+      if (IdOf(txn, *existing) == r.id()) return Outcome(r, Kind::kDuplicate);
+      return RecordFork(txn, r, Record::Decode(*WireOf(txn, *existing)));
+    }
   }
   ErrorCode code = ErrorCode::kInternal;
   std::string problem = AuthorProblem(txn, author, r.seq(), &code);
   if (!problem.empty()) return Outcome(r, Kind::kRejected, code, problem);
 
-  FeedHead head;
-  if (auto value = txn.Get(heads_, author)) head = ParseHead(*value);
   if (r.seq() > head.seq + 1) {
     if (r.seq() - head.seq > options_.max_buffered_per_author ||
         GapCount(txn, author) >= options_.max_buffered_per_author) {
@@ -351,14 +355,17 @@ void FeedStore::Store(LmdbTxn& txn, const Record& r, int64_t now) {
 }
 
 void FeedStore::DrainGaps(LmdbTxn& txn, const PublicKey& author, int64_t now) {
+  const Bytes prefix(author.begin(), author.end());
   for (;;) {
-    FeedHead head = ParseHead(*txn.Get(heads_, author));
+    FeedHead head;
     // Collect buffered records at or below head + 1 (at or below head: late copies).
     std::vector<std::pair<Bytes, Record>> waiting;
     {
       LmdbCursor cursor(txn, gaps_);
-      Bytes prefix(author.begin(), author.end());
-      for (bool ok = cursor.Seek(prefix); ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
+      bool ok = cursor.Seek(prefix);
+      if (!ok || !HasPrefix(cursor.key(), prefix)) return;  // nothing buffered: most feeds, most of the time
+      head = ParseHead(*txn.Get(heads_, author));
+      for (; ok && HasPrefix(cursor.key(), prefix); ok = cursor.Next()) {
         uint64_t seq = DecodeBigEndian64(cursor.key().data() + 32);
         if (seq > head.seq + 1) break;
         waiting.emplace_back(Bytes(cursor.key().begin(), cursor.key().end()), Record::Decode(cursor.value()));

@@ -11,6 +11,7 @@
 #include <deque>
 #include <optional>
 
+#include "crypto/bytes.h"
 #include "crypto/error.h"
 
 namespace bangban {
@@ -28,13 +29,6 @@ constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr int kKeepAliveEveryTicks = 60;  // 15 s
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 bool PercentDecode(std::string_view text, bool form, std::string& out) {
@@ -43,9 +37,9 @@ bool PercentDecode(std::string_view text, bool form, std::string& out) {
     char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return false;
-      const int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi * 16 + lo));
+      const std::optional<Bytes> byte = FromHex(text.substr(i + 1, 2));
+      if (!byte) return false;
+      out.push_back(static_cast<char>(byte->front()));
       i += 2;
     } else if (c == '+' && form) {
       out.push_back(' ');

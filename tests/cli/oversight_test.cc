@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "tests/cli/cli_process.h"
+#include "tests/cli/simulated_parties.h"
 
 namespace {
 
@@ -92,20 +93,8 @@ json Complaint(const std::string& outlet, const std::string& category) {
           {"text", "窗口收取了费用，态度也不好"}};
 }
 
-class OversightCliTest : public ::testing::Test {
+class OversightCliTest : public cli::SimulatedPartiesTest {
  protected:
-  cli::Result Run(const char* bin, std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), bin);
-    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now_}, tmp_.path());
-  }
-  cli::Result Hub(std::vector<std::string> args) { return Run(cli::kHubBin, std::move(args)); }
-  cli::Result Node(std::vector<std::string> args, const std::string& in = "") {
-    return Run(cli::kNodeBin, std::move(args), in);
-  }
-  void At(const std::string& local) { now_ = local + "+08:00"; }
-  static std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
-  void Ok(const cli::Result& r) { ASSERT_EQ(r.exit_code, 0) << r.Describe(); }
-
   std::string InitHub(const std::string& dir, const std::vector<std::string>& role_args, const std::string& name) {
     std::vector<std::string> args = {"init",       "--data",
                                      dir,          "--name",
@@ -147,17 +136,12 @@ class OversightCliTest : public ::testing::Test {
     return ids;
   }
 
-  void Carry(const std::string& from, const char* from_bin, const std::string& to) {
-    const std::string bundle = from + "-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Run(from_bin, {"export", "--data", from, "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", to, bundle})));
-  }
   // Every node to its county hub, then both county hubs to the city, all at the same instant.
   void CarryAll() {
-    for (const char* node : {"YH1", "YH2", "YH3", "YH4"}) ASSERT_NO_FATAL_FAILURE(Carry(node, cli::kNodeBin, "H1"));
-    ASSERT_NO_FATAL_FAILURE(Carry("LY1", cli::kNodeBin, "H2"));
-    ASSERT_NO_FATAL_FAILURE(Carry("H1", cli::kHubBin, "C"));
-    ASSERT_NO_FATAL_FAILURE(Carry("H2", cli::kHubBin, "C"));
+    for (const char* node : {"YH1", "YH2", "YH3", "YH4"}) ASSERT_NO_FATAL_FAILURE(Carry(node, "H1"));
+    ASSERT_NO_FATAL_FAILURE(Carry("LY1", "H2"));
+    ASSERT_NO_FATAL_FAILURE(Upstream("H1", "C"));
+    ASSERT_NO_FATAL_FAILURE(Upstream("H2", "C"));
   }
 
   void Review(const std::string& hub, const std::string& action, const std::string& app_id, const std::string& reviewer,
@@ -303,12 +287,9 @@ class OversightCliTest : public ::testing::Test {
     now_ = kReportAt;
   }
 
-  cli::TempDir tmp_;
-  std::string now_;
   std::string city_key_, c1_, c2_;
   std::map<std::string, std::string> hub_keys_;
   std::map<std::string, std::string> sealing_keys_;  // county hub key -> its sealing key at init
-  int bundles_ = 0;
 };
 
 void ExpectYanhu(const json& f, const std::string& c1, const std::string& c2) {

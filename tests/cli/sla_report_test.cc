@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/cli/cli_process.h"
+#include "tests/cli/simulated_parties.h"
 
 namespace {
 
@@ -35,22 +36,9 @@ json Submit(const std::string& app_id, const std::string& kind, const std::strin
           {"materials", {"id_card"}}};
 }
 
-class SlaCliTest : public ::testing::Test {
+class SlaCliTest : public cli::SimulatedPartiesTest {
  protected:
-  // Runs a program at the instant `now_` (China time).
-  cli::Result Run(const char* bin, std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), bin);
-    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now_}, tmp_.path());
-  }
-  cli::Result Hub(std::vector<std::string> args) { return Run(cli::kHubBin, std::move(args)); }
-  cli::Result Node(std::vector<std::string> args, const std::string& stdin_text = "") {
-    return Run(cli::kNodeBin, std::move(args), stdin_text);
-  }
-  void At(const std::string& local) { now_ = local + "+08:00"; }  // "2026-03-02T09:00:00"
-
-  void Ok(const cli::Result& r) { ASSERT_EQ(r.exit_code, 0) << r.Describe(); }
-
-  std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
+  SlaCliTest() { At("2026-03-02T09:00:00"); }  // the clock before a test moves it
 
   // hub "H" with the national calendars, reviewers and roster r01, r02; outlets YH-001 ("N1"), YH-002 ("N2").
   void SetUpCounty(const std::vector<std::string>& calendars) {
@@ -64,11 +52,9 @@ class SlaCliTest : public ::testing::Test {
     cli::Result r = Hub(init);
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     const std::string hub_key = FirstLine(r);
-    std::string toml = cli::ReadFile(tmp_ / "H/hub.toml");
-    ASSERT_NE(toml.find("roster = []"), std::string::npos) << toml;
+    const std::string toml = cli::ReadFile(tmp_ / "H/hub.toml");
     ASSERT_NE(toml.find("[sla]"), std::string::npos) << toml;
-    toml.replace(toml.find("roster = []"), 11, "roster = [\"r01\", \"r02\"]");
-    cli::WriteFile(tmp_ / "H/hub.toml", toml);
+    ASSERT_NO_FATAL_FAILURE(SetToml("roster = []", "roster = [\"r01\", \"r02\"]"));
     for (const char* reviewer : {"r01", "r02"}) {  // the county's named operators (user add)
       ASSERT_NO_FATAL_FAILURE(Ok(Hub({"user", "add", "--data", "H", "--name", reviewer, "--role", "reviewer"})));
     }
@@ -81,24 +67,12 @@ class SlaCliTest : public ::testing::Test {
     }
   }
 
-  void NodeSubmit(const std::string& dir, const std::vector<json>& lines) {
-    std::string text;
-    for (const json& j : lines) text += j.dump() + "\n";
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"submit", "--data", dir, "-"}, text)));
-  }
-
-  // Carries everything the node holds to the hub (already held records are duplicates).
-  void Carry(const std::string& dir) {
-    const std::string bundle = dir + "-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"export", "--data", dir, "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "H", bundle})));
-  }
-
   cli::Result Review(std::vector<std::string> args) {
     args.insert(args.begin(), {"review", "--data", "H"});
     return Hub(args);
   }
 
+  // Unlike the shared Json(), also expects `r` to have succeeded.
   json Json(const cli::Result& r) {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     json j = json::parse(r.out, nullptr, false);
@@ -117,10 +91,6 @@ class SlaCliTest : public ::testing::Test {
   static const json& App(const json& report, const std::string& app_id) {
     return Group(report, "apps", "app_id", app_id);
   }
-
-  cli::TempDir tmp_;
-  std::string now_ = "2026-03-02T09:00:00+08:00";
-  int bundles_ = 0;
 };
 
 // A working week of county 140802 (times are China time; 2026-02-28 is a make-up Saturday):

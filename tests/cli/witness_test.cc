@@ -23,6 +23,7 @@
 #include "storage/feed_store.h"
 #include "storage/transparency_log.h"
 #include "tests/cli/cli_process.h"
+#include "tests/cli/simulated_parties.h"
 
 namespace {
 
@@ -56,25 +57,8 @@ class LeafList : public bangban::MerkleHashSource {
   const std::vector<bangban::Bytes>& leaves_;
 };
 
-class WitnessTest : public ::testing::Test {
+class WitnessTest : public cli::SimulatedPartiesTest {
  protected:
-  cli::Result Run(const char* bin, std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), bin);
-    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now_}, tmp_.path());
-  }
-  cli::Result Hub(std::vector<std::string> args) { return Run(cli::kHubBin, std::move(args)); }
-  cli::Result Node(std::vector<std::string> args, const std::string& stdin_text = "") {
-    return Run(cli::kNodeBin, std::move(args), stdin_text);
-  }
-  void At(const std::string& local) { now_ = local + "+08:00"; }
-  static std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
-  void Ok(const cli::Result& r) { ASSERT_EQ(r.exit_code, 0) << r.Describe(); }
-  json Json(const cli::Result& r) {
-    json j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.Describe();
-    return j;
-  }
-
   // City "C", county hub "H" (minutes policy, 120 working minutes, the 2026 calendar), outlet
   // YH-001 ("N1"); all simulation parties.
   void SetUpCity() {
@@ -99,30 +83,6 @@ class WitnessTest : public ::testing::Test {
                                     "网点YH-001", "--outlet-id", "YH-001"})));
   }
 
-  void SetToml(const std::string& from, const std::string& to) {
-    std::string toml = cli::ReadFile(tmp_ / "H/hub.toml");
-    ASSERT_NE(toml.find(from), std::string::npos) << toml;
-    toml.replace(toml.find(from), from.size(), to);
-    cli::WriteFile(tmp_ / "H/hub.toml", toml);
-  }
-
-  void NodeSubmit(const std::vector<json>& lines) {
-    std::string text;
-    for (const json& j : lines) text += j.dump() + "\n";
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"submit", "--data", "N1", "-"}, text)));
-  }
-  // Everything the node holds, to the county hub.
-  void Carry() {
-    const std::string bundle = "n-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"export", "--data", "N1", "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "H", bundle})));
-  }
-  // Everything the county hub holds, to the city.
-  void Upstream() {
-    const std::string bundle = "h-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"export", "--data", "H", "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "C", bundle})));
-  }
   // A review is taken only from an active reviewer of the county hub: each is enrolled on first
   // use, at the review's instant.
   cli::Result Review(std::vector<std::string> args) {
@@ -184,10 +144,7 @@ class WitnessTest : public ::testing::Test {
   bangban::SigningKey CountyKey() { return bangban::SigningKey::Load(tmp_ / "H/identity.key"); }
   static bangban::PublicKey Key(const std::string& hex) { return *bangban::FromHexFixed<32>(hex); }
 
-  cli::TempDir tmp_;
-  std::string now_;
   std::string city_key_, county_key_;
-  int bundles_ = 0;
 };
 
 // The figures of a report that are a function of the records (not the hub's name or setting).

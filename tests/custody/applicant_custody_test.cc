@@ -3,72 +3,29 @@
 // with a purpose, opens; the city cannot; a box sealed to another key fails to open and the
 // attempt stays logged.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include <optional>
 #include <string>
-#include <vector>
 
-#include "crypto/sealed_box.h"
 #include "custody/applicant_custody.h"
 #include "hub/hub.h"
-#include "protocol/clock.h"
-#include "tests/support/temp_dir.h"
+#include "tests/custody/county_hub_fixture.h"
 
 namespace bangban {
 namespace {
 
-constexpr const char* kCounty = "140802";
-constexpr const char* kIdNumber = "11010519491231002X";
-constexpr const char* kName = "张三明";
+using test_support::kCounty;
+using test_support::kIdNumber;
+using test_support::kName;
 
-struct Outlet {
-  SigningKey key = SigningKey::Generate();
-  uint64_t seq = 0;
-  std::optional<RecordId> head;
-  Record Submit(const std::string& app_id, const PublicKey& sealed_to) {
-    const std::string clear = Json{{"id_number", kIdNumber}, {"name", kName}}.dump();
-    Json body = {
-        {"app_id", app_id},
-        {"kind", "change"},
-        {"entity_type", "individual"},
-        {"entity_name", "盐湖区小店"},
-        {"applicant", {{"id_sealed", Json::binary(Seal(sealed_to, AsBytes(clear)))}, {"name_masked", "张*明"}}},
-        {"realname_verified", true},
-        {"channel", "outlet"},
-        {"fee_cents", 0},
-        {"helper", "王芳"},
-        {"materials", Json::array({"id_card"})}};
-    Record r = Record::Create(key, "app.submit", ++seq, head, NowMs(), body);
-    head = r.id();
-    return r;
-  }
-};
-
-class ApplicantCustodyTest : public ::testing::Test {
+class ApplicantCustodyTest : public test_support::InProcessHubTest {
  protected:
-  void SetUp() override { ::setenv("BANGBAN_NOW", "2026-03-02T09:00:00+08:00", 1); }
-  void TearDown() override {
-    hub_.reset();
-    ::unsetenv("BANGBAN_NOW");
-  }
-
+  // The hub, with outlet_ enrolled as YH-001.
   void MakeHub(const std::string& role = "county") {
-    HubConfig config;
-    config.role = role;
-    config.name = "盐湖区行政审批服务管理局";
-    config.county = role == "county" ? kCounty : "1408";
-    config.simulation = true;
-    Hub::Init(tmp_.path() / "hub", config, std::nullopt);
-    hub_ = std::make_unique<Hub>(tmp_.path() / "hub");
+    InProcessHubTest::MakeHub(role);
     hub_->Enroll({outlet_.key.public_key(), "outlet", "网点", kCounty, "YH-001"});
   }
-  Hub& hub() { return *hub_; }
 
-  void Receive(const Record& record) {
-    const std::vector<Record> records = {record};
-    ASSERT_EQ(hub().store().Ingest(records).front().kind, IngestOutcome::Kind::kAccepted);
-  }
   uint64_t HubHead() { return hub().store().Head(hub().key().public_key()).seq; }
 
   std::string Refusal(const OpenRequest& request) {
@@ -82,9 +39,7 @@ class ApplicantCustodyTest : public ::testing::Test {
     return "(opened)";
   }
 
-  test_support::TempDir tmp_;
-  std::unique_ptr<Hub> hub_;
-  Outlet outlet_;
+  test_support::SubmittingOutlet outlet_{.kind = "change"};
 };
 
 TEST_F(ApplicantCustodyTest, AnOpeningIsLoggedFirstAndTheLogHoldsNoPersonalData) {

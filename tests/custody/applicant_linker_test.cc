@@ -5,81 +5,33 @@
 // outlets and the window; the city holds no pseudonym key and links nothing; `reindex` rebuilds
 // the same links; a county data dir made before pseudonyms gets its key when opened.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "crypto/coding.h"
-#include "crypto/sealed_box.h"
 #include "custody/applicant_box.h"
 #include "custody/applicant_linker.h"
 #include "hub/hub.h"
 #include "protocol/clock.h"
-#include "tests/support/temp_dir.h"
+#include "tests/custody/county_hub_fixture.h"
 
 namespace bangban {
 namespace {
 
-constexpr const char* kCounty = "140802";
-constexpr const char* kP1 = "11010519491231002X";
+using test_support::kCounty;
+using Outlet = test_support::SubmittingOutlet;  // establishments, by kP1 unless told
+constexpr const char* kP1 = test_support::kIdNumber;
 constexpr const char* kP2 = "110105194912310021";
 
-struct Outlet {
-  SigningKey key = SigningKey::Generate();
-  uint64_t seq = 0;
-  std::optional<RecordId> head;
-  Record Submit(const std::string& app_id, const PublicKey& sealed_to, const std::string& id_number = kP1,
-                const std::string& entity_name = "盐湖区小店", int64_t ts = 0) {
-    const std::string clear = Json{{"id_number", id_number}, {"name", "张三明"}}.dump();
-    Json body = {
-        {"app_id", app_id},
-        {"kind", "establish"},
-        {"entity_type", "individual"},
-        {"entity_name", entity_name},
-        {"applicant", {{"id_sealed", Json::binary(Seal(sealed_to, AsBytes(clear)))}, {"name_masked", "张*明"}}},
-        {"realname_verified", true},
-        {"channel", "outlet"},
-        {"fee_cents", 0},
-        {"helper", "王芳"},
-        {"materials", Json::array({"id_card"})}};
-    Record r = Record::Create(key, "app.submit", ++seq, head, ts == 0 ? NowMs() : ts, body);
-    head = r.id();
-    return r;
-  }
-};
-
-class ApplicantLinkerTest : public ::testing::Test {
+class ApplicantLinkerTest : public test_support::InProcessHubTest {
  protected:
-  void SetUp() override { ::setenv("BANGBAN_NOW", "2026-03-02T09:00:00+08:00", 1); }
-  void TearDown() override {
-    hub_.reset();
-    ::unsetenv("BANGBAN_NOW");
-  }
-
-  void MakeHub(const std::string& role = "county") {
-    HubConfig config;
-    config.role = role;
-    config.name = "盐湖区行政审批服务管理局";
-    config.county = role == "county" ? kCounty : "1408";
-    config.simulation = true;
-    Hub::Init(Dir(), config, std::nullopt);
-    Open();
-  }
-  void Open() {
-    hub_.reset();
-    hub_ = std::make_unique<Hub>(Dir());
-  }
-  std::filesystem::path Dir() const { return tmp_.path() / "hub"; }
-  Hub& hub() { return *hub_; }
   void Enroll(const Outlet& outlet, const std::string& outlet_id) {
     hub().Enroll({outlet.key.public_key(), "outlet", "网点" + outlet_id, kCounty, outlet_id});
-  }
-  void Receive(const Record& record) {
-    const std::vector<Record> records = {record};
-    ASSERT_EQ(hub().store().Ingest(records).front().kind, IngestOutcome::Kind::kAccepted);
   }
   std::optional<ApplicantLink> LinkOf(const Record& submit) {
     return hub().links().LinkOf(hub().key().public_key(), submit.id());
@@ -92,8 +44,6 @@ class ApplicantLinkerTest : public ::testing::Test {
     return out;
   }
 
-  test_support::TempDir tmp_;
-  std::unique_ptr<Hub> hub_;
   Outlet yh1_, yh2_;
 };
 

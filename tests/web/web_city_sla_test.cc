@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/cli/city_fixture.h"
+#include "tests/cli/simulated_parties.h"
 #include "tests/web/http_client.h"
 #include "tests/web/web_hub.h"
 
@@ -21,20 +22,8 @@ namespace {
 constexpr const char* kCounty = "140802";
 constexpr const char* kServeAt = "2026-03-04T10:45:00+08:00";  // Wednesday: the city's daemon runs at this instant
 
-class WebCitySlaTest : public ::testing::Test {
+class WebCitySlaTest : public cli::SimulatedPartiesTest {
  protected:
-  cli::Result Run(const char* bin, std::vector<std::string> args, const std::string& stdin_text = "") {
-    args.insert(args.begin(), bin);
-    return cli::Run(args, stdin_text, {"BANGBAN_NOW=" + now_}, tmp_.path());
-  }
-  cli::Result Hub(std::vector<std::string> args) { return Run(cli::kHubBin, std::move(args)); }
-  cli::Result Node(std::vector<std::string> args, const std::string& stdin_text = "") {
-    return Run(cli::kNodeBin, std::move(args), stdin_text);
-  }
-  void At(const std::string& local) { now_ = local + "+08:00"; }
-  static void Ok(const cli::Result& r) { ASSERT_EQ(r.exit_code, 0) << r.Describe(); }
-  static std::string FirstLine(const cli::Result& r) { return r.out.substr(0, r.out.find('\n')); }
-
   // City C (auditor a01 with a password); county hub H (the 120 working-minute rule, the 2026
   // calendar) with reviewer r01 and outlet YH-001 (N1). Monday 2026-03-02: received
   // 09:10, A-1 accepted 09:30 and approved 10:00, A-2 accepted 09:40 and left open; the county
@@ -51,13 +40,8 @@ class WebCitySlaTest : public ::testing::Test {
     cli::Result h = Hub({"init", "--data", "H", "--role", "county", "--name", "盐湖区行政审批服务管理局", "--county",
                          kCounty, "--city-key", FirstLine(c), "--calendar", calendar, "--simulation"});
     ASSERT_NO_FATAL_FAILURE(Ok(h));
-    std::string toml = cli::ReadFile(tmp_ / "H/hub.toml");
-    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"policy = \"session\"", "policy = \"minutes\""}, {"target_minutes = 240", "target_minutes = 120"}}) {
-      ASSERT_NE(toml.find(from), std::string::npos) << toml;
-      toml.replace(toml.find(from), from.size(), to);
-    }
-    cli::WriteFile(tmp_ / "H/hub.toml", toml);
+    ASSERT_NO_FATAL_FAILURE(SetToml("policy = \"session\"", "policy = \"minutes\""));
+    ASSERT_NO_FATAL_FAILURE(SetToml("target_minutes = 240", "target_minutes = 120"));
     ASSERT_NO_FATAL_FAILURE(Ok(Hub({"enroll", "--data", "C", "--key", FirstLine(h), "--role", "county", "--name",
                                     "盐湖区", "--county", kCounty})));
     cli::Result n = Node({"init", "--data", "N1", "--outlet", "YH-001", "--county", kCounty, "--county-key",
@@ -86,27 +70,14 @@ class WebCitySlaTest : public ::testing::Test {
   }
 
   void Submit(const std::vector<std::string>& app_ids) {
-    std::string lines;
+    std::vector<json> lines;
     for (const std::string& app : app_ids) {
       json submit = city::AppSubmit(app, "盐湖区小店" + app);
       submit["kind"] = "change";
-      lines += submit.dump() + "\n";
+      lines.push_back(submit);
     }
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"submit", "--data", "N1", "-"}, lines)));
+    ASSERT_NO_FATAL_FAILURE(NodeSubmit(lines));
   }
-  // Everything the node holds, to the county hub.
-  void Carry() {
-    const std::string bundle = "n-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Node({"export", "--data", "N1", "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "H", bundle})));
-  }
-  // Everything the county hub holds, to the city (handed to the city's daemon when it runs).
-  void Upstream() {
-    const std::string bundle = "h-" + std::to_string(++bundles_) + ".bundle";
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"export", "--data", "H", "--out", bundle})));
-    ASSERT_NO_FATAL_FAILURE(Ok(Hub({"import", "--data", "C", bundle})));
-  }
-
   // The city's daemon with its web pages, at kServeAt; signs a01 in.
   void ServeCity() {
     port_ = static_cast<uint16_t>(city::FreePort());
@@ -150,9 +121,6 @@ class WebCitySlaTest : public ::testing::Test {
     return json();
   }
 
-  cli::TempDir tmp_;
-  std::string now_;
-  int bundles_ = 0;
   uint16_t port_ = 0;
   std::optional<city::Daemon> city_;
   std::string cookie_;

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "daemon/command_line.h"
-#include "hub/audit_commands.h"
 #include "hub/hub.h"
+#include "hub/hub_review_figures.h"
 #include "protocol/clock.h"
 #include "review/sla_report.h"
 
@@ -59,9 +59,13 @@ void AddQueueOptions(CLI::App* cmd, Args& a) {
   cmd->add_flag("--json", a.json, "Print one JSON document");
 }
 
+// The figures the hub's web pages show: at the city each county's applications are measured with
+// the county's receipt instants and rules, as its `report sla` and its queue page measure them.
+std::unique_ptr<ReviewFigures> FiguresOf(Hub& hub) { return HubReviewFigures(hub, hub.data_dir().root()); }
+
 void PrintQueue(HubCommand& cmd, const Args& a) {
   Hub& hub = cmd.Open(a.data);
-  Json queue = BuildQueue(hub.cases(), AtOrNow(a.at));
+  Json queue = FiguresOf(hub)->Queue(AtOrNow(a.at));
   if (a.json) return PrintJson(cmd.out, queue);
   cmd.out << FormatQueue(queue);
 }
@@ -147,7 +151,8 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
     if (!a.to.empty()) options.to = ParseCivilDate(a.to);
     options.apps = a.apps;
     Hub& hub = cmd.Open(a.data);
-    Json result = HubSlaReport(hub, options);
+    const std::unique_ptr<ReviewFigures> figures = FiguresOf(hub);  // one replay of each county, at the city
+    Json result = figures->Sla(options);
     // From the applicant.link records (not part of the signed SLA snapshot's figures).
     result["applicants"] = hub.ApplicantFigures();
     // Applicant boxes this county hub cannot open (sealed to an unknown or shredded key): shown
@@ -159,7 +164,7 @@ void AddReviewCommands(CLI::App& app, HubCommand& cmd) {
       }
     }
     if (a.json) return PrintJson(cmd.out, result);
-    cmd.out << FormatSlaReport(result, BuildQueue(hub.cases(), options.at_ms));
+    cmd.out << FormatSlaReport(result, figures->Queue(options.at_ms));
     if (result.contains("county_receipts") && result["county_receipts"]["fallback_records"].get<uint64_t>() > 0) {
       const Json& r = result["county_receipts"];
       cmd.out << "note: " << r["fallback_records"] << " record(s) of " << r["fallback_cases"].size()

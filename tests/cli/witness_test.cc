@@ -514,6 +514,34 @@ TEST_F(WitnessTest, TheCitysOwnReportsUseTheCountysReceiptsAndSayWhereTheyFallBa
   EXPECT_EQ(Json(c)["total"]["sla"]["received"], 2) << c.Describe();
 }
 
+TEST_F(WitnessTest, TheCitysQueueCommandMeasuresWithTheCountysReceipts) {
+  ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday 10:00
+  // Monday 10:30: A-2, accepted 09:40, is open at the county. The city's `queue` (and the queue
+  // `report sla` prints) shows it as the county does, although the city received it two days later.
+  const std::string at = "2026-03-02T10:30:00+08:00";
+  cli::Result h = Hub({"queue", "--data", "H", "--json", "--at", at});
+  cli::Result c = Hub({"queue", "--data", "C", "--json", "--at", at});
+  ASSERT_NO_FATAL_FAILURE(Ok(h));
+  ASSERT_NO_FATAL_FAILURE(Ok(c));
+  const json county = Json(h), city = Json(c);
+  ASSERT_EQ(county["open"].size(), 1u) << county.dump(1);
+  EXPECT_EQ(county["open"][0]["app_id"], "A-2") << county.dump(1);
+  EXPECT_EQ(city["open"], county["open"]) << "county:\n" << county.dump(1) << "\ncity:\n" << city.dump(1);
+  EXPECT_EQ(city["paused"], county["paused"]) << city.dump(1);
+  ASSERT_EQ(city["county_receipts"]["counties"].size(), 1u) << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["counties"][0]["receipts"], "county") << city.dump(1);
+  EXPECT_EQ(city["county_receipts"]["fallback_records"], 0) << city.dump(1);
+  EXPECT_FALSE(county.contains("county_receipts")) << county.dump(1);
+
+  cli::Result text = Hub({"report", "sla", "--data", "C", "--at", at});
+  ASSERT_NO_FATAL_FAILURE(Ok(text));
+  // The queue's line of A-2 shows the county's deadline ("2026-03-02 11:10" in the text).
+  const std::string deadline = county["open"][0]["deadline"].get<std::string>();
+  const size_t line = text.out.rfind('\n', text.out.find("A-2 "));
+  ASSERT_NE(line, std::string::npos) << text.Describe();
+  EXPECT_EQ(text.out.substr(line + 1, 16), deadline.substr(0, 10) + " " + deadline.substr(11, 5)) << text.Describe();
+}
+
 TEST_F(WitnessTest, EvidenceExportedAtTheCityProvesTheCountysReceiptsOffline) {
   ASSERT_NO_FATAL_FAILURE(Monday());  // the city received Monday's records on Wednesday 10:00
   cli::Result exported =

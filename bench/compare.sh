@@ -13,8 +13,10 @@
 #     --runs N     repeat the measured parts N times (default 1); the summary takes medians
 #
 # What it measures (docs/performance.md, "bench/compare.sh", says how to read it):
-#   1. the machine's raw Ed25519 verify rate, one thread and two (BM_Verify), at the start and
-#      again at the end: if the two differ much, the machine changed under the run;
+#   1. the machine's raw Ed25519 verify rate, one thread and two (BM_Verify), at the start, at the
+#      end, and just before and after each part whose ratio it is the yardstick of (this virtual
+#      machine's speed moves by a third within minutes): a part around which it moved by more than
+#      a fifth gives no ratio;
 #   2. backlog ingest: 1,000 outlet nodes (bangban-many-nodes) push 200 records each, 200,000 in
 #      all, at once to a county hub (`bangban-hub run`), acknowledged only once durable; once with
 #      outlet.training records and once with a working day's mix (per 10 records: 5 app.submit,
@@ -257,12 +259,33 @@ wait_for_idle() {
 
 # ---- the machine's verify rate --------------------------------------------------------------
 
-verify_rate() {  # WHEN (start|end)
+verify_two=  # the two-thread rate verify_rate measured last
+verify_rate() {  # WHEN (start, end, or the part it stands beside)
   run_fg "$bench_bin" --benchmark_filter='^BM_Verify' --benchmark_min_time="$verify_min_time" \
     --benchmark_format=csv > "$work/verify.csv" 2>/dev/null || die "bangban_bench failed"
   # Items per CPU second for one thread (a core's rate); per wall-clock second for two.
   record "verify.$1.1thread" "$(awk -F, '$1 == "\"BM_Verify\"" { printf "%.0f", $7 }' "$work/verify.csv")" verifies/s
-  record "verify.$1.2threads" "$(awk -F, '$1 ~ /threads:2/ { printf "%.0f", $7 }' "$work/verify.csv")" verifies/s
+  verify_two=$(awk -F, '$1 ~ /threads:2/ { printf "%.0f", $7 }' "$work/verify.csv")
+  record "verify.$1.2threads" "$verify_two" verifies/s
+}
+
+# The yardstick beside the part it measures. This virtual machine's speed moves by a third within
+# minutes, so a part's rate is set beside the two-thread verify rate measured just before and just
+# after it, not beside the run's start: its ratio is the part's rate over their mean. A part
+# around which the verify rate moved by more than a fifth gives no ratio (phase PART.yardstick).
+yardstick() {  # NAME: measures the verify rate now; sets verify_two
+  phase_begin
+  verify_rate "$1"
+  phase_end "verify.$1"
+}
+bracketed_ratio() {  # PART BEFORE AFTER: records PART.verify_ratio from PART.rate of this run
+  local rate moved
+  rate=$(awk -v run="$run" -v name="$1.rate" '$1 == run && $2 == name { print $3 }' "$work/figures")
+  record "$1.verify_ratio" "$(calc "2 * $rate / ($2 + $3)" 3)" "x"
+  moved=$(calc "100 * ($3 - $2) / $2")
+  if [ "$moved" -lt -20 ] || [ "$moved" -gt 20 ]; then
+    starve "$1.yardstick" "the two-thread verify rate moved from $2 to $3 verifies/s around it"
+  fi
 }
 
 # ---- bangban: a hub and its outlets ---------------------------------------------------------
@@ -512,16 +535,21 @@ EOF
 
 # ---- the summary ----------------------------------------------------------------------------
 
-# The median of a figure over the runs not starved in PHASE; empty if none.
+# The median of a figure over the runs not starved in PHASE (or in any of several phases, given
+# as one space-separated word list); empty if none.
 median() {  # NAME PHASE
   # (FILENAME, not NR == FNR: the list of starved runs is empty when none was)
-  awk -v name="$1" -v phase="$2" 'FILENAME == ARGV[1] { if ($2 == phase) bad[$1] = 1; next }
+  awk -v name="$1" -v phases="$2" 'BEGIN { split(phases, list, " "); for (i in list) phase[list[i]] = 1 }
+    FILENAME == ARGV[1] { if ($2 in phase) bad[$1] = 1; next }
     $2 == name && !($1 in bad) { v[n++] = $3 + 0 }
     END { if (n == 0) exit; asort_n(v, n); print (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2) }
     function asort_n(a, n,   i, j, t) { for (i = 1; i < n; i++) for (j = i; j > 0 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }' \
     "$work/starved" "$work/figures"
 }
-why_starved() { awk -v phase="$1" '$2 == phase { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }' "$work/starved"; }
+why_starved() {  # PHASE...: the first reason given for any of them
+  awk -v phases="$*" 'BEGIN { split(phases, list, " "); for (i in list) phase[list[i]] = 1 }
+    $2 in phase { p = $2; $1 = ""; $2 = ""; sub(/^  /, ""); print p ": " $0; exit }' "$work/starved"
+}
 
 ratio_row() {  # LABEL NUM_NAME NUM_PHASE DEN_NAME DEN_PHASE TARGET: the target is a least ratio
   local num den value
@@ -529,7 +557,7 @@ ratio_row() {  # LABEL NUM_NAME NUM_PHASE DEN_NAME DEN_PHASE TARGET: the target 
   den=$(median "$4" "$5")
   if [ -z "$num" ] || [ -z "$den" ] || [ "$den" = 0 ]; then
     local why
-    why=$( [ -n "$num" ] || echo "$3: $(why_starved "$3")"; [ -n "$den" ] || echo "$5: $(why_starved "$5")")
+    why=$( [ -n "$num" ] || why_starved "$3"; [ -n "$den" ] || why_starved "$5")
     echo "| $1 | — | — | refused, starved: ${why//$'\n'/; } | ≥ $6 | |"
     return
   fi
@@ -537,6 +565,19 @@ ratio_row() {  # LABEL NUM_NAME NUM_PHASE DEN_NAME DEN_PHASE TARGET: the target 
   echo "| $1 | $num | $den | $value | ≥ $6 | $(verdict "$value >= $6") |"
 }
 verdict() { awk "BEGIN { print ($1) ? \"met\" : \"not met\" }"; }
+# A ratio to the verify rate measured around the part (bracketed_ratio): the median of the runs'
+# own ratios, over the runs neither starved nor with a moving yardstick.
+bracketed_row() {  # LABEL PART TARGET
+  local value rate verify
+  value=$(median "$2.verify_ratio" "$2 $2.yardstick")
+  if [ -z "$value" ]; then
+    echo "| $1 | — | — | refused, starved: $(why_starved "$2" "$2.yardstick") | ≥ $3 | |"
+    return
+  fi
+  rate=$(median "$2.rate" "$2 $2.yardstick")
+  verify=$(awk -v r="$rate" -v v="$value" 'BEGIN { printf "%.0f", r / v }')
+  echo "| $1 | $rate | ≈ $verify | $(calc "$value" 2) | ≥ $3 | $(verdict "$value >= $3") |"
+}
 
 # ---- the run --------------------------------------------------------------------------------
 
@@ -557,10 +598,17 @@ phase_end verify.start
 
 for run in $(seq 1 "$runs"); do
   [ "$runs" = 1 ] || note "---- run $run of $runs"
+  if [ "$run" != 1 ]; then note "the verify rate before this run's ingest"; yardstick "before.$run"; fi
+  before=$verify_two
   note "backlog ingest: $ingest_nodes nodes x $ingest_backlog outlet.training records at once, acknowledged when durable"
   ingest ingest.backlog training
+  yardstick after.ingest.backlog
+  bracketed_ratio ingest.backlog "$before" "$verify_two"
+  before=$verify_two
   note "backlog ingest, a working day's mix: $ingest_nodes nodes x $ingest_backlog records (per 10: 5 app.submit, 2 app.resubmit, 3 feedback.rating)"
   ingest ingest.day day
+  yardstick after.ingest.day
+  bracketed_ratio ingest.day "$before" "$verify_two"
   note "edge submit ($submit_records applications, $catchup_records plain records) and catch-up of $catchup_records records"
   edge
   note "bursts: $ingest_nodes nodes x $burst_small and x $burst_large outlet.training records at once: the hub's heap"
@@ -570,10 +618,19 @@ for run in $(seq 1 "$runs"); do
     note "steady: $nodes nodes, $steady_rate records/s together for $steady_seconds s, one record a push"
     steady "steady.$nodes" "$nodes" "$steady_rate"
   done
+  yardstick before.steady_high
+  before=$verify_two
   note "steady, ten times the load: $steady_large nodes, $steady_high_rate records/s together for $steady_seconds s"
   steady "steady_high.$steady_large" "$steady_large" "$steady_high_rate"
   note "the same against bangban-echo-hub, which only answers: the machine's ceiling for that load"
   echo_steady "steady_echo.$steady_large" "$steady_large" "$steady_high_rate"
+  yardstick after.steady_echo
+  # The verify rate of these two parts (their budget in the summary): the mean of the two around them.
+  record "steady_echo.$steady_large.verify_rate" "$(calc "($before + $verify_two) / 2")" verifies/s
+  moved=$(calc "100 * ($verify_two - $before) / $before")
+  if [ "$moved" -lt -20 ] || [ "$moved" -gt 20 ]; then
+    starve "steady_echo.$steady_large.yardstick" "the two-thread verify rate moved from $before to $verify_two verifies/s around it"
+  fi
   note "NATS JetStream: $nats_records messages of $nats_size bytes, window $nats_window, edge stream sourced by the hub; then catch-up of $nats_catchup"
   nats
 done
@@ -584,14 +641,11 @@ run=0  # not a run's figure
 verify_rate end
 phase_end verify.end
 
-# The yardstick must not have moved: a verify rate that changed by more than a fifth between the
-# start and the end means the machine's load changed during the run.
+# The ratios to the verify rate use the rates measured around each part (yardstick); the start
+# and the end say how far the machine's speed moved over the whole run.
 v0=$(awk '$2 == "verify.start.2threads" { print $3 }' "$work/figures")
 v1=$(awk '$2 == "verify.end.2threads" { print $3 }' "$work/figures")
-if [ "$(calc "($v1 - $v0) * 100 / $v0")" -lt -20 ] || [ "$(calc "($v1 - $v0) * 100 / $v0")" -gt 20 ]; then
-  echo "1 verify.start two-thread verify rate moved from $v0 to $v1 verifies/s during the run" >> "$work/starved"
-  note "STARVED (verify): the two-thread verify rate moved from $v0 to $v1 verifies/s during the run"
-fi
+note "the two-thread verify rate was $v0/s at the start and $v1/s at the end ($(calc "($v1 - $v0) * 100 / $v0")%)"
 
 echo
 echo "## Summary"
@@ -599,8 +653,8 @@ echo
 [ "$quick" = 0 ] || { echo "*--quick: small sizes, not measurements.*"; echo; }
 echo "| ratio | numerator | denominator | value | target | |"
 echo "|---|---|---|---|---|---|"
-ratio_row "backlog ingest / two-thread verify rate" ingest.backlog.rate ingest.backlog verify.start.2threads verify.start 0.75
-ratio_row "working-day ingest / two-thread verify rate" ingest.day.rate ingest.day verify.start.2threads verify.start 0.75
+bracketed_row "backlog ingest / two-thread verify rate (measured just before and after it)" ingest.backlog 0.75
+bracketed_row "working-day ingest / two-thread verify rate (measured just before and after it)" ingest.day 0.75
 ratio_row "catch-up / backlog ingest" catchup.rate catchup ingest.backlog.rate ingest.backlog 0.8
 ratio_row "long burst ($((ingest_nodes * burst_large)) records) / backlog ingest" burst.large.rate burst.large \
   ingest.backlog.rate ingest.backlog 0.9
@@ -627,18 +681,18 @@ echo
 # generator and the transport (the echo hub's CPU), and the verification at the run's rate.
 high="steady_high.$steady_large"; echo_name="steady_echo.$steady_large"
 gen=$(median "$echo_name.generator_cpu" "$echo_name"); transport=$(median "$echo_name.hub_cpu" "$echo_name")
-verify2=$(median verify.start.2threads verify.start)
+verify2=$(median "$echo_name.verify_rate" "$echo_name.yardstick")
 echo "| $steady_large nodes, $steady_high_rate records/s, one record a push | share of one core |"
 echo "|---|---|"
 if [ -n "$gen" ] && [ -n "$transport" ] && [ -n "$verify2" ]; then
   verifying=$(calc "100 * $steady_high_rate * $cores / $verify2")
   echo "| load generator (against the echo hub) | ${gen}% |"
   echo "| transport: bangban-echo-hub's CPU (ZeroMQ, CurveZMQ both ways, messages; ack p99 $(median "$echo_name.ack_p99" x) ms) | ${transport}% |"
-  echo "| verifying $steady_high_rate signatures/s at the run's two-thread rate ($verify2/s on $cores cores) | ${verifying}% |"
+  echo "| verifying $steady_high_rate signatures/s at the two-thread rate measured around these parts ($verify2/s on $cores cores) | ${verifying}% |"
   echo "| left of the machine's $((100 * cores))% for storing and acknowledging | $((100 * cores - gen - transport - verifying))% |"
   echo "| bangban-hub at that load: CPU, records acknowledged | $(median "$high.hub_cpu" x)%, $(median "$high.rate" x) records/s |"
 else
-  echo "| refused, starved: $(why_starved "$echo_name")$(why_starved verify.start) | |"
+  echo "| refused, starved: $(why_starved "$echo_name" "$echo_name.yardstick") | |"
 fi
 echo
 # The heap does not depend on the CPU the hub got: shown from every run.

@@ -451,6 +451,8 @@ edge() {
   submit_at submit.applications "$work/apps-$run" "$work/applications.jsonl" "$submit_records"
   submit_at submit.plain "$work/plain-$run" "$work/training.jsonl" "$catchup_records"
 
+  yardstick before.catchup
+  local verify_before=$verify_two
   # The outlet with the plain records was offline while it filed them; now it returns.
   before=$(held "$data")
   start_hub "$data" "$port"
@@ -465,6 +467,8 @@ edge() {
   [ "$((after - before))" = "$catchup_records" ] || die "catch-up: the hub holds $((after - before)) new records, expected $catchup_records"
   record catchup.seconds "$(calc "$t1 - $t0" 2)" s
   record catchup.rate "$(calc "$catchup_records / ($t1 - $t0)")" records/s
+  yardstick after.catchup
+  bracketed_ratio catchup "$verify_before" "$verify_two"
 }
 
 # ---- NATS JetStream -------------------------------------------------------------------------
@@ -576,7 +580,23 @@ bracketed_row() {  # LABEL PART TARGET
   fi
   rate=$(median "$2.rate" "$2 $2.yardstick")
   verify=$(awk -v r="$rate" -v v="$value" 'BEGIN { printf "%.0f", r / v }')
-  echo "| $1 | $rate | ≈ $verify | $(calc "$value" 2) | ≥ $3 | $(verdict "$value >= $3") |"
+  echo "| $1 | $rate | ≈ $verify | $(calc "$value" 3) | ≥ $3 | $(verdict "$value >= $3") |"
+}
+# Two parts' rates, each over the verify rate measured around it (bracketed_ratio), so that the
+# machine's speed moving between the two parts does not count: the median of the runs' own
+# ratios, over the runs in which neither part was starved nor had a moving yardstick.
+normalized_row() {  # LABEL PART_A PART_B TARGET
+  local value
+  value=$(awk -v a="$2" -v b="$3" 'FILENAME == ARGV[1] { if ($2 == a || $2 == a ".yardstick" || $2 == b || $2 == b ".yardstick") bad[$1] = 1; next }
+    $2 == a ".verify_ratio" { x[$1] = $3 } $2 == b ".verify_ratio" { y[$1] = $3 }
+    END { for (r in x) if ((r in y) && !(r in bad) && y[r] > 0) v[n++] = x[r] / y[r]; if (n == 0) exit
+      for (i = 1; i < n; i++) for (j = i; j > 0 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      printf "%.3f", (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2) }' "$work/starved" "$work/figures")
+  if [ -z "$value" ]; then
+    echo "| $1 | — | — | refused, starved: $(why_starved "$2" "$2.yardstick" "$3" "$3.yardstick") | ≥ $4 | |"
+    return
+  fi
+  echo "| $1 | $(median "$2.rate" "$2") | $(median "$3.rate" "$3") | $value | ≥ $4 | $(verdict "$value >= $4") |"
 }
 
 # ---- the run --------------------------------------------------------------------------------
@@ -613,7 +633,11 @@ for run in $(seq 1 "$runs"); do
   edge
   note "bursts: $ingest_nodes nodes x $burst_small and x $burst_large outlet.training records at once: the hub's heap"
   ingest burst.small training "$burst_small"
+  yardstick before.burst.large
+  before=$verify_two
   ingest burst.large training "$burst_large"
+  yardstick after.burst.large
+  bracketed_ratio burst.large "$before" "$verify_two"
   for nodes in "$steady_small" "$steady_large"; do
     note "steady: $nodes nodes, $steady_rate records/s together for $steady_seconds s, one record a push"
     steady "steady.$nodes" "$nodes" "$steady_rate"
@@ -655,9 +679,9 @@ echo "| ratio | numerator | denominator | value | target | |"
 echo "|---|---|---|---|---|---|"
 bracketed_row "backlog ingest / two-thread verify rate (measured just before and after it)" ingest.backlog 0.75
 bracketed_row "working-day ingest / two-thread verify rate (measured just before and after it)" ingest.day 0.75
-ratio_row "catch-up / backlog ingest" catchup.rate catchup ingest.backlog.rate ingest.backlog 0.8
-ratio_row "long burst ($((ingest_nodes * burst_large)) records) / backlog ingest" burst.large.rate burst.large \
-  ingest.backlog.rate ingest.backlog 0.9
+normalized_row "catch-up / backlog ingest (each over the verify rate around it)" catchup ingest.backlog 0.8
+normalized_row "long burst ($((ingest_nodes * burst_large)) records) / backlog ingest (each over the verify rate around it)" \
+  burst.large ingest.backlog 0.9
 ratio_row "bangban backlog ingest / NATS replication" ingest.backlog.rate ingest.backlog nats.replicate.rate nats.replicate 1.6
 ratio_row "bangban catch-up / NATS catch-up (from the hub's restart)" catchup.rate catchup nats.catchup.rate nats.catchup 3
 ratio_row "bangban catch-up / NATS catch-up transfer (from its first message)" catchup.rate catchup \

@@ -7,8 +7,7 @@
 #                  dir, $BANGBAN_BUILD_DIR or build/), e.g. an older build to compare before and
 #                  after. The script's own helpers (the load generator bangban-many-nodes,
 #                  bangban-nats-load, bangban_bench, bangban-echo-hub) always come from this
-#                  checkout's build dir, so
-#                  both builds meet the same load.
+#                  checkout's build dir, so both builds meet the same load.
 #     --quick      every part at a small size, to try the script: quick figures are not measurements
 #     --runs N     repeat the measured parts N times (default 1); the summary takes medians
 #
@@ -278,14 +277,19 @@ yardstick() {  # NAME: measures the verify rate now; sets verify_two
   verify_rate "$1"
   phase_end "verify.$1"
 }
-bracketed_ratio() {  # PART BEFORE AFTER: records PART.verify_ratio from PART.rate of this run
-  local rate moved
-  rate=$(awk -v run="$run" -v name="$1.rate" '$1 == run && $2 == name { print $3 }' "$work/figures")
-  record "$1.verify_ratio" "$(calc "2 * $rate / ($2 + $3)" 3)" "x"
+# Marks PART.yardstick starved when the verify rate moved by more than a fifth around the part.
+check_yardstick() {  # PART BEFORE AFTER
+  local moved
   moved=$(calc "100 * ($3 - $2) / $2")
   if [ "$moved" -lt -20 ] || [ "$moved" -gt 20 ]; then
     starve "$1.yardstick" "the two-thread verify rate moved from $2 to $3 verifies/s around it"
   fi
+}
+bracketed_ratio() {  # PART BEFORE AFTER: records PART.verify_ratio from PART.rate of this run
+  local rate
+  rate=$(awk -v run="$run" -v name="$1.rate" '$1 == run && $2 == name { print $3 }' "$work/figures")
+  record "$1.verify_ratio" "$(calc "2 * $rate / ($2 + $3)" 3)" "x"
+  check_yardstick "$1" "$2" "$3"
 }
 
 # ---- bangban: a hub and its outlets ---------------------------------------------------------
@@ -651,10 +655,7 @@ for run in $(seq 1 "$runs"); do
   yardstick after.steady_echo
   # The verify rate of these two parts (their budget in the summary): the mean of the two around them.
   record "steady_echo.$steady_large.verify_rate" "$(calc "($before + $verify_two) / 2")" verifies/s
-  moved=$(calc "100 * ($verify_two - $before) / $before")
-  if [ "$moved" -lt -20 ] || [ "$moved" -gt 20 ]; then
-    starve "steady_echo.$steady_large.yardstick" "the two-thread verify rate moved from $before to $verify_two verifies/s around it"
-  fi
+  check_yardstick "steady_echo.$steady_large" "$before" "$verify_two"
   note "NATS JetStream: $nats_records messages of $nats_size bytes, window $nats_window, edge stream sourced by the hub; then catch-up of $nats_catchup"
   nats
 done
@@ -702,7 +703,8 @@ for row in "steady.$steady_small $steady_small $steady_rate" "steady.$steady_lar
 done
 echo
 # What the steady load of ten times leaves for storing, from the same run's figures: the load
-# generator and the transport (the echo hub's CPU), and the verification at the run's rate.
+# generator and the transport (the echo hub's CPU), and the verification at the rate measured
+# around those parts.
 high="steady_high.$steady_large"; echo_name="steady_echo.$steady_large"
 gen=$(median "$echo_name.generator_cpu" "$echo_name"); transport=$(median "$echo_name.hub_cpu" "$echo_name")
 verify2=$(median "$echo_name.verify_rate" "$echo_name.yardstick")

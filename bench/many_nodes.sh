@@ -46,8 +46,7 @@ echo_hub=${BANGBAN_ECHO_HUB:+1}
 if [ -n "$echo_hub" ]; then
   [ -z "${BANGBAN_MIX:-}" ] || { echo "error: BANGBAN_ECHO_HUB takes training records only" >&2; exit 2; }
   hub="$bin/bench/bangban-echo-hub"
-fi
-if [ -z "$echo_hub" ]; then
+else
   hub_key=$("$hub" init --data "$work/hub" --role county --name load --county 140802)
   # The key of the period init published: applications (--mix day) are sealed to it, as at an outlet.
   sealing_key=$("$hub" sealing-key --data "$work/hub")
